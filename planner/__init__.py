@@ -1,0 +1,5 @@
+"""Olive Planner: staged capacity planning for government service centres."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

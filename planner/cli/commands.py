@@ -1,0 +1,129 @@
+"""The ``validate`` and ``run`` commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from planner.cli import main as m
+from planner.config import LEVELS, load_config
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(validate_cmd)
+    cli.add_command(run_cmd)
+
+
+STEP_LABELS = {
+    "load": "Loading and validating inputs",
+    "travel": "Computing travel times",
+    "maturity": "Netizen maturity",
+    "prepare": "Preparing model data",
+    "build": "Building the LP",
+    "solve": "Solving",
+    "extract": "Reading the plan back",
+    "write": "Writing the plan",
+}
+
+
+class _Steps:
+    """rich progress on a terminal; silent in CI, with -q, or when stderr is not a TTY."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and m.err_console.is_terminal
+        self.progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=m.err_console, transient=False,
+        )
+        self.task: int | None = None
+
+    def __enter__(self) -> _Steps:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            if self.task is not None:
+                self.progress.update(self.task, completed=1, total=1)
+            self.progress.stop()
+
+    def __call__(self, step: str) -> None:
+        if not self.enabled:
+            return
+        if self.task is not None:
+            self.progress.update(self.task, completed=1, total=1)
+        self.task = self.progress.add_task(STEP_LABELS.get(step, step), total=None)
+
+
+@click.command("validate")
+@click.argument("config", type=click.Path(path_type=Path))
+@m.guarded
+def validate_cmd(config: Path) -> None:
+    """Check CONFIG and its data; print a short inventory."""
+    from planner.pipeline import load_and_check
+
+    m._setup_logging(False, True)
+    loaded = load_config(config)
+    inputs, crs = load_and_check(loaded)
+    t = inputs.townships
+    table = Table(title=f"{config}: inputs are valid", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for level in LEVELS:
+        n = int((inputs.centres["level"] == level).sum())
+        table.add_row(f"{level} centres", f"{n:,}")
+    table.add_row("cities", f"{len(inputs.cities):,}")
+    table.add_row("counties", f"{len(inputs.counties):,}")
+    table.add_row("townships", f"{len(t):,}")
+    real = int((t.get("point_source", "") == "real_2016_gcj02").sum()) if "point_source" in t else 0
+    table.add_row("  with real points (2016, GCJ-02 converted)", f"{real:,}")
+    table.add_row("  with generated points", f"{len(t) - real:,}")
+    table.add_row("census population (2020)", f"{int(inputs.counties['pop_total'].sum()):,}")
+    table.add_row("township population (generated split)", f"{int(t['population'].sum()):,}")
+    table.add_row("item categories", f"{len(inputs.items):,}")
+    table.add_row("stages", f"{len(loaded.config.stages.years)} ({', '.join(map(str, loaded.config.stages.years))})")
+    table.add_row("metric CRS for travel", crs)
+    m.out_console.print(table)
+
+
+@click.command("run")
+@click.argument("config", type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the solver log and debug messages.")
+@m.guarded
+def run_cmd(config: Path, quiet: bool, verbose: bool) -> None:
+    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
+    from planner.pipeline import execute, prepare_run, write_run
+
+    m._setup_logging(verbose, quiet)
+    overrides = {"solver": {"verbose": True}} if verbose else None
+    loaded = load_config(config, overrides)
+    with _Steps(not quiet) as steps:
+        prepared = prepare_run(loaded, steps)
+        run = execute(prepared, steps)
+        if run.plan is not None:
+            write_run(run, steps)
+    result = run.result
+    if run.plan is None:
+        from planner.diagnose import explain
+
+        m._fail(explain(run), m.EXIT_NO_PLAN)
+        return
+    s = run.plan.summary
+    if not quiet:
+        shares = ", ".join(f"stage {k}: {v:.1%}" for k, v in s["top_heavy_share"].items())
+        m.out_console.print(
+            f"{result.status}: objective {result.objective:,.0f} kCNY; "
+            f"province+city area share {shares}"
+        )
+        for w in run.plan.warnings:
+            m.err_console.print(f"[yellow]warning:[/] {w}", markup=True)
+        timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
+        m.out_console.print(f"plan written to {run.run_dir} ({timing})")
+    if result.status != "optimal":
+        m._fail(f"the plan was written but is not proven optimal ({result.detail})",
+                m.EXIT_NOT_OPTIMAL)

@@ -1,0 +1,528 @@
+"""Typed configuration schema.
+
+A run is described by one TOML file. Every section is a pydantic model with
+``extra="forbid"`` so a misspelt key is an error, every field has a description and a
+default, and cross-field rules live in ``model_validator`` methods. ``configs/default.toml``
+and ``configs/schema.json`` are generated from these models (``planner config-docs``) and a
+test fails when they drift.
+
+Paths in the ``[data]`` and ``[output]`` sections are resolved relative to the directory of
+the config file, so a config can be run from anywhere.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from planner.errors import InputError
+
+LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
+"""The four levels of the network, top-down."""
+
+UPPER_LEVELS: tuple[str, ...] = ("province", "city")
+"""Levels whose floor area counts towards the top-heavy share."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Input files (relative to the config file)."""
+
+    townships: Path = Field(
+        Path("../data/jiangsu/townships.csv"),
+        description="Township table: township_id, name, kind, county_code, lon, lat, population.",
+    )
+    counties: Path = Field(
+        Path("../data/jiangsu/counties.csv"),
+        description="County table with 2020 census indicators (maturity inputs).",
+    )
+    centres: Path = Field(
+        Path("../data/jiangsu/centres.csv"),
+        description="Today's centre inventory: centre_id, level, parent, floor area, windows.",
+    )
+    items: Path = Field(
+        Path("../data/items.csv"),
+        description="Item catalogue: volumes, minutes, delegation per stage, online potential.",
+    )
+    province_boundary: Path = Field(
+        Path("../data/jiangsu/province.geojson"),
+        description="Province polygon (EPSG:4490); township points must fall inside it.",
+    )
+    city_boundaries: Path = Field(
+        Path("../data/jiangsu/cities.geojson"), description="City (prefecture) polygons."
+    )
+    county_boundaries: Path = Field(
+        Path("../data/jiangsu/counties.geojson"), description="County polygons."
+    )
+
+
+class StagesConfig(_Section):
+    """The planning stages (三步走)."""
+
+    base_year: int = Field(2025, description="Year of today's inventory (stage 0).")
+    years: list[int] = Field(
+        [2027, 2030, 2035],
+        description="End year of each stage, strictly increasing; a stage lasts from the "
+        "previous end year (or base_year) to its own. Annual costs are weighted by its length.",
+    )
+    demand_growth_per_year: float = Field(
+        0.0,
+        ge=-0.2,
+        le=0.2,
+        description="Annual growth of total demand (all channels), applied from base_year.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StagesConfig:
+        if not self.years:
+            msg = "'stages.years' is empty but must list at least one stage end year"
+            raise ValueError(msg)
+        prev = self.base_year
+        for i, year in enumerate(self.years):
+            if year <= prev:
+                msg = (
+                    f"'stages.years' must be strictly increasing after base_year "
+                    f"{self.base_year}, but entry {i + 1} is {year} after {prev}"
+                )
+                raise ValueError(msg)
+            prev = year
+        return self
+
+    @property
+    def lengths(self) -> list[int]:
+        """Length of each stage in years."""
+        ends = [self.base_year, *self.years]
+        return [b - a for a, b in zip(ends, ends[1:], strict=False)]
+
+
+class LevelPolicy(_Section):
+    """Capacity rules and unit costs of one level."""
+
+    area_per_window_m2: float = Field(
+        gt=0, description="Floor area one window needs, waiting area and back office included."
+    )
+    max_growth_per_stage: float | None = Field(
+        ge=0,
+        description="Largest expansion per stage as a share of today's area (0 forbids "
+        "growth; \"unbounded\" for no limit).",
+    )
+    max_shrink_per_stage: float = Field(
+        0.5, ge=0, le=1, description="Largest reduction per stage as a share of today's area."
+    )
+    min_area_m2: float = Field(
+        0.0,
+        ge=0,
+        description="Core area every centre of this level keeps (rule-making, supervision); "
+        "capped at today's area.",
+    )
+    window_utilisation: float = Field(
+        gt=0,
+        le=1,
+        description="Share of a window's service minutes that demand can actually use "
+        "(queueing: small stations idle more than large halls).",
+    )
+    area_cost_per_m2_year: float = Field(
+        ge=0, description="Operating cost of floor area, CNY per m2 per year."
+    )
+
+    @field_validator("max_growth_per_stage", mode="before")
+    @classmethod
+    def _unbounded(cls, value: object) -> object:
+        return None if value == "unbounded" else value
+
+
+def _default_levels() -> dict[str, LevelPolicy]:
+    return {
+        "province": LevelPolicy(
+            area_per_window_m2=70,
+            max_growth_per_stage=0.0,
+            max_shrink_per_stage=0.4,
+            min_area_m2=3000,
+            window_utilisation=0.8,
+            area_cost_per_m2_year=1200,
+        ),
+        "city": LevelPolicy(
+            area_per_window_m2=60,
+            max_growth_per_stage=0.0,
+            max_shrink_per_stage=0.4,
+            min_area_m2=1500,
+            window_utilisation=0.8,
+            area_cost_per_m2_year=1000,
+        ),
+        "county": LevelPolicy(
+            area_per_window_m2=45,
+            max_growth_per_stage=0.3,
+            max_shrink_per_stage=0.4,
+            min_area_m2=0,
+            window_utilisation=0.75,
+            area_cost_per_m2_year=800,
+        ),
+        "township": LevelPolicy(
+            area_per_window_m2=30,
+            max_growth_per_stage=None,
+            max_shrink_per_stage=0.5,
+            min_area_m2=0,
+            window_utilisation=0.6,
+            area_cost_per_m2_year=600,
+        ),
+    }
+
+
+class PolicyConfig(_Section):
+    """Network-wide policies of the olive layout."""
+
+    levels: dict[str, LevelPolicy] = Field(
+        default_factory=_default_levels, description="Per-level rules, keyed by level."
+    )
+    township_min_station_m2: float = Field(
+        80.0,
+        ge=0,
+        description="Minimum floor area of every township station; a station below it pays "
+        "the township shortfall penalty (the township is counted as left without service).",
+    )
+    top_heavy_max_share: list[float] = Field(
+        [0.30, 0.22, 0.15],
+        description="Per stage, the province+city share of total floor area above which the "
+        "top-heavy penalty applies (one entry per stage).",
+    )
+    cross_border_counties: bool = Field(
+        True,
+        description="Allow a township to use a county or city centre of another county or "
+        "city when it is within the item's travel limit (跨域通办).",
+    )
+    cross_border_townships: bool = Field(
+        False,
+        description="Allow a township station to serve neighbouring townships within reach.",
+    )
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _merge_defaults(cls, value: object) -> object:
+        """A partial ``[policy.levels.<level>]`` table overrides only the keys it sets."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, object] = {}
+        for level, policy in _default_levels().items():
+            given = value.get(level, {})
+            if isinstance(given, LevelPolicy):
+                given = given.model_dump()
+            merged[level] = {**policy.model_dump(), **given} if isinstance(given, dict) else given
+        merged.update({k: v for k, v in value.items() if k not in merged})
+        return merged
+
+    @field_validator("levels")
+    @classmethod
+    def _all_levels(cls, value: dict[str, LevelPolicy]) -> dict[str, LevelPolicy]:
+        unknown = sorted(set(value) - set(LEVELS))
+        if unknown:
+            msg = f"unknown level(s) {unknown} in 'policy.levels'; expected {list(LEVELS)}"
+            raise ValueError(msg)
+        missing = [lvl for lvl in LEVELS if lvl not in value]
+        if missing:
+            msg = f"'policy.levels' is missing {missing}; every level needs its rules"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("top_heavy_max_share")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        for i, share in enumerate(value):
+            if not 0.0 <= share <= 1.0:
+                msg = (
+                    f"'policy.top_heavy_max_share' entry {i + 1} was {share} "
+                    "but must be in [0, 1]"
+                )
+                raise ValueError(msg)
+        return value
+
+
+class WindowsConfig(_Section):
+    """Window working time and the window-mode thresholds (全科窗口)."""
+
+    service_minutes_per_day: float = Field(
+        360.0, gt=0, le=1440, description="Service minutes of one window per working day."
+    )
+    working_days_per_year: float = Field(250.0, gt=0, le=366, description="Working days.")
+    dedicated_min_daily: float = Field(
+        20.0,
+        gt=0,
+        description="An item with at least this many transactions a day at a centre keeps "
+        "dedicated windows; items below it are pooled into comprehensive windows.",
+    )
+    big_general_max_daily: float = Field(
+        60.0,
+        gt=0,
+        description="A centre whose total daily transactions stay below this runs every "
+        "window as comprehensive (大全科), as do centres with no dedicated item.",
+    )
+    viable_min_m2: float = Field(
+        20.0,
+        ge=0,
+        description="A centre planned below this area (or serving nothing) is reported as "
+        "closed.",
+    )
+
+
+class MaturityConfig(_Section):
+    """Government-netizen maturity (政务网民成熟度) from census indicators."""
+
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "edu_years_mean": 0.35,
+            "urban_share": 0.25,
+            "working_age_share": 0.15,
+            "literacy": 0.15,
+            "car_share": 0.10,
+        },
+        description="Weights of the normalised indicators (they are rescaled to sum to 1): "
+        "edu_years_mean (6..13 years), urban_share, working_age_share (1 - share 0-14 - "
+        "share 65+, 0.55..0.80), literacy (1 - illiterate share, 0.85..1.0), car_share "
+        "(0..0.7).",
+    )
+    kind_offsets: dict[str, float] = Field(
+        default_factory=lambda: {"street": 0.05, "town": 0.0, "township": -0.05, "other": 0.0},
+        description="Added to a township's maturity by its kind (streets are urban).",
+    )
+    annual_catch_up: float = Field(
+        0.06,
+        ge=0,
+        le=1,
+        description="Share of the remaining gap to full maturity (1.0) closed each year; "
+        "regions move at their own pace from their own start.",
+    )
+    phase_thresholds: tuple[float, float] = Field(
+        (0.45, 0.65),
+        description="County maturity below the first is physical-primary, below the second "
+        "balanced, else online-primary.",
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        known = {"edu_years_mean", "urban_share", "working_age_share", "literacy", "car_share"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            msg = f"unknown indicator(s) {unknown} in 'maturity.weights'; expected {sorted(known)}"
+            raise ValueError(msg)
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            msg = "'maturity.weights' must be >= 0 with a positive sum"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> MaturityConfig:
+        lo, hi = self.phase_thresholds
+        if not 0 <= lo <= hi <= 1:
+            msg = f"'maturity.phase_thresholds' was {[lo, hi]} but must satisfy 0 <= lo <= hi <= 1"
+            raise ValueError(msg)
+        return self
+
+
+class TravelConfig(_Section):
+    """How travel minutes are estimated (no open road network exists for this data)."""
+
+    graph: Literal["delaunay", "knn"] = Field(
+        "delaunay", description="Road proxy graph over township seats."
+    )
+    knn_k: int = Field(6, ge=1, le=30, description="Neighbours per seat when graph = 'knn'.")
+    max_edge_km: float = Field(
+        35.0, gt=0, description="Drop graph edges longer than this (lakes, estuaries)."
+    )
+    detour_factor: float = Field(
+        1.35, ge=1.0, le=3.0, description="Road distance / straight-line distance."
+    )
+    speed_kmh: float = Field(40.0, gt=0, le=130, description="Average door-to-door speed.")
+    local_access_minutes: float = Field(
+        10.0, ge=0, description="Minutes from home to the seat of one's own township."
+    )
+    round_trip: bool = Field(True, description="Charge citizens' time for the way back too.")
+    projected_crs: str = Field(
+        "auto",
+        description="Metric CRS for distances; 'auto' picks the UTM zone of the data centroid.",
+    )
+
+
+class CostsConfig(_Section):
+    """Objective weights (CNY). Annual terms are multiplied by each stage's length."""
+
+    window_cost_per_year: float = Field(
+        120_000.0, ge=0, description="Staffing cost of one window per year."
+    )
+    expansion_cost_per_m2: float = Field(
+        4_000.0, ge=0, description="One-off cost of adding a m2 of service hall."
+    )
+    reduction_cost_per_m2: float = Field(
+        300.0, ge=0, description="One-off cost of giving up a m2 (relocation, refit)."
+    )
+    value_of_time_per_hour: float = Field(
+        30.0, ge=0, description="Citizens' value of time, CNY per hour of travel."
+    )
+    online_cost_per_transaction: float = Field(
+        6.0, ge=0, description="Cost of handling one transaction online."
+    )
+    unserved_penalty_per_transaction: float = Field(
+        2_000.0, ge=0, description="Penalty per transaction served neither physically nor online."
+    )
+    township_shortfall_penalty_per_m2_year: float = Field(
+        20_000.0, ge=0, description="Penalty per m2 a township station falls below its minimum."
+    )
+    top_heavy_penalty_per_m2_year: float = Field(
+        2_000.0, ge=0, description="Penalty per m2 of province+city area above the share cap."
+    )
+
+
+class SolverName(StrEnum):
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+class SolverConfig(_Section):
+    """Solver choice and limits."""
+
+    name: SolverName = Field(SolverName.HIGHS, description="'highs' (highspy) or 'cbc'.")
+    method: Literal["ipm", "simplex", "pdlp", "choose"] = Field(
+        "ipm", description="HiGHS algorithm; chosen by measurement (see README)."
+    )
+    crossover: bool = Field(
+        True, description="Run crossover after IPM (a vertex solution; steadier plan files)."
+    )
+    time_limit_s: float = Field(600.0, gt=0, description="Wall-clock limit of the solve.")
+    threads: int = Field(1, ge=1, le=64, description="Solver threads (1 = deterministic).")
+    verbose: bool = Field(False, description="Show the solver log.")
+
+
+class OutputConfig(_Section):
+    """Where and how the plan is written."""
+
+    dir: Path = Field(Path("../outputs"), description="Parent folder of run folders.")
+    crs: str = Field("EPSG:4490", description="CRS of the GeoPackage layers.")
+    gpkg: bool = Field(True, description="Write plan.gpkg.")
+    report: bool = Field(True, description="Write report.html.")
+
+
+class Config(_Section):
+    """A complete run configuration."""
+
+    name: str = Field(
+        "jiangsu-default",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Run name; the plan is written to <output.dir>/<name>/.",
+    )
+    description: str = Field("", description="Free text shown in the report.")
+    data: DataConfig = Field(default_factory=DataConfig)
+    stages: StagesConfig = Field(default_factory=StagesConfig)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    windows: WindowsConfig = Field(default_factory=WindowsConfig)
+    maturity: MaturityConfig = Field(default_factory=MaturityConfig)
+    travel: TravelConfig = Field(default_factory=TravelConfig)
+    costs: CostsConfig = Field(default_factory=CostsConfig)
+    solver: SolverConfig = Field(default_factory=SolverConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @model_validator(mode="after")
+    def _per_stage_lists(self) -> Config:
+        n = len(self.stages.years)
+        if len(self.policy.top_heavy_max_share) != n:
+            msg = (
+                f"'policy.top_heavy_max_share' has {len(self.policy.top_heavy_max_share)} "
+                f"entries but 'stages.years' has {n}; give one share per stage"
+            )
+            raise ValueError(msg)
+        return self
+
+
+class LoadedConfig(BaseModel):
+    """A validated config plus where it came from (paths resolved)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    config: Config
+    path: Path
+    raw: dict[str, Any]
+
+    def resolve(self, relative: Path) -> Path:
+        """Resolve a path from the config relative to the config file's folder."""
+        return relative if relative.is_absolute() else (self.path.parent / relative).resolve()
+
+    @property
+    def run_dir(self) -> Path:
+        """Folder the plan of this run is written to."""
+        return self.resolve(self.config.output.dir) / self.config.name
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key '{where}' (check the spelling; see configs/default.toml)"
+    message = first["msg"].removeprefix("Value error, ")
+    if "input" in first and kind not in {"value_error", "missing"}:
+        return f"{path}: '{where}' was {first['input']!r}: {message}"
+    if kind == "missing":
+        return f"{path}: '{where}' is required but missing"
+    return f"{path}: {message}" if message.startswith("'") else f"{path}: '{where}': {message}"
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> Config:
+    """Validate a config mapping, turning pydantic errors into one-line :class:`InputError`."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as err:
+        raise InputError(_format_validation_error(path, err)) from None
+
+
+def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> LoadedConfig:
+    """Read and validate a TOML config.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    overrides
+        Nested mapping merged over the file's content (used by sweeps and tests).
+
+    Raises
+    ------
+    InputError
+        The file is missing, is not TOML, or does not match the schema.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        msg = f"{path}: config file not found"
+        raise InputError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{path}: config is not UTF-8 text"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read config ({err.strerror})"
+        raise InputError(msg) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{path}: not valid TOML ({err})"
+        raise InputError(msg) from None
+    if overrides:
+        raw = deep_merge(raw, overrides)
+    config = parse_config(raw, path)
+    return LoadedConfig(config=config, path=path.resolve(), raw=raw)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``over`` merged in recursively (``over`` wins)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,262 @@
+"""Read the input files named by a config into typed frames.
+
+Only this module (and the writers) touch input files. Reading checks the *form* of each
+file (it exists, is UTF-8 CSV/GeoJSON, has the required columns and parseable values);
+:mod:`planner.validate` then checks the *content* across tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from planner.config import LEVELS, LoadedConfig
+from planner.errors import InputError
+
+TOWNSHIP_COLUMNS: dict[str, str] = {
+    "township_id": "str",
+    "name": "str",
+    "kind": "str",
+    "county_code": "str",
+    "lon": "float",
+    "lat": "float",
+    "population": "float",
+}
+COUNTY_COLUMNS: dict[str, str] = {
+    "county_code": "str",
+    "name": "str",
+    "city_code": "str",
+    "pop_total": "float",
+    "pop_urban": "float",
+    "share_0_14_pct": "float",
+    "share_65plus_pct": "float",
+    "edu_years_mean": "float",
+    "illiterate_15plus_pct": "float",
+    "car_share": "float",
+}
+CENTRE_COLUMNS: dict[str, str] = {
+    "centre_id": "str",
+    "level": "str",
+    "name": "str",
+    "admin_code": "str",
+    "parent_id": "str",
+    "township_id": "str",
+    "lon": "float",
+    "lat": "float",
+    "floor_area_m2": "float",
+    "windows": "float",
+}
+ITEM_COLUMNS: dict[str, str] = {
+    "item_id": "str",
+    "name_zh": "str",
+    "name_en": "str",
+    "annual_per_1000": "float",
+    "counter_minutes": "float",
+    "pending_share": "float",
+    "backoffice_minutes": "float",
+    "online_potential": "float",
+    "max_travel_min": "float",
+}
+SOURCE_COLUMNS = ("point_source", "population_source", "inventory_source", "census_source")
+"""Provenance columns carried through to the outputs when present."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run reads, as typed frames indexed by their ids."""
+
+    townships: pd.DataFrame
+    counties: pd.DataFrame
+    centres: pd.DataFrame
+    items: pd.DataFrame
+    item_levels: dict[str, list[frozenset[str]]]
+    province: gpd.GeoDataFrame
+    cities: gpd.GeoDataFrame
+    county_polygons: gpd.GeoDataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def n_stages(self) -> int:
+        return len(next(iter(self.item_levels.values()))) if self.item_levels else 0
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        msg = f"{path}: {what} file not found (check 'data' paths in the config)"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: {what} path is a folder, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read {what} file ({err.strerror})"
+        raise InputError(msg) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = ""
+        try:
+            data.decode("gbk")
+            hint = "; it looks like GBK: re-save it as UTF-8"
+        except UnicodeDecodeError:
+            pass
+        msg = f"{path}: {what} file is not UTF-8 (byte {err.start}){hint}"
+        raise InputError(msg) from None
+
+
+def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.DataFrame:
+    """Read a UTF-8 CSV, check required columns and types, index it by ``key``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the column and the offending ids.
+    """
+    text = _read_text(path, what)
+    if not text.strip():
+        msg = f"{path}: {what} file is empty, expected a header row and data"
+        raise InputError(msg)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        msg = f"{path}: {what} file is not valid CSV ({str(err).splitlines()[0]})"
+        raise InputError(msg) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"{path}: {what} file lacks column(s) {missing}; found {list(frame.columns)}"
+        raise InputError(msg)
+    if frame.empty:
+        msg = f"{path}: {what} file has a header but no rows"
+        raise InputError(msg)
+    ids = frame[key].str.strip()
+    blank = frame.index[ids == ""].tolist()
+    if blank:
+        msg = f"{path}: '{key}' is empty on data row(s) {[i + 2 for i in blank[:5]]}"
+        raise InputError(msg)
+    for col, kind in columns.items():
+        if kind != "float":
+            frame[col] = frame[col].str.strip()
+            continue
+        values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+        bad = ids[values.isna()].tolist()
+        if bad:
+            msg = f"{path}: '{col}' must be a number but is not for {key} {_ids(bad)}"
+            raise InputError(msg)
+        frame[col] = values.astype(float)
+    dup = sorted(set(ids[ids.duplicated()]))
+    if dup:
+        msg = f"{path}: duplicated {key} {_ids(dup)}"
+        raise InputError(msg)
+    return frame.set_index(key, drop=False).rename_axis(None)
+
+
+def _ids(values: list[str], limit: int = 5) -> str:
+    shown = ", ".join(str(v) for v in values[:limit])
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return f"{shown}{more}"
+
+
+def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
+    """Read a polygon layer; it must carry a CRS and a ``code`` field."""
+    _read_text(path, what)  # existence and encoding, with our own messages
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as err:  # pyogrio raises several GDAL error types
+        msg = f"{path}: cannot read {what} as a vector file ({str(err).splitlines()[0]})"
+        raise InputError(msg) from None
+    if frame.crs is None:
+        msg = f"{path}: {what} has no CRS; expected EPSG:4490 (CGCS2000) or EPSG:4326"
+        raise InputError(msg)
+    if CRS.from_user_input(frame.crs).to_epsg() not in {4490, 4326}:
+        msg = f"{path}: {what} CRS is {frame.crs.to_string()}; expected EPSG:4490 or EPSG:4326"
+        raise InputError(msg)
+    if code_field not in frame.columns:
+        msg = f"{path}: {what} lacks field '{code_field}'; found {list(frame.columns)}"
+        raise InputError(msg)
+    if frame.empty:
+        msg = f"{path}: {what} has no features"
+        raise InputError(msg)
+    frame[code_field] = frame[code_field].astype(str)
+    bad = frame.loc[
+        frame.geometry.isna() | frame.geometry.is_empty | ~frame.geometry.is_valid, code_field
+    ].tolist()
+    if bad:
+        msg = f"{path}: {what} has empty or invalid geometry for code {_ids(bad)}"
+        raise InputError(msg)
+    frame = frame.set_crs("EPSG:4490", allow_override=True)
+    return frame.set_index(code_field, drop=False).rename_axis(None)
+
+
+def _parse_item_levels(items: pd.DataFrame, path: Path) -> dict[str, list[frozenset[str]]]:
+    stage_cols = sorted(
+        (c for c in items.columns if c.startswith("levels_s")), key=lambda c: int(c[8:] or 0)
+    )
+    if not stage_cols:
+        msg = f"{path}: item catalogue lacks 'levels_s1', 'levels_s2', ... columns"
+        raise InputError(msg)
+    out: dict[str, list[frozenset[str]]] = {}
+    for item_id, row in items.iterrows():
+        per_stage = []
+        for col in stage_cols:
+            raw = str(row[col]).strip()
+            names = [p.strip() for p in raw.split("|") if p.strip()]
+            unknown = [n for n in names if n not in LEVELS]
+            if unknown:
+                msg = (
+                    f"{path}: '{col}' of item {item_id} names unknown level(s) {unknown}; "
+                    f"expected '|'-joined {list(LEVELS)}"
+                )
+                raise InputError(msg)
+            per_stage.append(frozenset(names))
+        out[str(item_id)] = per_stage
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_inputs(loaded: LoadedConfig) -> Inputs:
+    """Read every input file named by the config (form checks only)."""
+    data = loaded.config.data
+    files = {
+        "townships": loaded.resolve(data.townships),
+        "counties": loaded.resolve(data.counties),
+        "centres": loaded.resolve(data.centres),
+        "items": loaded.resolve(data.items),
+        "province_boundary": loaded.resolve(data.province_boundary),
+        "city_boundaries": loaded.resolve(data.city_boundaries),
+        "county_boundaries": loaded.resolve(data.county_boundaries),
+    }
+    townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
+    counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
+    centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
+    items = read_table(files["items"], "item", ITEM_COLUMNS, "item_id")
+    item_levels = _parse_item_levels(items, files["items"])
+    province = read_polygons(files["province_boundary"], "province boundary")
+    cities = read_polygons(files["city_boundaries"], "city boundaries")
+    county_polygons = read_polygons(files["county_boundaries"], "county boundaries")
+    return Inputs(
+        townships=townships.sort_index(),
+        counties=counties.sort_index(),
+        centres=centres.sort_index(),
+        items=items.sort_index(),
+        item_levels=item_levels,
+        province=province,
+        cities=cities.sort_index(),
+        county_polygons=county_polygons.sort_index(),
+        files=files,
+    )

@@ -1,0 +1,146 @@
+"""Write the text plan: CSV tables sorted by id with fixed decimals, and JSON summaries.
+
+Same plan, same bytes: columns have a fixed order, floats a fixed number of decimals
+(negative zero is normalised), rows are sorted by id then stage, and JSON keys are sorted.
+Timings never go into these files (they live in ``manifest.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.plan import Plan
+
+CENTRE_COLUMNS: dict[str, int | None] = {
+    "centre_id": None,
+    "stage": None,
+    "level": None,
+    "name": None,
+    "county_code": None,
+    "floor_area_m2": 1,
+    "area_change_m2": 1,
+    "windows": 0,
+    "windows_lp": 3,
+    "transactions": 1,
+    "daily_transactions": 2,
+    "window_minutes": 1,
+    "mode": None,
+    "dedicated_items": 0,
+    "action": None,
+    "reason": None,
+}
+TOWNSHIP_COLUMNS: dict[str, int | None] = {
+    "township_id": None,
+    "stage": None,
+    "county_code": None,
+    "maturity": 4,
+    "phase": None,
+    "demand": 1,
+    "online": 1,
+    "physical": 1,
+    "unserved": 1,
+    "online_share": 4,
+    "minutes_province": 1,
+    "minutes_city": 1,
+    "minutes_county": 1,
+    "minutes_township": 1,
+    "station_shortfall_m2": 1,
+}
+COUNTY_COLUMNS: dict[str, int | None] = {
+    "county_code": None,
+    "stage": None,
+    "maturity": 4,
+    "phase": None,
+    "demand": 1,
+    "online": 1,
+    "physical": 1,
+    "unserved": 1,
+    "county_area_m2": 1,
+    "township_area_m2": 1,
+}
+LEVEL_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "level": None,
+    "floor_area_m2": 1,
+    "area_share": 4,
+    "windows": 0,
+    "transactions": 1,
+    "centres_open": None,
+}
+ASSIGNMENT_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "township_id": None,
+    "centre_id": None,
+    "transactions": 1,
+    "minutes": 1,
+}
+CENTRE_ITEM_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "centre_id": None,
+    "item_id": None,
+    "transactions": 1,
+}
+
+
+def format_table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list[str]) -> str:
+    """CSV text with fixed column order and decimals (empty cell for NaN)."""
+    out = frame[list(columns)].sort_values(sort, kind="mergesort").copy()
+    for col, decimals in columns.items():
+        if decimals is None:
+            out[col] = out[col].astype(str)
+            continue
+        values = out[col].astype(float).to_numpy()
+        rounded = np.round(values, decimals) + 0.0  # +0.0 turns -0.0 into 0.0
+        out[col] = [
+            "" if math.isnan(x) else f"{x:.{decimals}f}" for x in rounded
+        ]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _round_floats(value: Any, digits: int = 6) -> Any:
+    if isinstance(value, float):
+        return round(value, digits) + 0.0
+    if isinstance(value, dict):
+        return {k: _round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_floats(v, digits) for v in value]
+    return value
+
+
+def json_text(value: Any, digits: int = 6) -> str:
+    """Stable JSON: sorted keys, rounded floats, trailing newline."""
+    return json.dumps(_round_floats(value, digits), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
+    """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "centres.csv": format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
+        "townships.csv": format_table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
+        "counties.csv": format_table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
+        "levels.csv": format_table(plan.levels, LEVEL_COLUMNS, ["stage"]),
+        "assignments.csv": format_table(
+            plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
+        ),
+        "centre_items.csv": format_table(
+            plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
+        ),
+    }
+    written = []
+    for name, text in tables.items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+    summary = dict(plan.summary)
+    summary["warnings"] = list(plan.warnings)
+    path = folder / "summary.json"
+    path.write_text(json_text(summary), encoding="utf-8", newline="\n")
+    written.append(path)
+    return written

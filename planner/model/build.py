@@ -1,0 +1,323 @@
+r"""Build the three-stage capacity LP with PuLP.
+
+Formulation
+-----------
+Sets: stages :math:`s \in S`, townships :math:`t`, items :math:`k`, centres :math:`c`
+(level :math:`l(c)`), candidate arcs :math:`(s,t,k,c) \in \mathcal{A}` (centre competent for
+:math:`k` in stage :math:`s`, within :math:`k`'s travel limit of :math:`t`, allowed by the
+cross-border rules), township stations :math:`c_t`, regions :math:`p` (provinces).
+
+Variables (all continuous, :math:`\ge 0`):
+
+* :math:`x_{stkc}` physical transactions on arc (thousand/year)
+* :math:`y_{stk} \le \pi_k\, m_{st}\, D_{stk}` online transactions (online potential times
+  maturity times demand: the offline share is always physical or unserved)
+* :math:`u_{stk}` unserved transactions
+* :math:`w_{sc}` windows, :math:`A_{sc}` floor area (m2)
+* :math:`e_{sc} \le \gamma_{l(c)} A^0_c`, :math:`r_{sc} \le \sigma_{l(c)} A^0_c` expansion and
+  reduction against the previous stage (:math:`e` absent where growth is forbidden)
+* :math:`g_{st}` township station shortfall (m2), :math:`h_{sp}` top-heavy excess (m2)
+
+Constraints:
+
+.. math::
+
+    \textstyle\sum_{c} x_{stkc} + y_{stk} + u_{stk} &= D_{stk}
+        && \text{demand}\\
+    \textstyle\sum_{t,k} \mu_k x_{stkc} &\le \kappa_{l(c)}\, w_{sc}
+        && \text{window time}\\
+    \alpha_{l(c)} w_{sc} &\le A_{sc} && \text{floor area}\\
+    A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} &= 0,\quad A_{0c} = A^0_c
+        && \text{area evolution}\\
+    A_{s c_t} + g_{st} &\ge \underline{A}_{\text{station}} && \text{township minimum}\\
+    \textstyle\sum_{c \in p,\, l(c) \in \{P, C\}} A_{sc} - \theta_s \sum_{c \in p} A_{sc}
+        &\le h_{sp} && \text{top-heavy}
+
+with :math:`A_{sc} \ge \min(\underline{A}_{l(c)}, A^0_c)` (core area kept), :math:`\mu_k` the
+front-window minutes of item :math:`k` and :math:`\kappa_l` a window's usable thousand
+minutes a year (service minutes x days x utilisation of its level).
+
+Objective (kCNY; :math:`L_s` the years in stage :math:`s`):
+
+.. math::
+
+    \min \sum_s L_s \Big[ \sum_c (a_{l(c)} A_{sc} + \omega\, w_{sc})
+    + \sum_{\mathcal{A}} \tau_{tc} x_{stkc} + \sum_{t,k} (o\, y_{stk} + \rho\, u_{stk})
+    + \sum_t \phi\, g_{st} + \sum_p \eta\, h_{sp} \Big]
+    + \sum_{s,c} (\epsilon\, e_{sc} + \delta\, r_{sc})
+
+area, windows, citizens' travel time, online handling, unserved penalty, shortfall
+penalty, top-heavy penalty, expansion and reduction.
+
+Names are an API: ``<family>__<id>[__<id>]`` in ``[A-Za-z0-9_]``; e.g.
+``x__1__320102002__social_insurance__cnty_320102``, ``windowtime__2__city_320100``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from planner.model.data import ModelData
+
+log = logging.getLogger(__name__)
+
+Key = tuple[int, str]
+"""(stage, id)."""
+
+
+@dataclass
+class Variables:
+    """The model's variables by family; keys are tuples of ids."""
+
+    x: list[pulp.LpVariable] = field(default_factory=list)
+    """Aligned with the rows of ``ModelData.arcs``."""
+    y: list[pulp.LpVariable] = field(default_factory=list)
+    """Aligned with the rows of ``ModelData.demand``."""
+    u: list[pulp.LpVariable] = field(default_factory=list)
+    """Aligned with the rows of ``ModelData.demand``."""
+    w: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    area: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    e: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    r: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    g: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    """Keyed by (stage, township_id)."""
+    h: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    """Keyed by (stage, region)."""
+
+
+@dataclass
+class PlanModel:
+    """A built LP: the PuLP problem, its variables and the data it came from."""
+
+    prob: pulp.LpProblem
+    data: ModelData
+    var: Variables
+    cost_terms: dict[str, list[tuple[pulp.LpVariable, float]]]
+    """Objective terms by name, for the breakdown after the solve."""
+
+    @property
+    def n_variables(self) -> int:
+        v = self.var
+        return (
+            len(v.x) + len(v.y) + len(v.u)
+            + sum(len(d) for d in (v.w, v.area, v.e, v.r, v.g, v.h))
+        )
+
+    n_constraints: int = 0
+    n_nonzeros: int = 0
+
+
+@dataclass
+class _Build:
+    """What the ``add_*`` families share while the model is built."""
+
+    prob: pulp.LpProblem
+    d: ModelData
+    v: Variables = field(default_factory=Variables)
+    rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+
+    def new(self, name: str, lb: float | None = 0.0, ub: float | None = None) -> pulp.LpVariable:
+        return self.prob.add_variable(name, lowBound=lb, upBound=ub)
+
+
+def add_flow_variables(b: _Build) -> None:
+    """x (physical), y (online, bounded by potential x maturity x demand), u (unserved)."""
+    d, v, rows = b.d, b.v, b.rows
+    a = d.arcs
+    v.x = [
+        b.new(f"x__{s}__{t}__{k}__{c}", 0.0, None)
+        for s, t, k, c in zip(a["stage"], a["township_id"], a["item_id"], a["centre_id"], strict=True)
+    ]
+    dm = d.demand
+    keys = list(zip(dm["stage"], dm["township_id"], dm["item_id"], strict=True))
+    v.y = [
+        b.new(f"y__{s}__{t}__{k}", 0.0, float(cap))
+        for (s, t, k), cap in zip(keys, dm["online_cap"], strict=True)
+    ]
+    v.u = [b.new(f"u__{s}__{t}__{k}", 0.0, None) for s, t, k in keys]
+
+
+def add_capacity_variables(b: _Build) -> None:
+    """Windows, floor area, expansion and reduction per stage and centre."""
+    d, v, rows = b.d, b.v, b.rows
+    c = d.centres
+    for s in d.stages:
+        for cid, lb, grow, shrink in zip(
+            c.index, c["area_lb"], c["growth_ub"], c["shrink_ub"], strict=True
+        ):
+            v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, None)
+            v.area[s, cid] = b.new(f"area__{s}__{cid}", float(lb), None)
+            if grow > 0:
+                v.e[s, cid] = b.new(f"expand__{s}__{cid}", 0.0, None if np.isinf(grow) else float(grow))
+            if shrink > 0:
+                v.r[s, cid] = b.new(f"reduce__{s}__{cid}", 0.0, float(shrink))
+
+
+def add_demand_balance(b: _Build) -> None:
+    r"""Demand: :math:`\sum_c x_{stkc} + y_{stk} + u_{stk} = D_{stk}`."""
+    d, v, rows = b.d, b.v, b.rows
+    dm = d.demand
+    index = {key: i for i, key in enumerate(zip(dm["stage"], dm["township_id"], dm["item_id"], strict=True))}
+    terms: list[list[tuple[pulp.LpVariable, float]]] = [
+        [(v.y[i], 1.0), (v.u[i], 1.0)] for i in range(len(dm))
+    ]
+    a = d.arcs
+    for var, key in zip(v.x, zip(a["stage"], a["township_id"], a["item_id"], strict=True), strict=True):
+        terms[index[key]].append((var, 1.0))
+    for (s, t, k), i in index.items():
+        rows[f"demand__{s}__{t}__{k}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(terms[i]), pulp.LpConstraintEQ, rhs=float(dm["demand"].iat[i])
+        )
+
+
+def add_window_time(b: _Build) -> None:
+    r"""Window time: :math:`\sum_{t,k} \mu_k x_{stkc} - \kappa_{l(c)} w_{sc} \le 0`."""
+    d, v, rows = b.d, b.v, b.rows
+    a = d.arcs
+    minutes = a["item_id"].map(d.item_minutes).to_numpy()
+    terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for var, s, c, mu in zip(v.x, a["stage"], a["centre_id"], minutes, strict=True):
+        terms[s, c].append((var, float(mu)))
+    cap = d.centres["window_capacity"]
+    for (s, c), expr in sorted(terms.items()):
+        expr.append((v.w[s, c], -float(cap[c])))
+        rows[f"windowtime__{s}__{c}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
+        )
+
+
+def add_floor_area(b: _Build) -> None:
+    r"""Floor area: :math:`\alpha_{l(c)} w_{sc} - A_{sc} \le 0`."""
+    d, v, rows = b.d, b.v, b.rows
+    apw = d.centres["area_per_window"]
+    for (s, c), w in v.w.items():
+        rows[f"floor__{s}__{c}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression([(w, float(apw[c])), (v.area[s, c], -1.0)]),
+            pulp.LpConstraintLE,
+            rhs=0.0,
+        )
+
+
+def add_area_evolution(b: _Build) -> None:
+    r"""Area evolution: :math:`A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} = 0` with :math:`A_{0c}=A^0_c`.
+
+    Province and city (growth 0) have no :math:`e`, so their area never grows.
+    """
+    d, v, rows = b.d, b.v, b.rows
+    area0 = d.centres["area0"]
+    for (s, c), a_s in v.area.items():
+        expr: list[tuple[pulp.LpVariable, float]] = [(a_s, 1.0)]
+        rhs = float(area0[c]) if s == d.stages[0] else 0.0
+        if s != d.stages[0]:
+            expr.append((v.area[s - 1, c], -1.0))
+        if (s, c) in v.e:
+            expr.append((v.e[s, c], -1.0))
+        if (s, c) in v.r:
+            expr.append((v.r[s, c], 1.0))
+        rows[f"evolve__{s}__{c}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, rhs=rhs
+        )
+
+
+def add_township_minimum(b: _Build) -> None:
+    r"""Township minimum: :math:`A_{s c_t} + g_{st} \ge \underline{A}_{\text{station}}`.
+
+    A township without any station pays the full shortfall.
+    """
+    d, v, rows = b.d, b.v, b.rows
+    if d.min_station_m2 <= 0:
+        return
+    townships = sorted(d.demand["township_id"].unique())
+    for s in d.stages:
+        for t in townships:
+            g = v.g[s, t] = b.new(f"shortfall__{s}__{t}", 0.0, None)
+            expr = [(g, 1.0)]
+            station = d.stations.get(t)
+            if station is not None:
+                expr.append((v.area[s, station], 1.0))
+            rows[f"township_min__{s}__{t}"] = pulp.LpConstraint(
+                pulp.LpAffineExpression(expr), pulp.LpConstraintGE, rhs=d.min_station_m2
+            )
+
+
+def add_top_heavy(b: _Build) -> None:
+    r"""Top-heavy: :math:`\sum_{upper} A - \theta_s \sum_{all} A - h_{sp} \le 0` per region."""
+    d, v, rows = b.d, b.v, b.rows
+    c = d.centres
+    for s in d.stages:
+        theta = d.top_heavy_share[s]
+        for region, members in sorted(c.groupby("region").groups.items()):
+            h = v.h[s, region] = b.new(f"topheavy__{s}__{region}", 0.0, None)
+            expr = [
+                (v.area[s, cid], (1.0 - theta) if c.at[cid, "upper"] else -theta)
+                for cid in sorted(members)
+            ]
+            expr.append((h, -1.0))
+            rows[f"topheavy__{s}__{region}"] = pulp.LpConstraint(
+                pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
+            )
+
+
+def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpVariable, float]]]:
+    """The objective's terms by name (coefficients in kCNY)."""
+    L = d.lengths
+    c = d.centres
+    a = d.arcs
+    dm = d.demand
+    return {
+        "floor_area": [(var, L[s] * float(c.at[cid, "area_cost"])) for (s, cid), var in v.area.items()],
+        "windows": [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
+        "travel": [
+            (var, L[s] * float(cost))
+            for var, s, cost in zip(v.x, a["stage"], a["travel_cost"], strict=True)
+        ],
+        "online": [(var, L[s] * d.online_cost) for var, s in zip(v.y, dm["stage"], strict=True)],
+        "unserved": [(var, L[s] * d.unserved_penalty) for var, s in zip(v.u, dm["stage"], strict=True)],
+        "township_shortfall": [(var, L[s] * d.shortfall_penalty) for (s, _), var in v.g.items()],
+        "top_heavy": [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
+        "expansion": [(var, d.expansion_cost) for var in v.e.values()],
+        "reduction": [(var, d.reduction_cost) for var in v.r.values()],
+    }
+
+
+def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
+    """Build the LP (see the module docstring for the formulation)."""
+    prob = pulp.LpProblem(name, pulp.LpMinimize)
+    b = _Build(prob=prob, d=d)
+    for family in (
+        add_flow_variables,
+        add_capacity_variables,
+        add_demand_balance,
+        add_window_time,
+        add_floor_area,
+        add_area_evolution,
+        add_township_minimum,
+        add_top_heavy,
+    ):
+        family(b)
+    v, rows = b.v, b.rows
+    terms = objective_terms(d, v)
+    prob.setObjective(
+        pulp.LpAffineExpression([pair for family in terms.values() for pair in family if pair[1]])
+    )
+    prob.extend(rows)
+    model = PlanModel(
+        prob=prob,
+        data=d,
+        var=v,
+        cost_terms=terms,
+        n_constraints=len(rows),
+        n_nonzeros=sum(len(row) for row in rows.values()),
+    )
+    log.info(
+        "model: %d variables, %d constraints, %d non-zeros",
+        model.n_variables,
+        model.n_constraints,
+        model.n_nonzeros,
+    )
+    return model

@@ -1,0 +1,195 @@
+"""The run, step by step: load -> validate -> travel -> maturity -> build -> solve -> plan -> write.
+
+Each step is timed; a ``progress`` callback (the CLI's) is told when a step starts. Nothing
+here prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner import __version__
+from planner.config import LoadedConfig
+from planner.errors import InputError
+from planner.io.inputs import Inputs, read_inputs, sha256_file
+from planner.maturity import township_maturity
+from planner.model.build import PlanModel, build_model
+from planner.model.data import ModelData, prepare
+from planner.plan import Plan, extract_plan
+from planner.solve import SolveResult, solve
+from planner.travel import TravelTable, metric_crs, travel_table
+from planner.validate import validate
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class Timings:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str, progress: Progress) -> Iterator[None]:
+        progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass
+class Prepared:
+    """Everything up to (not including) the solve."""
+
+    loaded: LoadedConfig
+    inputs: Inputs
+    travel: TravelTable
+    maturity: pd.DataFrame
+    data: ModelData
+    timings: Timings
+
+
+@dataclass
+class RunResult:
+    prepared: Prepared
+    model: PlanModel
+    result: SolveResult
+    plan: Plan | None
+    run_dir: Path | None = None
+
+
+def load_and_check(loaded: LoadedConfig, timings: Timings | None = None,
+                   progress: Progress = _quiet) -> tuple[Inputs, str]:
+    """Read and validate the inputs; return them with the metric CRS used."""
+    timings = timings or Timings()
+    with timings.step("load", progress):
+        inputs = read_inputs(loaded)
+        crs = metric_crs(inputs.townships["lon"], inputs.townships["lat"],
+                         loaded.config.travel.projected_crs)
+        validate(inputs, loaded.config, crs)
+    return inputs, crs
+
+
+def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
+    """Load, validate, compute travel times and maturity, and prepare the model data."""
+    cfg = loaded.config
+    timings = Timings()
+    inputs, _ = load_and_check(loaded, timings, progress)
+    with timings.step("travel", progress):
+        cutoff = float(inputs.items["max_travel_min"].max())
+        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff)
+    with timings.step("maturity", progress):
+        maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
+    with timings.step("prepare", progress):
+        data = prepare(inputs, travel.minutes, maturity, cfg)
+        check_reachability(inputs, data, loaded)
+    return Prepared(loaded, inputs, travel, maturity, data, timings)
+
+
+def check_reachability(inputs: Inputs, data: ModelData, loaded: LoadedConfig) -> None:
+    """Every item must be physically reachable by some township in every stage."""
+    reached = set(zip(data.arcs["stage"], data.arcs["item_id"], strict=True))
+    for item_id in inputs.items.index:
+        for s in data.stages:
+            if (s, item_id) not in reached:
+                levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
+                limit = inputs.items.at[item_id, "max_travel_min"]
+                msg = (
+                    f"{inputs.files['items']}: 'max_travel_min' of item {item_id} ({limit:g}) "
+                    f"is beyond reach: no township reaches a {levels} centre within it in "
+                    f"stage {s}; raise the limit or allow more levels"
+                )
+                raise InputError(msg)
+
+
+def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
+    """Build, solve and (when the solve is usable) extract the plan."""
+    cfg = prepared.loaded.config
+    timings = prepared.timings
+    with timings.step("build", progress):
+        model = build_model(prepared.data)
+    with timings.step("solve", progress):
+        result = solve(model, cfg.solver)
+    plan = None
+    if result.is_ok:
+        with timings.step("extract", progress):
+            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
+    return RunResult(prepared, model, result, plan)
+
+
+def manifest(run: RunResult) -> dict[str, Any]:
+    """Provenance of a run: hashes of config, inputs and code; solver; timings."""
+    prepared = run.prepared
+    files = {name: {"path": str(path), "sha256": sha256_file(path)}
+             for name, path in sorted(prepared.inputs.files.items())}
+    return {
+        "planner_version": __version__,
+        "code_sha256": code_hash(),
+        "config": {"path": str(prepared.loaded.path), "sha256": sha256_file(prepared.loaded.path)},
+        "inputs": files,
+        "solver": {
+            "name": run.result.solver,
+            "version": run.result.solver_version,
+            "status": str(run.result.status),
+            "detail": run.result.detail,
+            "optimal": run.result.status == "optimal",
+        },
+        "python": platform.python_version(),
+        "timings_s": {k: round(v, 3) for k, v in prepared.timings.seconds.items()},
+        "generated_data": sorted(
+            {
+                f"{table}.{col}"
+                for table, frame in (("townships", prepared.inputs.townships),
+                                     ("centres", prepared.inputs.centres),
+                                     ("counties", prepared.inputs.counties))
+                for col in frame.columns
+                if col.endswith("_source")
+                and frame[col].astype(str).str.startswith("generated").any()
+            }
+        ),
+    }
+
+
+def code_hash() -> str:
+    """SHA-256 over the package's Python sources (the code version of a plan)."""
+    import hashlib
+
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
+    """Write the plan folder atomically; return its path."""
+    from planner.io.plan_files import json_text, write_plan_tables
+    from planner.io.run_dir import atomic_run_dir
+
+    if run.plan is None:
+        msg = "no plan to write"
+        raise ValueError(msg)
+    loaded = run.prepared.loaded
+    target = loaded.run_dir
+    with run.prepared.timings.step("write", progress), atomic_run_dir(target) as tmp:
+        write_plan_tables(run.plan, tmp / "plan")
+        (tmp / "config.toml").write_bytes(loaded.path.read_bytes())
+        (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
+    run.run_dir = target
+    return target

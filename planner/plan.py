@@ -1,0 +1,335 @@
+"""Read the solved LP back into a staged plan (no PuLP beyond reading variable values).
+
+The plan is a set of tidy frames: what each centre becomes in each stage (area, integer
+windows, window mode, action and its reason), what each township gets (online, physical,
+unserved, travel to each level), level totals and the objective breakdown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.config import LEVELS, UPPER_LEVELS, Config
+from planner.errors import PlannerError
+from planner.io.inputs import Inputs
+from planner.maturity import county_phases
+from planner.model.build import PlanModel
+from planner.solve import SolveResult
+
+MODES = ("traditional", "small_general", "big_general")
+ACTIONS = ("keep", "expand", "shrink", "convert_mode", "close", "closed")
+CHANGE_TOLERANCE = 0.01
+"""Relative area change below which a centre is kept as it is."""
+
+
+@dataclass
+class Plan:
+    """A staged plan, independent of PuLP."""
+
+    centres: pd.DataFrame
+    townships: pd.DataFrame
+    counties: pd.DataFrame
+    levels: pd.DataFrame
+    assignments: pd.DataFrame
+    centre_items: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _values(variables: list[Any]) -> np.ndarray:
+    return np.array([v.varValue or 0.0 for v in variables], dtype=float)
+
+
+def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
+    out = np.where(np.abs(values) < eps, 0.0, values)
+    return out
+
+
+def _mode(daily_by_item: pd.Series, cfg: Config) -> tuple[str, int]:
+    """Window mode from daily transactions per item; also the count of dedicated items."""
+    total = float(daily_by_item.sum())
+    dedicated = int((daily_by_item >= cfg.windows.dedicated_min_daily).sum())
+    if total <= 0 or total < cfg.windows.big_general_max_daily or dedicated == 0:
+        return "big_general", dedicated
+    if dedicated == int((daily_by_item > 0).sum()):
+        return "traditional", dedicated
+    return "small_general", dedicated
+
+
+def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame,
+                 cfg: Config) -> Plan:
+    """Turn a solved model into a :class:`Plan`.
+
+    Raises
+    ------
+    PlannerError
+        If the solve did not produce a usable solution (``result.is_ok`` is false).
+    """
+    if not result.is_ok:
+        msg = f"cannot extract a plan from a solve with status '{result.status}'"
+        raise PlannerError(msg)
+    d = model.data
+    v = model.var
+    days = cfg.windows.working_days_per_year
+
+    arcs = d.arcs.copy()
+    arcs["volume"] = _clean(_values(v.x))
+    dm = d.demand.copy()
+    dm["online"] = _clean(_values(v.y))
+    dm["unserved"] = _clean(_values(v.u))
+    dm["physical"] = dm["demand"] - dm["online"] - dm["unserved"]
+    used = arcs[arcs["volume"] > 1e-6].copy()
+    used["level"] = used["centre_id"].map(inputs.centres["level"])
+    used["minutes_load"] = used["volume"] * used["item_id"].map(d.item_minutes)
+
+    # --- centres per stage (stage 0 = today's inventory) ---------------------------------
+    c_in = inputs.centres
+    rows = []
+    for cid in c_in.index:
+        rows.append((0, cid, float(c_in.at[cid, "floor_area_m2"]), float(c_in.at[cid, "windows"]),
+                     float(c_in.at[cid, "windows"])))
+    for (s, cid), var in v.area.items():
+        w = float(v.w[s, cid].varValue or 0.0)
+        rows.append((s, cid, float(var.varValue or 0.0), w, float(math.ceil(round(w, 6)))))
+    cen = pd.DataFrame(rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"])
+    served = used.groupby(["stage", "centre_id"]).agg(
+        transactions=("volume", "sum"), window_minutes=("minutes_load", "sum")
+    )
+    cen = cen.join(served, on=["stage", "centre_id"]).fillna({"transactions": 0.0, "window_minutes": 0.0})
+    cen["transactions"] *= 1000.0
+    cen["window_minutes"] *= 1000.0
+    cen["daily_transactions"] = cen["transactions"] / days
+    for col in ("level", "name", "admin_code", "parent_id", "township_id", "lon", "lat"):
+        cen[col] = cen["centre_id"].map(c_in[col])
+    cen["county_code"] = np.where(
+        cen["level"].isin(["county", "township"]),
+        cen["admin_code"].str[:6],
+        "",
+    )
+
+    # modes per centre and stage
+    per_item = used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days
+    modes: dict[tuple[int, str], tuple[str, int]] = {}
+    for (s, cid), series in per_item.groupby(level=[0, 1]):
+        modes[s, cid] = _mode(series.droplevel([0, 1]), cfg)
+    cen["mode"] = [
+        "traditional" if s == 0 else modes.get((s, cid), ("big_general", 0))[0]
+        for s, cid in zip(cen["stage"], cen["centre_id"], strict=True)
+    ]
+    cen["dedicated_items"] = [
+        0 if s == 0 else modes.get((s, cid), ("", 0))[1]
+        for s, cid in zip(cen["stage"], cen["centre_id"], strict=True)
+    ]
+    cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
+    cen = _actions(cen, used, dm, inputs, cfg)
+
+    # --- townships per stage ------------------------------------------------------------
+    tw = dm.groupby(["stage", "township_id"])[["demand", "online", "physical", "unserved"]].sum() * 1000.0
+    tw = tw.reset_index()
+    tw["county_code"] = tw["township_id"].map(inputs.townships["county_code"])
+    tw["maturity"] = [float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)]
+    phases = county_phases(inputs.townships, maturity, cfg.maturity).set_index(["county_code", "stage"])
+    tw["phase"] = [phases.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)]
+    tw["online_share"] = np.where(tw["demand"] > 0, tw["online"] / tw["demand"], 0.0)
+    for level in LEVELS:
+        sub = used[used["level"] == level]
+        mins = (sub["minutes"] * sub["volume"]).groupby([sub["stage"], sub["township_id"]]).sum()
+        vol = sub.groupby(["stage", "township_id"])["volume"].sum()
+        mean = (mins / vol).rename(f"minutes_{level}")
+        tw = tw.join(mean, on=["stage", "township_id"])
+    short = {key: float(var.varValue or 0.0) for key, var in v.g.items()}
+    tw["station_shortfall_m2"] = [short.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)]
+    tw = tw.sort_values(["township_id", "stage"], ignore_index=True)
+
+    # --- levels per stage ------------------------------------------------------------------
+    lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
+    lv = lv.reindex(pd.MultiIndex.from_product([sorted(cen["stage"].unique()), list(LEVELS)],
+                                               names=["stage", "level"]), fill_value=0.0)
+    lv = lv.reset_index()
+    total = lv.groupby("stage")["floor_area_m2"].transform("sum")
+    lv["area_share"] = np.where(total > 0, lv["floor_area_m2"] / total, 0.0)
+    lv["centres_open"] = [
+        int(((cen["stage"] == s) & (cen["level"] == level) & (cen["action"] != "closed")
+             & (cen["action"] != "close")).sum())
+        for s, level in zip(lv["stage"], lv["level"], strict=True)
+    ]
+
+    # --- counties per stage -------------------------------------------------------------------
+    co = county_phases(inputs.townships, maturity, cfg.maturity)
+    tsum = tw.groupby(["county_code", "stage"])[["demand", "online", "physical", "unserved"]].sum()
+    co = co.join(tsum, on=["county_code", "stage"])
+    area_by_county = (
+        cen[cen["county_code"] != ""].pivot_table(
+            index=["county_code", "stage"], columns="level", values="floor_area_m2", aggfunc="sum"
+        )
+    )
+    for level in ("county", "township"):
+        col = area_by_county[level] if level in area_by_county else pd.Series(dtype=float)
+        co[f"{level}_area_m2"] = [float(col.get((cc, s), 0.0)) for cc, s in
+                                  zip(co["county_code"], co["stage"], strict=True)]
+    co = co.sort_values(["county_code", "stage"], ignore_index=True)
+
+    assignments = (
+        used.groupby(["stage", "township_id", "centre_id"])
+        .agg(volume=("volume", "sum"), minutes=("minutes", "first"))
+        .reset_index()
+    )
+    assignments["transactions"] = assignments.pop("volume") * 1000.0
+    centre_items = (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0).rename(
+        "transactions").reset_index()
+
+    plan = Plan(
+        centres=cen,
+        townships=tw,
+        counties=co,
+        levels=lv,
+        assignments=assignments,
+        centre_items=centre_items,
+    )
+    plan.summary = _summary(model, result, plan, dm)
+    plan.warnings = _warnings(plan, cfg)
+    return plan
+
+
+def _actions(cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs,
+             cfg: Config) -> pd.DataFrame:
+    """Action per centre and stage against the previous stage, with a reason in words."""
+    viable = cfg.windows.viable_min_m2
+    levels = inputs.item_levels
+    names = inputs.items["name_en"]
+    served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
+    online_share = (
+        dm.groupby(["stage", "township_id"])[["online", "demand"]].sum()
+    )
+    share = (online_share["online"] / online_share["demand"]).rename("share")
+    county_share = share.groupby(
+        [share.index.get_level_values(0), share.index.get_level_values(1).map(inputs.townships["county_code"])]
+    ).mean()
+
+    actions: list[str] = []
+    reasons: list[str] = []
+    change: list[float] = []
+    prev: dict[str, pd.Series] = {}
+    for _, row in cen.iterrows():
+        cid, s = row["centre_id"], int(row["stage"])
+        if s == 0:
+            actions.append("today")
+            reasons.append("today's inventory (generated)")
+            change.append(0.0)
+            prev[cid] = row
+            continue
+        before = prev[cid]
+        a0, a1 = float(before["floor_area_m2"]), float(row["floor_area_m2"])
+        delta = a1 - a0
+        change.append(delta)
+        level = row["level"]
+        why: list[str] = []
+        gone = sorted(
+            k for k in served_items.get((s - 1, cid), set()) if level not in levels[k][s - 1]
+        )
+        if gone:
+            shown = ", ".join(str(names.get(k, k)) for k in gone[:3])
+            more = f" and {len(gone) - 3} more" if len(gone) > 3 else ""
+            why.append(f"{len(gone)} item(s) delegated to lower levels ({shown}{more})")
+        cc = row["admin_code"][:6] if level in ("county", "township") else None
+        if cc is not None and (s, cc) in county_share.index:
+            why.append(f"online share of its county reached {county_share[(s, cc)]:.0%}")
+        was_closed = before.get("action") in ("close", "closed")
+        if (a1 < viable or row["transactions"] <= 0) and not (level == "township" and a1 >= viable):
+            action = "closed" if was_closed else "close"
+            why.insert(0, "nothing left to serve" if row["transactions"] <= 0 else
+                       f"below the viable size of {viable:g} m2")
+        elif delta > CHANGE_TOLERANCE * max(a0, 1.0):
+            action = "expand"
+            if level == "township" and a0 < cfg.policy.township_min_station_m2:
+                why.insert(0, "raised towards the minimum township station")
+            else:
+                why.insert(0, f"volume {row['transactions'] - before['transactions']:+,.0f} a year")
+        elif -delta > CHANGE_TOLERANCE * max(a0, 1.0):
+            action = "shrink"
+            if level in UPPER_LEVELS:
+                why.insert(0, "olive policy: province and city halls shrink to their core")
+        elif row["mode"] != before["mode"]:
+            action = "convert_mode"
+        else:
+            action = "keep"
+        if row["mode"] != before["mode"] and action != "convert_mode":
+            why.append(f"mode {before['mode']} -> {row['mode']}")
+        elif action == "convert_mode":
+            why.insert(0, f"mode {before['mode']} -> {row['mode']}")
+        actions.append(action)
+        reasons.append("; ".join(why))
+        row = row.copy()
+        row["action"] = action
+        prev[cid] = row
+    cen = cen.copy()
+    cen["action"] = actions
+    cen["area_change_m2"] = change
+    cen["reason"] = reasons
+    return cen
+
+
+def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
+    """Province+city share of floor area per stage."""
+    upper = levels[levels["level"].isin(UPPER_LEVELS)].groupby("stage")["floor_area_m2"].sum()
+    total = levels.groupby("stage")["floor_area_m2"].sum()
+    return {int(s): float(upper[s] / total[s]) if total[s] > 0 else 0.0 for s in total.index}
+
+
+def _summary(model: PlanModel, result: SolveResult, plan: Plan, dm: pd.DataFrame) -> dict[str, Any]:
+    breakdown = {
+        name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
+        for name, terms in model.cost_terms.items()
+    }
+    tw = plan.townships
+    per_stage: dict[str, dict[str, float | int]] = {}
+    for s, grp in tw.groupby("stage"):
+        demand = float(grp["demand"].sum())
+        per_stage[str(int(s))] = {
+            "demand": demand,
+            "online_share": float(grp["online"].sum() / demand) if demand else 0.0,
+            "physical_share": float(grp["physical"].sum() / demand) if demand else 0.0,
+            "unserved": float(grp["unserved"].sum()),
+            "townships_with_unserved": int((grp["unserved"] > 1e-3 * grp["demand"]).sum()),
+            "townships_below_min_station": int((grp["station_shortfall_m2"] > 0.5).sum()),
+        }
+    return {
+        "status": str(result.status),
+        "solver": result.solver,
+        "solver_detail": result.detail,
+        "objective_kcny": result.objective,
+        "objective_terms_kcny": breakdown,
+        "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
+        "stages": per_stage,
+        "model": {
+            "variables": model.n_variables,
+            "constraints": model.n_constraints,
+            "nonzeros": model.n_nonzeros,
+        },
+    }
+
+
+def _warnings(plan: Plan, cfg: Config) -> list[str]:
+    out = []
+    for s, info in plan.summary["stages"].items():
+        if info["townships_with_unserved"]:
+            out.append(f"stage {s}: {info['townships_with_unserved']} township(s) have unserved demand")
+        if info["townships_below_min_station"]:
+            out.append(
+                f"stage {s}: {info['townships_below_min_station']} township station(s) below "
+                f"the minimum of {cfg.policy.township_min_station_m2:g} m2"
+            )
+    lv = plan.levels
+    last = int(lv["stage"].max())
+    final = lv[lv["stage"] == last].set_index("level")["area_share"]
+    if final.idxmax() != "county":
+        out.append(
+            f"stage {last}: the largest floor-area share is at '{final.idxmax()}' "
+            f"({final.max():.0%}), not at county: the layout is not olive-shaped"
+        )
+    return out

@@ -1,0 +1,127 @@
+"""Run the solver and report a typed outcome.
+
+An infeasible or unfinished solve is a :class:`SolveResult` with a status, not an
+exception. ``pulp.HiGHS`` maps a time-limit stop to "Optimal" in some versions, so the
+status is read from HiGHS's own model status.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import metadata
+
+import pulp
+
+from planner.config import SolverConfig, SolverName
+from planner.errors import SolveError
+from planner.model.build import PlanModel
+
+log = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"
+    TIME_LIMIT = "time_limit"
+    """Stopped at the time limit with a feasible (not proven optimal) solution."""
+    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    NUMERICAL = "numerical_trouble"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    status: Status
+    objective: float | None
+    solver: str
+    solver_version: str
+    seconds: float
+    detail: str = ""
+    """The solver's own status text."""
+
+    @property
+    def is_ok(self) -> bool:
+        """A plan can be extracted (optimal, or feasible at the time limit)."""
+        return self.status in {Status.OPTIMAL, Status.TIME_LIMIT}
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - a dependency of the package
+        msg = "solver 'highs' needs the Python package 'highspy' (pip install highspy)"
+        raise SolveError(msg) from None
+    options: dict[str, object] = {"solver": cfg.method, "presolve": "on", "random_seed": 0}
+    if cfg.method == "ipm":
+        options["run_crossover"] = "on" if cfg.crossover else "off"
+    solver = pulp.HiGHS(
+        mip=False,
+        msg=cfg.verbose,
+        timeLimit=cfg.time_limit_s,
+        threads=cfg.threads,
+        **options,
+    )
+    start = time.perf_counter()
+    model.prob.solve(solver)
+    seconds = time.perf_counter() - start
+    highs = model.prob.solverModel
+    ms = highs.getModelStatus()
+    text = highs.modelStatusToString(ms)
+    st = highspy.HighsModelStatus
+    info = highs.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == st.kOptimal:
+        status = Status.OPTIMAL
+    elif ms in (st.kTimeLimit, st.kIterationLimit, st.kInterrupt):
+        status = Status.TIME_LIMIT if has_solution else Status.TIME_LIMIT_NO_SOLUTION
+    elif ms == st.kInfeasible:
+        status = Status.INFEASIBLE
+    elif ms in (st.kUnbounded, st.kUnboundedOrInfeasible):
+        status = Status.UNBOUNDED
+    elif ms in (st.kSolveError, st.kPostsolveError, st.kPresolveError):
+        status = Status.NUMERICAL
+    else:
+        status = Status.ERROR
+    objective = float(info.objective_function_value) if has_solution else None
+    return SolveResult(status, objective, "highs", _version("highspy"), seconds, text)
+
+
+def _cbc(model: PlanModel, cfg: SolverConfig) -> SolveResult:
+    solver = pulp.COIN_CMD(msg=cfg.verbose, timeLimit=cfg.time_limit_s, threads=cfg.threads)
+    if not solver.available():
+        msg = (
+            "solver 'cbc' is not installed: install Debian's 'coinor-cbc' or "
+            "'pip install pulp[cbc]', or set solver.name = 'highs'"
+        )
+        raise SolveError(msg)
+    start = time.perf_counter()
+    code = model.prob.solve(solver)
+    seconds = time.perf_counter() - start
+    text = pulp.LpStatus[code]
+    mapping = {
+        pulp.LpStatusOptimal: Status.OPTIMAL,
+        pulp.LpStatusInfeasible: Status.INFEASIBLE,
+        pulp.LpStatusUnbounded: Status.UNBOUNDED,
+        pulp.LpStatusNotSolved: Status.TIME_LIMIT_NO_SOLUTION,
+    }
+    status = mapping.get(code, Status.ERROR)
+    objective = pulp.value(model.prob.objective) if status == Status.OPTIMAL else None
+    return SolveResult(status, objective, "cbc", _version("pulp"), seconds, text)
+
+
+def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
+    """Solve the model with the configured solver; never raises for infeasibility."""
+    result = _cbc(model, cfg) if cfg.name == SolverName.CBC else _highs(model, cfg)
+    log.info("solve: %s in %.1f s (%s)", result.status, result.seconds, result.detail)
+    return result

@@ -1,0 +1,132 @@
+"""Tiny instances whose optimum is worked out by hand.
+
+Shared set-up (see ``tests/tiny.py``): two towns T1, T2 of 1,000 people; one item of
+1,000 transactions per 1,000 residents a year (so 1.0 thousand per town) at 10 window
+minutes each; one stage of one year; centres of 100 m2 at T1's seat. Costs are set so the
+arithmetic stays simple: county area 1,000 CNY/m2/year (1 kCNY), a window 100,000 CNY/year
+(100 kCNY), no travel cost, no expansion/reduction cost. A county window gives
+360 min x 250 days x 0.75 = 67,500 minutes a year.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planner.config import load_config
+from planner.pipeline import execute, prepare_run
+from tests.tiny import write_case
+
+SIMPLE_COSTS = {
+    "costs": {
+        "window_cost_per_year": 100_000.0,
+        "value_of_time_per_hour": 0.0,
+        "expansion_cost_per_m2": 0.0,
+        "reduction_cost_per_m2": 0.0,
+        "online_cost_per_transaction": 6.0,
+        "unserved_penalty_per_transaction": 2000.0,
+        "top_heavy_penalty_per_m2_year": 0.0,
+    },
+    "policy": {"levels": {"county": {"area_cost_per_m2_year": 1000.0}}},
+}
+
+
+def _solve(folder: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    cfg = write_case(folder, **kwargs)  # type: ignore[arg-type]
+    run = execute(prepare_run(load_config(cfg)))
+    assert run.result.status == "optimal"
+    return run
+
+
+def _x(run, township: str, centre: str) -> float:  # type: ignore[no-untyped-def]
+    a = run.model.data.arcs
+    total = 0.0
+    for var, t, c in zip(run.model.var.x, a["township_id"], a["centre_id"], strict=True):
+        if t == township and c == centre:
+            total += var.varValue
+    return total
+
+
+def test_one_county_centre_serves_both_towns(tmp_path: Path) -> None:
+    # Both towns are within reach; 20,000 minutes need 20/67.5 = 0.29630 windows and
+    # 13.3 m2, but the centre can shed at most 40% of its 100 m2 in a stage: A = 60.
+    # Objective = 60 m2 x 1 kCNY + 0.29630 windows x 100 kCNY = 89.630 kCNY.
+    run = _solve(tmp_path, config=SIMPLE_COSTS)
+    assert _x(run, "320101001", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
+    assert _x(run, "320101002", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
+    assert run.model.var.w[1, "cnty_320101"].varValue == pytest.approx(20 / 67.5, rel=1e-6)
+    assert run.model.var.area[1, "cnty_320101"].varValue == pytest.approx(60.0, rel=1e-6)
+    assert run.result.objective == pytest.approx(60 + 100 * 20 / 67.5, rel=1e-6)
+    plan = run.plan
+    assert plan is not None
+    row = plan.centres.set_index(["centre_id", "stage"]).loc[("cnty_320101", 1)]
+    assert row["windows"] == 1  # integer windows never fall below the LP's 0.296
+    assert row["action"] == "shrink"
+
+
+def test_travel_limit_forces_online_or_unserved(tmp_path: Path) -> None:
+    # The limit of 15 minutes admits T1 (10 min local access) but not T2 (~19 min of road
+    # on top). Maturity is 1.0 and online potential 0.5, so each town may put 0.5 online.
+    # T1: online at 6 kCNY per thousand beats physical at 10/67.5 x 100 = 14.8 kCNY, so
+    # 0.5 online + 0.5 physical. T2: 0.5 online + 0.5 unserved (2,000 kCNY per thousand).
+    # Objective = area 60 + windows 100 x 5/67.5 + online 1.0 x 6 + unserved 0.5 x 2000.
+    run = _solve(
+        tmp_path,
+        items=[{"max_travel_min": 15, "online_potential": 0.5}],
+        config=SIMPLE_COSTS,
+    )
+    d = run.model.data
+    y = {t: v.varValue for v, t in zip(run.model.var.y, d.demand["township_id"], strict=True)}
+    u = {t: v.varValue for v, t in zip(run.model.var.u, d.demand["township_id"], strict=True)}
+    assert set(d.arcs["township_id"]) == {"320101001"}
+    assert y == pytest.approx({"320101001": 0.5, "320101002": 0.5}, abs=1e-6)
+    assert u == pytest.approx({"320101001": 0.0, "320101002": 0.5}, abs=1e-6)
+    assert _x(run, "320101001", "cnty_320101") == pytest.approx(0.5, abs=1e-6)
+    expected = 60 + 100 * 5 / 67.5 + 6 + 0.5 * 2000
+    assert run.result.objective == pytest.approx(expected, rel=1e-6)
+    assert run.plan is not None
+    assert run.plan.summary["stages"]["1"]["townships_with_unserved"] == 1
+
+
+TOP_HEAVY_CASE = {
+    "policy": {
+        "levels": {
+            # city: cheaper per transaction (denser windows, higher utilisation) ...
+            "city": {"area_per_window_m2": 40.0, "area_cost_per_m2_year": 1000.0,
+                     "max_shrink_per_stage": 1.0, "min_area_m2": 0.0},
+            "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
+        },
+        "top_heavy_max_share": [0.0],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("penalty", "centre", "objective"),
+    [
+        # city: 20,000 min / 72,000 = 0.27778 windows; 11.11 m2 -> 11.111 + 27.778 = 38.889
+        (0.0, "city_320100", 40 * 20 / 72 + 100 * 20 / 72),
+        # + 1 kCNY per m2 of city area makes the city cost 50.0 > county 13.333 + 29.630
+        (1000.0, "cnty_320101", 45 * 20 / 67.5 + 100 * 20 / 67.5),
+    ],
+)
+def test_top_heavy_penalty_moves_item_from_city_to_county(
+    tmp_path: Path, penalty: float, centre: str, objective: float
+) -> None:
+    cfg = {**SIMPLE_COSTS, "costs": {**SIMPLE_COSTS["costs"], "top_heavy_penalty_per_m2_year": penalty}}
+    from planner.config import deep_merge
+
+    cfg = deep_merge(cfg, TOP_HEAVY_CASE)
+    centres = [
+        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
+         "parent_id": "", "floor_area_m2": 0},
+        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
+         "parent_id": "prov_320000", "floor_area_m2": 100},
+        {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
+         "parent_id": "city_320100", "floor_area_m2": 100},
+    ]
+    run = _solve(tmp_path, items=[{"levels_s1": "city|county"}], centres=centres, config=cfg)
+    for t in ("320101001", "320101002"):
+        assert _x(run, t, centre) == pytest.approx(1.0, abs=1e-6)
+    assert run.result.objective == pytest.approx(objective, rel=1e-6)

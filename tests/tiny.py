@@ -1,0 +1,141 @@
+"""Write tiny, hand-checkable datasets and configs to a folder (test helper)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.config import deep_merge
+
+BOX = [[117.5, 31.5], [118.6, 31.5], [118.6, 32.5], [117.5, 32.5], [117.5, 31.5]]
+
+# Census indicators at the top of every normalisation range: maturity is exactly 1.0.
+FULL_MATURITY = {
+    "pop_urban": None,  # set to pop_total
+    "share_0_14_pct": 10.0,
+    "share_65plus_pct": 10.0,
+    "edu_years_mean": 13.0,
+    "illiterate_15plus_pct": 0.0,
+    "car_share": 0.7,
+}
+
+
+def _fc(features: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {
+            "type": "FeatureCollection",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4490"}},
+            "features": features,
+        }
+    )
+
+
+def _polygon(props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [BOX]}}
+
+
+def write_case(
+    folder: Path,
+    *,
+    townships: list[dict[str, Any]] | None = None,
+    centres: list[dict[str, Any]] | None = None,
+    items: list[dict[str, Any]] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Path:
+    """Write a tiny case; return the config path.
+
+    Defaults: two towns of 1,000 people (T1 at 118.0E, T2 at 118.1E, 32N) in county 320101 of
+    city 320100; province and city centres of 0 m2 and a county centre of 100 m2 at T1; one item,
+    1,000 transactions per 1,000 residents, 10 minutes, county only, no online potential.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    townships = townships or [
+        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
+         "population": 1000},
+        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
+         "population": 1000},
+    ]
+    tw = pd.DataFrame(townships)
+    tw["county_code"] = tw.get("county_code", "320101")
+    tw = tw[["township_id", "name", "kind", "county_code", "lon", "lat", "population"]]
+    tw.to_csv(folder / "townships.csv", index=False)
+
+    counties = pd.DataFrame(
+        [{"county_code": "320101", "name": "K", "city_code": "320100",
+          "pop_total": float(tw["population"].sum()), **FULL_MATURITY}]
+    )
+    counties["pop_urban"] = counties["pop_total"]
+    counties.to_csv(folder / "counties.csv", index=False)
+
+    base = {"township_id": "320101001", "lon": 118.0, "lat": 32.0, "windows": 1}
+    centres = centres or [
+        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000", "parent_id": "",
+         "floor_area_m2": 0},
+        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
+         "parent_id": "prov_320000", "floor_area_m2": 0},
+        {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
+         "parent_id": "city_320100", "floor_area_m2": 100},
+    ]
+    ce = pd.DataFrame([{**base, "name": c["centre_id"], **c} for c in centres])
+    ce = ce[["centre_id", "level", "name", "admin_code", "parent_id", "township_id", "lon", "lat",
+             "floor_area_m2", "windows"]]
+    ce.to_csv(folder / "centres.csv", index=False)
+
+    item_base = {"item_id": "a", "name_zh": "事项", "name_en": "item a", "annual_per_1000": 1000,
+                 "counter_minutes": 10, "pending_share": 0, "backoffice_minutes": 0,
+                 "levels_s1": "county", "online_potential": 0.0, "max_travel_min": 120}
+    pd.DataFrame([{**item_base, **i} for i in (items or [{}])]).to_csv(folder / "items.csv", index=False)
+
+    (folder / "province.geojson").write_text(_fc([_polygon({"code": "320000", "name": "P"})]))
+    (folder / "cities.geojson").write_text(_fc([_polygon({"code": "320100", "name": "C"})]))
+    (folder / "counties.geojson").write_text(_fc([_polygon({"code": "320101", "name": "K"})]))
+
+    cfg: dict[str, Any] = {
+        "name": "tiny",
+        "data": {
+            "townships": "townships.csv",
+            "counties": "counties.csv",
+            "centres": "centres.csv",
+            "items": "items.csv",
+            "province_boundary": "province.geojson",
+            "city_boundaries": "cities.geojson",
+            "county_boundaries": "counties.geojson",
+        },
+        "stages": {"base_year": 2025, "years": [2026]},
+        "policy": {"top_heavy_max_share": [1.0], "township_min_station_m2": 0.0},
+        "output": {"dir": "out", "gpkg": False, "report": False},
+        "solver": {"method": "simplex"},
+    }
+    cfg = deep_merge(cfg, config or {})
+    path = folder / "config.toml"
+    path.write_text(_toml(cfg))
+    return path
+
+
+def _toml(value: dict[str, Any], prefix: str = "") -> str:
+    """A minimal TOML writer for test configs (scalars, lists, nested tables)."""
+    lines = []
+    tables = []
+    for key, val in value.items():
+        if isinstance(val, dict):
+            tables.append((key, val))
+        else:
+            lines.append(f"{key} = {_scalar(val)}")
+    out = "\n".join(lines) + "\n"
+    for key, val in tables:
+        name = f"{prefix}{key}"
+        out += f"\n[{name}]\n" + _toml(val, f"{name}.")
+    return out
+
+
+def _scalar(val: Any) -> str:
+    if isinstance(val, bool):
+        return "true" if val else "false"
+    if isinstance(val, str):
+        return json.dumps(val)
+    if isinstance(val, list):
+        return "[" + ", ".join(_scalar(v) for v in val) + "]"
+    return repr(val)
