@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,7 +100,7 @@ class StagesConfig(_Section):
     def lengths(self) -> list[int]:
         """Length of each stage in years."""
         ends = [self.base_year, *self.years]
-        return [b - a for a, b in zip(ends, ends[1:], strict=False)]
+        return [b - a for a, b in pairwise(ends)]
 
 
 class LevelPolicy(_Section):
@@ -111,7 +112,7 @@ class LevelPolicy(_Section):
     max_growth_per_stage: float | None = Field(
         ge=0,
         description="Largest expansion per stage as a share of today's area (0 forbids "
-        "growth; \"unbounded\" for no limit).",
+        'growth; "unbounded" for no limit).',
     )
     max_shrink_per_stage: float = Field(
         0.5, ge=0, le=1, description="Largest reduction per stage as a share of today's area."
@@ -208,6 +209,10 @@ class PolicyConfig(_Section):
         """A partial ``[policy.levels.<level>]`` table overrides only the keys it sets."""
         if not isinstance(value, dict):
             return value
+        unknown = sorted(set(value) - set(LEVELS))
+        if unknown:
+            msg = f"unknown level(s) {unknown} in 'policy.levels'; expected {list(LEVELS)}"
+            raise ValueError(msg)
         merged: dict[str, object] = {}
         for level, policy in _default_levels().items():
             given = value.get(level, {})
@@ -236,8 +241,7 @@ class PolicyConfig(_Section):
         for i, share in enumerate(value):
             if not 0.0 <= share <= 1.0:
                 msg = (
-                    f"'policy.top_heavy_max_share' entry {i + 1} was {share} "
-                    "but must be in [0, 1]"
+                    f"'policy.top_heavy_max_share' entry {i + 1} was {share} but must be in [0, 1]"
                 )
                 raise ValueError(msg)
         return value
@@ -265,8 +269,20 @@ class WindowsConfig(_Section):
     viable_min_m2: float = Field(
         20.0,
         ge=0,
-        description="A centre planned below this area (or serving nothing) is reported as "
-        "closed.",
+        description="A centre planned below this area (or serving nothing) is reported as closed.",
+    )
+    backoffice_m2_per_desk: float = Field(
+        10.0,
+        ge=0,
+        description="Floor area of one back-office desk (pending items are accepted at a front "
+        "window and decided in the back office of the approving county, city or province "
+        "centre, 前台受理、后台审批).",
+    )
+    backoffice_utilisation: float = Field(
+        0.85,
+        gt=0,
+        le=1,
+        description="Share of a back-office desk's minutes usable (no queue at a desk).",
     )
 
 
@@ -398,6 +414,18 @@ class SolverConfig(_Section):
     verbose: bool = Field(False, description="Show the solver log.")
 
 
+class ModelConfig(_Section):
+    """How the LP is formulated."""
+
+    formulation: Literal["classes", "items"] = Field(
+        "classes",
+        description="'classes' (default) merges, per stage, the items that share competent "
+        "levels and travel limit into one demand class per township, split over centres in "
+        "one proportion, after fixing online volume at its cap where that is provably optimal; "
+        "'items' keeps one flow per item (the reference formulation, larger and slower).",
+    )
+
+
 class OutputConfig(_Section):
     """Where and how the plan is written."""
 
@@ -423,6 +451,7 @@ class Config(_Section):
     maturity: MaturityConfig = Field(default_factory=MaturityConfig)
     travel: TravelConfig = Field(default_factory=TravelConfig)
     costs: CostsConfig = Field(default_factory=CostsConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
     solver: SolverConfig = Field(default_factory=SolverConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 

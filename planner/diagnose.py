@@ -19,10 +19,14 @@ def explain(run: RunResult) -> str:
             "absorbed by penalties"
         )
     if r.status == "time_limit_no_solution":
+        limit = run.prepared.loaded.config.solver.time_limit_s
         return (
-            f"the solver stopped at its time limit ({run.prepared.loaded.config.solver.time_limit_s:g} s) "
-            "without a feasible plan; raise solver.time_limit_s"
+            f"the solver stopped at its time limit ({limit:g} s) without a feasible plan; "
+            "raise solver.time_limit_s"
         )
     if r.status == "unbounded":
-        return "the LP is unbounded: a cost weight is negative or a bound is missing (a bug: please report)"
+        return (
+            "the LP is unbounded: a cost weight is negative or a bound is missing "
+            "(a bug: please report it)"
+        )
     return f"the solver failed with status '{r.status}' ({r.detail}); try solver.method = 'simplex'"

@@ -73,14 +73,17 @@ class RunResult:
     run_dir: Path | None = None
 
 
-def load_and_check(loaded: LoadedConfig, timings: Timings | None = None,
-                   progress: Progress = _quiet) -> tuple[Inputs, str]:
+def load_and_check(
+    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = _quiet
+) -> tuple[Inputs, str]:
     """Read and validate the inputs; return them with the metric CRS used."""
     timings = timings or Timings()
     with timings.step("load", progress):
         inputs = read_inputs(loaded)
-        crs = metric_crs(inputs.townships["lon"], inputs.townships["lat"],
-                         loaded.config.travel.projected_crs)
+        centre = inputs.province.geometry.union_all().representative_point()
+        crs = metric_crs(
+            pd.Series([centre.x]), pd.Series([centre.y]), loaded.config.travel.projected_crs
+        )
         validate(inputs, loaded.config, crs)
     return inputs, crs
 
@@ -89,10 +92,10 @@ def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
     """Load, validate, compute travel times and maturity, and prepare the model data."""
     cfg = loaded.config
     timings = Timings()
-    inputs, _ = load_and_check(loaded, timings, progress)
+    inputs, crs = load_and_check(loaded, timings, progress)
     with timings.step("travel", progress):
         cutoff = float(inputs.items["max_travel_min"].max())
-        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff)
+        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff, crs)
     with timings.step("maturity", progress):
         maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
     with timings.step("prepare", progress):
@@ -103,7 +106,13 @@ def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
 
 def check_reachability(inputs: Inputs, data: ModelData, loaded: LoadedConfig) -> None:
     """Every item must be physically reachable by some township in every stage."""
-    reached = set(zip(data.arcs["stage"], data.arcs["item_id"], strict=True))
+    classes = set(zip(data.arcs["stage"], data.arcs["class_id"], strict=True))
+    members = data.items[["stage", "item_id", "class_id"]].drop_duplicates()
+    reached = {
+        (s, k)
+        for s, k, c in zip(members["stage"], members["item_id"], members["class_id"], strict=True)
+        if (s, c) in classes
+    }
     for item_id in inputs.items.index:
         for s in data.stages:
             if (s, item_id) not in reached:
@@ -135,8 +144,10 @@ def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
 def manifest(run: RunResult) -> dict[str, Any]:
     """Provenance of a run: hashes of config, inputs and code; solver; timings."""
     prepared = run.prepared
-    files = {name: {"path": str(path), "sha256": sha256_file(path)}
-             for name, path in sorted(prepared.inputs.files.items())}
+    files = {
+        name: {"path": str(path), "sha256": sha256_file(path)}
+        for name, path in sorted(prepared.inputs.files.items())
+    }
     return {
         "planner_version": __version__,
         "code_sha256": code_hash(),
@@ -154,9 +165,11 @@ def manifest(run: RunResult) -> dict[str, Any]:
         "generated_data": sorted(
             {
                 f"{table}.{col}"
-                for table, frame in (("townships", prepared.inputs.townships),
-                                     ("centres", prepared.inputs.centres),
-                                     ("counties", prepared.inputs.counties))
+                for table, frame in (
+                    ("townships", prepared.inputs.townships),
+                    ("centres", prepared.inputs.centres),
+                    ("counties", prepared.inputs.counties),
+                )
                 for col in frame.columns
                 if col.endswith("_source")
                 and frame[col].astype(str).str.startswith("generated").any()
@@ -189,6 +202,10 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
     target = loaded.run_dir
     with run.prepared.timings.step("write", progress), atomic_run_dir(target) as tmp:
         write_plan_tables(run.plan, tmp / "plan")
+        if loaded.config.output.gpkg:
+            from planner.io.gpkg import write_gpkg
+
+            write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", loaded.config.output.crs)
         (tmp / "config.toml").write_bytes(loaded.path.read_bytes())
         (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
     run.run_dir = target

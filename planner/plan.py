@@ -61,8 +61,9 @@ def _mode(daily_by_item: pd.Series, cfg: Config) -> tuple[str, int]:
     return "small_general", dedicated
 
 
-def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame,
-                 cfg: Config) -> Plan:
+def extract_plan(
+    model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame, cfg: Config
+) -> Plan:
     """Turn a solved model into a :class:`Plan`.
 
     Raises
@@ -80,27 +81,68 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
     arcs = d.arcs.copy()
     arcs["volume"] = _clean(_values(v.x))
     dm = d.demand.copy()
-    dm["online"] = _clean(_values(v.y))
-    dm["unserved"] = _clean(_values(v.u))
-    dm["physical"] = dm["demand"] - dm["online"] - dm["unserved"]
-    used = arcs[arcs["volume"] > 1e-6].copy()
+    y = np.zeros(len(dm))
+    u = np.zeros(len(dm))
+    if v.y:
+        y[list(v.y)] = _values(list(v.y.values()))
+    if v.u:
+        u[list(v.u)] = _values(list(v.u.values()))
+    dm["online"] = dm["online_fixed"] + _clean(y)
+    dm["unserved"] = _clean(u)
+    dm["physical"] = (dm["demand"] - dm["online"] - dm["unserved"]).clip(lower=0.0)
+
+    # split class flows back to items in proportion to their residual demand
+    keys = ["stage", "township_id", "class_id"]
+    per_item = d.items.merge(
+        dm[[*keys, "online", "online_fixed", "unserved"]].rename(
+            columns={
+                "online": "cls_online",
+                "online_fixed": "cls_fixed",
+                "unserved": "cls_unserved",
+            }
+        ),
+        on=keys,
+    )
+    per_item["online"] = per_item["online_fixed"] + (
+        per_item["cls_online"] - per_item["cls_fixed"]
+    ) * (per_item["class_id"] == per_item["item_id"])
+    per_item["unserved"] = per_item["cls_unserved"] * per_item["share"]
+    used = arcs[arcs["volume"] > 1e-9].merge(per_item[[*keys, "item_id", "share"]], on=keys)
+    used["volume"] = used["volume"] * used["share"]
+    used = used[used["volume"] > 1e-9].copy()
     used["level"] = used["centre_id"].map(inputs.centres["level"])
-    used["minutes_load"] = used["volume"] * used["item_id"].map(d.item_minutes)
+    used["minutes_load"] = used["volume"] * used["item_id"].map(inputs.items["counter_minutes"])
 
     # --- centres per stage (stage 0 = today's inventory) ---------------------------------
     c_in = inputs.centres
     rows = []
     for cid in c_in.index:
-        rows.append((0, cid, float(c_in.at[cid, "floor_area_m2"]), float(c_in.at[cid, "windows"]),
-                     float(c_in.at[cid, "windows"])))
+        rows.append(
+            (
+                0,
+                cid,
+                float(c_in.at[cid, "floor_area_m2"]),
+                float(c_in.at[cid, "windows"]),
+                float(c_in.at[cid, "windows"]),
+            )
+        )
     for (s, cid), var in v.area.items():
         w = float(v.w[s, cid].varValue or 0.0)
         rows.append((s, cid, float(var.varValue or 0.0), w, float(math.ceil(round(w, 6)))))
-    cen = pd.DataFrame(rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"])
+    cen = pd.DataFrame(
+        rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
+    )
+    desks = {key: float(var.varValue or 0.0) for key, var in v.desks.items()}
+    cen["backoffice_desks"] = [
+        float(math.ceil(round(desks.get((s, c), 0.0), 6))) if s > 0 else 0.0
+        for s, c in zip(cen["stage"], cen["centre_id"], strict=True)
+    ]
     served = used.groupby(["stage", "centre_id"]).agg(
         transactions=("volume", "sum"), window_minutes=("minutes_load", "sum")
     )
-    cen = cen.join(served, on=["stage", "centre_id"]).fillna({"transactions": 0.0, "window_minutes": 0.0})
+    cen = cen.join(served, on=["stage", "centre_id"]).fillna(
+        {"transactions": 0.0, "window_minutes": 0.0}
+    )
     cen["transactions"] *= 1000.0
     cen["window_minutes"] *= 1000.0
     cen["daily_transactions"] = cen["transactions"] / days
@@ -129,12 +171,21 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
     cen = _actions(cen, used, dm, inputs, cfg)
 
     # --- townships per stage ------------------------------------------------------------
-    tw = dm.groupby(["stage", "township_id"])[["demand", "online", "physical", "unserved"]].sum() * 1000.0
+    tw = (
+        dm.groupby(["stage", "township_id"])[["demand", "online", "physical", "unserved"]].sum()
+        * 1000.0
+    )
     tw = tw.reset_index()
     tw["county_code"] = tw["township_id"].map(inputs.townships["county_code"])
-    tw["maturity"] = [float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)]
-    phases = county_phases(inputs.townships, maturity, cfg.maturity).set_index(["county_code", "stage"])
-    tw["phase"] = [phases.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)]
+    tw["maturity"] = [
+        float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)
+    ]
+    phases = county_phases(inputs.townships, maturity, cfg.maturity).set_index(
+        ["county_code", "stage"]
+    )
+    tw["phase"] = [
+        phases.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)
+    ]
     tw["online_share"] = np.where(tw["demand"] > 0, tw["online"] / tw["demand"], 0.0)
     for level in LEVELS:
         sub = used[used["level"] == level]
@@ -143,19 +194,31 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
         mean = (mins / vol).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
     short = {key: float(var.varValue or 0.0) for key, var in v.g.items()}
-    tw["station_shortfall_m2"] = [short.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)]
+    tw["station_shortfall_m2"] = [
+        short.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
+    ]
     tw = tw.sort_values(["township_id", "stage"], ignore_index=True)
 
     # --- levels per stage ------------------------------------------------------------------
     lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
-    lv = lv.reindex(pd.MultiIndex.from_product([sorted(cen["stage"].unique()), list(LEVELS)],
-                                               names=["stage", "level"]), fill_value=0.0)
+    lv = lv.reindex(
+        pd.MultiIndex.from_product(
+            [sorted(cen["stage"].unique()), list(LEVELS)], names=["stage", "level"]
+        ),
+        fill_value=0.0,
+    )
     lv = lv.reset_index()
     total = lv.groupby("stage")["floor_area_m2"].transform("sum")
     lv["area_share"] = np.where(total > 0, lv["floor_area_m2"] / total, 0.0)
     lv["centres_open"] = [
-        int(((cen["stage"] == s) & (cen["level"] == level) & (cen["action"] != "closed")
-             & (cen["action"] != "close")).sum())
+        int(
+            (
+                (cen["stage"] == s)
+                & (cen["level"] == level)
+                & (cen["action"] != "closed")
+                & (cen["action"] != "close")
+            ).sum()
+        )
         for s, level in zip(lv["stage"], lv["level"], strict=True)
     ]
 
@@ -163,15 +226,15 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
     co = county_phases(inputs.townships, maturity, cfg.maturity)
     tsum = tw.groupby(["county_code", "stage"])[["demand", "online", "physical", "unserved"]].sum()
     co = co.join(tsum, on=["county_code", "stage"])
-    area_by_county = (
-        cen[cen["county_code"] != ""].pivot_table(
-            index=["county_code", "stage"], columns="level", values="floor_area_m2", aggfunc="sum"
-        )
+    area_by_county = cen[cen["county_code"] != ""].pivot_table(
+        index=["county_code", "stage"], columns="level", values="floor_area_m2", aggfunc="sum"
     )
     for level in ("county", "township"):
         col = area_by_county[level] if level in area_by_county else pd.Series(dtype=float)
-        co[f"{level}_area_m2"] = [float(col.get((cc, s), 0.0)) for cc, s in
-                                  zip(co["county_code"], co["stage"], strict=True)]
+        co[f"{level}_area_m2"] = [
+            float(col.get((cc, s), 0.0))
+            for cc, s in zip(co["county_code"], co["stage"], strict=True)
+        ]
     co = co.sort_values(["county_code", "stage"], ignore_index=True)
 
     assignments = (
@@ -180,8 +243,11 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
         .reset_index()
     )
     assignments["transactions"] = assignments.pop("volume") * 1000.0
-    centre_items = (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0).rename(
-        "transactions").reset_index()
+    centre_items = (
+        (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0)
+        .rename("transactions")
+        .reset_index()
+    )
 
     plan = Plan(
         centres=cen,
@@ -191,24 +257,26 @@ def extract_plan(model: PlanModel, result: SolveResult, inputs: Inputs, maturity
         assignments=assignments,
         centre_items=centre_items,
     )
-    plan.summary = _summary(model, result, plan, dm)
+    plan.summary = _summary(model, result, plan)
     plan.warnings = _warnings(plan, cfg)
     return plan
 
 
-def _actions(cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs,
-             cfg: Config) -> pd.DataFrame:
+def _actions(
+    cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs, cfg: Config
+) -> pd.DataFrame:
     """Action per centre and stage against the previous stage, with a reason in words."""
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
     names = inputs.items["name_en"]
     served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
-    online_share = (
-        dm.groupby(["stage", "township_id"])[["online", "demand"]].sum()
-    )
+    online_share = dm.groupby(["stage", "township_id"])[["online", "demand"]].sum()
     share = (online_share["online"] / online_share["demand"]).rename("share")
     county_share = share.groupby(
-        [share.index.get_level_values(0), share.index.get_level_values(1).map(inputs.townships["county_code"])]
+        [
+            share.index.get_level_values(0),
+            share.index.get_level_values(1).map(inputs.townships["county_code"]),
+        ]
     ).mean()
 
     actions: list[str] = []
@@ -242,8 +310,12 @@ def _actions(cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: In
         was_closed = before.get("action") in ("close", "closed")
         if (a1 < viable or row["transactions"] <= 0) and not (level == "township" and a1 >= viable):
             action = "closed" if was_closed else "close"
-            why.insert(0, "nothing left to serve" if row["transactions"] <= 0 else
-                       f"below the viable size of {viable:g} m2")
+            why.insert(
+                0,
+                "nothing left to serve"
+                if row["transactions"] <= 0
+                else f"below the viable size of {viable:g} m2",
+            )
         elif delta > CHANGE_TOLERANCE * max(a0, 1.0):
             action = "expand"
             if level == "township" and a0 < cfg.policy.township_min_station_m2:
@@ -281,9 +353,10 @@ def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
     return {int(s): float(upper[s] / total[s]) if total[s] > 0 else 0.0 for s in total.index}
 
 
-def _summary(model: PlanModel, result: SolveResult, plan: Plan, dm: pd.DataFrame) -> dict[str, Any]:
+def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any]:
     breakdown = {
         name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
+        + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
     tw = plan.townships
@@ -310,6 +383,8 @@ def _summary(model: PlanModel, result: SolveResult, plan: Plan, dm: pd.DataFrame
             "variables": model.n_variables,
             "constraints": model.n_constraints,
             "nonzeros": model.n_nonzeros,
+            "formulation": model.data.formulation,
+            "demand_classes": int(model.data.demand["class_id"].nunique()),
         },
     }
 
@@ -318,7 +393,9 @@ def _warnings(plan: Plan, cfg: Config) -> list[str]:
     out = []
     for s, info in plan.summary["stages"].items():
         if info["townships_with_unserved"]:
-            out.append(f"stage {s}: {info['townships_with_unserved']} township(s) have unserved demand")
+            out.append(
+                f"stage {s}: {info['townships_with_unserved']} township(s) have unserved demand"
+            )
         if info["townships_below_min_station"]:
             out.append(
                 f"stage {s}: {info['townships_below_min_station']} township station(s) below "

@@ -93,7 +93,9 @@ def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
         status = Status.NUMERICAL
     else:
         status = Status.ERROR
-    objective = float(info.objective_function_value) if has_solution else None
+    # HiGHS sees only the columns: the objective's constant term is added back here
+    constant = float(model.prob.objective.constant) if model.prob.objective is not None else 0.0
+    objective = float(info.objective_function_value) + constant if has_solution else None
     return SolveResult(status, objective, "highs", _version("highspy"), seconds, text)
 
 

@@ -89,6 +89,7 @@ def travel_table(
     centres: pd.DataFrame,
     cfg: TravelConfig,
     cutoff_minutes: float,
+    crs: str | None = None,
 ) -> TravelTable:
     """Minutes from every township to every centre within ``cutoff_minutes``.
 
@@ -102,8 +103,10 @@ def travel_table(
         The travel assumptions.
     cutoff_minutes
         The largest travel limit of any item: longer trips are never used.
+    crs
+        Metric CRS; by default the UTM zone of the townships (``cfg.projected_crs``).
     """
-    crs = metric_crs(townships["lon"], townships["lat"], cfg.projected_crs)
+    crs = crs or metric_crs(townships["lon"], townships["lat"], cfg.projected_crs)
     ids = [str(t) for t in townships.index]
     graph = road_graph(ids, project(townships["lon"], townships["lat"], crs), cfg)
     budget = cutoff_minutes - cfg.local_access_minutes

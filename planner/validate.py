@@ -86,7 +86,9 @@ def check_centres(inputs: Inputs) -> None:
     c = inputs.centres
     bad = c.index[~c["level"].isin(LEVELS)].tolist()
     if bad:
-        _fail(inputs, "centres", f"'level' must be one of {list(LEVELS)} but is not for {_ids(bad)}")
+        _fail(
+            inputs, "centres", f"'level' must be one of {list(LEVELS)} but is not for {_ids(bad)}"
+        )
     for level, parent_level in PARENT_LEVEL.items():
         rows = c[c["level"] == level]
         parents = rows["parent_id"]
@@ -128,7 +130,11 @@ def check_items(inputs: Inputs, config: Config) -> None:
             )
         for s, levels in enumerate(stages[:n], start=1):
             if not levels:
-                _fail(inputs, "items", f"'levels_s{s}' of item {item_id} is empty: no level may handle it")
+                _fail(
+                    inputs,
+                    "items",
+                    f"'levels_s{s}' of item {item_id} is empty: no level may handle it",
+                )
             if s > 1:
                 prev = stages[s - 2]
                 top_prev = min(LEVELS.index(lv) for lv in prev)

@@ -32,9 +32,14 @@ SIMPLE_COSTS = {
 }
 
 
-def _solve(folder: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+@pytest.fixture(params=["classes", "items"])
+def formulation(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _solve(folder: Path, formulation: str = "classes", **kwargs: object):  # type: ignore[no-untyped-def]
     cfg = write_case(folder, **kwargs)  # type: ignore[arg-type]
-    run = execute(prepare_run(load_config(cfg)))
+    run = execute(prepare_run(load_config(cfg, {"model": {"formulation": formulation}})))
     assert run.result.status == "optimal"
     return run
 
@@ -48,11 +53,11 @@ def _x(run, township: str, centre: str) -> float:  # type: ignore[no-untyped-def
     return total
 
 
-def test_one_county_centre_serves_both_towns(tmp_path: Path) -> None:
+def test_one_county_centre_serves_both_towns(tmp_path: Path, formulation: str) -> None:
     # Both towns are within reach; 20,000 minutes need 20/67.5 = 0.29630 windows and
     # 13.3 m2, but the centre can shed at most 40% of its 100 m2 in a stage: A = 60.
     # Objective = 60 m2 x 1 kCNY + 0.29630 windows x 100 kCNY = 89.630 kCNY.
-    run = _solve(tmp_path, config=SIMPLE_COSTS)
+    run = _solve(tmp_path, formulation, config=SIMPLE_COSTS)
     assert _x(run, "320101001", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
     assert _x(run, "320101002", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
     assert run.model.var.w[1, "cnty_320101"].varValue == pytest.approx(20 / 67.5, rel=1e-6)
@@ -65,7 +70,7 @@ def test_one_county_centre_serves_both_towns(tmp_path: Path) -> None:
     assert row["action"] == "shrink"
 
 
-def test_travel_limit_forces_online_or_unserved(tmp_path: Path) -> None:
+def test_travel_limit_forces_online_or_unserved(tmp_path: Path, formulation: str) -> None:
     # The limit of 15 minutes admits T1 (10 min local access) but not T2 (~19 min of road
     # on top). Maturity is 1.0 and online potential 0.5, so each town may put 0.5 online.
     # T1: online at 6 kCNY per thousand beats physical at 10/67.5 x 100 = 14.8 kCNY, so
@@ -73,15 +78,15 @@ def test_travel_limit_forces_online_or_unserved(tmp_path: Path) -> None:
     # Objective = area 60 + windows 100 x 5/67.5 + online 1.0 x 6 + unserved 0.5 x 2000.
     run = _solve(
         tmp_path,
+        formulation,
         items=[{"max_travel_min": 15, "online_potential": 0.5}],
         config=SIMPLE_COSTS,
     )
-    d = run.model.data
-    y = {t: v.varValue for v, t in zip(run.model.var.y, d.demand["township_id"], strict=True)}
-    u = {t: v.varValue for v, t in zip(run.model.var.u, d.demand["township_id"], strict=True)}
-    assert set(d.arcs["township_id"]) == {"320101001"}
-    assert y == pytest.approx({"320101001": 0.5, "320101002": 0.5}, abs=1e-6)
-    assert u == pytest.approx({"320101001": 0.0, "320101002": 0.5}, abs=1e-6)
+    assert set(run.model.data.arcs["township_id"]) == {"320101001"}
+    assert run.plan is not None
+    tw = run.plan.townships.set_index("township_id")
+    assert tw["online"].to_dict() == pytest.approx({"320101001": 500, "320101002": 500}, abs=1e-3)
+    assert tw["unserved"].to_dict() == pytest.approx({"320101001": 0, "320101002": 500}, abs=1e-3)
     assert _x(run, "320101001", "cnty_320101") == pytest.approx(0.5, abs=1e-6)
     expected = 60 + 100 * 5 / 67.5 + 6 + 0.5 * 2000
     assert run.result.objective == pytest.approx(expected, rel=1e-6)
@@ -93,8 +98,12 @@ TOP_HEAVY_CASE = {
     "policy": {
         "levels": {
             # city: cheaper per transaction (denser windows, higher utilisation) ...
-            "city": {"area_per_window_m2": 40.0, "area_cost_per_m2_year": 1000.0,
-                     "max_shrink_per_stage": 1.0, "min_area_m2": 0.0},
+            "city": {
+                "area_per_window_m2": 40.0,
+                "area_cost_per_m2_year": 1000.0,
+                "max_shrink_per_stage": 1.0,
+                "min_area_m2": 0.0,
+            },
             "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
         },
         "top_heavy_max_share": [0.0],
@@ -112,21 +121,104 @@ TOP_HEAVY_CASE = {
     ],
 )
 def test_top_heavy_penalty_moves_item_from_city_to_county(
-    tmp_path: Path, penalty: float, centre: str, objective: float
+    tmp_path: Path, penalty: float, centre: str, objective: float, formulation: str
 ) -> None:
-    cfg = {**SIMPLE_COSTS, "costs": {**SIMPLE_COSTS["costs"], "top_heavy_penalty_per_m2_year": penalty}}
+    cfg = {
+        **SIMPLE_COSTS,
+        "costs": {**SIMPLE_COSTS["costs"], "top_heavy_penalty_per_m2_year": penalty},
+    }
     from planner.config import deep_merge
 
     cfg = deep_merge(cfg, TOP_HEAVY_CASE)
     centres = [
-        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
-         "parent_id": "", "floor_area_m2": 0},
-        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
-         "parent_id": "prov_320000", "floor_area_m2": 100},
-        {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
-         "parent_id": "city_320100", "floor_area_m2": 100},
+        {
+            "centre_id": "prov_320000",
+            "level": "province",
+            "admin_code": "320000",
+            "parent_id": "",
+            "floor_area_m2": 0,
+        },
+        {
+            "centre_id": "city_320100",
+            "level": "city",
+            "admin_code": "320100",
+            "parent_id": "prov_320000",
+            "floor_area_m2": 100,
+        },
+        {
+            "centre_id": "cnty_320101",
+            "level": "county",
+            "admin_code": "320101",
+            "parent_id": "city_320100",
+            "floor_area_m2": 100,
+        },
     ]
-    run = _solve(tmp_path, items=[{"levels_s1": "city|county"}], centres=centres, config=cfg)
+    run = _solve(
+        tmp_path, formulation, items=[{"levels_s1": "city|county"}], centres=centres, config=cfg
+    )
     for t in ("320101001", "320101002"):
         assert _x(run, t, centre) == pytest.approx(1.0, abs=1e-6)
     assert run.result.objective == pytest.approx(objective, rel=1e-6)
+
+
+def test_pending_items_accepted_at_township_are_decided_at_the_county(
+    tmp_path: Path, formulation: str
+) -> None:
+    # One township station at each town, the county centre at T1. The item is township
+    # and county competent, wholly pending, 5 front minutes and 30 back-office minutes.
+    # With no travel cost and equal capacity costs the fronts are anywhere, but every
+    # back-office minute lands at the county: 2,000 x 30 = 60,000 minutes over desks of
+    # 360 x 250 x 0.85 = 76,500 minutes -> 0.78431 desks.
+    centres = [
+        {
+            "centre_id": "prov_320000",
+            "level": "province",
+            "admin_code": "320000",
+            "parent_id": "",
+            "floor_area_m2": 0,
+        },
+        {
+            "centre_id": "city_320100",
+            "level": "city",
+            "admin_code": "320100",
+            "parent_id": "prov_320000",
+            "floor_area_m2": 0,
+        },
+        {
+            "centre_id": "cnty_320101",
+            "level": "county",
+            "admin_code": "320101",
+            "parent_id": "city_320100",
+            "floor_area_m2": 100,
+        },
+        {
+            "centre_id": "town_320101001",
+            "level": "township",
+            "admin_code": "320101001",
+            "parent_id": "cnty_320101",
+            "floor_area_m2": 50,
+        },
+        {
+            "centre_id": "town_320101002",
+            "level": "township",
+            "admin_code": "320101002",
+            "parent_id": "cnty_320101",
+            "floor_area_m2": 50,
+            "township_id": "320101002",
+            "lon": 118.1,
+        },
+    ]
+    items = [
+        {
+            "levels_s1": "county|township",
+            "pending_share": 1.0,
+            "backoffice_minutes": 30,
+            "counter_minutes": 5,
+        }
+    ]
+    run = _solve(tmp_path, formulation, items=items, centres=centres, config=SIMPLE_COSTS)
+    desks = {c: var.varValue for (_, c), var in run.model.var.desks.items()}
+    assert desks == pytest.approx({"cnty_320101": 60_000 / 76_500}, rel=1e-6)
+    assert run.plan is not None
+    row = run.plan.centres.set_index(["centre_id", "stage"]).loc[("cnty_320101", 1)]
+    assert row["backoffice_desks"] == 1

@@ -34,7 +34,11 @@ def _fc(features: list[dict[str, Any]]) -> str:
 
 
 def _polygon(props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "properties": props, "geometry": {"type": "Polygon", "coordinates": [BOX]}}
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Polygon", "coordinates": [BOX]},
+    }
 
 
 def write_case(
@@ -53,10 +57,22 @@ def write_case(
     """
     folder.mkdir(parents=True, exist_ok=True)
     townships = townships or [
-        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
-         "population": 1000},
-        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
-         "population": 1000},
+        {
+            "township_id": "320101001",
+            "name": "T1",
+            "kind": "town",
+            "lon": 118.0,
+            "lat": 32.0,
+            "population": 1000,
+        },
+        {
+            "township_id": "320101002",
+            "name": "T2",
+            "kind": "town",
+            "lon": 118.1,
+            "lat": 32.0,
+            "population": 1000,
+        },
     ]
     tw = pd.DataFrame(townships)
     tw["county_code"] = tw.get("county_code", "320101")
@@ -64,30 +80,75 @@ def write_case(
     tw.to_csv(folder / "townships.csv", index=False)
 
     counties = pd.DataFrame(
-        [{"county_code": "320101", "name": "K", "city_code": "320100",
-          "pop_total": float(tw["population"].sum()), **FULL_MATURITY}]
+        [
+            {
+                "county_code": "320101",
+                "name": "K",
+                "city_code": "320100",
+                "pop_total": float(tw["population"].sum()),
+                **FULL_MATURITY,
+            }
+        ]
     )
     counties["pop_urban"] = counties["pop_total"]
     counties.to_csv(folder / "counties.csv", index=False)
 
     base = {"township_id": "320101001", "lon": 118.0, "lat": 32.0, "windows": 1}
     centres = centres or [
-        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000", "parent_id": "",
-         "floor_area_m2": 0},
-        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
-         "parent_id": "prov_320000", "floor_area_m2": 0},
-        {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
-         "parent_id": "city_320100", "floor_area_m2": 100},
+        {
+            "centre_id": "prov_320000",
+            "level": "province",
+            "admin_code": "320000",
+            "parent_id": "",
+            "floor_area_m2": 0,
+        },
+        {
+            "centre_id": "city_320100",
+            "level": "city",
+            "admin_code": "320100",
+            "parent_id": "prov_320000",
+            "floor_area_m2": 0,
+        },
+        {
+            "centre_id": "cnty_320101",
+            "level": "county",
+            "admin_code": "320101",
+            "parent_id": "city_320100",
+            "floor_area_m2": 100,
+        },
     ]
     ce = pd.DataFrame([{**base, "name": c["centre_id"], **c} for c in centres])
-    ce = ce[["centre_id", "level", "name", "admin_code", "parent_id", "township_id", "lon", "lat",
-             "floor_area_m2", "windows"]]
+    ce = ce[
+        [
+            "centre_id",
+            "level",
+            "name",
+            "admin_code",
+            "parent_id",
+            "township_id",
+            "lon",
+            "lat",
+            "floor_area_m2",
+            "windows",
+        ]
+    ]
     ce.to_csv(folder / "centres.csv", index=False)
 
-    item_base = {"item_id": "a", "name_zh": "事项", "name_en": "item a", "annual_per_1000": 1000,
-                 "counter_minutes": 10, "pending_share": 0, "backoffice_minutes": 0,
-                 "levels_s1": "county", "online_potential": 0.0, "max_travel_min": 120}
-    pd.DataFrame([{**item_base, **i} for i in (items or [{}])]).to_csv(folder / "items.csv", index=False)
+    item_base = {
+        "item_id": "a",
+        "name_zh": "事项",
+        "name_en": "item a",
+        "annual_per_1000": 1000,
+        "counter_minutes": 10,
+        "pending_share": 0,
+        "backoffice_minutes": 0,
+        "levels_s1": "county",
+        "online_potential": 0.0,
+        "max_travel_min": 120,
+    }
+    pd.DataFrame([{**item_base, **i} for i in (items or [{}])]).to_csv(
+        folder / "items.csv", index=False
+    )
 
     (folder / "province.geojson").write_text(_fc([_polygon({"code": "320000", "name": "P"})]))
     (folder / "cities.geojson").write_text(_fc([_polygon({"code": "320100", "name": "C"})]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from planner.cli import main as m
@@ -15,6 +15,7 @@ from planner.config import LEVELS, load_config
 def register(cli: click.Group) -> None:
     cli.add_command(validate_cmd)
     cli.add_command(run_cmd)
+    cli.add_command(config_docs_cmd)
 
 
 STEP_LABELS = {
@@ -35,10 +36,13 @@ class _Steps:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and m.err_console.is_terminal
         self.progress = Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=m.err_console, transient=False,
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=m.err_console,
+            transient=False,
         )
-        self.task: int | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> _Steps:
         if self.enabled:
@@ -85,7 +89,10 @@ def validate_cmd(config: Path) -> None:
     table.add_row("census population (2020)", f"{int(inputs.counties['pop_total'].sum()):,}")
     table.add_row("township population (generated split)", f"{int(t['population'].sum()):,}")
     table.add_row("item categories", f"{len(inputs.items):,}")
-    table.add_row("stages", f"{len(loaded.config.stages.years)} ({', '.join(map(str, loaded.config.stages.years))})")
+    table.add_row(
+        "stages",
+        f"{len(loaded.config.stages.years)} ({', '.join(map(str, loaded.config.stages.years))})",
+    )
     table.add_row("metric CRS for travel", crs)
     m.out_console.print(table)
 
@@ -125,5 +132,34 @@ def run_cmd(config: Path, quiet: bool, verbose: bool) -> None:
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
         m.out_console.print(f"plan written to {run.run_dir} ({timing})")
     if result.status != "optimal":
-        m._fail(f"the plan was written but is not proven optimal ({result.detail})",
-                m.EXIT_NOT_OPTIMAL)
+        m._fail(
+            f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL
+        )
+
+
+@click.command("config-docs")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("configs"),
+    show_default=True,
+    help="Folder for default.toml and schema.json.",
+)
+@click.option("--check", is_flag=True, help="Exit 1 if the files differ from the schema.")
+@m.guarded
+def config_docs_cmd(out: Path, check: bool) -> None:
+    """Write the documented default config and its JSON schema."""
+    from planner.config_docs import default_toml, schema_json, write_docs
+
+    if check:
+        stale = [
+            name
+            for name, text in (("default.toml", default_toml()), ("schema.json", schema_json()))
+            if not (out / name).exists() or (out / name).read_text(encoding="utf-8") != text
+        ]
+        if stale:
+            m.err_console.print(f"stale: {', '.join(stale)}; run `planner config-docs`")
+            raise SystemExit(1)
+        return
+    for path in write_docs(out):
+        m.out_console.print(f"wrote {path}")

@@ -166,7 +166,9 @@ def _ids(values: list[str], limit: int = 5) -> str:
 
 def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
     """Read a polygon layer; it must carry a CRS and a ``code`` field."""
-    _read_text(path, what)  # existence and encoding, with our own messages
+    if not path.is_file():
+        msg = f"{path}: {what} file not found (check 'data' paths in the config)"
+        raise InputError(msg)
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as err:  # pyogrio raises several GDAL error types
@@ -178,11 +180,11 @@ def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDat
     if CRS.from_user_input(frame.crs).to_epsg() not in {4490, 4326}:
         msg = f"{path}: {what} CRS is {frame.crs.to_string()}; expected EPSG:4490 or EPSG:4326"
         raise InputError(msg)
-    if code_field not in frame.columns:
-        msg = f"{path}: {what} lacks field '{code_field}'; found {list(frame.columns)}"
-        raise InputError(msg)
     if frame.empty:
         msg = f"{path}: {what} has no features"
+        raise InputError(msg)
+    if code_field not in frame.columns:
+        msg = f"{path}: {what} lacks field '{code_field}'; found {list(frame.columns)}"
         raise InputError(msg)
     frame[code_field] = frame[code_field].astype(str)
     bad = frame.loc[

@@ -27,6 +27,7 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "area_change_m2": 1,
     "windows": 0,
     "windows_lp": 3,
+    "backoffice_desks": 0,
     "transactions": 1,
     "daily_transactions": 2,
     "window_minutes": 1,
@@ -97,9 +98,7 @@ def format_table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list
             continue
         values = out[col].astype(float).to_numpy()
         rounded = np.round(values, decimals) + 0.0  # +0.0 turns -0.0 into 0.0
-        out[col] = [
-            "" if math.isnan(x) else f"{x:.{decimals}f}" for x in rounded
-        ]
+        out[col] = ["" if math.isnan(x) else f"{x:.{decimals}f}" for x in rounded]
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -115,7 +114,10 @@ def _round_floats(value: Any, digits: int = 6) -> Any:
 
 def json_text(value: Any, digits: int = 6) -> str:
     """Stable JSON: sorted keys, rounded floats, trailing newline."""
-    return json.dumps(_round_floats(value, digits), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(_round_floats(value, digits), indent=2, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )
 
 
 def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:

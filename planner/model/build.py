@@ -68,6 +68,8 @@ log = logging.getLogger(__name__)
 
 Key = tuple[int, str]
 """(stage, id)."""
+RESIDUAL_EPS = 1e-12
+"""Demand rows whose physical residual is below this (thousand transactions) need no row."""
 
 
 @dataclass
@@ -76,11 +78,13 @@ class Variables:
 
     x: list[pulp.LpVariable] = field(default_factory=list)
     """Aligned with the rows of ``ModelData.arcs``."""
-    y: list[pulp.LpVariable] = field(default_factory=list)
-    """Aligned with the rows of ``ModelData.demand``."""
-    u: list[pulp.LpVariable] = field(default_factory=list)
-    """Aligned with the rows of ``ModelData.demand``."""
+    y: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    """Keyed by the row of ``ModelData.demand`` (only rows whose online volume is free)."""
+    u: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    """Keyed by the row of ``ModelData.demand`` (rows with a physical residual)."""
     w: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    desks: dict[Key, pulp.LpVariable] = field(default_factory=dict)
+    """Back-office desks, only at centres that receive pending items."""
     area: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     e: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     r: dict[Key, pulp.LpVariable] = field(default_factory=dict)
@@ -99,13 +103,17 @@ class PlanModel:
     var: Variables
     cost_terms: dict[str, list[tuple[pulp.LpVariable, float]]]
     """Objective terms by name, for the breakdown after the solve."""
+    constants: dict[str, float] = field(default_factory=dict)
+    """Constant objective terms by name (kCNY)."""
 
     @property
     def n_variables(self) -> int:
         v = self.var
         return (
-            len(v.x) + len(v.y) + len(v.u)
-            + sum(len(d) for d in (v.w, v.area, v.e, v.r, v.g, v.h))
+            len(v.x)
+            + len(v.y)
+            + len(v.u)
+            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h))
         )
 
     n_constraints: int = 0
@@ -126,25 +134,40 @@ class _Build:
 
 
 def add_flow_variables(b: _Build) -> None:
-    """x (physical), y (online, bounded by potential x maturity x demand), u (unserved)."""
-    d, v, rows = b.d, b.v, b.rows
+    """x (physical), y (online, bounded by potential x maturity x demand), u (unserved).
+
+    Online volume fixed at its cap (see :func:`planner.model.data.online_dominates`) is a
+    constant, not a variable.
+    """
+    d, v = b.d, b.v
     a = d.arcs
     v.x = [
-        b.new(f"x__{s}__{t}__{k}__{c}", 0.0, None)
-        for s, t, k, c in zip(a["stage"], a["township_id"], a["item_id"], a["centre_id"], strict=True)
+        b.new(f"x__{s}__{t}__{k}__{c}")
+        for s, t, k, c in zip(
+            a["stage"], a["township_id"], a["class_id"], a["centre_id"], strict=True
+        )
     ]
     dm = d.demand
-    keys = list(zip(dm["stage"], dm["township_id"], dm["item_id"], strict=True))
-    v.y = [
-        b.new(f"y__{s}__{t}__{k}", 0.0, float(cap))
-        for (s, t, k), cap in zip(keys, dm["online_cap"], strict=True)
-    ]
-    v.u = [b.new(f"u__{s}__{t}__{k}", 0.0, None) for s, t, k in keys]
+    for i, (s, t, k, cap, residual) in enumerate(
+        zip(
+            dm["stage"],
+            dm["township_id"],
+            dm["class_id"],
+            dm["online_cap"],
+            dm["residual"],
+            strict=True,
+        )
+    ):
+        if residual <= RESIDUAL_EPS:
+            continue
+        if cap > 0:
+            v.y[i] = b.new(f"y__{s}__{t}__{k}", 0.0, float(cap))
+        v.u[i] = b.new(f"u__{s}__{t}__{k}")
 
 
 def add_capacity_variables(b: _Build) -> None:
     """Windows, floor area, expansion and reduction per stage and centre."""
-    d, v, rows = b.d, b.v, b.rows
+    d, v = b.d, b.v
     c = d.centres
     for s in d.stages:
         for cid, lb, grow, shrink in zip(
@@ -153,25 +176,34 @@ def add_capacity_variables(b: _Build) -> None:
             v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, None)
             v.area[s, cid] = b.new(f"area__{s}__{cid}", float(lb), None)
             if grow > 0:
-                v.e[s, cid] = b.new(f"expand__{s}__{cid}", 0.0, None if np.isinf(grow) else float(grow))
+                v.e[s, cid] = b.new(
+                    f"expand__{s}__{cid}", 0.0, None if np.isinf(grow) else float(grow)
+                )
             if shrink > 0:
                 v.r[s, cid] = b.new(f"reduce__{s}__{cid}", 0.0, float(shrink))
 
 
 def add_demand_balance(b: _Build) -> None:
-    r"""Demand: :math:`\sum_c x_{stkc} + y_{stk} + u_{stk} = D_{stk}`."""
+    r"""Demand: :math:`\sum_c x_{stkc} + y_{stk} + u_{stk} = D_{stk} - Y^{fixed}_{stk}`."""
     d, v, rows = b.d, b.v, b.rows
     dm = d.demand
-    index = {key: i for i, key in enumerate(zip(dm["stage"], dm["township_id"], dm["item_id"], strict=True))}
-    terms: list[list[tuple[pulp.LpVariable, float]]] = [
-        [(v.y[i], 1.0), (v.u[i], 1.0)] for i in range(len(dm))
-    ]
+    terms: dict[int, list[tuple[pulp.LpVariable, float]]] = {i: [(u, 1.0)] for i, u in v.u.items()}
+    for i, y in v.y.items():
+        terms[i].append((y, 1.0))
+    index = {
+        key: i
+        for i, key in enumerate(zip(dm["stage"], dm["township_id"], dm["class_id"], strict=True))
+        if i in v.u
+    }
     a = d.arcs
-    for var, key in zip(v.x, zip(a["stage"], a["township_id"], a["item_id"], strict=True), strict=True):
+    for var, key in zip(
+        v.x, zip(a["stage"], a["township_id"], a["class_id"], strict=True), strict=True
+    ):
         terms[index[key]].append((var, 1.0))
+    residual = dm["residual"].to_numpy()
     for (s, t, k), i in index.items():
         rows[f"demand__{s}__{t}__{k}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms[i]), pulp.LpConstraintEQ, rhs=float(dm["demand"].iat[i])
+            pulp.LpAffineExpression(terms[i]), pulp.LpConstraintEQ, rhs=float(residual[i])
         )
 
 
@@ -179,9 +211,8 @@ def add_window_time(b: _Build) -> None:
     r"""Window time: :math:`\sum_{t,k} \mu_k x_{stkc} - \kappa_{l(c)} w_{sc} \le 0`."""
     d, v, rows = b.d, b.v, b.rows
     a = d.arcs
-    minutes = a["item_id"].map(d.item_minutes).to_numpy()
     terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for var, s, c, mu in zip(v.x, a["stage"], a["centre_id"], minutes, strict=True):
+    for var, s, c, mu in zip(v.x, a["stage"], a["centre_id"], a["work"], strict=True):
         terms[s, c].append((var, float(mu)))
     cap = d.centres["window_capacity"]
     for (s, c), expr in sorted(terms.items()):
@@ -191,13 +222,61 @@ def add_window_time(b: _Build) -> None:
         )
 
 
+def add_backoffice(b: _Build) -> None:
+    r"""Back office: :math:`\sum \beta x + \sum \beta y + B^{fixed}_{sc} \le \kappa_{bo} z_{sc}`.
+
+    Pending items accepted at a front window (or online) are decided by back-office desks
+    :math:`z_{sc}` of the approving centre: the serving centre itself at county level and
+    above, the township's own approving centre for township stations and online demand.
+    """
+    d, v, rows = b.d, b.v, b.rows
+    terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    fixed: dict[Key, float] = defaultdict(float)
+    a = d.arcs
+    for var, s, c, beta in zip(v.x, a["stage"], a["bo_centre"], a["bo_work"], strict=True):
+        if beta > 0 and c:
+            terms[s, c].append((var, float(beta)))
+    bo = d.backoffice
+    online_rows = {
+        key: i
+        for i, key in enumerate(
+            zip(d.demand["stage"], d.demand["township_id"], d.demand["class_id"], strict=True)
+        )
+    }
+    for s, t, k, c, const, beta in zip(
+        bo["stage"],
+        bo["township_id"],
+        bo["class_id"],
+        bo["bo_centre"],
+        bo["bo_fixed"],
+        bo["bo_online"],
+        strict=True,
+    ):
+        if not c:
+            continue
+        fixed[s, c] += float(const)
+        i = online_rows[s, t, k]
+        if beta > 0 and i in v.y:
+            terms[s, c].append((v.y[i], float(beta)))
+    for key in sorted(set(terms) | {k for k, val in fixed.items() if val > 0}):
+        s, c = key
+        desks = v.desks[key] = b.new(f"desks__{s}__{c}")
+        expr = [*terms.get(key, []), (desks, -d.backoffice_capacity)]
+        rows[f"backoffice__{s}__{c}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=-fixed.get(key, 0.0)
+        )
+
+
 def add_floor_area(b: _Build) -> None:
-    r"""Floor area: :math:`\alpha_{l(c)} w_{sc} - A_{sc} \le 0`."""
+    r"""Floor area: :math:`\alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc} - A_{sc} \le 0`."""
     d, v, rows = b.d, b.v, b.rows
     apw = d.centres["area_per_window"]
     for (s, c), w in v.w.items():
+        expr = [(w, float(apw[c])), (v.area[s, c], -1.0)]
+        if (s, c) in v.desks and d.backoffice_m2_per_desk > 0:
+            expr.append((v.desks[s, c], d.backoffice_m2_per_desk))
         rows[f"floor__{s}__{c}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression([(w, float(apw[c])), (v.area[s, c], -1.0)]),
+            pulp.LpAffineExpression(expr),
             pulp.LpConstraintLE,
             rhs=0.0,
         )
@@ -268,21 +347,30 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
     L = d.lengths
     c = d.centres
     a = d.arcs
-    dm = d.demand
+    stage = d.demand["stage"].to_numpy()
     return {
-        "floor_area": [(var, L[s] * float(c.at[cid, "area_cost"])) for (s, cid), var in v.area.items()],
+        "floor_area": [
+            (var, L[s] * float(c.at[cid, "area_cost"])) for (s, cid), var in v.area.items()
+        ],
         "windows": [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
+        "backoffice": [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
         "travel": [
             (var, L[s] * float(cost))
             for var, s, cost in zip(v.x, a["stage"], a["travel_cost"], strict=True)
         ],
-        "online": [(var, L[s] * d.online_cost) for var, s in zip(v.y, dm["stage"], strict=True)],
-        "unserved": [(var, L[s] * d.unserved_penalty) for var, s in zip(v.u, dm["stage"], strict=True)],
+        "online": [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],
+        "unserved": [(var, L[stage[i]] * d.unserved_penalty) for i, var in v.u.items()],
         "township_shortfall": [(var, L[s] * d.shortfall_penalty) for (s, _), var in v.g.items()],
         "top_heavy": [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
         "expansion": [(var, d.expansion_cost) for var in v.e.values()],
         "reduction": [(var, d.reduction_cost) for var in v.r.values()],
     }
+
+
+def constant_terms(d: ModelData) -> dict[str, float]:
+    """Objective terms that no decision changes: online volume fixed at its cap."""
+    L = d.demand["stage"].map(d.lengths)
+    return {"online": float((L * d.demand["online_fixed"]).sum() * d.online_cost)}
 
 
 def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
@@ -294,6 +382,7 @@ def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
         add_capacity_variables,
         add_demand_balance,
         add_window_time,
+        add_backoffice,
         add_floor_area,
         add_area_evolution,
         add_township_minimum,
@@ -302,8 +391,12 @@ def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
         family(b)
     v, rows = b.v, b.rows
     terms = objective_terms(d, v)
+    constants = constant_terms(d)
     prob.setObjective(
-        pulp.LpAffineExpression([pair for family in terms.values() for pair in family if pair[1]])
+        pulp.LpAffineExpression(
+            [pair for family in terms.values() for pair in family if pair[1]],
+            constant=sum(constants.values()),
+        )
     )
     prob.extend(rows)
     model = PlanModel(
@@ -311,6 +404,7 @@ def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
         data=d,
         var=v,
         cost_terms=terms,
+        constants=constants,
         n_constraints=len(rows),
         n_nonzeros=sum(len(row) for row in rows.values()),
     )

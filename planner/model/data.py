@@ -30,14 +30,28 @@ class ModelData:
     """Per centre: level, region, area0, area_lb, growth_ub, shrink_ub, area_per_window,
     window_capacity (thousand minutes per window-year), area_cost (kCNY/m2/year)."""
     demand: pd.DataFrame
-    """Per (stage, township_id, item_id): demand and online_cap (thousand tx/year)."""
+    """Per (stage, township_id, class_id): ``demand`` (all channels), ``online_fixed``
+    (online volume fixed at its cap), ``online_cap`` (bound of the online variable; 0 = no
+    variable), ``residual`` (demand - online_fixed), ``minutes`` (window minutes per
+    physical transaction). Volumes in thousand transactions a year."""
+    items: pd.DataFrame
+    """Per (stage, township_id, item_id): ``class_id``, ``demand``, ``online_fixed`` and
+    ``share`` (the item's part of its class's residual), to split class flows back."""
     arcs: pd.DataFrame
-    """Candidate physical assignments: stage, township_id, item_id, centre_id, minutes,
-    travel_cost (kCNY per thousand transactions)."""
-    item_minutes: pd.Series
-    """Front-window minutes per transaction, by item."""
+    """Candidate physical assignments: stage, township_id, class_id, centre_id, minutes
+    (travel), travel_cost (kCNY per thousand transactions), work (window minutes per
+    transaction), bo_centre and bo_work (back-office centre and minutes per transaction)."""
+    backoffice: pd.DataFrame
+    """Per (stage, township_id, class_id) with back-office work on its online volume:
+    ``bo_centre`` (the approving centre), ``bo_fixed`` (thousand minutes from online volume
+    fixed at its cap) and ``bo_online`` (minutes per online transaction of the online
+    variable, if any)."""
+    backoffice_capacity: float
+    """Thousand usable minutes of one back-office desk a year."""
+    backoffice_m2_per_desk: float
     stations: pd.Series
     """Township id -> its township station's centre id (townships that have one)."""
+    formulation: str
     min_station_m2: float
     window_cost: float
     """kCNY per window-year."""
@@ -61,16 +75,21 @@ def _centre_table(inputs: Inputs, cfg: Config) -> pd.DataFrame:
     win = cfg.windows
     level = c["level"]
     area0 = c["floor_area_m2"].astype(float)
-    get = {name: level.map({lv: getattr(pol[lv], name) for lv in LEVELS}) for name in (
-        "area_per_window_m2",
-        "max_shrink_per_stage",
-        "min_area_m2",
-        "window_utilisation",
-        "area_cost_per_m2_year",
-    )}
+    get = {
+        name: level.map({lv: getattr(pol[lv], name) for lv in LEVELS})
+        for name in (
+            "area_per_window_m2",
+            "max_shrink_per_stage",
+            "min_area_m2",
+            "window_utilisation",
+            "area_cost_per_m2_year",
+        )
+    }
     growth = level.map(
-        {lv: (np.inf if pol[lv].max_growth_per_stage is None else pol[lv].max_growth_per_stage)
-         for lv in LEVELS}
+        {
+            lv: (np.inf if pol[lv].max_growth_per_stage is None else pol[lv].max_growth_per_stage)
+            for lv in LEVELS
+        }
     ).astype(float)
     return pd.DataFrame(
         {
@@ -117,6 +136,83 @@ def _eligible_pairs(inputs: Inputs, travel: pd.DataFrame, cfg: Config) -> pd.Dat
     return pairs.loc[allowed, ["township_id", "centre_id", "level", "minutes"]]
 
 
+APPROVING_LEVELS: tuple[str, ...] = ("county", "city", "province")
+"""Levels that decide pending items, lowest first."""
+
+
+def approving_centres(inputs: Inputs) -> pd.DataFrame:
+    """Each township's own county, city and province centre ('' where there is none)."""
+    c = inputs.centres
+    by_admin = {
+        (lv, code): cid for cid, lv, code in zip(c.index, c["level"], c["admin_code"], strict=True)
+    }
+    county = inputs.townships["county_code"]
+    out = pd.DataFrame(index=inputs.townships.index)
+    out["county"] = [by_admin.get(("county", cc), "") for cc in county]
+    out["city"] = [by_admin.get(("city", cc[:4] + "00"), "") for cc in county]
+    out["province"] = [by_admin.get(("province", cc[:2] + "0000"), "") for cc in county]
+    return out
+
+
+def _approver(levels: frozenset[str], own: pd.Series) -> str:
+    """The township's own centre at the lowest approving level competent for the item,
+    falling back upwards where a township has no centre at that level."""
+    competent = [lv for lv in APPROVING_LEVELS if lv in levels] or ["county"]
+    for level in (*competent, *APPROVING_LEVELS):
+        if own[level]:
+            return str(own[level])
+    return ""
+
+
+def online_dominates(items: pd.DataFrame, centres: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Items whose online volume can be fixed at its cap without losing optimality.
+
+    Moving one transaction of item ``k`` from a physical window to the online channel saves
+    at least its window time, ``mu_k`` minutes at ``window_cost / kappa_max`` per minute
+    (windows are never sunk: they have no lower bound), plus any travel; moving it from
+    unserved saves ``penalty - online_cost``. So whenever ``online_cost <= mu_k *
+    window_cost / kappa_max`` and ``online_cost <= penalty``, some optimal plan puts
+    exactly the cap online, and the online variable can be replaced by that constant.
+    """
+    kappa_max = float(centres["window_capacity"].max())
+    per_minute = cfg.costs.window_cost_per_year / 1000.0 / kappa_max
+    online = cfg.costs.online_cost_per_transaction
+    ok = (online <= items["counter_minutes"].astype(float) * per_minute) & (
+        online <= cfg.costs.unserved_penalty_per_transaction
+    )
+    return ok.rename("fixed")
+
+
+def _class_ids(
+    inputs: Inputs, stages: list[int], fixed: pd.Series, formulation: str
+) -> pd.DataFrame:
+    """Per (stage, item): the demand class it belongs to."""
+    rows = []
+    items = inputs.items
+    for k, per_stage in inputs.item_levels.items():
+        for s in stages:
+            if formulation == "items" or not fixed[k]:
+                cls = k
+            else:
+                levels = "_".join(lv for lv in LEVELS if lv in per_stage[s - 1])
+                cls = f"cls_{levels}_t{float(items.at[k, 'max_travel_min']):g}".replace(".", "p")
+            rows.append((s, k, cls))
+    return pd.DataFrame(rows, columns=["stage", "item_id", "class_id"])
+
+
+def _approvers(
+    demand: pd.DataFrame, class_levels: dict[tuple[int, str], frozenset[str]], own: pd.DataFrame
+) -> list[str]:
+    cache: dict[tuple[str, frozenset[str]], str] = {}
+    out = []
+    for s, t, c in zip(demand["stage"], demand["township_id"], demand["class_id"], strict=True):
+        key = (t, class_levels[s, c])
+        if key not in cache:
+            cache[key] = _approver(key[1], own.loc[t])
+        out.append(cache[key])
+    return out
+
+
 def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: Config) -> ModelData:
     """Turn inputs, travel times and maturity into the model's numbers.
 
@@ -134,6 +230,11 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
     stages = list(range(1, len(cfg.stages.years) + 1))
     items = inputs.items
     rate = items["annual_per_1000"].astype(float)
+    centres = _centre_table(inputs, cfg)
+    formulation = cfg.model.formulation
+    fixed = online_dominates(items, centres, cfg)
+    if formulation == "items":
+        fixed = fixed & False
 
     # demand per stage, township and item (thousand transactions a year)
     growth = {
@@ -152,32 +253,121 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
                     "township_id": np.repeat(pop.index.to_numpy(), len(items)),
                     "item_id": np.tile(items.index.to_numpy(), len(pop)),
                     "demand": d.ravel(),
-                    "online_cap": cap.ravel(),
+                    "cap": cap.ravel(),
                 }
             )
         )
-    demand = pd.concat(frames, ignore_index=True)
-    demand = demand[demand["demand"] > 0].reset_index(drop=True)
+    per_item = pd.concat(frames, ignore_index=True)
+    per_item = per_item[per_item["demand"] > 0].reset_index(drop=True)
+    is_fixed = per_item["item_id"].map(fixed).to_numpy(dtype=bool)
+    per_item["online_fixed"] = np.where(is_fixed, per_item["cap"], 0.0)
+    per_item["online_cap"] = np.where(is_fixed, 0.0, per_item["cap"])
+    per_item["residual"] = per_item["demand"] - per_item["online_fixed"]
+    per_item["mu"] = per_item["item_id"].map(items["counter_minutes"].astype(float))
+    per_item["work"] = per_item["residual"] * per_item["mu"]
+    bo = items["pending_share"].astype(float) * items["backoffice_minutes"].astype(float)
+    per_item["bo"] = per_item["item_id"].map(bo)
+    per_item["bo_work"] = per_item["residual"] * per_item["bo"]
+    per_item["bo_fixed"] = per_item["online_fixed"] * per_item["bo"]
+    per_item = per_item.merge(
+        _class_ids(inputs, stages, fixed, formulation), on=["stage", "item_id"]
+    )
 
-    # candidate physical assignments: competent level, within the item's travel limit
+    keys = ["stage", "township_id", "class_id"]
+    demand = (
+        per_item.groupby(keys, sort=True)[
+            ["demand", "online_fixed", "online_cap", "residual", "work", "bo_work", "bo_fixed"]
+        ]
+        .sum()
+        .reset_index()
+    )
+    bo_mean = per_item.groupby(keys, sort=True)["bo"].mean().to_numpy()
+    demand["bo_phys"] = np.where(
+        demand["residual"] > 0,
+        demand["bo_work"] / demand["residual"].where(demand["residual"] > 0, 1.0),
+        bo_mean,
+    )
+    demand["bo_online"] = np.where(demand["online_cap"] > 0, bo_mean, 0.0)
+    own = approving_centres(inputs)
+    class_levels = {
+        (s, c): inputs.item_levels[k][s - 1]
+        for s, k, c in zip(
+            per_item["stage"], per_item["item_id"], per_item["class_id"], strict=True
+        )
+    }
+    demand["bo_centre"] = _approvers(demand, class_levels, own)
+    mean_mu = per_item.groupby(keys, sort=True)["mu"].mean().to_numpy()
+    demand["minutes"] = np.where(
+        demand["residual"] > 0,
+        demand["work"] / demand["residual"].where(demand["residual"] > 0, 1.0),
+        mean_mu,
+    )
+    demand = demand.drop(columns=["work", "bo_work"])
+    class_residual = per_item.groupby(keys)["residual"].transform("sum")
+    per_item["share"] = np.where(
+        class_residual > 0,
+        per_item["residual"] / class_residual.where(class_residual > 0, 1.0),
+        0.0,
+    )
+    per_item = per_item[
+        ["stage", "township_id", "item_id", "class_id", "demand", "online_fixed", "share"]
+    ]
+    per_item = per_item.sort_values(["stage", "township_id", "item_id"], ignore_index=True)
+
+    # candidate physical assignments: competent level, within the travel limit, only for
+    # demand that is not entirely online
     pairs = _eligible_pairs(inputs, travel, cfg)
-    comp = pd.DataFrame(
-        [
-            (s, k, level, float(items.at[k, "max_travel_min"]))
-            for k, per_stage in inputs.item_levels.items()
-            for s in stages
-            for level in sorted(per_stage[s - 1])
-        ],
-        columns=["stage", "item_id", "level", "limit"],
+    comp = (
+        per_item[["stage", "item_id", "class_id"]]
+        .drop_duplicates(["stage", "item_id"])
+        .assign(
+            limit=lambda f: f["item_id"].map(items["max_travel_min"].astype(float)),
+            levels=lambda f: [
+                sorted(inputs.item_levels[k][s - 1])
+                for s, k in zip(f["stage"], f["item_id"], strict=True)
+            ],
+        )
+        .explode("levels")
+        .rename(columns={"levels": "level"})
+        .drop_duplicates(["stage", "class_id", "level"])
+        .drop(columns="item_id")
     )
     arcs = pairs.merge(comp, on="level")
     arcs = arcs[arcs["minutes"] <= arcs["limit"]]
-    arcs = arcs.merge(demand[["stage", "township_id", "item_id"]], on=["stage", "township_id", "item_id"])
+    physical = demand.loc[
+        demand["residual"] > 1e-12,
+        ["stage", "township_id", "class_id", "minutes", "bo_phys", "bo_centre"],
+    ]
+    arcs = arcs.merge(
+        physical.rename(columns={"minutes": "work", "bo_phys": "bo_work"}),
+        on=["stage", "township_id", "class_id"],
+    )
+    # the back office of a county, city or province centre is its own; a township station
+    # forwards pending items to the approving centre of its township
+    at_station = arcs["centre_id"].map(inputs.centres["level"]) == "township"
+    arcs["bo_centre"] = np.where(at_station, arcs["bo_centre"], arcs["centre_id"])
     trip = 2.0 if cfg.travel.round_trip else 1.0
     # kCNY per thousand transactions == CNY per transaction
     arcs["travel_cost"] = cfg.costs.value_of_time_per_hour / 60.0 * trip * arcs["minutes"]
-    arcs = arcs.sort_values(["stage", "township_id", "item_id", "centre_id"], ignore_index=True)
-    arcs = arcs[["stage", "township_id", "item_id", "centre_id", "minutes", "travel_cost"]]
+    arcs = arcs.sort_values(["stage", "township_id", "class_id", "centre_id"], ignore_index=True)
+    arcs = arcs[
+        [
+            "stage",
+            "township_id",
+            "class_id",
+            "centre_id",
+            "minutes",
+            "travel_cost",
+            "work",
+            "bo_centre",
+            "bo_work",
+        ]
+    ]
+    backoffice = demand.loc[
+        (demand["bo_fixed"] > 0) | (demand["bo_online"] > 0),
+        ["stage", "township_id", "class_id", "bo_centre", "bo_fixed", "bo_online"],
+    ].reset_index(drop=True)
+    win = cfg.windows
 
     stations = inputs.centres[inputs.centres["level"] == "township"]
     costs = cfg.costs
@@ -185,11 +375,18 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         stages=stages,
         lengths={s: float(n) for s, n in zip(stages, cfg.stages.lengths, strict=True)},
         top_heavy_share=dict(zip(stages, cfg.policy.top_heavy_max_share, strict=True)),
-        centres=_centre_table(inputs, cfg),
+        centres=centres,
         demand=demand,
+        items=per_item,
         arcs=arcs,
-        item_minutes=items["counter_minutes"].astype(float),
+        backoffice=backoffice,
+        backoffice_capacity=win.service_minutes_per_day
+        * win.working_days_per_year
+        * win.backoffice_utilisation
+        / 1000.0,
+        backoffice_m2_per_desk=win.backoffice_m2_per_desk,
         stations=pd.Series(stations.index, index=stations["township_id"].to_numpy()),
+        formulation=formulation,
         min_station_m2=cfg.policy.township_min_station_m2,
         window_cost=costs.window_cost_per_year / 1000.0,
         expansion_cost=costs.expansion_cost_per_m2 / 1000.0,

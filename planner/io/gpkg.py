@@ -1,0 +1,423 @@
+"""Write a solved plan as one GeoPackage (``plan.gpkg``) for QGIS/ArcGIS.
+
+Layers (field lists and units in ``docs/gpkg_layers.md``):
+
+``centres``
+    Points, **one row per centre and stage** (stage 0 = today). Filter ``"stage" = 3`` to see
+    one network.
+``townships``
+    Points, one row per township and stage (1..n).
+``counties``
+    (Multi)polygons, one row per county with one column per stage (``mat_s1``, ...), so the
+    geometry is stored once.
+``assignments``
+    Lines from a township to a centre serving it, one row per stage, township and centre.
+``levels``
+    Attribute table (no geometry): floor area, windows and volume per stage and level.
+``boundaries``
+    City polygons for context.
+
+Field names are short ASCII snake_case (at most 10 characters except the keys
+``township_id``/``centre_id``, kept exactly as in the plan CSVs) so a Shapefile export keeps
+them. Floats are rounded as in the CSVs. Every spatial layer is reprojected to the output CRS.
+After the layers, a QGIS ``layer_styles`` table gets one default style per spatial layer
+(see :mod:`planner.io.qgis_styles`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from planner.errors import InputError
+from planner.io import qgis_styles
+from planner.io.inputs import Inputs
+from planner.plan import Plan
+
+INPUT_CRS = "EPSG:4490"
+"""CRS of every input coordinate (CGCS2000)."""
+FIXED_TIME = "2000-01-01T00:00:00Z"
+"""Timestamp written into ``layer_styles.update_time`` and ``gpkg_contents.last_change`` so
+the same plan gives the same GeoPackage content."""
+UNKNOWN_SOURCE = "unknown"
+
+Kind = Literal["str", "int", "float"]
+
+
+@dataclass(frozen=True)
+class OutField:
+    """One output field: its name, the plan column it comes from, its type and decimals."""
+
+    name: str
+    source: str
+    kind: Kind
+    decimals: int = 1
+    empty_as_null: bool = False
+
+
+CENTRE_FIELDS: tuple[OutField, ...] = (
+    OutField("centre_id", "centre_id", "str"),
+    OutField("stage", "stage", "int"),
+    OutField("level", "level", "str"),
+    OutField("name", "name", "str"),
+    OutField("county", "county_code", "str", empty_as_null=True),
+    OutField("area_m2", "floor_area_m2", "float", 1),
+    OutField("area_chg", "area_change_m2", "float", 1),
+    OutField("windows", "windows", "int"),
+    OutField("tx_year", "transactions", "float", 1),
+    OutField("tx_day", "daily_transactions", "float", 2),
+    OutField("mode", "mode", "str"),
+    OutField("action", "action", "str"),
+    OutField("reason", "reason", "str"),
+    OutField("inv_src", "inventory_source", "str"),
+)
+TOWNSHIP_FIELDS: tuple[OutField, ...] = (
+    OutField("township_id", "township_id", "str"),
+    OutField("stage", "stage", "int"),
+    OutField("name", "name", "str"),
+    OutField("county", "county_code", "str"),
+    OutField("kind", "kind", "str"),
+    OutField("pop", "population", "float", 1),
+    OutField("pt_src", "point_source", "str"),
+    OutField("pop_src", "population_source", "str"),
+    OutField("maturity", "maturity", "float", 4),
+    OutField("phase", "phase", "str"),
+    OutField("demand", "demand", "float", 1),
+    OutField("online", "online", "float", 1),
+    OutField("physical", "physical", "float", 1),
+    OutField("unserved", "unserved", "float", 1),
+    OutField("onl_share", "online_share", "float", 4),
+    OutField("min_prov", "minutes_province", "float", 1),
+    OutField("min_city", "minutes_city", "float", 1),
+    OutField("min_cnty", "minutes_county", "float", 1),
+    OutField("min_town", "minutes_township", "float", 1),
+    OutField("shortfall", "station_shortfall_m2", "float", 1),
+)
+COUNTY_FIELDS: tuple[OutField, ...] = (
+    OutField("county", "county", "str"),
+    OutField("name", "name", "str"),
+    OutField("city", "city", "str"),
+)
+COUNTY_STAGE_FIELDS: tuple[tuple[str, OutField], ...] = (
+    # (prefix, field with the plan column; the name gets the suffix _s<stage>)
+    ("mat", OutField("mat", "maturity", "float", 4)),
+    ("phase", OutField("phase", "phase", "str")),
+    ("area_c", OutField("area_c", "county_area_m2", "float", 1)),
+    ("area_t", OutField("area_t", "township_area_m2", "float", 1)),
+    ("unsrv", OutField("unsrv", "unserved", "float", 1)),
+    ("onl", OutField("onl", "online_share", "float", 4)),
+)
+COUNTY_SERVED_ONLY = frozenset({"unsrv", "onl"})
+"""County stage columns that exist only for stages >= 1 (stage 0 has no demand)."""
+ASSIGNMENT_FIELDS: tuple[OutField, ...] = (
+    OutField("stage", "stage", "int"),
+    OutField("township_id", "township_id", "str"),
+    OutField("centre_id", "centre_id", "str"),
+    OutField("level", "level", "str"),
+    OutField("tx_year", "transactions", "float", 1),
+    OutField("minutes", "minutes", "float", 1),
+)
+LEVEL_FIELDS: tuple[OutField, ...] = (
+    OutField("stage", "stage", "int"),
+    OutField("level", "level", "str"),
+    OutField("area_m2", "floor_area_m2", "float", 1),
+    OutField("area_share", "area_share", "float", 4),
+    OutField("windows", "windows", "int"),
+    OutField("tx_year", "transactions", "float", 1),
+    OutField("centres_open", "centres_open", "int"),
+)
+BOUNDARY_FIELDS: tuple[OutField, ...] = (
+    OutField("code", "code", "str"),
+    OutField("name", "name", "str"),
+)
+
+LAYER_DESCRIPTIONS: dict[str, str] = {
+    "centres": "Service centres, one row per centre and stage (stage 0 = today); "
+    'filter "stage" = N to see one network.',
+    "townships": "Townships, one row per township and stage.",
+    "counties": "Counties, one row per county with one column per stage (suffix _s<stage>).",
+    "assignments": "Township-to-centre service lines, one row per stage, township and centre.",
+    "levels": "Floor area, windows and volume per stage and level.",
+    "boundaries": "City boundaries (context).",
+}
+
+
+def county_stage_field_names(stages: Sequence[int]) -> list[str]:
+    """Names of the per-stage columns of the ``counties`` layer, in layer order."""
+    names = []
+    for s in stages:
+        for prefix, _ in COUNTY_STAGE_FIELDS:
+            if s >= 1 or prefix not in COUNTY_SERVED_ONLY:
+                names.append(f"{prefix}_s{s}")
+    return names
+
+
+def _typed(frame: pd.DataFrame, fields: Sequence[OutField]) -> pd.DataFrame:
+    """Select, rename, type and round the columns of ``fields`` (missing text -> unknown)."""
+    out: dict[str, pd.Series | np.ndarray] = {}
+    n = len(frame)
+    for f in fields:
+        if f.source in frame.columns:
+            col = frame[f.source]
+        elif f.kind == "str":
+            col = pd.Series([UNKNOWN_SOURCE] * n, index=frame.index)
+        else:
+            msg = f"plan column '{f.source}' needed for GeoPackage field '{f.name}' is missing"
+            raise KeyError(msg)
+        out[f.name] = _cast(col, f)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _cast(col: pd.Series, f: OutField) -> pd.Series | np.ndarray:
+    if f.kind == "int":
+        return np.rint(col.astype(float).to_numpy()).astype(np.int32)
+    if f.kind == "float":
+        return np.round(col.astype(float).to_numpy(), f.decimals) + 0.0
+    values = [None if pd.isna(v) else str(v) for v in col.to_numpy()]
+    if f.empty_as_null:
+        values = [v or None for v in values]
+    return pd.Series(values, index=col.index, dtype=object)
+
+
+def _target_crs(crs: str) -> CRS:
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as err:
+        msg = f"output.crs '{crs}' is not a coordinate reference system pyproj knows ({err})"
+        raise InputError(msg) from None
+
+
+def _geo(frame: pd.DataFrame, geometry: np.ndarray, target: CRS) -> gpd.GeoDataFrame:
+    gdf = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=list(geometry), crs=INPUT_CRS)
+    if not CRS.from_user_input(INPUT_CRS).equals(target):
+        gdf = gdf.to_crs(target)
+    return gdf
+
+
+def centres_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+    """The ``centres`` layer: one point per centre and stage."""
+    cen = plan.centres.sort_values(["centre_id", "stage"], kind="mergesort").copy()
+    src = inputs.centres.get("inventory_source")
+    if src is not None:
+        cen["inventory_source"] = cen["centre_id"].map(src).fillna(UNKNOWN_SOURCE)
+    points = shapely.points(cen["lon"].to_numpy(dtype=float), cen["lat"].to_numpy(dtype=float))
+    return _geo(_typed(cen, CENTRE_FIELDS), points, target)
+
+
+def townships_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+    """The ``townships`` layer: one point per township and stage."""
+    tw = plan.townships.sort_values(["township_id", "stage"], kind="mergesort").copy()
+    info = inputs.townships
+    for col in ("name", "kind", "population", "point_source", "population_source"):
+        if col in info.columns:
+            tw[col] = tw["township_id"].map(info[col])
+    for col in ("point_source", "population_source"):
+        if col in tw.columns:
+            tw[col] = tw[col].fillna(UNKNOWN_SOURCE)
+    lon = tw["township_id"].map(info["lon"]).to_numpy(dtype=float)
+    lat = tw["township_id"].map(info["lat"]).to_numpy(dtype=float)
+    return _geo(_typed(tw, TOWNSHIP_FIELDS), shapely.points(lon, lat), target)
+
+
+def counties_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+    """The ``counties`` layer: one polygon per county of the run, stage values as columns."""
+    polys = inputs.county_polygons
+    codes = [c for c in inputs.counties.index if c in polys.index] or list(polys.index)
+    base = pd.DataFrame(index=pd.Index(codes, dtype=object))
+    base["county"] = codes
+    names = inputs.counties["name"] if "name" in inputs.counties.columns else pd.Series()
+    poly_names = polys["name"] if "name" in polys.columns else pd.Series()
+    base["name"] = [_first(poly_names.get(c), names.get(c)) for c in codes]
+    cities = inputs.counties.get("city_code", pd.Series(dtype=object))
+    base["city"] = [_first(cities.get(c), f"{c[:4]}00") for c in codes]
+    out = _typed(base, COUNTY_FIELDS)
+
+    co = plan.counties.copy()
+    co["online_share"] = (co["online"] / co["demand"].where(co["demand"] > 0)).fillna(0.0)
+    stages = sorted(int(s) for s in co["stage"].unique())
+    indexed = co.set_index(["county_code", "stage"])
+    for s in stages:
+        at_stage = indexed.xs(s, level="stage").reindex(codes)
+        for prefix, field in COUNTY_STAGE_FIELDS:
+            if s < 1 and prefix in COUNTY_SERVED_ONLY:
+                continue
+            name = f"{prefix}_s{s}"
+            out[name] = _cast(at_stage[field.source], field)
+    geometry = polys.geometry.reindex(codes).to_numpy()
+    return _geo(out, geometry, target)
+
+
+def _first(*values: object) -> str:
+    for v in values:
+        if v is not None and not pd.isna(v) and str(v) != "":
+            return str(v)
+    return ""
+
+
+def assignments_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+    """The ``assignments`` layer: a line from township to centre per stage and pair."""
+    a = plan.assignments.sort_values(["stage", "township_id", "centre_id"], kind="mergesort").copy()
+    a["level"] = a["centre_id"].map(inputs.centres["level"])
+    tw, ce = inputs.townships, inputs.centres
+    coords = np.stack(
+        [
+            np.column_stack([a["township_id"].map(tw["lon"]), a["township_id"].map(tw["lat"])]),
+            np.column_stack([a["centre_id"].map(ce["lon"]), a["centre_id"].map(ce["lat"])]),
+        ],
+        axis=1,
+    ).astype(float)
+    lines = shapely.linestrings(coords) if len(a) else np.array([], dtype=object)
+    return _geo(_typed(a, ASSIGNMENT_FIELDS), lines, target)
+
+
+def levels_frame(plan: Plan) -> pd.DataFrame:
+    """The ``levels`` attribute table."""
+    lv = plan.levels.sort_values(["stage", "level"], kind="mergesort")
+    return _typed(lv, LEVEL_FIELDS).reset_index(drop=True)
+
+
+def boundaries_frame(inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+    """The ``boundaries`` layer: the cities of the run's counties (all cities if none)."""
+    cities = inputs.cities
+    used = set(inputs.counties.get("city_code", pd.Series(dtype=object)))
+    keep = [c for c in cities.index if c in used] or list(cities.index)
+    sub = cities.loc[keep].copy()
+    sub["code"] = keep
+    if "name" not in sub.columns:
+        sub["name"] = ""
+    return _geo(_typed(sub, BOUNDARY_FIELDS), sub.geometry.to_numpy(), target)
+
+
+def _write(frame: pd.DataFrame, path: Path, layer: str, geometry_type: str | None) -> None:
+    options = {"DESCRIPTION": LAYER_DESCRIPTIONS[layer]}
+    if geometry_type is None:
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", layer_options=options)
+        return
+    pyogrio.write_dataframe(
+        frame,
+        path,
+        layer=layer,
+        driver="GPKG",
+        geometry_type=geometry_type,
+        promote_to_multi=geometry_type.startswith("Multi"),
+        layer_options=options,
+    )
+
+
+def write_gpkg(plan: Plan, inputs: Inputs, path: Path, crs: str = INPUT_CRS) -> None:
+    """Write the plan as a GeoPackage with default QGIS styles.
+
+    Parameters
+    ----------
+    plan : Plan
+        The solved plan.
+    inputs : Inputs
+        The run's inputs (points, polygons, names, provenance columns).
+    path : Path
+        Output file; replaced if it exists. The caller writes into a temporary run folder,
+        so no further atomicity is needed here.
+    crs : str, default "EPSG:4490"
+        CRS of every spatial layer (anything pyproj accepts, e.g. ``"EPSG:3857"``).
+
+    Raises
+    ------
+    InputError
+        If ``crs`` is not a CRS pyproj knows.
+    """
+    target = _target_crs(crs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    layers: list[tuple[str, pd.DataFrame, str | None]] = [
+        ("centres", centres_frame(plan, inputs, target), "Point"),
+        ("townships", townships_frame(plan, inputs, target), "Point"),
+        ("counties", counties_frame(plan, inputs, target), "MultiPolygon"),
+        ("assignments", assignments_frame(plan, inputs, target), "LineString"),
+        ("boundaries", boundaries_frame(inputs, target), "MultiPolygon"),
+        ("levels", levels_frame(plan), None),
+    ]
+    for name, frame, geometry_type in layers:
+        _write(frame, path, name, geometry_type)
+    write_default_styles(path, default_styles(plan))
+
+
+def default_styles(plan: Plan) -> list[qgis_styles.LayerStyle]:
+    """The default QGIS style of every spatial layer of a plan's GeoPackage."""
+    last = int(plan.centres["stage"].max()) if len(plan.centres) else 0
+    county_stages = sorted(int(s) for s in plan.counties["stage"].unique())
+    mat_stage = 3 if 3 in county_stages else (county_stages[-1] if county_stages else 0)
+    max_area = float(plan.centres["floor_area_m2"].max()) if len(plan.centres) else 0.0
+    max_tx = float(plan.assignments["transactions"].max()) if len(plan.assignments) else 0.0
+    return [
+        qgis_styles.centres_style(max_area, last),
+        qgis_styles.townships_style(last),
+        qgis_styles.counties_style(f"mat_s{mat_stage}"),
+        qgis_styles.assignments_style(max_tx, last),
+        qgis_styles.boundaries_style(),
+    ]
+
+
+LAYER_STYLES_DDL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT,
+    f_table_schema TEXT,
+    f_table_name TEXT,
+    f_geometry_column TEXT,
+    styleName TEXT,
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT,
+    ui TEXT,
+    update_time DATETIME DEFAULT CURRENT_TIMESTAMP
+)
+"""
+
+
+def write_default_styles(path: Path, styles: Sequence[qgis_styles.LayerStyle]) -> None:
+    """Create the QGIS ``layer_styles`` table in a GeoPackage and insert default styles.
+
+    The table is registered in ``gpkg_contents`` as an attributes table, as QGIS does; the
+    geometry column of each layer is read from ``gpkg_geometry_columns``. Timestamps are
+    fixed (:data:`FIXED_TIME`) so the same plan gives the same content.
+    """
+    with closing(sqlite3.connect(path)) as con, con:
+        geometry_columns = dict(
+            con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall()
+        )
+        con.execute(LAYER_STYLES_DDL)
+        con.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, "
+            "description, last_change, srs_id) VALUES (?, 'attributes', ?, '', ?, 0)",
+            ("layer_styles", "layer_styles", FIXED_TIME),
+        )
+        con.executemany(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+            "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+            "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
+            [
+                (
+                    style.layer,
+                    geometry_columns.get(style.layer, ""),
+                    qgis_styles.STYLE_NAME,
+                    style.qml,
+                    style.description,
+                    FIXED_TIME,
+                )
+                for style in styles
+            ],
+        )
+        con.execute("UPDATE gpkg_contents SET last_change = ?", (FIXED_TIME,))
