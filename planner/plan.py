@@ -37,6 +37,8 @@ class Plan:
     levels: pd.DataFrame
     assignments: pd.DataFrame
     centre_items: pd.DataFrame
+    items: pd.DataFrame
+    """Per stage and item: demand, online, physical, unserved (transactions a year)."""
     summary: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -155,9 +157,9 @@ def extract_plan(
     )
 
     # modes per centre and stage
-    per_item = used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days
+    daily = used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days
     modes: dict[tuple[int, str], tuple[str, int]] = {}
-    for (s, cid), series in per_item.groupby(level=[0, 1]):
+    for (s, cid), series in daily.groupby(level=[0, 1]):
         modes[s, cid] = _mode(series.droplevel([0, 1]), cfg)
     cen["mode"] = [
         "traditional" if s == 0 else modes.get((s, cid), ("big_general", 0))[0]
@@ -243,6 +245,19 @@ def extract_plan(
         .reset_index()
     )
     assignments["transactions"] = assignments.pop("volume") * 1000.0
+    per_item["physical"] = (per_item["demand"] - per_item["online"] - per_item["unserved"]).clip(
+        lower=0.0
+    )
+    item_totals = (
+        per_item.groupby(["stage", "item_id"])[["demand", "online", "physical", "unserved"]].sum()
+        * 1000.0
+    ).reset_index()
+    item_totals["townships_unserved"] = (
+        per_item.assign(flag=per_item["unserved"] > 1e-3 * per_item["demand"])
+        .groupby(["stage", "item_id"])["flag"]
+        .sum()
+        .to_numpy()
+    )
     centre_items = (
         (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0)
         .rename("transactions")
@@ -256,6 +271,7 @@ def extract_plan(
         levels=lv,
         assignments=assignments,
         centre_items=centre_items,
+        items=item_totals,
     )
     plan.summary = _summary(model, result, plan)
     plan.warnings = _warnings(plan, cfg)

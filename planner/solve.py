@@ -8,7 +8,11 @@ status is read from HiGHS's own model status.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
@@ -56,6 +60,32 @@ def _version(package: str) -> str:
         return "unknown"
 
 
+@contextmanager
+def _quiet_stdout(enabled: bool) -> Iterator[None]:
+    """Silence the C-level stdout (HiGHS prints its banner when constructed)."""
+    if not enabled:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+class _HiGHS(pulp.HiGHS):
+    """``pulp.HiGHS`` without the banner when ``msg`` is off."""
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        with _quiet_stdout(not self.msg):
+            super().createAndConfigureSolver(lp)
+
+
 def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     try:
         import highspy
@@ -65,7 +95,7 @@ def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     options: dict[str, object] = {"solver": cfg.method, "presolve": "on", "random_seed": 0}
     if cfg.method == "ipm":
         options["run_crossover"] = "on" if cfg.crossover else "off"
-    solver = pulp.HiGHS(
+    solver = _HiGHS(
         mip=False,
         msg=cfg.verbose,
         timeLimit=cfg.time_limit_s,

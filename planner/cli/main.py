@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data);
 3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
-proven optimal (time limit).
+proven optimal (time limit); 70 an internal error (a bug); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from planner.errors import InputError, PlannerError, SolveError
 EXIT_INPUT = 2
 EXIT_NO_PLAN = 3
 EXIT_NOT_OPTIMAL = 4
+EXIT_INTERNAL = 70
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -46,6 +47,15 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(err), EXIT_NO_PLAN)
         except KeyboardInterrupt:
             _fail("interrupted; the previous plan (if any) is untouched", 130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as err:  # a bug: say so in one line, full traceback with -v
+            logging.getLogger("planner").debug("internal error", exc_info=True)
+            _fail(
+                f"internal error ({type(err).__name__}: {err}); this is a bug: please report "
+                "it with the command and config (rerun with -v for the traceback)",
+                EXIT_INTERNAL,
+            )
 
     return wrapper
 

@@ -89,6 +89,17 @@ CENTRE_ITEM_COLUMNS: dict[str, int | None] = {
 }
 
 
+ITEM_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "item_id": None,
+    "demand": 1,
+    "online": 1,
+    "physical": 1,
+    "unserved": 1,
+    "townships_unserved": None,
+}
+
+
 def format_table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list[str]) -> str:
     """CSV text with fixed column order and decimals (empty cell for NaN)."""
     out = frame[list(columns)].sort_values(sort, kind="mergesort").copy()
@@ -131,6 +142,7 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
         "assignments.csv": format_table(
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
+        "items.csv": format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
         "centre_items.csv": format_table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),
