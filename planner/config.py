@@ -202,6 +202,17 @@ class PolicyConfig(_Section):
         False,
         description="Allow a township station to serve neighbouring townships within reach.",
     )
+    cross_border_nearest: int | None = Field(
+        3,
+        ge=0,
+        description="Per township and level, consider only this many of the nearest other "
+        'centres beside its own (a sparsification; "unbounded" = every centre in reach).',
+    )
+
+    @field_validator("cross_border_nearest", mode="before")
+    @classmethod
+    def _nearest_unbounded(cls, value: object) -> object:
+        return None if value == "unbounded" else value
 
     @field_validator("levels", mode="before")
     @classmethod

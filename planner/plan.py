@@ -324,14 +324,9 @@ def _actions(
         if cc is not None and (s, cc) in county_share.index:
             why.append(f"online share of its county reached {county_share[(s, cc)]:.0%}")
         was_closed = before.get("action") in ("close", "closed")
-        if (a1 < viable or row["transactions"] <= 0) and not (level == "township" and a1 >= viable):
+        if row["transactions"] <= 0 and a1 < viable:
             action = "closed" if was_closed else "close"
-            why.insert(
-                0,
-                "nothing left to serve"
-                if row["transactions"] <= 0
-                else f"below the viable size of {viable:g} m2",
-            )
+            why.insert(0, "nothing left to serve")
         elif delta > CHANGE_TOLERANCE * max(a0, 1.0):
             action = "expand"
             if level == "township" and a0 < cfg.policy.township_min_station_m2:
@@ -346,6 +341,8 @@ def _actions(
             action = "convert_mode"
         else:
             action = "keep"
+        if action not in ("close", "closed") and a1 < viable:
+            why.append(f"below the viable size of {viable:g} m2: consider merging")
         if row["mode"] != before["mode"] and action != "convert_mode":
             why.append(f"mode {before['mode']} -> {row['mode']}")
         elif action == "convert_mode":

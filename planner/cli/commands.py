@@ -9,6 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from planner.cli import main as m
+from planner.cli.diff_cmd import diff_cmd
 from planner.config import LEVELS, load_config
 
 
@@ -16,6 +17,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(validate_cmd)
     cli.add_command(run_cmd)
     cli.add_command(config_docs_cmd)
+    cli.add_command(diff_cmd)
 
 
 STEP_LABELS = {

@@ -133,7 +133,14 @@ def _eligible_pairs(inputs: Inputs, travel: pd.DataFrame, cfg: Config) -> pd.Dat
         allowed |= lv.isin(["county", "city"]) & same_region
     if cfg.policy.cross_border_townships:
         allowed |= (lv == "township") & same_region
-    return pairs.loc[allowed, ["township_id", "centre_id", "level", "minutes"]]
+    pairs = pairs.assign(own=own).loc[allowed]
+    nearest = cfg.policy.cross_border_nearest
+    if nearest is not None:
+        others = pairs[~pairs["own"]].sort_values(["township_id", "level", "minutes", "centre_id"])
+        rank = others.groupby(["township_id", "level"]).cumcount()
+        keep = others.index[rank < nearest]
+        pairs = pairs[pairs["own"] | pairs.index.isin(keep)]
+    return pairs[["township_id", "centre_id", "level", "minutes"]]
 
 
 APPROVING_LEVELS: tuple[str, ...] = ("county", "city", "province")
