@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/jiangsu.toml
 
-.PHONY: setup run test lint format bench data clean
+.PHONY: setup sysdeps run test lint format bench data data-china clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,21 @@ format: setup
 	$(BIN)/ruff format planner tests scripts
 	$(BIN)/ruff check --fix planner tests scripts
 
-test: setup lint
+# System packages the report test needs: headless Chromium and a CJK font (Debian).
+sysdeps:
+	@if ! { command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK"; }; then \
+		echo "installing chromium and fonts-noto-cjk (Debian)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: setup sysdeps lint
 	$(BIN)/python -m pytest -q
 
 data: setup
 	$(BIN)/python -m planner.datasets.build --raw data/raw/jiangsu --province 32 --out data/jiangsu
+
+data-china: setup
+	$(BIN)/python -m planner.datasets.national --raw data/raw/china --out data/china
 
 bench: setup
 	$(BIN)/python scripts/bench.py

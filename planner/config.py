@@ -62,6 +62,11 @@ class DataConfig(_Section):
     county_boundaries: Path = Field(
         Path("../data/jiangsu/counties.geojson"), description="County polygons."
     )
+    province: str = Field(
+        "all",
+        description="Plan one province of a multi-province dataset, by code (44, 440000) or "
+        "name (广东, 广东省), or 'all' of them (each province is an independent LP).",
+    )
 
 
 class StagesConfig(_Section):
@@ -434,6 +439,11 @@ class ModelConfig(_Section):
         "levels and travel limit into one demand class per township, split over centres in "
         "one proportion, after fixing online volume at its cap where that is provably optimal; "
         "'items' keeps one flow per item (the reference formulation, larger and slower).",
+    )
+    decompose: bool = Field(
+        True,
+        description="Solve each province as its own LP (exact: no constraint links provinces) "
+        "and combine the plans; false builds one LP for the whole dataset.",
     )
 
 

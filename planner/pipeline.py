@@ -20,12 +20,12 @@ import pandas as pd
 from planner import __version__
 from planner.config import LoadedConfig
 from planner.errors import InputError
-from planner.io.inputs import Inputs, read_inputs, sha256_file
+from planner.io.inputs import Inputs, read_inputs, regions, select_region, sha256_file
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
-from planner.plan import Plan, extract_plan
-from planner.solve import SolveResult, solve
+from planner.plan import Plan, combine_plans, extract_plan
+from planner.solve import SolveResult, Status, solve
 from planner.travel import TravelTable, metric_crs, travel_table
 from planner.validate import validate
 
@@ -60,17 +60,21 @@ class Prepared:
     inputs: Inputs
     travel: TravelTable
     maturity: pd.DataFrame
-    data: ModelData
+    data: ModelData | None
+    """The LP's data (None for a run combined from parts)."""
     timings: Timings
 
 
 @dataclass
 class RunResult:
     prepared: Prepared
-    model: PlanModel
+    model: PlanModel | None
+    """The solved LP (None for a run combined from parts)."""
     result: SolveResult
     plan: Plan | None
     run_dir: Path | None = None
+    parts: dict[str, RunResult] = field(default_factory=dict)
+    """Per-province runs when the dataset was solved province by province."""
 
 
 def load_and_check(
@@ -88,11 +92,15 @@ def load_and_check(
     return inputs, crs
 
 
-def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
-    """Load, validate, compute travel times and maturity, and prepare the model data."""
+def prepare_part(
+    loaded: LoadedConfig,
+    inputs: Inputs,
+    crs: str,
+    timings: Timings,
+    progress: Progress = _quiet,
+) -> Prepared:
+    """Travel times, maturity and model data for validated inputs (one LP)."""
     cfg = loaded.config
-    timings = Timings()
-    inputs, crs = load_and_check(loaded, timings, progress)
     with timings.step("travel", progress):
         cutoff = float(inputs.items["max_travel_min"].max())
         travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff, crs)
@@ -100,36 +108,109 @@ def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
         maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
     with timings.step("prepare", progress):
         data = prepare(inputs, travel.minutes, maturity, cfg)
-        check_reachability(inputs, data, loaded)
     return Prepared(loaded, inputs, travel, maturity, data, timings)
 
 
-def check_reachability(inputs: Inputs, data: ModelData, loaded: LoadedConfig) -> None:
-    """Every item must be physically reachable by some township in every stage."""
+def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
+    """Load, validate, compute travel times and maturity, and prepare one LP for all data."""
+    timings = Timings()
+    inputs, crs = load_and_check(loaded, timings, progress)
+    prepared = prepare_part(loaded, inputs, crs, timings, progress)
+    assert prepared.data is not None
+    check_reachability(inputs, [prepared.data])
+    return prepared
+
+
+def unreachable(data: ModelData) -> set[tuple[int, str]]:
+    """(stage, item) pairs no township of this LP can reach physically."""
     classes = set(zip(data.arcs["stage"], data.arcs["class_id"], strict=True))
     members = data.items[["stage", "item_id", "class_id"]].drop_duplicates()
-    reached = {
-        (s, k)
+    return {
+        (int(s), str(k))
         for s, k, c in zip(members["stage"], members["item_id"], members["class_id"], strict=True)
-        if (s, c) in classes
+        if (s, c) not in classes
     }
-    for item_id in inputs.items.index:
-        for s in data.stages:
-            if (s, item_id) not in reached:
-                levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
-                limit = inputs.items.at[item_id, "max_travel_min"]
-                msg = (
-                    f"{inputs.files['items']}: 'max_travel_min' of item {item_id} ({limit:g}) "
-                    f"is beyond reach: no township reaches a {levels} centre within it in "
-                    f"stage {s}; raise the limit or allow more levels"
-                )
-                raise InputError(msg)
+
+
+def check_reachability(inputs: Inputs, parts: list[ModelData]) -> None:
+    """Every item must be physically reachable by some township in every stage."""
+    missing = set.intersection(*(unreachable(d) for d in parts)) if parts else set()
+    if not missing:
+        return
+    s, item_id = min(missing)
+    levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
+    limit = inputs.items.at[item_id, "max_travel_min"]
+    msg = (
+        f"{inputs.files['items']}: 'max_travel_min' of item {item_id} ({limit:g}) "
+        f"is beyond reach: no township reaches a {levels} centre within it in "
+        f"stage {s}; raise the limit or allow more levels"
+    )
+    raise InputError(msg)
+
+
+def run_config(loaded: LoadedConfig, progress: Progress = _quiet) -> RunResult:
+    """Validate, build, solve and extract the plan of a config.
+
+    A dataset with several provinces is solved one province at a time (``model.decompose``):
+    no constraint links provinces (no cross-province service; top-heavy rows are per
+    province), so the combined plan is optimal for the whole.
+    """
+    cfg = loaded.config
+    timings = Timings()
+    inputs, crs = load_and_check(loaded, timings, progress)
+    codes = regions(inputs)
+    if len(codes) == 1 or not cfg.model.decompose:
+        prepared = prepare_part(loaded, inputs, crs, timings, progress)
+        assert prepared.data is not None
+        check_reachability(inputs, [prepared.data])
+        return execute(prepared, progress)
+    results: dict[str, RunResult] = {}
+    for code in codes:
+        sub = select_region(inputs, code)
+        point = sub.province.geometry.union_all().representative_point()
+        sub_crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
+        part = prepare_part(loaded, sub, sub_crs, timings, progress)
+        results[code] = execute(part, progress)
+        log.info("part %s: %s", code, results[code].result.status)
+    check_reachability(inputs, [r.prepared.data for r in results.values() if r.prepared.data])
+    return combine_runs(loaded, inputs, timings, results)
+
+
+def combine_runs(
+    loaded: LoadedConfig, inputs: Inputs, timings: Timings, results: dict[str, RunResult]
+) -> RunResult:
+    """One run from independently solved parts."""
+    statuses = [r.result for r in results.values()]
+    worst = next((r for r in statuses if not r.is_ok), None) or next(
+        (r for r in statuses if r.status != Status.OPTIMAL), statuses[0]
+    )
+    result = SolveResult(
+        status=worst.status,
+        objective=sum(r.objective or 0.0 for r in statuses) if worst.is_ok else None,
+        solver=statuses[0].solver,
+        solver_version=statuses[0].solver_version,
+        seconds=sum(r.seconds for r in statuses),
+        detail=f"{len(statuses)} independent parts; worst: {worst.detail}",
+    )
+    plans = {code: r.plan for code, r in results.items() if r.plan is not None}
+    plan = combine_plans(plans, loaded.config) if result.is_ok else None
+    travel = TravelTable(
+        minutes=pd.concat([r.prepared.travel.minutes for r in results.values()], ignore_index=True),
+        crs="per province",
+        n_edges=sum(r.prepared.travel.n_edges for r in results.values()),
+    )
+    maturity = pd.concat([r.prepared.maturity for r in results.values()]).sort_index()
+    prepared = Prepared(loaded, inputs, travel, maturity, None, timings)
+    return RunResult(prepared, None, result, plan, parts=results)
 
 
 def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
     """Build, solve and (when the solve is usable) extract the plan."""
     cfg = prepared.loaded.config
     timings = prepared.timings
+    if prepared.data is None:
+        msg = "execute() needs prepared model data"
+        raise ValueError(msg)
     with timings.step("build", progress):
         model = build_model(prepared.data)
     with timings.step("solve", progress):
@@ -208,5 +289,9 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
             write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", loaded.config.output.crs)
         (tmp / "config.toml").write_bytes(loaded.path.read_bytes())
         (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
+        if loaded.config.output.report:
+            from planner.report.html import write_report
+
+            write_report(tmp)
     run.run_dir = target
     return target

@@ -202,27 +202,7 @@ def extract_plan(
     tw = tw.sort_values(["township_id", "stage"], ignore_index=True)
 
     # --- levels per stage ------------------------------------------------------------------
-    lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
-    lv = lv.reindex(
-        pd.MultiIndex.from_product(
-            [sorted(cen["stage"].unique()), list(LEVELS)], names=["stage", "level"]
-        ),
-        fill_value=0.0,
-    )
-    lv = lv.reset_index()
-    total = lv.groupby("stage")["floor_area_m2"].transform("sum")
-    lv["area_share"] = np.where(total > 0, lv["floor_area_m2"] / total, 0.0)
-    lv["centres_open"] = [
-        int(
-            (
-                (cen["stage"] == s)
-                & (cen["level"] == level)
-                & (cen["action"] != "closed")
-                & (cen["action"] != "close")
-            ).sum()
-        )
-        for s, level in zip(lv["stage"], lv["level"], strict=True)
-    ]
+    lv = level_table(cen)
 
     # --- counties per stage -------------------------------------------------------------------
     co = county_phases(inputs.townships, maturity, cfg.maturity)
@@ -359,6 +339,102 @@ def _actions(
     return cen
 
 
+def level_table(cen: pd.DataFrame) -> pd.DataFrame:
+    """Totals per stage and level (the olive profile) from the centre table."""
+    lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
+    lv = lv.reindex(
+        pd.MultiIndex.from_product(
+            [sorted(cen["stage"].unique()), list(LEVELS)], names=["stage", "level"]
+        ),
+        fill_value=0.0,
+    ).reset_index()
+    total = lv.groupby("stage")["floor_area_m2"].transform("sum")
+    lv["area_share"] = np.where(total > 0, lv["floor_area_m2"] / total, 0.0)
+    is_open = ~cen["action"].isin(["close", "closed"])
+    opened = cen[is_open].groupby(["stage", "level"]).size()
+    lv["centres_open"] = [
+        int(opened.get((s, level), 0)) for s, level in zip(lv["stage"], lv["level"], strict=True)
+    ]
+    return lv
+
+
+def stage_metrics(tw: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    """Per-stage demand, channel shares and townships left without service."""
+    per_stage: dict[str, dict[str, float | int]] = {}
+    for s, grp in tw.groupby("stage"):
+        demand = float(grp["demand"].sum())
+        per_stage[str(int(s))] = {
+            "demand": demand,
+            "online_share": float(grp["online"].sum() / demand) if demand else 0.0,
+            "physical_share": float(grp["physical"].sum() / demand) if demand else 0.0,
+            "unserved": float(grp["unserved"].sum()),
+            "townships_with_unserved": int((grp["unserved"] > 1e-3 * grp["demand"]).sum()),
+            "townships_below_min_station": int((grp["station_shortfall_m2"] > 0.5).sum()),
+        }
+    return per_stage
+
+
+def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
+    """One plan from independent parts (provinces solved separately).
+
+    The parts share no constraint (no cross-province service, top-heavy rows per province),
+    so the combined plan is the optimum of the whole LP; totals, shares and metrics are
+    recomputed over the whole.
+    """
+    ordered = [parts[k] for k in sorted(parts)]
+
+    def cat(name: str, keys: list[str]) -> pd.DataFrame:
+        frame = pd.concat([getattr(p, name) for p in ordered], ignore_index=True)
+        return frame.sort_values(keys, kind="mergesort", ignore_index=True)
+
+    centres = cat("centres", ["centre_id", "stage"])
+    townships = cat("townships", ["township_id", "stage"])
+    items = pd.concat([p.items for p in ordered], ignore_index=True)
+    items = items.groupby(["stage", "item_id"], as_index=False).sum(numeric_only=True)
+    plan = Plan(
+        centres=centres,
+        townships=townships,
+        counties=cat("counties", ["county_code", "stage"]),
+        levels=level_table(centres),
+        assignments=cat("assignments", ["stage", "township_id", "centre_id"]),
+        centre_items=cat("centre_items", ["stage", "centre_id", "item_id"]),
+        items=items,
+    )
+    terms: dict[str, float] = {}
+    model: dict[str, Any] = {"variables": 0, "constraints": 0, "nonzeros": 0}
+    statuses = []
+    for p in ordered:
+        for name, value in p.summary["objective_terms_kcny"].items():
+            terms[name] = terms.get(name, 0.0) + float(value)
+        for key in ("variables", "constraints", "nonzeros"):
+            model[key] += int(p.summary["model"][key])
+        statuses.append(str(p.summary["status"]))
+    first = ordered[0].summary
+    model["formulation"] = first["model"]["formulation"]
+    model["parts"] = len(ordered)
+    status = next((s for s in statuses if s != "optimal"), "optimal")
+    plan.summary = {
+        "status": status,
+        "solver": first["solver"],
+        "solver_detail": f"{len(ordered)} independent parts",
+        "objective_kcny": float(sum(p.summary["objective_kcny"] or 0.0 for p in ordered)),
+        "objective_terms_kcny": terms,
+        "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
+        "stages": stage_metrics(townships),
+        "model": model,
+        "parts": {
+            code: {
+                "status": p.summary["status"],
+                "objective_kcny": p.summary["objective_kcny"],
+                "top_heavy_share": p.summary["top_heavy_share"],
+            }
+            for code, p in sorted(parts.items())
+        },
+    }
+    plan.warnings = _warnings(plan, cfg)
+    return plan
+
+
 def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
     """Province+city share of floor area per stage."""
     upper = levels[levels["level"].isin(UPPER_LEVELS)].groupby("stage")["floor_area_m2"].sum()
@@ -372,18 +448,6 @@ def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any
         + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
-    tw = plan.townships
-    per_stage: dict[str, dict[str, float | int]] = {}
-    for s, grp in tw.groupby("stage"):
-        demand = float(grp["demand"].sum())
-        per_stage[str(int(s))] = {
-            "demand": demand,
-            "online_share": float(grp["online"].sum() / demand) if demand else 0.0,
-            "physical_share": float(grp["physical"].sum() / demand) if demand else 0.0,
-            "unserved": float(grp["unserved"].sum()),
-            "townships_with_unserved": int((grp["unserved"] > 1e-3 * grp["demand"]).sum()),
-            "townships_below_min_station": int((grp["station_shortfall_m2"] > 0.5).sum()),
-        }
     return {
         "status": str(result.status),
         "solver": result.solver,
@@ -391,7 +455,7 @@ def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any
         "objective_kcny": result.objective,
         "objective_terms_kcny": breakdown,
         "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
-        "stages": per_stage,
+        "stages": stage_metrics(plan.townships),
         "model": {
             "variables": model.n_variables,
             "constraints": model.n_constraints,

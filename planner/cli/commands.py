@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from planner.cli import main as m
 from planner.cli.diff_cmd import diff_cmd
+from planner.cli.report_cmd import report_cmd
 from planner.config import LEVELS, load_config
 
 
@@ -18,6 +20,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(run_cmd)
     cli.add_command(config_docs_cmd)
     cli.add_command(diff_cmd)
+    cli.add_command(report_cmd)
 
 
 STEP_LABELS = {
@@ -103,17 +106,30 @@ def validate_cmd(config: Path) -> None:
 @click.argument("config", type=click.Path(path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the solver log and debug messages.")
+@click.option(
+    "--province",
+    metavar="CODE|NAME",
+    help="Plan one province of a multi-province dataset (e.g. 44, 广东); the run is named "
+    "<name>-<code>.",
+)
 @m.guarded
-def run_cmd(config: Path, quiet: bool, verbose: bool) -> None:
+def run_cmd(config: Path, quiet: bool, verbose: bool, province: str | None) -> None:
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
-    from planner.pipeline import execute, prepare_run, write_run
+    from planner.pipeline import run_config, write_run
 
     m._setup_logging(verbose, quiet)
-    overrides = {"solver": {"verbose": True}} if verbose else None
+    overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
+    if province is not None:
+        from planner.datasets.national import province_code
+
+        code = province_code(province)
+        base = load_config(config)
+        overrides["data"] = {"province": code}
+        overrides["name"] = f"{base.config.name}-{code}"
     loaded = load_config(config, overrides)
     with _Steps(not quiet) as steps:
-        prepared = prepare_run(loaded, steps)
-        run = execute(prepared, steps)
+        run = run_config(loaded, steps)
+        prepared = run.prepared
         if run.plan is not None:
             write_run(run, steps)
     result = run.result

@@ -892,10 +892,19 @@ def build_dataset(
         )
     for c in counties.values():
         if not c.census:
+            # created after 2020 or a special area: its people are still counted in the 2020
+            # parent county, so it gets no population; its indicators (maturity inputs) are
+            # those of its city, else of the province
             report.counties_without_census.append(f"{c.code} {c.name}")
+            fallback = records.get(c.city_code) or records.get(province_code + "0000")
+            shares = fallback[1] if fallback is not None else {}
             c.census = {col: 0.0 for col in CENSUS_COUNTS} | {
-                col: float("nan") for col in CENSUS_SHARES
+                col: float(shares.get(col, float("nan"))) for col in CENSUS_SHARES
             }
+            c.census["households_longform"] = float(shares.get("households_longform", 0.0))
+            c.census["households_with_car_longform"] = float(
+                shares.get("households_with_car_longform", 0.0)
+            )
     report.population_total = int(sum(c.census["pop_total"] for c in counties.values()))
     prov_row = records.get(province_code + "0000")
     if prov_row is not None:
@@ -1152,6 +1161,12 @@ def build_dataset(
         n = c.census
         hh_long = n["households_longform"]
         car = n["households_with_car_longform"] / hh_long if hh_long > 0 else float("nan")
+        if math.isnan(car) and prov_row is not None:
+            # no long-form sample (e.g. 三沙市): the province's car ownership
+            p_numbers = prov_row[1]
+            p_long = p_numbers.get("households_longform", 0.0)
+            if p_long and p_long > 0:
+                car = p_numbers["households_with_car_longform"] / p_long
         county_rows.append(
             {
                 "county_code": c.code,
@@ -1171,7 +1186,7 @@ def build_dataset(
                 "census_source": (
                     "census_2020_folded"
                     if c.folded
-                    else ("census_2020" if c.has_own_census else "missing")
+                    else ("census_2020" if c.has_own_census else "city_indicators_no_population")
                 ),
             }
         )

@@ -251,7 +251,7 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
     province = read_polygons(files["province_boundary"], "province boundary")
     cities = read_polygons(files["city_boundaries"], "city boundaries")
     county_polygons = read_polygons(files["county_boundaries"], "county boundaries")
-    return Inputs(
+    inputs = Inputs(
         townships=townships.sort_index(),
         counties=counties.sort_index(),
         centres=centres.sort_index(),
@@ -261,4 +261,41 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
         cities=cities.sort_index(),
         county_polygons=county_polygons.sort_index(),
         files=files,
+    )
+    if data.province != "all":
+        from planner.datasets.national import PROVINCES, province_code
+
+        code = province_code(data.province)
+        inputs = select_region(inputs, code)
+        if inputs.townships.empty:
+            msg = (
+                f"{files['townships']}: no township of province {code} ({PROVINCES[code]}) "
+                "in this dataset; check 'data.province' and the data paths"
+            )
+            raise InputError(msg)
+    return inputs
+
+
+def regions(inputs: Inputs) -> list[str]:
+    """Two-digit province codes present in the inputs."""
+    return sorted(set(inputs.townships["county_code"].str[:2]))
+
+
+def select_region(inputs: Inputs, code: str) -> Inputs:
+    """The inputs of one province (two-digit code)."""
+
+    def pick(frame: pd.DataFrame, column: str | None = None) -> pd.DataFrame:
+        keys = frame.index.to_series() if column is None else frame[column]
+        return frame[keys.astype(str).str[:2] == code]
+
+    return Inputs(
+        townships=pick(inputs.townships, "county_code"),
+        counties=pick(inputs.counties),
+        centres=pick(inputs.centres, "admin_code"),
+        items=inputs.items,
+        item_levels=inputs.item_levels,
+        province=pick(inputs.province),
+        cities=pick(inputs.cities),
+        county_polygons=pick(inputs.county_polygons),
+        files=inputs.files,
     )

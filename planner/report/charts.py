@@ -1,0 +1,733 @@
+"""Charts and maps of the report, drawn with matplotlib's Agg canvas into PNG bytes.
+
+Figures are made with :class:`matplotlib.figure.Figure` directly (never ``pyplot``), so no
+GUI backend is ever selected and no global figure state is kept. Text uses a CJK font found
+by family name (``Noto Sans CJK SC``, else ``Noto Sans CJK JP``, from Debian's
+``fonts-noto-cjk``) so Chinese names render; without one the charts fall back to DejaVu Sans
+and a warning is logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import logging
+import math
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import Normalize, to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+
+from planner.config import LEVELS
+from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
+from planner.report.data import GisLayers, RunData
+
+log = logging.getLogger(__name__)
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP")
+"""Font families tried, in order, for Chinese text."""
+FALLBACK_FAMILY = "DejaVu Sans"
+DPI = 100
+WIDTH_IN = 14.0
+"""Figure width in inches (1,400 pixels at :data:`DPI`)."""
+
+LEVEL_COLOURS = {
+    "province": "#5e3c99",
+    "city": "#b2abd2",
+    "county": "#556b2f",
+    "township": "#a6c36f",
+}
+"""Level colours: the thick olive middle (county) is the darkest green."""
+DARK_LEVELS = frozenset({"province", "county"})
+"""Levels whose bar colour takes white text."""
+LEVEL_LABELS = {
+    "province": "省 province",
+    "city": "市 city",
+    "county": "县区 county",
+    "township": "乡镇街道 township",
+}
+PHASE_LABELS = {
+    "physical_primary": "线下为主 physical primary",
+    "balanced": "线上线下并重 balanced",
+    "online_primary": "线上为主 online primary",
+}
+ACTION_LABELS = {
+    "keep": "keep",
+    "expand": "expand",
+    "shrink": "shrink",
+    "convert_mode": "convert mode",
+    "close": "close",
+    "closed": "closed earlier",
+}
+INK = "#222222"
+MUTED = "#666666"
+LAND = "#f1efe8"
+COUNTY_EDGE = "#c9c5b8"
+CITY_EDGE = "#4d4d4d"
+MAX_MARKER = 320.0
+"""Marker area (points²) of the largest centre on the centre maps."""
+SIZE_EXPONENT = 0.6
+"""Marker area grows as floor area to this power, so township stations (a few hundred m²)
+stay visible next to city halls a thousand times larger."""
+
+
+def _rgba(value: RGBA) -> tuple[float, float, float, float]:
+    return (value[0] / 255, value[1] / 255, value[2] / 255, value[3] / 255)
+
+
+# --- fonts and style --------------------------------------------------------------------------
+
+
+@functools.cache
+def cjk_font() -> str:
+    """The font family used in charts: a Noto Sans CJK family, else DejaVu Sans (warned).
+
+    Fonts installed after matplotlib built its font cache are found by scanning the system
+    font folders for Noto CJK files and registering them.
+    """
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    names = {f.name for f in manager.ttflist}
+    if not any(family in names for family in CJK_FAMILIES):
+        for path in font_manager.findSystemFonts():
+            if "NotoSansCJK" in path.replace("-", "").replace(" ", ""):
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        names = {f.name for f in manager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    log.warning(
+        "no CJK font (%s) found: Chinese names in the report's charts will not render; "
+        "install Debian's fonts-noto-cjk",
+        " or ".join(CJK_FAMILIES),
+    )
+    return FALLBACK_FAMILY
+
+
+@contextmanager
+def chart_style() -> Iterator[str]:
+    """Matplotlib settings of every report chart; yields the font family in use."""
+    family = cjk_font()
+    families = [family, FALLBACK_FAMILY] if family != FALLBACK_FAMILY else [family]
+    style = mpl.rc_context(
+        {
+            "font.family": families,
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.titleweight": "bold",
+            "axes.edgecolor": "#999999",
+            "axes.labelcolor": INK,
+            "text.color": INK,
+            "xtick.color": MUTED,
+            "ytick.color": INK,
+            "axes.unicode_minus": False,
+            "savefig.dpi": DPI,
+            "figure.dpi": DPI,
+        }
+    )
+    with style, warnings.catch_warnings():
+        if family == FALLBACK_FAMILY:
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        yield family
+
+
+def to_png(fig: Figure) -> bytes:
+    """PNG bytes of a figure drawn on the Agg canvas, quantised to a 256-colour palette.
+
+    The palette keeps the charts sharp (they have few colours) at about a third of the size
+    of a true-colour PNG.
+    """
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_facecolor("white")
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    image = Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))
+    quantised = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    buf = io.BytesIO()
+    quantised.save(buf, format="PNG", compress_level=9)
+    return buf.getvalue()
+
+
+# --- the olive profile ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OliveRow:
+    """One row of olive panels: a quantity of one run, one panel per stage.
+
+    Attributes
+    ----------
+    label : str
+        Row title (left of the first panel).
+    run : RunData
+        The run whose ``levels.csv`` is drawn.
+    column : str
+        ``"floor_area_m2"`` or ``"windows"``.
+    ghost : RunData | None
+        A run whose silhouette is drawn dashed over each panel (the reference plan of a
+        comparison); ``None`` draws today's silhouette in the planning stages instead.
+    """
+
+    label: str
+    run: RunData
+    column: str
+    ghost: RunData | None = None
+
+
+def _level_values(run: RunData, column: str, stage: int) -> list[float]:
+    lv = run.levels[run.levels["stage"] == stage].set_index("level")[column]
+    return [float(lv.get(level, 0.0)) for level in LEVELS]
+
+
+def _fmt_quantity(value: float, column: str) -> str:
+    if column == "floor_area_m2":
+        if value >= 1_000_000:
+            return f"{value / 1e6:,.2f}M m²"
+        if value >= 1000:
+            return f"{value / 1000:,.1f}k m²"
+        return f"{value:,.0f} m²"
+    return f"{value:,.0f}"
+
+
+def olive_figure(rows: Sequence[OliveRow], stages: Sequence[int]) -> Figure:
+    """Symmetric horizontal bars by level, province on top: the olive (or pyramid) shape.
+
+    Parameters
+    ----------
+    rows : sequence of OliveRow
+        One row of panels each; rows with the same ``column`` share the horizontal scale.
+    stages : sequence of int
+        The columns of panels, today (0) first.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    n_cols = max(len(stages), 1)
+    height = 0.6 + 2.5 * len(rows)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    grid = fig.add_gridspec(
+        len(rows), n_cols, left=0.115, right=0.99, top=1 - 0.55 / height, bottom=0.15 / height
+    )
+    grid.update(hspace=0.55, wspace=0.06)
+    half: dict[str, float] = {}
+    for row in rows:
+        for run in (row.run, row.ghost):
+            if run is None:
+                continue
+            for s in stages:
+                values = _level_values(run, row.column, s) if s in run.stages else [0.0]
+                half[row.column] = max(half.get(row.column, 0.0), max(values) / 2, 1e-9)
+    y = np.arange(len(LEVELS))[::-1].astype(float)
+    for r, row in enumerate(rows):
+        h = half[row.column]
+        for c, s in enumerate(stages):
+            ax = fig.add_subplot(grid[r, c])
+            ax.set_xlim(-1.12 * h, 1.12 * h)
+            ax.set_ylim(-0.6, len(LEVELS) - 0.4)
+            for side in ("top", "right", "left", "bottom"):
+                ax.spines[side].set_visible(False)
+            ax.set_xticks([])
+            if c == 0:
+                ax.set_yticks(y, [LEVEL_LABELS[level] for level in LEVELS])
+                ax.tick_params(axis="y", length=0, labelsize=9.5)
+                ax.set_ylabel(row.label, fontsize=10.5, fontweight="bold", labelpad=8)
+            else:
+                ax.set_yticks([])
+            if s not in row.run.stages:
+                ax.text(0, 1.5, "no such stage", ha="center", color=MUTED)
+                ax.set_title(row.run.stage_label(s), fontsize=10.5)
+                continue
+            _olive_panel(ax, row, s, y, h)
+    return fig
+
+
+def _olive_panel(ax: Axes, row: OliveRow, stage: int, y: np.ndarray, h: float) -> None:
+    values = np.array(_level_values(row.run, row.column, stage))
+    total = float(values.sum())
+    ax.axvline(0, color="#dddddd", lw=0.8, zorder=0)
+    ax.fill_betweenx(y, -values / 2, values / 2, color="#e9eddc", zorder=1, lw=0)
+    colours = [LEVEL_COLOURS[level] for level in LEVELS]
+    ax.barh(y, values, left=-values / 2, height=0.64, color=colours, zorder=2, lw=0)
+    ghost_run = row.ghost if row.ghost is not None else (row.run if stage > 0 else None)
+    ghost_stage = stage if row.ghost is not None else 0
+    if ghost_run is not None and ghost_stage in ghost_run.stages:
+        g = np.array(_level_values(ghost_run, row.column, ghost_stage))
+        for sign in (1.0, -1.0):
+            ax.plot(sign * g / 2, y, color="#333333", lw=0.9, ls=(0, (3, 2)), zorder=3)
+    for level, yi, v in zip(LEVELS, y, values, strict=True):
+        share = v / total if total > 0 else 0.0
+        text = f"{_fmt_quantity(v, row.column)} · {share:.0%}"
+        if v / 2 > 0.42 * h:
+            ink = "white" if level in DARK_LEVELS else INK
+            ax.text(0, yi, text, ha="center", va="center", fontsize=8.5, color=ink, zorder=4)
+        else:
+            ax.text(
+                v / 2 + 0.03 * h,
+                yi,
+                text,
+                ha="left",
+                va="center",
+                fontsize=8.5,
+                zorder=4,
+                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+    upper = float(values[0] + values[1])
+    heavy = upper / total if total > 0 else 0.0
+    ax.set_title(row.run.stage_label(stage), fontsize=10.5, pad=14)
+    ax.text(
+        0.5,
+        1.0,
+        f"total {_fmt_quantity(total, row.column)} · province+city {heavy:.0%}",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=8.5,
+        color=MUTED,
+    )
+
+
+# --- maps -------------------------------------------------------------------------------------
+
+
+def _ring_path(geometry: shapely.Geometry) -> MplPath | None:
+    polygons = shapely.get_parts(geometry)
+    paths: list[MplPath] = []
+    for polygon in polygons:
+        if polygon.is_empty or polygon.geom_type != "Polygon":
+            continue
+        rings = [polygon.exterior, *polygon.interiors]
+        paths.extend(MplPath(np.asarray(ring.coords)[:, :2], closed=True) for ring in rings)
+    return MplPath.make_compound_path(*paths) if paths else None
+
+
+def _add_polygons(
+    ax: Axes,
+    gdf: gpd.GeoDataFrame,
+    *,
+    facecolors: Sequence[tuple[float, float, float, float]] | str = "none",
+    edgecolor: str = COUNTY_EDGE,
+    linewidth: float = 0.4,
+    zorder: float = 1.0,
+) -> None:
+    patches = []
+    colours = []
+    for i, geometry in enumerate(gdf.geometry):
+        if geometry is None:
+            continue
+        path = _ring_path(geometry)
+        if path is None:
+            continue
+        patches.append(PathPatch(path))
+        if not isinstance(facecolors, str):
+            colours.append(facecolors[i])
+    collection = PatchCollection(
+        patches,
+        facecolors=colours if not isinstance(facecolors, str) else facecolors,
+        edgecolors=edgecolor,
+        linewidths=linewidth,
+        zorder=zorder,
+    )
+    ax.add_collection(collection)
+
+
+class MapFrame:
+    """Extent and aspect shared by every map panel of a run."""
+
+    def __init__(self, gis: GisLayers) -> None:
+        minx, miny, maxx, maxy = (float(v) for v in gis.counties.total_bounds)
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            minx, miny, maxx, maxy = 0.0, 0.0, 1.0, 1.0
+        pad = 0.02 * max(maxx - minx, maxy - miny, 1e-6)
+        self.xlim = (minx - pad, maxx + pad)
+        self.ylim = (miny - pad, maxy + pad)
+        mid = (miny + maxy) / 2
+        self.aspect = 1 / math.cos(math.radians(mid)) if gis.geographic else 1.0
+
+    @property
+    def ratio(self) -> float:
+        """Height over width of a panel."""
+        dx = self.xlim[1] - self.xlim[0]
+        dy = self.ylim[1] - self.ylim[0]
+        return dy * self.aspect / dx if dx > 0 else 1.0
+
+    def setup(self, ax: Axes) -> None:
+        ax.set_xlim(*self.xlim)
+        ax.set_ylim(*self.ylim)
+        ax.set_aspect(self.aspect)
+        ax.set_axis_off()
+
+
+def _map_grid(n: int, frame: MapFrame, ncols: int, legend_in: float) -> tuple[Figure, list[Axes]]:
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    panel_w = WIDTH_IN / ncols
+    panel_h = panel_w * min(frame.ratio, 1.6) + 0.35
+    height = nrows * panel_h + legend_in
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    grid = fig.add_gridspec(
+        nrows,
+        ncols,
+        left=0.005,
+        right=0.995,
+        top=1 - 0.3 / height,
+        bottom=legend_in / height,
+        wspace=0.02,
+        hspace=0.12,
+    )
+    axes = [fig.add_subplot(grid[i // ncols, i % ncols]) for i in range(n)]
+    return fig, axes
+
+
+def _base(ax: Axes, gis: GisLayers, frame: MapFrame, land: bool = True) -> None:
+    frame.setup(ax)
+    if land:
+        _add_polygons(ax, gis.counties, facecolors=LAND, edgecolor=COUNTY_EDGE, linewidth=0.35)
+    _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+
+
+def _city_labels(ax: Axes, gis: GisLayers, size: float = 8.5) -> None:
+    if "name" not in gis.boundaries.columns:
+        return
+    for name, geometry in zip(gis.boundaries["name"], gis.boundaries.geometry, strict=True):
+        if geometry is None or not name:
+            continue
+        p = geometry.representative_point()
+        ax.text(
+            p.x,
+            p.y,
+            str(name),
+            fontsize=size,
+            ha="center",
+            va="center",
+            color="#1a1a1a",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+        )
+
+
+def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy())
+    if len(coords) != len(gdf):  # empty points have no coordinates
+        points = [g if g is not None and not g.is_empty else None for g in gdf.geometry]
+        x = np.array([p.x if p is not None else np.nan for p in points])
+        y = np.array([p.y if p is not None else np.nan for p in points])
+        return x, y
+    return coords[:, 0], coords[:, 1]
+
+
+def _marker_area(area: np.ndarray | float, max_area: float) -> np.ndarray:
+    ratio = np.clip(np.asarray(area, dtype=float) / max(max_area, 1e-9), 0.0, None)
+    return np.maximum(MAX_MARKER * ratio**SIZE_EXPONENT, 2.0)
+
+
+def _sizes(area: pd.Series, max_area: float) -> np.ndarray:
+    return _marker_area(area.to_numpy(dtype=float), max_area)
+
+
+def _nice_sizes(max_area: float) -> list[float]:
+    if max_area <= 0:
+        return []
+    top = 10 ** math.floor(math.log10(max_area))
+    return [top / 100, top / 10, top] if top >= 100 else [top]
+
+
+def _size_handles(max_area: float) -> list[Line2D]:
+    handles = []
+    for value in _nice_sizes(max_area):
+        s = float(_marker_area(value, max_area))
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                markersize=math.sqrt(s),
+                markerfacecolor="none",
+                markeredgecolor="#555555",
+                label=f"{value:,.0f} m²",
+            )
+        )
+    return handles
+
+
+def _dot(colour: str | tuple[float, float, float, float], label: str, size: float = 8.0) -> Line2D:
+    return Line2D([], [], ls="none", marker="o", markersize=size, color=colour, label=label)
+
+
+def _draw_centres(ax: Axes, sub: gpd.GeoDataFrame, max_area: float, by_level: bool) -> None:
+    """Centres as circles (area by floor area), closed ones as crosses, coloured by level
+    (today) or action (planning stages); the largest are drawn first so none hides another."""
+    sub = sub.sort_values("area_m2", ascending=False, kind="mergesort")
+    x, y = _xy(sub)
+    if by_level:
+        colours = [to_rgba(LEVEL_COLOURS.get(v, "#999999")) for v in sub["level"]]
+    else:
+        colours = [_rgba(ACTION_COLOURS.get(a, (150, 150, 150, 255))) for a in sub["action"]]
+    closed = sub["action"].isin(["close", "closed"]).to_numpy()
+    sizes = _sizes(sub["area_m2"], max_area)
+    shown = ~closed
+    ax.scatter(
+        x[shown],
+        y[shown],
+        s=sizes[shown],
+        c=[colours[i] for i in np.flatnonzero(shown)],
+        edgecolors="white",
+        linewidths=0.3,
+        alpha=0.9,
+        zorder=4,
+    )
+    if closed.any():
+        ax.scatter(
+            x[closed],
+            y[closed],
+            s=14,
+            marker="x",
+            c=[colours[i] for i in np.flatnonzero(closed)],
+            linewidths=0.9,
+            zorder=5,
+        )
+
+
+def _action_handles() -> list[Line2D]:
+    handles = [
+        _dot(_rgba(ACTION_COLOURS[a]), ACTION_LABELS[a])
+        for a in ("keep", "expand", "shrink", "convert_mode")
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="x",
+            color=_rgba(ACTION_COLOURS["close"]),
+            label="closed (this or an earlier stage)",
+        )
+    )
+    return handles
+
+
+def centres_map(run: RunData, stages: Sequence[int], ncols: int = 2) -> Figure | None:
+    """Centres per stage: today by level, planning stages by action; marker area by floor area.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        ``None`` when the run has no map layers.
+    """
+    gis = run.gis
+    if gis is None:
+        return None
+    frame = MapFrame(gis)
+    fig, axes = _map_grid(len(stages), frame, ncols, legend_in=0.85)
+    cen = gis.centres
+    max_area = float(cen["area_m2"].max()) if len(cen) else 1.0
+    big = len(stages) <= ncols * 2
+    for ax, s in zip(axes, stages, strict=True):
+        _base(ax, gis, frame)
+        sub = cen[cen["stage"] == s]
+        _draw_centres(ax, sub, max_area, by_level=s == 0)
+        what = "level" if s == 0 else "action"
+        title = f"{run.stage_label(s)} · centres by {what}"
+        if big:
+            _city_labels(ax, gis)
+        ax.set_title(title, fontsize=11)
+    level_handles = [_dot(LEVEL_COLOURS[v], LEVEL_LABELS[v]) for v in LEVELS]
+    action_handles = _action_handles()
+    fig.legend(
+        handles=level_handles,
+        loc="lower left",
+        bbox_to_anchor=(0.01, 0.0),
+        ncol=4,
+        frameon=False,
+        title="Today: level",
+        fontsize=9,
+    )
+    fig.legend(
+        handles=action_handles,
+        loc="lower center",
+        bbox_to_anchor=(0.56, 0.0),
+        ncol=3,
+        frameon=False,
+        title="Stages: action",
+        fontsize=9,
+    )
+    fig.legend(
+        handles=_size_handles(max_area),
+        loc="lower right",
+        bbox_to_anchor=(0.99, 0.0),
+        ncol=3,
+        frameon=False,
+        title="Floor area",
+        fontsize=9,
+    )
+    return fig
+
+
+def townships_phase_map(run: RunData, stages: Sequence[int]) -> Figure | None:
+    """Townships coloured by the phase of their county, one panel per planning stage."""
+    gis = run.gis
+    if gis is None or not stages:
+        return None
+    frame = MapFrame(gis)
+    fig, axes = _map_grid(len(stages), frame, 4, legend_in=0.55)
+    tw = gis.townships
+    for ax, s in zip(axes, stages, strict=True):
+        _base(ax, gis, frame)
+        sub = tw[tw["stage"] == s]
+        x, y = _xy(sub)
+        colours = [_rgba(PHASE_COLOURS.get(p, (150, 150, 150, 255))) for p in sub["phase"]]
+        ax.scatter(x, y, s=7, c=colours, linewidths=0, zorder=4)
+        counts = sub["phase"].value_counts()
+        ax.set_title(f"{run.stage_label(s)} · township phase", fontsize=11)
+        ax.text(
+            0.02,
+            0.02,
+            "\n".join(
+                f"{PHASE_LABELS.get(p, p).split()[0]} {counts.get(p, 0):,}" for p in PHASE_LABELS
+            ),
+            transform=ax.transAxes,
+            fontsize=8,
+            color=MUTED,
+            va="bottom",
+        )
+    handles = [_dot(_rgba(PHASE_COLOURS[p]), PHASE_LABELS[p]) for p in PHASE_LABELS]
+    fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9.5)
+    return fig
+
+
+def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
+    """Townships by unserved share of their demand, one panel per planning stage."""
+    gis = run.gis
+    if gis is None or not stages:
+        return None
+    frame = MapFrame(gis)
+    fig, axes = _map_grid(len(stages), frame, 4, legend_in=0.75)
+    tw = gis.townships.copy()
+    demand = tw["demand"].astype(float).where(tw["demand"] > 0)
+    tw["share"] = (tw["unserved"].astype(float) / demand).fillna(0.0)
+    top = max(float(tw.loc[tw["stage"].isin(stages), "share"].max()), 0.01)
+    norm = Normalize(0.0, top)
+    cmap = mpl.colormaps["YlOrRd"]
+    for ax, s in zip(axes, stages, strict=True):
+        _base(ax, gis, frame)
+        sub = tw[tw["stage"] == s].sort_values("share", kind="mergesort")
+        x, y = _xy(sub)
+        share = sub["share"].to_numpy()
+        hit = share > 1e-3
+        ax.scatter(x[~hit], y[~hit], s=3, c="#b9b9b9", linewidths=0, zorder=3)
+        if hit.any():
+            ax.scatter(
+                x[hit],
+                y[hit],
+                s=8 + 50 * share[hit] / top,
+                c=share[hit],
+                cmap=cmap,
+                norm=norm,
+                edgecolors="#7f0000",
+                linewidths=0.25,
+                zorder=4,
+            )
+        total = float(sub["unserved"].sum())
+        ax.set_title(f"{run.stage_label(s)} · unserved demand", fontsize=11)
+        ax.text(
+            0.02,
+            0.02,
+            f"{int(hit.sum()):,} townships\n{total:,.0f} transactions/year",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=MUTED,
+            va="bottom",
+        )
+    cax = fig.add_axes((0.3, 0.32 * 0.75 / fig.get_figheight(), 0.4, 0.16 / fig.get_figheight()))
+    bar = fig.colorbar(
+        mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal"
+    )
+    bar.set_label("unserved share of the township's demand (grey: fully served)", fontsize=9)
+    bar.ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
+    bar.ax.tick_params(labelsize=8.5)
+    return fig
+
+
+def maturity_map(run: RunData, stages: Sequence[int]) -> Figure | None:
+    """Counties by government-netizen maturity (政务网民成熟度), one panel per stage."""
+    gis = run.gis
+    if gis is None:
+        return None
+    columns = [f"mat_s{s}" for s in stages if f"mat_s{s}" in gis.counties.columns]
+    if not columns:
+        return None
+    frame = MapFrame(gis)
+    fig, axes = _map_grid(len(columns), frame, 4, legend_in=0.75)
+    values = gis.counties[columns].astype(float)
+    low = float(np.nanmin(values.to_numpy())) if values.notna().any().any() else 0.0
+    norm = Normalize(math.floor(low * 10) / 10, 1.0)
+    cmap = mpl.colormaps["YlGn"]
+    for ax, col in zip(axes, columns, strict=True):
+        s = int(col.removeprefix("mat_s"))
+        frame.setup(ax)
+        mat = gis.counties[col].astype(float).to_numpy()
+        colours = [cmap(norm(v)) if math.isfinite(v) else to_rgba("#eeeeee") for v in mat]
+        _add_polygons(ax, gis.counties, facecolors=colours, edgecolor="white", linewidth=0.3)
+        _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+        ax.set_title(f"{run.stage_label(s)} · county maturity", fontsize=11)
+        finite = mat[np.isfinite(mat)]
+        if len(finite):
+            ax.text(
+                0.02,
+                0.02,
+                f"mean {finite.mean():.2f} · min {finite.min():.2f}",
+                transform=ax.transAxes,
+                fontsize=8,
+                color=MUTED,
+                va="bottom",
+            )
+    cax = fig.add_axes((0.3, 0.32 * 0.75 / fig.get_figheight(), 0.4, 0.16 / fig.get_figheight()))
+    bar = fig.colorbar(
+        mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal"
+    )
+    bar.set_label("政务网民成熟度 government-netizen maturity (0..1)", fontsize=9)
+    bar.ax.tick_params(labelsize=8.5)
+    return fig
+
+
+def compare_centres_map(runs: Mapping[str, RunData], stage: int) -> Figure | None:
+    """Centres by action in one stage, one panel per run (the reviewer's side-by-side)."""
+    with_maps = {label: run for label, run in runs.items() if run.gis is not None}
+    if len(with_maps) < 2:
+        return None
+    first = next(iter(with_maps.values()))
+    assert first.gis is not None
+    frame = MapFrame(first.gis)
+    fig, axes = _map_grid(len(with_maps), frame, len(with_maps), legend_in=0.6)
+    max_area = max(float(r.gis.centres["area_m2"].max()) for r in with_maps.values() if r.gis)
+    for ax, (label, run) in zip(axes, with_maps.items(), strict=True):
+        gis = run.gis
+        assert gis is not None
+        _base(ax, gis, frame)
+        _draw_centres(ax, gis.centres[gis.centres["stage"] == stage], max_area, by_level=False)
+        _city_labels(ax, gis)
+        ax.set_title(f"{label} · {run.stage_label(stage)}", fontsize=11)
+    handles = [*_action_handles(), *_size_handles(max_area)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
+    return fig

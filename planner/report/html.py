@@ -1,0 +1,881 @@
+"""The HTML report of a run folder: one self-contained file for planners and reviewers.
+
+:func:`render_report` reads only the run folder (``plan/*.csv``, ``plan/summary.json``,
+``plan.gpkg``, ``config.toml``, ``manifest.json``) and returns one HTML page with every
+chart and map inlined as a base64 PNG, the CSS inlined and no script: the page opens offline
+and its Content-Security-Policy forbids any network fetch. With ``against``, the page is a
+reviewer's side-by-side view of two runs: *A* is the reference (``against``), *B* the run
+under review (``run_dir``) and every difference is *B − A*.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import html
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner import __version__
+from planner.report import charts
+from planner.report.data import (
+    Kind,
+    Metric,
+    RunData,
+    action_counts,
+    finite,
+    largest_changes,
+    mode_transitions,
+    objective_terms,
+    read_run,
+    stage_metrics,
+)
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
+"""Content-Security-Policy of the page: inline images and styles only, nothing fetched."""
+
+GENERATED_MEANING = {
+    "centres.inventory_source": "today's inventory of centres (floor areas, windows)",
+    "townships.population_source": "the township population (census county totals split "
+    "over townships)",
+    "townships.point_source": "township points where no real point was found",
+    "counties.population_source": "county population",
+}
+"""What a ``generated_data`` entry of the manifest means, in words."""
+
+OBJECTIVE_LABELS = {
+    "floor_area": "Floor-area operating cost",
+    "windows": "Window staffing",
+    "backoffice": "Back-office desks",
+    "expansion": "Expansion",
+    "reduction": "Reduction",
+    "travel": "Citizens' travel time",
+    "online": "Online handling",
+    "unserved": "Unserved-demand penalty",
+    "township_shortfall": "Township-station shortfall penalty",
+    "top_heavy": "Top-heavy penalty",
+    "total": "Total objective",
+}
+
+CSS = """
+:root { --ink:#1f2328; --muted:#5f6670; --line:#e3e5e8; --olive:#556b2f; --bg:#f5f5f0;
+  --warn:#9a5b00; --warnbg:#fff6e5; --info:#f3f7ec; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink);
+  font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
+    system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+  font-size:14px; line-height:1.5; }
+.page { max-width:1440px; margin:0 auto; background:#fff; padding:28px 36px 48px;
+  box-shadow:0 0 0 1px var(--line); }
+header.top { border-bottom:3px solid var(--olive); padding-bottom:14px; margin-bottom:18px; }
+h1 { font-size:26px; margin:0 0 4px; letter-spacing:.2px; }
+h1 small { font-weight:400; color:var(--muted); font-size:16px; }
+h2 { font-size:19px; margin:34px 0 10px; padding-bottom:4px; border-bottom:1px solid var(--line); }
+h3 { font-size:15px; margin:20px 0 8px; }
+p.lead { margin:2px 0 10px; color:var(--muted); font-size:15px; }
+.meta { display:flex; flex-wrap:wrap; gap:6px 8px; margin-top:8px; }
+.tag { display:inline-block; border:1px solid var(--line); border-radius:12px; padding:1px 10px;
+  font-size:12.5px; color:var(--muted); background:#fafafa; }
+.tag.ok { color:#1e6b2e; border-color:#b7dfbf; background:#eef8f0; }
+.tag.bad { color:#8a1c1c; border-color:#f0b8b8; background:#fdf0f0; }
+nav.toc { margin:12px 0 4px; font-size:13px; }
+nav.toc a { color:var(--olive); text-decoration:none; margin-right:14px; white-space:nowrap; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(200px,1fr)); gap:12px;
+  margin:16px 0 6px; }
+.card { border:1px solid var(--line); border-radius:8px; padding:10px 14px; background:#fcfcfa; }
+.card .k { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.4px; }
+.card .v { font-size:22px; font-weight:700; margin-top:2px; font-variant-numeric:tabular-nums; }
+.card .d { font-size:12.5px; color:var(--muted); }
+.note { border-left:4px solid var(--olive); background:var(--info); padding:10px 14px;
+  margin:14px 0; border-radius:0 6px 6px 0; }
+.note.generated { border-color:#b58900; background:#fff9e6; }
+.note.warn { border-color:#d9822b; background:var(--warnbg); }
+.note ul { margin:6px 0 0; padding-left:20px; }
+.warnings li { margin:3px 0; }
+table { border-collapse:collapse; width:100%; margin:6px 0 10px; font-size:13px; }
+th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left;
+  vertical-align:top; }
+thead th { background:#f4f5f1; font-weight:600; border-bottom:2px solid #d5d8cf;
+  white-space:nowrap; }
+tbody tr:nth-child(even) td { background:#fbfbf9; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+tr.group th { background:#eef1e6; color:var(--olive); font-size:12.5px; text-transform:uppercase;
+  letter-spacing:.4px; }
+td.delta { color:var(--muted); }
+td.delta.pos { color:#1d5fa8; } td.delta.neg { color:#b04a00; }
+th.b, td.b { border-left:2px solid #d5d8cf; }
+.small { font-size:12px; color:var(--muted); }
+.id { font-family:ui-monospace,"DejaVu Sans Mono",monospace; font-size:11.5px; color:var(--muted); }
+figure.chart { margin:8px 0 18px; }
+figure.chart img { width:100%; height:auto; display:block; border:1px solid var(--line);
+  border-radius:6px; }
+figcaption { font-size:12.5px; color:var(--muted); margin-top:6px; }
+pre { background:#f7f7f4; border:1px solid var(--line); border-radius:6px; padding:10px 12px;
+  font-size:12px; line-height:1.45; overflow:auto; max-height:560px; }
+pre .add { color:#1e6b2e; background:#eaf6ec; display:inline-block; width:100%; }
+pre .del { color:#8a1c1c; background:#fbeeee; display:inline-block; width:100%; }
+details { margin:8px 0; } summary { cursor:pointer; color:var(--olive); font-weight:600; }
+.two { display:grid; grid-template-columns:1fr 1fr; gap:18px; }
+.two.wide-left { grid-template-columns:3fr 2fr; }
+td.nowrap { white-space:nowrap; }
+footer { margin-top:36px; font-size:12px; color:var(--muted); border-top:1px solid var(--line);
+  padding-top:10px; }
+"""
+
+
+# --- small HTML helpers -----------------------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(fig: Any, alt: str, key: str, caption: str = "") -> str:
+    """A figure as an inline base64 PNG (the figure is closed afterwards)."""
+    if fig is None:
+        return ""
+    data = charts.to_png(fig)
+    fig.clear()
+    b64 = base64.b64encode(data).decode("ascii")
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return (
+        f'<figure class="chart" id="fig-{_e(key)}"><img data-chart="{_e(key)}" alt="{_e(alt)}" '
+        f'src="data:image/png;base64,{b64}">{cap}</figure>'
+    )
+
+
+def _fmt(value: float | None, kind: Kind) -> str:
+    if value is None or not finite(value):
+        return "—"
+    if kind == "share":
+        return f"{value:.1%}"
+    if kind == "minutes":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def _fmt_delta(delta: float | None, kind: Kind) -> tuple[str, str]:
+    """Text and CSS class of a difference."""
+    if delta is None or not finite(delta):
+        return "—", "delta"
+    scale = 100.0 if kind == "share" else 1.0
+    shown = delta * scale
+    digits = 1 if kind in ("share", "minutes") else 0
+    if round(shown, digits) == 0:
+        return "0", "delta"
+    unit = " pp" if kind == "share" else ""
+    cls = "delta pos" if delta > 0 else "delta neg"
+    return f"{shown:+,.{digits}f}{unit}", cls
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_from: int = 1) -> str:
+    """A plain table; cells are HTML already; columns from ``num_from`` are numeric."""
+    ths = "".join(
+        f'<th class="num">{h}</th>' if i >= num_from else f"<th>{h}</th>"
+        for i, h in enumerate(head)
+    )
+    body = []
+    for row in rows:
+        tds = "".join(
+            f'<td class="num">{c}</td>'
+            if i >= num_from
+            else (f'<td class="nowrap">{c}</td>' if i == 0 else f"<td>{c}</td>")
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr>{tds}</tr>")
+    return f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _status_tag(run: RunData) -> str:
+    status = str(run.summary.get("status", "unknown"))
+    cls = "ok" if status == "optimal" else "bad"
+    return f'<span class="tag {cls}">status: {_e(status)}</span>'
+
+
+def _meta_tags(run: RunData) -> str:
+    solver = run.manifest.get("solver", {})
+    tags = [
+        _status_tag(run),
+        f'<span class="tag">solver: {_e(solver.get("name", run.summary.get("solver", "?")))} '
+        f"{_e(solver.get('version', ''))}</span>",
+        f'<span class="tag">planner {_e(run.manifest.get("planner_version", "?"))}</span>',
+        f'<span class="tag">run folder: {_e(run.folder)}</span>',
+    ]
+    model = run.summary.get("model", {})
+    if model:
+        tags.append(
+            f'<span class="tag">LP: {model.get("variables", 0):,} variables, '
+            f"{model.get('constraints', 0):,} constraints</span>"
+        )
+    return f'<div class="meta">{"".join(tags)}</div>'
+
+
+# --- sections of a single report --------------------------------------------------------------
+
+
+def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
+    stages = run.stages
+    first, last = stages[0], stages[-1]
+
+    def card(key: str, title: str, sub: str) -> str:
+        metric = metrics.get(key)
+        value = metric.values.get(last) if metric else None
+        return (
+            f'<div class="card"><div class="k">{_e(title)}</div>'
+            f'<div class="v">{_fmt(value, metric.kind if metric else "int")}</div>'
+            f'<div class="d">{sub}</div></div>'
+        )
+
+    heavy = metrics["top_heavy"].values
+    area = metrics["area_total"].values
+    last_label = _e(run.stage_label(last))
+    objective = run.summary.get("objective_kcny")
+    objective_text = f"{objective:,.0f}" if isinstance(objective, int | float) else "—"
+    area_delta = (area.get(last, 0.0) - area.get(first, 0.0)) / max(area.get(first, 0.0), 1.0)
+    parts = [
+        card(
+            "top_heavy",
+            "Province + city share",
+            f"{last_label} · today {_fmt(heavy.get(first), 'share')}",
+        ),
+        card("area_total", "Floor area (m²)", f"{last_label} · {area_delta:+.1%} against today"),
+        card("online_share", "Online share", last_label),
+        card("unserved", "Unserved (transactions/yr)", last_label),
+        card("townships_unserved", "Townships with unserved", last_label),
+        f'<div class="card"><div class="k">Objective (kCNY)</div>'
+        f'<div class="v">{objective_text}</div><div class="d">all stages, all terms</div></div>',
+    ]
+    return f'<div class="cards">{"".join(parts)}</div>'
+
+
+def _generated_note(runs: Sequence[RunData]) -> str:
+    items: dict[str, list[str]] = {}
+    for run in runs:
+        for entry in run.generated_data:
+            items.setdefault(entry, []).append(run.name)
+    if not items:
+        return (
+            '<div class="note generated" id="generated"><strong>Generated data.</strong> '
+            "The manifest flags no input column as generated.</div>"
+        )
+    lis = []
+    for entry, names in sorted(items.items()):
+        meaning = GENERATED_MEANING.get(entry, "values generated by a seeded rule")
+        which = f' <span class="small">({_e(", ".join(names))})</span>' if len(runs) > 1 else ""
+        lis.append(f"<li><code>{_e(entry)}</code>: {_e(meaning)}{which}</li>")
+    return (
+        '<div class="note generated" id="generated"><strong>Generated data.</strong> '
+        "What no open source gives is generated by documented, seeded rules and flagged in "
+        "every output. This plan rests on these generated inputs "
+        "(<code>manifest.json</code> <code>generated_data</code>):"
+        f"<ul>{''.join(lis)}</ul>"
+        "Read the plan as a demonstration of the method on real boundaries and townships, "
+        "not as a survey of today's centres.</div>"
+    )
+
+
+def _warnings_section(run: RunData) -> str:
+    warnings = run.warnings
+    if not warnings:
+        body = "<p>No warnings.</p>"
+    else:
+        body = '<ul class="warnings">' + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul>"
+    cls = "note warn" if warnings else "note"
+    return f'<h2 id="warnings">Warnings ({len(warnings)})</h2><div class="{cls}">{body}</div>'
+
+
+def _notes(runs: Sequence[RunData]) -> str:
+    notes = [f"{run.name}: {note}" for run in runs for note in run.notes]
+    if not notes:
+        return ""
+    return '<div class="note">' + "<br>".join(_e(n) for n in notes) + "</div>"
+
+
+def _metrics_table(run: RunData, metrics: Sequence[Metric]) -> str:
+    stages = run.stages
+    head = ["Metric", *(_e(run.stage_label(s)) for s in stages), "Change, first → last"]
+    ths = "".join(f'<th class="num">{h}</th>' if i else f"<th>{h}</th>" for i, h in enumerate(head))
+    rows = []
+    group = ""
+    for m in metrics:
+        if m.group != group:
+            group = m.group
+            rows.append(f'<tr class="group"><th colspan="{len(head)}">{_e(group)}</th></tr>')
+        cells = "".join(f'<td class="num">{_fmt(m.values.get(s), m.kind)}</td>' for s in stages)
+        shown = [s for s in stages if s in m.values and finite(m.values[s])]
+        delta = m.values[shown[-1]] - m.values[shown[0]] if len(shown) > 1 else None
+        text, cls = _fmt_delta(delta, m.kind)
+        rows.append(f'<tr><td>{_e(m.label)}</td>{cells}<td class="num {cls}">{text}</td></tr>')
+    return (
+        f'<table class="metrics"><thead><tr>{ths}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _objective_table(run: RunData) -> str:
+    terms = objective_terms(run)
+    total = terms.get("total", 0.0)
+    ordered = sorted(((k, v) for k, v in terms.items() if k != "total"), key=lambda kv: -abs(kv[1]))
+    rows = [
+        (
+            f"{_e(OBJECTIVE_LABELS.get(k, k))} <span class='id'>{_e(k)}</span>",
+            f"{v:,.0f}",
+            f"{v / total:.1%}" if total else "—",
+        )
+        for k, v in ordered
+    ]
+    rows.append(
+        (f"<strong>{OBJECTIVE_LABELS['total']}</strong>", f"<strong>{total:,.0f}</strong>", "100%")
+    )
+    return _table(["Objective term (all stages)", "kCNY", "share"], rows)
+
+
+def _changes_table(run: RunData) -> str:
+    top = largest_changes(run)
+    if top.empty:
+        return "<p>No centres.</p>"
+    stages = run.stages
+    head = [
+        "Centre",
+        "Level",
+        *(f"{_e(run.stage_label(s))}<br><span class='small'>m²</span>" for s in stages),
+        "Change m²",
+        "Last action",
+        "Why (stage of the largest step)",
+    ]
+    rows = []
+    for r in top.to_dict("records"):
+        change = float(r["change"])
+        text, cls = _fmt_delta(change, "area")
+        rows.append(
+            "<tr>"
+            f"<td>{_e(r['name'])}<br><span class='id'>{_e(r['centre_id'])}</span></td>"
+            f"<td>{_e(r['level'])}</td>"
+            + "".join(f'<td class="num">{r[f"area_s{s}"]:,.0f}</td>' for s in stages)
+            + f'<td class="num {cls}">{text}</td>'
+            f"<td>{_e(r['last_action'])}<br><span class='small'>{_e(r['last_mode'])}</span></td>"
+            f"<td class='small'>stage {int(r['reason_stage'])}: {_e(r['reason'])}</td>"
+            "</tr>"
+        )
+    ths = "".join(
+        f'<th class="num">{h}</th>' if 2 <= i < 3 + len(stages) else f"<th>{h}</th>"
+        for i, h in enumerate(head)
+    )
+    return f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _counts_table(frame: pd.DataFrame, first: str, labels: dict[Any, str]) -> str:
+    if frame.empty:
+        return "<p>Nothing to count.</p>"
+    head = [first, *(labels.get(c, str(c)) for c in frame.columns)]
+    rows = [(_e(idx), *(f"{int(v):,}" for v in frame.loc[idx])) for idx in frame.index]
+    return _table([_e(h) for h in head], rows)
+
+
+def _modes_section(run: RunData) -> str:
+    transitions = mode_transitions(run)
+    labels = {
+        c: f"{run.stage_label(int(c.split(' → ')[0]))} → {run.stage_label(int(c.split(' → ')[1]))}"
+        for c in transitions.columns
+    }
+    actions = action_counts(run)
+    action_labels = {s: run.stage_label(int(s)) for s in actions.columns}
+    return (
+        '<h2 id="modes">Window modes and actions</h2>'
+        "<p class='small'>Window modes: <b>traditional</b> 一人一事一窗 (one person, one item, "
+        "one window), <b>small_general</b> 小全科 (high-volume items keep dedicated windows, "
+        "the rest are pooled), <b>big_general</b> 大全科 (every window takes every item). "
+        "Counts of open centres changing mode between consecutive stages; "
+        "<i>closed</i> counts centres closing in the later stage.</p>"
+        '<div class="two wide-left"><div><h3>Mode transitions</h3>'
+        + _counts_table(transitions, "Transition", labels)
+        + "</div><div><h3>Centres by action</h3>"
+        + _counts_table(actions, "Action", action_labels)
+        + "</div></div>"
+    )
+
+
+def _config_section(runs: Sequence[tuple[str, RunData]]) -> str:
+    parts = ['<h2 id="config">Config</h2>']
+    for label, run in runs:
+        source = run.manifest.get("config", {})
+        where = (
+            f" <span class='small'>from {_e(source.get('path', '?'))}, sha256 "
+            f"<span class='id'>{_e(source.get('sha256', '?'))}</span></span>"
+        )
+        title = f"<h3>{_e(label)}config.toml{where}</h3>" if label else f"<p>config.toml{where}</p>"
+        text = run.config_text or "(config.toml is missing from the run folder)"
+        parts.append(f"{title}<pre class='config'>{_e(text)}</pre>")
+    return "".join(parts)
+
+
+def _manifest_block(run: RunData) -> str:
+    m = run.manifest
+    if not m:
+        return "<p>manifest.json is missing.</p>"
+    solver = m.get("solver", {})
+    timings = m.get("timings_s", {})
+    rows = [
+        ("Planner version", _e(m.get("planner_version", "?"))),
+        ("Code sha256", f"<span class='id'>{_e(m.get('code_sha256', '?'))}</span>"),
+        ("Python", _e(m.get("python", "?"))),
+        (
+            "Solver",
+            _e(
+                f"{solver.get('name', '?')} {solver.get('version', '')}: "
+                f"{solver.get('status', '?')} ({solver.get('detail', '')})"
+            ),
+        ),
+        (
+            "Timings (s)",
+            _e(", ".join(f"{k} {float(v):.1f}" for k, v in timings.items())) or "—",
+        ),
+        (
+            "Generated data",
+            _e(", ".join(m.get("generated_data", [])) or "none"),
+        ),
+    ]
+    table = _table(["Field", "Value"], rows, num_from=99)
+    inputs = m.get("inputs", {})
+    input_rows = [
+        (
+            _e(name),
+            f"<span class='id'>{_e(info.get('path', '?'))}</span>",
+            f"<span class='id' title='{_e(info.get('sha256', ''))}'>"
+            f"{_e(str(info.get('sha256', '?'))[:16])}…</span>",
+        )
+        for name, info in sorted(inputs.items())
+    ]
+    input_table = _table(["Input", "Path", "sha256"], input_rows, num_from=99)
+    raw = json.dumps(m, indent=2, ensure_ascii=False, sort_keys=True)
+    return (
+        f"{table}<h3>Inputs</h3>{input_table}"
+        f"<details><summary>manifest.json</summary><pre>{_e(raw)}</pre></details>"
+    )
+
+
+def _page(title: str, body: str, font: str) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="generator" content="olive-planner {_e(__version__)}">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n"
+        f'<body><div class="page">{body}'
+        f"<footer>Olive Planner {_e(__version__)} · charts drawn with matplotlib, font "
+        f"{_e(font)} · this page is self-contained (no network).</footer>"
+        "</div></body></html>\n"
+    )
+
+
+def _toc(entries: Sequence[tuple[str, str]]) -> str:
+    links = "".join(f'<a href="#{_e(anchor)}">{_e(text)}</a>' for anchor, text in entries)
+    return f'<nav class="toc">{links}</nav>'
+
+
+def _single(run: RunData, font: str) -> str:
+    metrics = stage_metrics(run)
+    by_key = {m.key: m for m in metrics}
+    stages = run.stages
+    planning = [s for s in stages if s > 0]
+    last = stages[-1]
+    olive = charts.olive_figure(
+        [
+            charts.OliveRow("Floor area", run, "floor_area_m2"),
+            charts.OliveRow("Windows", run, "windows"),
+        ],
+        stages,
+    )
+    parts = [
+        '<header class="top">',
+        f"<h1>{_e(run.name)} <small>Olive Planner report</small></h1>",
+        f'<p class="lead">{_e(run.description)}</p>' if run.description else "",
+        _meta_tags(run),
+        _toc(
+            [
+                ("olive", "Olive profile"),
+                ("metrics", "Metrics"),
+                ("maps", "Maps"),
+                ("changes", "Largest changes"),
+                ("modes", "Window modes"),
+                ("objective", "Objective"),
+                ("warnings", "Warnings"),
+                ("config", "Config"),
+                ("manifest", "Manifest"),
+            ]
+        ),
+        "</header>",
+        _cards(run, by_key),
+        _generated_note([run]),
+        _notes([run]),
+        _warnings_section(run) if run.warnings else "",
+        '<h2 id="olive">Olive profile (橄榄型)</h2>',
+        "<p class='small'>Floor area and windows by level in every stage, bars centred on zero: "
+        "a top-heavy network (头重脚轻) is wide at province and city, an olive is widest at the "
+        "county level with strong township stations. The dashed outline is today's shape.</p>",
+        _img(olive, "Olive profile: floor area and windows by level and stage", "olive"),
+        '<h2 id="metrics">Headline metrics</h2>',
+        "<p class='small'>Travel minutes are demand-weighted means over the townships a level "
+        "serves. Demand is in transactions a year. Stage 0 is today's inventory (no demand is "
+        "assigned to it).</p>",
+        _metrics_table(run, metrics),
+        '<h2 id="maps">Maps</h2>',
+    ]
+    if run.gis is None:
+        parts.append("<p>No <code>plan.gpkg</code> in the run folder: no maps.</p>")
+    else:
+        parts += [
+            _img(
+                charts.centres_map(run, stages),
+                "Centres per stage: today by level, later stages by action",
+                "map-centres",
+                "Marker area grows with floor area (as area<sup>0.6</sup>, so township stations "
+                "stay visible next to city halls; same scale in every panel); a cross marks a "
+                "centre closed in or before that stage. City boundaries in dark grey, counties "
+                "in light grey.",
+            ),
+            _img(
+                charts.maturity_map(run, stages),
+                "County maturity per stage",
+                "map-maturity",
+                "Population-weighted government-netizen maturity of each county.",
+            ),
+            _img(
+                charts.townships_phase_map(run, planning),
+                "Township phase per stage",
+                "map-phase",
+                "Phase of each township's county (三步走): physical primary, balanced, online "
+                "primary.",
+            ),
+            _img(
+                charts.unserved_map(run, planning),
+                "Unserved demand per stage",
+                "map-unserved",
+                "Townships with unserved demand (neither online nor at a centre within reach), "
+                "coloured and sized by the unserved share of their demand.",
+            ),
+        ]
+    parts += [
+        '<h2 id="changes">Largest changes</h2>',
+        f"<p class='small'>The centres whose floor area changes most from today to "
+        f"{_e(run.stage_label(last))}.</p>",
+        _changes_table(run),
+        _modes_section(run),
+        '<h2 id="objective">Objective terms</h2>',
+        _objective_table(run),
+        _warnings_section(run) if not run.warnings else "",
+        _config_section([("", run)]),
+        '<h2 id="manifest">Manifest</h2>',
+        _manifest_block(run),
+    ]
+    return "".join(parts)
+
+
+# --- the reviewer's comparison ----------------------------------------------------------------
+
+
+def _compare_metrics(a: RunData, b: RunData, stages: Sequence[int]) -> str:
+    ma = {m.key: m for m in stage_metrics(a)}
+    mb = {m.key: m for m in stage_metrics(b)}
+    keys = list(mb) + [k for k in ma if k not in mb]
+    label_run = b if len(b.stages) >= len(a.stages) else a
+    top = "".join(
+        f'<th colspan="3" class="num b">{_e(label_run.stage_label(s))}</th>' for s in stages
+    )
+    sub = "".join(
+        '<th class="num b">A</th><th class="num">B</th><th class="num">Δ</th>' for _ in stages
+    )
+    rows = []
+    group = ""
+    for key in keys:
+        m = mb.get(key) or ma[key]
+        if m.group != group:
+            group = m.group
+            rows.append(
+                f'<tr class="group"><th colspan="{1 + 3 * len(stages)}">{_e(group)}</th></tr>'
+            )
+        cells = []
+        for s in stages:
+            va = ma[key].values.get(s) if key in ma else None
+            vb = mb[key].values.get(s) if key in mb else None
+            delta = vb - va if va is not None and vb is not None else None
+            text, cls = _fmt_delta(delta, m.kind)
+            cells.append(
+                f'<td class="num b">{_fmt(va, m.kind)}</td><td class="num">{_fmt(vb, m.kind)}</td>'
+                f'<td class="num {cls}">{text}</td>'
+            )
+        rows.append(f"<tr><td>{_e(m.label)}</td>{''.join(cells)}</tr>")
+    return (
+        '<table class="metrics compare"><thead>'
+        f'<tr><th rowspan="2">Metric</th>{top}</tr><tr>{sub}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _compare_objective(a: RunData, b: RunData) -> str:
+    ta, tb = objective_terms(a), objective_terms(b)
+    keys = [k for k in tb if k != "total"] + [k for k in ta if k not in tb and k != "total"]
+    keys = [*sorted(keys, key=lambda k: -abs(tb.get(k, 0.0) - ta.get(k, 0.0))), "total"]
+    rows = []
+    for k in keys:
+        va, vb = ta.get(k), tb.get(k)
+        delta = vb - va if va is not None and vb is not None else None
+        text, cls = _fmt_delta(delta, "kcny")
+        rel = f"{delta / va:+.1%}" if delta is not None and va else "—"
+        label = OBJECTIVE_LABELS.get(k, k)
+        if k == "total":
+            label = f"<strong>{_e(label)}</strong>"
+        else:
+            label = f"{_e(label)} <span class='id'>{_e(k)}</span>"
+        rows.append(
+            f"<tr><td>{label}</td><td class='num'>{_fmt(va, 'kcny')}</td>"
+            f"<td class='num'>{_fmt(vb, 'kcny')}</td><td class='num {cls}'>{text}</td>"
+            f"<td class='num'>{rel}</td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>Objective term (kCNY)</th><th class='num'>A</th>"
+        "<th class='num'>B</th><th class='num'>Δ</th><th class='num'>Δ %</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _compare_centres(a: RunData, b: RunData, stage: int, top: int = 15) -> str:
+    ca = a.centres[a.centres["stage"] == stage].set_index("centre_id")
+    cb = b.centres[b.centres["stage"] == stage].set_index("centre_id")
+    ids = ca.index.intersection(cb.index)
+    if not len(ids):
+        return "<p>The two runs share no centre ids.</p>"
+    delta = cb.loc[ids, "floor_area_m2"] - ca.loc[ids, "floor_area_m2"]
+    delta = delta[delta.abs() > 0.5]
+    if delta.empty:
+        return f"<p>Every shared centre has the same floor area in {_e(b.stage_label(stage))}.</p>"
+    order = delta.abs().sort_values(ascending=False, kind="mergesort").index[:top]
+    rows = []
+    for cid in order:
+        text, cls = _fmt_delta(float(delta[cid]), "area")
+        rows.append(
+            f"<tr><td>{_e(cb.at[cid, 'name'])}<br><span class='id'>{_e(cid)}</span></td>"
+            f"<td>{_e(cb.at[cid, 'level'])}</td>"
+            f"<td class='num'>{ca.at[cid, 'floor_area_m2']:,.0f}</td>"
+            f"<td class='num'>{cb.at[cid, 'floor_area_m2']:,.0f}</td>"
+            f"<td class='num {cls}'>{text}</td>"
+            f"<td>{_e(ca.at[cid, 'action'])} / {_e(ca.at[cid, 'mode'])}</td>"
+            f"<td>{_e(cb.at[cid, 'action'])} / {_e(cb.at[cid, 'mode'])}</td></tr>"
+        )
+    changed = int((delta.abs() > 0.5).sum())
+    return (
+        f"<p class='small'>{changed:,} of {len(ids):,} shared centres differ in floor area in "
+        f"{_e(b.stage_label(stage))}; the largest differences:</p>"
+        "<table><thead><tr><th>Centre</th><th>Level</th><th class='num'>A m²</th>"
+        "<th class='num'>B m²</th><th class='num'>Δ m²</th><th>A action / mode</th>"
+        "<th>B action / mode</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _compare_warnings(a: RunData, b: RunData) -> str:
+    wa, wb = a.warnings, b.warnings
+    sa, sb = set(wa), set(wb)
+
+    def items(values: Sequence[str], other: set[str], mark: str) -> str:
+        if not values:
+            return "<p>No warnings.</p>"
+        lis = "".join(
+            f"<li>{_e(w)}{f' <b>({mark})</b>' if w not in other else ''}</li>" for w in values
+        )
+        return f"<ul class='warnings'>{lis}</ul>"
+
+    cls = "note warn" if wa or wb else "note"
+    return (
+        f'<h2 id="warnings">Warnings (A {len(wa)}, B {len(wb)})</h2><div class="two">'
+        f'<div class="{cls}"><strong>A: {_e(a.name)}</strong>{items(wa, sb, "only in A")}</div>'
+        f'<div class="{cls}"><strong>B: {_e(b.name)}</strong>{items(wb, sa, "only in B")}</div>'
+        "</div>"
+    )
+
+
+def _config_diff(a: RunData, b: RunData) -> str:
+    lines = list(
+        difflib.unified_diff(
+            a.config_text.splitlines(),
+            b.config_text.splitlines(),
+            fromfile=f"A: {a.path}/config.toml",
+            tofile=f"B: {b.path}/config.toml",
+            lineterm="",
+        )
+    )
+    if not lines:
+        return "<p>The two configs are identical.</p>"
+    out = []
+    for line in lines:
+        if line.startswith("+") and not line.startswith("+++"):
+            out.append(f"<span class='add'>{_e(line)}</span>")
+        elif line.startswith("-") and not line.startswith("---"):
+            out.append(f"<span class='del'>{_e(line)}</span>")
+        else:
+            out.append(_e(line))
+    return f"<pre class='diff'>{chr(10).join(out)}</pre>"
+
+
+def _compare(a: RunData, b: RunData, font: str) -> str:
+    stages = sorted(set(a.stages) | set(b.stages))
+    common = sorted(set(a.stages) & set(b.stages))
+    last = common[-1] if common else stages[-1]
+    area = charts.olive_figure(
+        [
+            charts.OliveRow(f"A: {a.name}", a, "floor_area_m2"),
+            charts.OliveRow(f"B: {b.name}", b, "floor_area_m2", ghost=a),
+        ],
+        stages,
+    )
+    windows = charts.olive_figure(
+        [
+            charts.OliveRow(f"A: {a.name}", a, "windows"),
+            charts.OliveRow(f"B: {b.name}", b, "windows", ghost=a),
+        ],
+        stages,
+    )
+    run_rows = [
+        (
+            label,
+            f"<strong>{_e(run.name)}</strong><br><span class='small'>{_e(run.description)}</span>",
+            f"<span class='id'>{_e(run.path)}</span>",
+            _status_tag(run),
+            _fmt(run.summary.get("objective_kcny"), "kcny"),
+        )
+        for label, run in (("A (reference)", a), ("B (this run)", b))
+    ]
+    parts = [
+        '<header class="top">',
+        f"<h1>{_e(b.name)} <small>against {_e(a.name)}: Olive Planner review</small></h1>",
+        "<p class='lead'>A is the reference plan (<code>--against</code>), B the plan under "
+        "review; every Δ is B − A (percentage points for shares).</p>",
+        _toc(
+            [
+                ("olive", "Olive profiles"),
+                ("metrics", "Metrics"),
+                ("objective", "Objective"),
+                ("centres", "Centres"),
+                ("warnings", "Warnings"),
+                ("config", "Config"),
+                ("manifest", "Manifests"),
+            ]
+        ),
+        "</header>",
+        _table(["Plan", "Name", "Run folder", "Status", "Objective kCNY"], run_rows, num_from=4),
+        _generated_note([a, b]),
+        _notes([a, b]),
+        '<h2 id="olive">Olive profiles (橄榄型)</h2>',
+        "<p class='small'>Both plans on one scale. The dashed outline in B's panels is A's shape "
+        "in the same stage.</p>",
+        _img(area, "Olive profiles of floor area, A and B", "olive-area"),
+        _img(windows, "Olive profiles of windows, A and B", "olive-windows"),
+        '<h2 id="metrics">Headline metrics</h2>',
+        _compare_metrics(a, b, stages),
+        '<h2 id="objective">Objective terms</h2>',
+        _compare_objective(a, b),
+        f'<h2 id="centres">Centres in {_e(b.stage_label(last))}</h2>',
+        _img(
+            charts.compare_centres_map({f"A: {a.name}": a, f"B: {b.name}": b}, last),
+            "Centres by action in the last common stage, A and B",
+            "map-compare",
+            "Marker area grows with floor area (as area<sup>0.6</sup>), same scale in both panels.",
+        ),
+        _compare_centres(a, b, last),
+        _compare_warnings(a, b),
+        '<h2 id="config">Config</h2><h3>Diff (A → B)</h3>',
+        _config_diff(a, b),
+        "<details><summary>Both configs verbatim</summary>",
+        _config_section([("A: ", a), ("B: ", b)]).replace('<h2 id="config">Config</h2>', ""),
+        "</details>",
+        '<h2 id="manifest">Manifests</h2><div class="two">',
+        f"<div><h3>A: {_e(a.name)}</h3>{_manifest_block(a)}</div>",
+        f"<div><h3>B: {_e(b.name)}</h3>{_manifest_block(b)}</div></div>",
+    ]
+    return "".join(parts)
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def render_report(run_dir: Path, against: Path | None = None) -> str:
+    """Render the HTML report of a run folder.
+
+    Parameters
+    ----------
+    run_dir : Path
+        A run folder written by ``planner run`` (``plan/``, ``config.toml``,
+        ``manifest.json`` and, for the maps, ``plan.gpkg``).
+    against : Path, optional
+        A second run folder: the page then compares the two plans, ``against`` as the
+        reference A and ``run_dir`` as B.
+
+    Returns
+    -------
+    str
+        One self-contained HTML document (inline PNG images and CSS, no script).
+
+    Raises
+    ------
+    InputError
+        If a folder is not a run folder or one of its files cannot be read.
+    """
+    start = time.perf_counter()
+    run = read_run(Path(run_dir))
+    reference = read_run(Path(against)) if against is not None else None
+    with charts.chart_style() as font:
+        if reference is None:
+            title = f"{run.name}: Olive Planner report"
+            body = _single(run, font)
+        else:
+            title = f"{run.name} against {reference.name}: Olive Planner review"
+            body = _compare(reference, run, font)
+    page = _page(title, body, font)
+    log.info("report of %s rendered in %.1f s", run_dir, time.perf_counter() - start)
+    return page
+
+
+def write_report(run_dir: Path, against: Path | None = None, path: Path | None = None) -> Path:
+    """Render the report and write it atomically (temporary file, then ``os.replace``).
+
+    Parameters
+    ----------
+    run_dir : Path
+        The run folder.
+    against : Path, optional
+        A reference run folder to compare with (see :func:`render_report`).
+    path : Path, optional
+        Output file; default ``run_dir / "report.html"``.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    run_dir = Path(run_dir)
+    target = Path(path) if path is not None else run_dir / REPORT_NAME
+    text = render_report(run_dir, against)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    log.info("report written to %s (%.1f MB)", target, target.stat().st_size / 1e6)
+    return target
+
+
+__all__ = ["REPORT_NAME", "render_report", "write_report"]
