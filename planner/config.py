@@ -420,7 +420,9 @@ class SolverConfig(_Section):
 
     name: SolverName = Field(SolverName.HIGHS, description="'highs' (highspy) or 'cbc'.")
     method: Literal["ipm", "simplex", "pdlp", "choose"] = Field(
-        "ipm", description="HiGHS algorithm; chosen by measurement (see README)."
+        "simplex",
+        description="HiGHS algorithm, chosen by measurement: on the Jiangsu default (demand "
+        "classes) dual simplex solves in ~2 s, interior point in ~12 s, PDLP not in 300 s.",
     )
     crossover: bool = Field(
         True, description="Run crossover after IPM (a vertex solution; steadier plan files)."

@@ -52,15 +52,32 @@ def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
     return out
 
 
-def _mode(daily_by_item: pd.Series, cfg: Config) -> tuple[str, int]:
-    """Window mode from daily transactions per item; also the count of dedicated items."""
-    total = float(daily_by_item.sum())
-    dedicated = int((daily_by_item >= cfg.windows.dedicated_min_daily).sum())
-    if total <= 0 or total < cfg.windows.big_general_max_daily or dedicated == 0:
-        return "big_general", dedicated
-    if dedicated == int((daily_by_item > 0).sum()):
-        return "traditional", dedicated
-    return "small_general", dedicated
+def _modes(daily: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Window mode per (stage, centre) from daily transactions per item.
+
+    An item with at least ``dedicated_min_daily`` transactions a day keeps dedicated windows;
+    a centre whose daily total stays below ``big_general_max_daily``, or that has no such
+    item, runs every window as comprehensive (big general); a centre whose every item is
+    dedicated stays traditional; otherwise it is small general.
+    """
+    flags = daily.assign(
+        dedicated=daily["daily"] >= cfg.windows.dedicated_min_daily,
+        served=daily["daily"] > 0,
+    )
+    g = flags.groupby(["stage", "centre_id"]).agg(
+        total=("daily", "sum"), dedicated_items=("dedicated", "sum"), served=("served", "sum")
+    )
+    big = (
+        (g["total"] <= 0)
+        | (g["total"] < cfg.windows.big_general_max_daily)
+        | (g["dedicated_items"] == 0)
+    )
+    g["mode"] = np.where(
+        big,
+        "big_general",
+        np.where(g["dedicated_items"] == g["served"], "traditional", "small_general"),
+    )
+    return g[["mode", "dedicated_items"]]
 
 
 def extract_plan(
@@ -157,18 +174,15 @@ def extract_plan(
     )
 
     # modes per centre and stage
-    daily = used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days
-    modes: dict[tuple[int, str], tuple[str, int]] = {}
-    for (s, cid), series in daily.groupby(level=[0, 1]):
-        modes[s, cid] = _mode(series.droplevel([0, 1]), cfg)
-    cen["mode"] = [
-        "traditional" if s == 0 else modes.get((s, cid), ("big_general", 0))[0]
-        for s, cid in zip(cen["stage"], cen["centre_id"], strict=True)
-    ]
-    cen["dedicated_items"] = [
-        0 if s == 0 else modes.get((s, cid), ("", 0))[1]
-        for s, cid in zip(cen["stage"], cen["centre_id"], strict=True)
-    ]
+    daily = (
+        (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days)
+        .rename("daily")
+        .reset_index()
+    )
+    modes = _modes(daily, cfg)
+    cen = cen.join(modes, on=["stage", "centre_id"])
+    cen["mode"] = np.where(cen["stage"] == 0, "traditional", cen["mode"].fillna("big_general"))
+    cen["dedicated_items"] = np.where(cen["stage"] == 0, 0, cen["dedicated_items"].fillna(0))
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     cen = _actions(cen, used, dm, inputs, cfg)
 
@@ -278,8 +292,12 @@ def _actions(
     actions: list[str] = []
     reasons: list[str] = []
     change: list[float] = []
-    prev: dict[str, pd.Series] = {}
-    for _, row in cen.iterrows():
+    prev: dict[str, dict[str, Any]] = {}
+    share_of = county_share.to_dict()
+    records = cen[
+        ["centre_id", "stage", "floor_area_m2", "level", "admin_code", "transactions", "mode"]
+    ].to_dict("records")
+    for row in records:
         cid, s = row["centre_id"], int(row["stage"])
         if s == 0:
             actions.append("today")
@@ -301,8 +319,8 @@ def _actions(
             more = f" and {len(gone) - 3} more" if len(gone) > 3 else ""
             why.append(f"{len(gone)} item(s) delegated to lower levels ({shown}{more})")
         cc = row["admin_code"][:6] if level in ("county", "township") else None
-        if cc is not None and (s, cc) in county_share.index:
-            why.append(f"online share of its county reached {county_share[(s, cc)]:.0%}")
+        if cc is not None and (s, cc) in share_of:
+            why.append(f"online share of its county reached {share_of[(s, cc)]:.0%}")
         was_closed = before.get("action") in ("close", "closed")
         if row["transactions"] <= 0 and a1 < viable:
             action = "closed" if was_closed else "close"
@@ -329,9 +347,7 @@ def _actions(
             why.insert(0, f"mode {before['mode']} -> {row['mode']}")
         actions.append(action)
         reasons.append("; ".join(why))
-        row = row.copy()
-        row["action"] = action
-        prev[cid] = row
+        prev[cid] = {**row, "action": action}
     cen = cen.copy()
     cen["action"] = actions
     cen["area_change_m2"] = change

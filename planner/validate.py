@@ -76,9 +76,6 @@ def check_hierarchy(inputs: Inputs) -> None:
     no_polygon = sorted(set(inputs.counties.index) - set(inputs.county_polygons.index))
     if no_polygon:
         _fail(inputs, "counties", f"county {_ids(no_polygon)} has no polygon in the boundaries")
-    empty = sorted(set(inputs.counties.index) - set(inputs.townships["county_code"]))
-    if empty:
-        _fail(inputs, "counties", f"county {_ids(empty)} has no township")
 
 
 def check_centres(inputs: Inputs) -> None:

@@ -1026,17 +1026,29 @@ def build_dataset(
     centres: list[dict[str, Any]] = []
     rules = inventory_rules(items_path)
 
+    def _nearest_township(code: str) -> str:
+        """Host of a unit without its own seat (no townships listed): the township whose
+        point is nearest the unit polygon's representative point."""
+        if code in counties:
+            area = counties[code].shape
+        elif code in city_by_code:
+            area = shape(city_by_code[code]["geometry"])
+        else:
+            area = shape(province["geometry"])
+        rp = area.representative_point()
+        xy = township_frame[["lon", "lat"]].astype(float).to_numpy()
+        best = int(np.argmin((xy[:, 0] - rp.x) ** 2 + (xy[:, 1] - rp.y) ** 2))
+        return str(township_frame["township_id"].iloc[best])
+
     def centre_row(
         level: str, code: str, name: str, parent: str, host: str, residents: float
     ) -> dict[str, Any]:
         area, windows = _area_and_windows(
             rules[level], residents, np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
         )
-        if host:
-            x, y = point_of[host]
-        else:  # a county without townships: a point on its polygon
-            rp = counties[code].shape.representative_point() if code in counties else Point(0, 0)
-            x, y = round(rp.x, 6), round(rp.y, 6)
+        if not host:
+            host = _nearest_township(code)
+        x, y = point_of[host]
         return {
             "centre_id": f"{LEVEL_PREFIX[level]}_{code}",
             "level": level,
