@@ -193,6 +193,23 @@ class PolicyConfig(_Section):
         description="Minimum floor area of every township station; a station below it pays "
         "the township shortfall penalty (the township is counted as left without service).",
     )
+    township_min_station_hard: bool = Field(
+        False,
+        description="Make the township minimum station a hard rule (no shortfall may be "
+        "paid); the plan is infeasible when growth limits cannot reach it.",
+    )
+    max_total_area_m2: list[float] | None = Field(
+        None,
+        description="Optional per-stage cap on the floor area of all centres together "
+        "(a budget for halls); one entry per stage.",
+    )
+    max_unserved_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Optional hard cap on the share of demand left unserved in every stage "
+        "(a service guarantee instead of the unserved penalty alone).",
+    )
     top_heavy_max_share: list[float] = Field(
         [0.30, 0.22, 0.15],
         description="Per stage, the province+city share of total floor area above which the "
@@ -481,6 +498,13 @@ class Config(_Section):
     @model_validator(mode="after")
     def _per_stage_lists(self) -> Config:
         n = len(self.stages.years)
+        cap = self.policy.max_total_area_m2
+        if cap is not None and len(cap) != n:
+            msg = (
+                f"'policy.max_total_area_m2' has {len(cap)} entries but 'stages.years' has {n}; "
+                "give one cap per stage"
+            )
+            raise ValueError(msg)
         if len(self.policy.top_heavy_max_share) != n:
             msg = (
                 f"'policy.top_heavy_max_share' has {len(self.policy.top_heavy_max_share)} "

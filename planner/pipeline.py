@@ -6,6 +6,7 @@ here prints.
 
 from __future__ import annotations
 
+import gc
 import logging
 import platform
 import time
@@ -117,7 +118,7 @@ def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
     inputs, crs = load_and_check(loaded, timings, progress)
     prepared = prepare_part(loaded, inputs, crs, timings, progress)
     assert prepared.data is not None
-    check_reachability(inputs, [prepared.data])
+    check_reachability(inputs, [unreachable(prepared.data)])
     return prepared
 
 
@@ -132,9 +133,13 @@ def unreachable(data: ModelData) -> set[tuple[int, str]]:
     }
 
 
-def check_reachability(inputs: Inputs, parts: list[ModelData]) -> None:
-    """Every item must be physically reachable by some township in every stage."""
-    missing = set.intersection(*(unreachable(d) for d in parts)) if parts else set()
+def check_reachability(inputs: Inputs, parts: list[set[tuple[int, str]]]) -> None:
+    """Every item must be physically reachable by some township in every stage.
+
+    ``parts`` holds, per independent LP, its unreachable (stage, item) pairs
+    (:func:`unreachable`); an item fails only when no part reaches it.
+    """
+    missing = set.intersection(*parts) if parts else set()
     if not missing:
         return
     s, item_id = min(missing)
@@ -148,12 +153,18 @@ def check_reachability(inputs: Inputs, parts: list[ModelData]) -> None:
     raise InputError(msg)
 
 
-def run_config(loaded: LoadedConfig, progress: Progress = _quiet) -> RunResult:
+PartHook = Callable[[str, "RunResult"], None]
+
+
+def run_config(
+    loaded: LoadedConfig, progress: Progress = _quiet, on_part: PartHook | None = None
+) -> RunResult:
     """Validate, build, solve and extract the plan of a config.
 
     A dataset with several provinces is solved one province at a time (``model.decompose``):
     no constraint links provinces (no cross-province service; top-heavy rows are per
-    province), so the combined plan is optimal for the whole.
+    province), so the combined plan is optimal for the whole. ``on_part`` is called with
+    each solved part before its LP is released (the benchmark writes it to MPS there).
     """
     cfg = loaded.config
     timings = Timings()
@@ -162,17 +173,29 @@ def run_config(loaded: LoadedConfig, progress: Progress = _quiet) -> RunResult:
     if len(codes) == 1 or not cfg.model.decompose:
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
         assert prepared.data is not None
-        check_reachability(inputs, [prepared.data])
+        check_reachability(inputs, [unreachable(prepared.data)])
         return execute(prepared, progress)
     results: dict[str, RunResult] = {}
+    reachability: dict[str, set[tuple[int, str]]] = {}
     for code in codes:
         sub = select_region(inputs, code)
         point = sub.province.geometry.union_all().representative_point()
         sub_crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
         part = prepare_part(loaded, sub, sub_crs, timings, progress)
-        results[code] = execute(part, progress)
-        log.info("part %s: %s", code, results[code].result.status)
-    check_reachability(inputs, [r.prepared.data for r in results.values() if r.prepared.data])
+        assert part.data is not None
+        reachability[code] = unreachable(part.data)
+        done = execute(part, progress)
+        log.info("part %s: %s", code, done.result.status)
+        if on_part is not None:
+            on_part(code, done)
+        if done.result.is_ok:
+            # keep the plan, drop the LP: a national run must not hold 31 models in memory
+            # (a failed part keeps its data for the diagnosis)
+            done.model = None
+            part.data = None
+            gc.collect()
+        results[code] = done
+    check_reachability(inputs, list(reachability.values()))
     return combine_runs(loaded, inputs, timings, results)
 
 

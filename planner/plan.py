@@ -494,6 +494,11 @@ def _warnings(plan: Plan, cfg: Config) -> list[str]:
                 f"stage {s}: {info['townships_below_min_station']} township station(s) below "
                 f"the minimum of {cfg.policy.township_min_station_m2:g} m2"
             )
+        if info["demand"] > 0 and info["physical_share"] <= 0:
+            out.append(
+                f"stage {s}: no demand is served physically: every centre is closed, out of "
+                "reach or without capacity"
+            )
     lv = plan.levels
     last = int(lv["stage"].max())
     final = lv[lv["stage"] == last].set_index("level")["area_share"]

@@ -86,9 +86,27 @@ class _HiGHS(pulp.HiGHS):
             super().createAndConfigureSolver(lp)
 
 
+def status_from_highs(ms: object, has_solution: bool) -> Status:
+    """Our status from HiGHS's own model status (never from PuLP's, see the module doc)."""
+    import highspy
+
+    st = highspy.HighsModelStatus
+    if ms == st.kOptimal:
+        return Status.OPTIMAL
+    if ms in (st.kTimeLimit, st.kIterationLimit, st.kInterrupt):
+        return Status.TIME_LIMIT if has_solution else Status.TIME_LIMIT_NO_SOLUTION
+    if ms == st.kInfeasible:
+        return Status.INFEASIBLE
+    if ms in (st.kUnbounded, st.kUnboundedOrInfeasible):
+        return Status.UNBOUNDED
+    if ms in (st.kSolveError, st.kPostsolveError, st.kPresolveError):
+        return Status.NUMERICAL
+    return Status.ERROR
+
+
 def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     try:
-        import highspy
+        import highspy  # noqa: F401
     except ImportError:  # pragma: no cover - a dependency of the package
         msg = "solver 'highs' needs the Python package 'highspy' (pip install highspy)"
         raise SolveError(msg) from None
@@ -108,21 +126,9 @@ def _highs(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     highs = model.prob.solverModel
     ms = highs.getModelStatus()
     text = highs.modelStatusToString(ms)
-    st = highspy.HighsModelStatus
     info = highs.getInfo()
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    if ms == st.kOptimal:
-        status = Status.OPTIMAL
-    elif ms in (st.kTimeLimit, st.kIterationLimit, st.kInterrupt):
-        status = Status.TIME_LIMIT if has_solution else Status.TIME_LIMIT_NO_SOLUTION
-    elif ms == st.kInfeasible:
-        status = Status.INFEASIBLE
-    elif ms in (st.kUnbounded, st.kUnboundedOrInfeasible):
-        status = Status.UNBOUNDED
-    elif ms in (st.kSolveError, st.kPostsolveError, st.kPresolveError):
-        status = Status.NUMERICAL
-    else:
-        status = Status.ERROR
+    status = status_from_highs(ms, has_solution)
     # HiGHS sees only the columns: the objective's constant term is added back here
     constant = float(model.prob.objective.constant) if model.prob.objective is not None else 0.0
     objective = float(info.objective_function_value) + constant if has_solution else None

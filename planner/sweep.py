@@ -14,7 +14,8 @@ A *sweep file* (TOML) names a base config and the config keys to vary::
 Each scenario is the base config with one combination of values merged in
 (:func:`planner.config.load_config` with ``overrides``). Its resolved config is written to
 ``<sweep dir>/configs/<scenario>.toml`` (data paths made absolute, so ``planner run`` on it
-reproduces the scenario) and run end to end (:func:`run_scenario`: prepare, solve, write) into
+reproduces the scenario) and run end to end as ``planner run`` does (:func:`run_scenario`:
+validate, solve, write the plan and, if the config says so, the report) into
 ``<sweep dir>/scenarios/<scenario>/``, a normal run folder plus ``scenario.json``. The
 scenarios run as tasks on a Dask cluster (:func:`dask_client`, :func:`run_sweep`); a failing
 scenario is recorded and never stops the others. The comparison is written to
@@ -40,6 +41,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 import tomllib
 import uuid
@@ -321,7 +323,7 @@ def expand_vary(vary: Mapping[str, Any], path: Path) -> dict[str, list[Any]]:
     ------
     InputError
         An unknown or reserved config key, overlapping keys, an empty list, a value that is
-        neither a list nor a range, a bad range, or a value listed twice.
+        neither a list nor a range, or a bad range.
     """
     out: dict[str, list[Any]] = {}
     for key, value in _flatten_vary(vary, path):
@@ -342,10 +344,6 @@ def expand_vary(vary: Mapping[str, Any], path: Path) -> dict[str, list[Any]]:
                 "{start = ..., stop = ..., step = ...}"
             )
             raise InputError(msg)
-        for i, v in enumerate(values):
-            if any(_same(v, w) for w in values[:i]):
-                msg = f"{path}: 'vary.{key}' lists {format_value(v)} twice"
-                raise InputError(msg)
         out[key] = values
     keys = sorted(out)
     for a, b in itertools.pairwise(keys):
@@ -355,7 +353,9 @@ def expand_vary(vary: Mapping[str, Any], path: Path) -> dict[str, list[Any]]:
     return out
 
 
-def _flatten_vary(table: Mapping[str, Any], path: Path, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _flatten_vary(
+    table: Mapping[str, Any], path: Path, prefix: str = ""
+) -> Iterator[tuple[str, Any]]:
     for key, value in table.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict) and not (RANGE_KEYS & value.keys()):
@@ -375,7 +375,7 @@ def config_key_problem(key: str) -> str | None:
     validation judges it per scenario.
     """
     parts = key.split(".")
-    if key == "name" or parts[0] == "output" and (len(parts) == 1 or parts[1] == "dir"):
+    if key == "name" or (parts[0] == "output" and (len(parts) == 1 or parts[1] == "dir")):
         return (
             "is set by the sweep (each scenario is named after its values and written under "
             "the sweep folder)"
@@ -437,7 +437,7 @@ def range_values(table: Mapping[str, Any], where: str, path: Path) -> list[Any]:
         value = start + i * step
         if abs(value - stop) <= RANGE_TOLERANCE * abs(step):
             value = stop
-        values.append(int(round(value)) if integers else round(value, 12) + 0.0)
+        values.append(round(value) if integers else round(value, 12) + 0.0)
     return values
 
 
@@ -452,6 +452,11 @@ def _number(value: Any) -> bool:
 def _combinations(values: dict[str, list[Any]], mode: str, path: Path) -> list[tuple[Any, ...]]:
     lists = list(values.values())
     if mode == "product":
+        for key, vs in values.items():
+            for i, v in enumerate(vs):
+                if any(_same(v, w) for w in vs[:i]):
+                    msg = f"{path}: 'vary.{key}' lists {format_value(v)} twice"
+                    raise InputError(msg)
         return list(itertools.product(*lists))
     lengths = {key: len(v) for key, v in values.items()}
     if len(set(lengths.values())) > 1:
@@ -495,7 +500,7 @@ def format_value(value: Any) -> str:
 def _slug_part(value: Any) -> str:
     text = f"{value:.6g}" if isinstance(value, float) and not value.is_integer() else None
     text = text or format_value(value)
-    text = re.sub(r"[^A-Za-z0-9.-]+", "-", text.replace("+", "")).strip("-.")
+    text = re.sub(r"[^A-Za-z0-9.-]+", "-", text.replace("+", ""))
     return text[:SLUG_PART_CHARS] or "x"
 
 
@@ -567,7 +572,7 @@ class ScenarioRecord:
     stages : tuple of StageMetrics
         Planning stages, first to last.
     warnings : tuple of str
-        The plan's warnings (and a report that could not be written).
+        The plan's warnings.
     seconds : float
         Wall time of the task.
     report : str or None
@@ -607,9 +612,10 @@ class ScenarioRecord:
 
 
 def input_paths(loaded: LoadedConfig) -> dict[str, Path]:
-    """The input files a config names, resolved (as :func:`planner.io.inputs.read_inputs`)."""
+    """The input files a config names (every path of ``[data]``), resolved."""
     data = loaded.config.data
-    return {name: loaded.resolve(getattr(data, name)) for name in DataConfig.model_fields}
+    paths = {name: getattr(data, name) for name in DataConfig.model_fields}
+    return {name: loaded.resolve(p) for name, p in paths.items() if isinstance(p, Path)}
 
 
 _CODE_HASH: dict[int, str] = {}
@@ -702,8 +708,7 @@ def run_scenario(spec: ScenarioSpec, topic: str | None = None) -> ScenarioRecord
             and previous.config_hash == digest
             and (spec.run_dir / "plan" / "summary.json").is_file()
         ):
-            report, problem = _report(loaded, spec.run_dir)
-            return record_from_run(spec, "reused", digest, start, report, problem)
+            return record_from_run(spec, "reused", digest, start)
         return _solve(spec, loaded, digest, start)
     except Exception as err:
         log.debug("scenario %s failed", spec.name, exc_info=True)
@@ -718,15 +723,18 @@ def _announce(topic: str | None, name: str) -> None:
     try:
         from distributed import get_worker
 
-        get_worker().log_event(topic, {"started": name})
+        worker = get_worker()
+        slot = f"{worker.address}/{threading.get_ident()}"
+        worker.log_event(topic, {"started": name, "slot": slot})
     except (ImportError, ValueError):  # not inside a Dask worker
         return
 
 
 def _solve(spec: ScenarioSpec, loaded: LoadedConfig, digest: str, start: float) -> ScenarioRecord:
-    from planner.pipeline import execute, prepare_run, write_run
+    """As ``planner run``: validate, solve (province by province if several), write."""
+    from planner.pipeline import run_config, write_run
 
-    run = execute(prepare_run(loaded))
+    run = run_config(loaded)
     if run.plan is None:
         from planner.diagnose import explain
 
@@ -736,28 +744,9 @@ def _solve(spec: ScenarioSpec, loaded: LoadedConfig, digest: str, start: float) 
         _store_failure(spec, record)
         return record
     write_run(run)
-    report, problem = _report(loaded, spec.run_dir)
-    record = record_from_run(spec, "solved", digest, start, report, problem)
+    record = record_from_run(spec, "solved", digest, start)
     _write_text(spec.run_dir / RECORD_FILE, json_text(record.to_json()))
     return record
-
-
-def _report(loaded: LoadedConfig, run_dir: Path) -> tuple[str | None, str | None]:
-    """Write the run's ``report.html`` if the config asks for one and it is missing."""
-    target = run_dir / REPORT_FILE
-    if not loaded.config.output.report:
-        return None, None
-    if target.is_file():
-        return str(target), None
-    try:
-        from planner.report.html import write_report
-    except ImportError as err:
-        return None, f"report not written: the report module is unavailable ({err})"
-    try:
-        return str(write_report(run_dir)), None
-    except Exception as err:
-        log.debug("report of %s failed", run_dir, exc_info=True)
-        return None, f"report not written: {error_text(err)}"
 
 
 def error_text(err: BaseException) -> str:
@@ -815,8 +804,6 @@ def record_from_run(
     status: Status,
     digest: str,
     start: float,
-    report: str | None = None,
-    report_problem: str | None = None,
 ) -> ScenarioRecord:
     """Build a record from the plan files of the scenario's run folder."""
     plan = spec.run_dir / "plan"
@@ -841,8 +828,7 @@ def record_from_run(
             )
         )
     warnings = [str(w) for w in summary.get("warnings", [])]
-    if report_problem:
-        warnings.append(report_problem)
+    report = spec.run_dir / REPORT_FILE
     objective = summary.get("objective_kcny")
     return ScenarioRecord(
         name=spec.name,
@@ -856,7 +842,7 @@ def record_from_run(
         stages=tuple(stages),
         warnings=tuple(warnings),
         seconds=time.perf_counter() - start,
-        report=report,
+        report=str(report) if report.is_file() else None,
     )
 
 
@@ -873,8 +859,11 @@ class SweepObserver:
     def submitted(self, scenarios: Sequence[ScenarioSpec]) -> None:
         """Every scenario was sent to the cluster."""
 
-    def started(self, name: str) -> None:
-        """A worker began scenario ``name`` (may come again if a lost worker's task is rerun)."""
+    def started(self, name: str, slot: str) -> None:
+        """Scenario ``name`` began on ``slot`` (a worker thread), which ran nothing else since.
+
+        May come again for a scenario whose worker was lost and whose task is rerun.
+        """
 
     def finished(self, record: ScenarioRecord) -> None:
         """A scenario ended: solved, reused or failed."""
@@ -956,16 +945,14 @@ def dask_client(
     log.info("starting a local Dask cluster of %d worker process(es)", n)
     with (
         LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
         yield client
 
 
-def run_sweep(
-    sweep: Sweep, client: Client, observer: SweepObserver | None = None
-) -> SweepResult:
+def run_sweep(sweep: Sweep, client: Client, observer: SweepObserver | None = None) -> SweepResult:
     """Run every scenario of a sweep on a Dask cluster and write the comparison.
 
     Each scenario is one task (:func:`run_scenario`); records are collected as tasks finish
@@ -998,7 +985,7 @@ def run_sweep(
     def on_event(event: Any) -> None:
         msg = event[1] if isinstance(event, tuple) and len(event) == 2 else event
         if isinstance(msg, dict) and "started" in msg:
-            observer.started(str(msg["started"]))
+            observer.started(str(msg["started"]), str(msg.get("slot", msg["started"])))
 
     client.subscribe_topic(topic, on_event)
     records: list[ScenarioRecord] = []
@@ -1178,8 +1165,7 @@ def sweep_json(result: SweepResult) -> dict[str, Any]:
         "seconds": result.seconds,
         "scenarios": [r.to_json() for r in result.records],
         "dominance": [
-            {"scenario": d.scenario, "dominated_by": list(d.dominated_by)}
-            for d in result.dominance
+            {"scenario": d.scenario, "dominated_by": list(d.dominated_by)} for d in result.dominance
         ],
         "non_dominated": _non_dominated(result),
         "removed": result.removed,
@@ -1266,10 +1252,10 @@ def render_html(result: SweepResult) -> str:
     ]
     body = "\n".join(p for p in parts if p)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>Sweep {_e(sweep.name)}: Olive Planner comparison</title>"
-        f"<style>{HTML_CSS}</style></head>\n<body><div class=\"page\">\n{body}\n</div></body>"
+        f'<style>{HTML_CSS}</style></head>\n<body><div class="page">\n{body}\n</div></body>'
         "</html>\n"
     )
 
@@ -1389,9 +1375,7 @@ def _failures_section(records: Sequence[ScenarioRecord]) -> str:
     failed = [r for r in records if not r.ok]
     if not failed:
         return ""
-    rows = "".join(
-        f"<tr><td>{_e(r.name)}</td><td>{_e(r.error or '')}</td></tr>" for r in failed
-    )
+    rows = "".join(f"<tr><td>{_e(r.name)}</td><td>{_e(r.error or '')}</td></tr>" for r in failed)
     return (
         '<h2 id="failed">Failed scenarios</h2>'
         f"<table><tr><th>scenario</th><th>error</th></tr>{rows}</table>"

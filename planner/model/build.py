@@ -92,6 +92,8 @@ class Variables:
     """Keyed by (stage, township_id)."""
     h: dict[Key, pulp.LpVariable] = field(default_factory=dict)
     """Keyed by (stage, region)."""
+    elastic: dict[tuple[str, int, str], pulp.LpVariable] = field(default_factory=dict)
+    """Diagnosis only: violation of a hard rule, keyed by (family, stage, id)."""
 
 
 @dataclass
@@ -113,7 +115,7 @@ class PlanModel:
             len(v.x)
             + len(v.y)
             + len(v.u)
-            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h))
+            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h, v.elastic))
         )
 
     n_constraints: int = 0
@@ -128,6 +130,15 @@ class _Build:
     d: ModelData
     v: Variables = field(default_factory=Variables)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    elastic: bool = False
+    """Add a penalised violation variable to every hard rule (infeasibility diagnosis)."""
+
+    def violation(self, family: str, stage: int, key: str) -> pulp.LpVariable | None:
+        """A violation variable of a hard rule when building elastically, else None."""
+        if not self.elastic:
+            return None
+        var = self.v.elastic[family, stage, key] = self.new(f"violate_{family}__{stage}__{key}")
+        return var
 
     def new(self, name: str, lb: float | None = 0.0, ub: float | None = None) -> pulp.LpVariable:
         return self.prob.add_variable(name, lowBound=lb, upBound=ub)
@@ -306,7 +317,8 @@ def add_area_evolution(b: _Build) -> None:
 def add_township_minimum(b: _Build) -> None:
     r"""Township minimum: :math:`A_{s c_t} + g_{st} \ge \underline{A}_{\text{station}}`.
 
-    A township without any station pays the full shortfall.
+    A township without any station pays the full shortfall. With
+    ``policy.township_min_station_hard`` there is no :math:`g`: the minimum is a hard rule.
     """
     d, v, rows = b.d, b.v, b.rows
     if d.min_station_m2 <= 0:
@@ -314,8 +326,12 @@ def add_township_minimum(b: _Build) -> None:
     townships = sorted(d.demand["township_id"].unique())
     for s in d.stages:
         for t in townships:
-            g = v.g[s, t] = b.new(f"shortfall__{s}__{t}", 0.0, None)
-            expr = [(g, 1.0)]
+            if d.min_station_hard:
+                slack = b.violation("township_min", s, t)
+                expr = [] if slack is None else [(slack, 1.0)]
+            else:
+                g = v.g[s, t] = b.new(f"shortfall__{s}__{t}", 0.0, None)
+                expr = [(g, 1.0)]
             station = d.stations.get(t)
             if station is not None:
                 expr.append((v.area[s, station], 1.0))
@@ -339,6 +355,60 @@ def add_top_heavy(b: _Build) -> None:
             expr.append((h, -1.0))
             rows[f"topheavy__{s}__{region}"] = pulp.LpConstraint(
                 pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
+            )
+
+
+def add_area_budget(b: _Build) -> None:
+    r"""Area budget (optional): :math:`\sum_c A_{sc} \le \bar{A}_s`."""
+    d, v, rows = b.d, b.v, b.rows
+    if d.max_total_area is None:
+        return
+    for s in d.stages:
+        expr = [(var, 1.0) for (st, _), var in v.area.items() if st == s]
+        slack = b.violation("area_budget", s, "all")
+        if slack is not None:
+            expr.append((slack, -1.0))
+        rows[f"area_budget__{s}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=float(d.max_total_area[s])
+        )
+
+
+def add_unserved_cap(b: _Build) -> None:
+    r"""Service guarantee (optional): :math:`\sum_{t,k} u_{stk} \le \bar{u} \sum D_{stk}`."""
+    d, v, rows = b.d, b.v, b.rows
+    if d.max_unserved_share is None:
+        return
+    stage = d.demand["stage"].to_numpy()
+    for s in d.stages:
+        total = float(d.demand.loc[d.demand["stage"] == s, "demand"].sum())
+        expr = [(u, 1.0) for i, u in v.u.items() if stage[i] == s]
+        slack = b.violation("unserved_cap", s, "all")
+        if slack is not None:
+            expr.append((slack, -1.0))
+        rows[f"unserved_cap__{s}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=d.max_unserved_share * total
+        )
+
+
+def add_elastic_bounds(b: _Build) -> None:
+    """Diagnosis only: let growth, shrink and core-area bounds be exceeded at a penalty."""
+    if not b.elastic:
+        return
+    d, v, rows = b.d, b.v, b.rows
+    c = d.centres
+    for (s, cid), area in v.area.items():
+        for family, sign in (("growth", 1.0), ("shrink", -1.0)):
+            slack = b.violation(family, s, cid)
+            assert slack is not None
+            row = rows[f"evolve__{s}__{cid}"]
+            row.addInPlace(pulp.LpAffineExpression([(slack, -sign)]))
+        lb = float(c.at[cid, "area_lb"])
+        if lb > 0:
+            area.lowBound = 0.0
+            slack = b.violation("core_area", s, cid)
+            assert slack is not None
+            rows[f"core__{s}__{cid}"] = pulp.LpConstraint(
+                pulp.LpAffineExpression([(area, 1.0), (slack, 1.0)]), pulp.LpConstraintGE, rhs=lb
             )
 
 
@@ -373,10 +443,18 @@ def constant_terms(d: ModelData) -> dict[str, float]:
     return {"online": float((L * d.demand["online_fixed"]).sum() * d.online_cost)}
 
 
-def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
-    """Build the LP (see the module docstring for the formulation)."""
+ELASTIC_PENALTY = 1e6
+"""kCNY per unit of violation of a hard rule in the diagnosis LP (dominates every cost)."""
+
+
+def build_model(d: ModelData, name: str = "olive_plan", elastic: bool = False) -> PlanModel:
+    """Build the LP (see the module docstring for the formulation).
+
+    With ``elastic`` every hard rule gets a violation variable at :data:`ELASTIC_PENALTY`,
+    so the LP is always feasible and the violations say which rules cannot hold together.
+    """
     prob = pulp.LpProblem(name, pulp.LpMinimize)
-    b = _Build(prob=prob, d=d)
+    b = _Build(prob=prob, d=d, elastic=elastic)
     for family in (
         add_flow_variables,
         add_capacity_variables,
@@ -387,10 +465,15 @@ def build_model(d: ModelData, name: str = "olive_plan") -> PlanModel:
         add_area_evolution,
         add_township_minimum,
         add_top_heavy,
+        add_area_budget,
+        add_unserved_cap,
+        add_elastic_bounds,
     ):
         family(b)
     v, rows = b.v, b.rows
     terms = objective_terms(d, v)
+    if elastic:
+        terms["violations"] = [(var, ELASTIC_PENALTY) for var in v.elastic.values()]
     constants = constant_terms(d)
     prob.setObjective(
         pulp.LpAffineExpression(

@@ -53,6 +53,10 @@ class ModelData:
     """Township id -> its township station's centre id (townships that have one)."""
     formulation: str
     min_station_m2: float
+    min_station_hard: bool
+    max_total_area: dict[int, float] | None
+    """Per-stage cap on all floor area (m2), if any."""
+    max_unserved_share: float | None
     window_cost: float
     """kCNY per window-year."""
     expansion_cost: float
@@ -395,6 +399,13 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         stations=pd.Series(stations.index, index=stations["township_id"].to_numpy()),
         formulation=formulation,
         min_station_m2=cfg.policy.township_min_station_m2,
+        min_station_hard=cfg.policy.township_min_station_hard,
+        max_total_area=(
+            None
+            if cfg.policy.max_total_area_m2 is None
+            else dict(zip(stages, cfg.policy.max_total_area_m2, strict=True))
+        ),
+        max_unserved_share=cfg.policy.max_unserved_share,
         window_cost=costs.window_cost_per_year / 1000.0,
         expansion_cost=costs.expansion_cost_per_m2 / 1000.0,
         reduction_cost=costs.reduction_cost_per_m2 / 1000.0,

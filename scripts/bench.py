@@ -1,0 +1,228 @@
+"""Benchmarks of `planner run` (not tests): run on demand with `make bench`.
+
+Every instance runs end to end in a fresh Python process (so peak memory is its own) and
+reports the model size, the seconds of every step, peak RSS, and the **raw-solver
+baseline**: the same LP(s) written to MPS and solved by `highspy` alone in another fresh
+process with the same options. It prints `total / raw-solver` and `outside the solver /
+total`, and saves the table to `outputs/bench/`.
+
+    python scripts/bench.py                 # all instances
+    python scripts/bench.py --only jiangsu  # one instance (repeatable)
+    python scripts/bench.py --repeat 3      # median of 3 runs per instance
+
+Instances: the Jiangsu default; Jiangsu with 2x and 4x item categories (each item split
+into variants with the same total demand, window minutes drawn +-30% and travel limits from
+the catalogue's set, seeded); Zhejiang (a mid-size province of the national data); all of
+China (31 provinces solved separately); and the item-level reference formulation on
+Jiangsu (`--reference`, slow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+INSTANCES: dict[str, dict[str, Any]] = {
+    "jiangsu": {"config": "configs/jiangsu.toml"},
+    "jiangsu-items-2x": {"config": "configs/jiangsu.toml", "items_factor": 2},
+    "jiangsu-items-4x": {"config": "configs/jiangsu.toml", "items_factor": 4},
+    "zhejiang": {"config": "configs/china.toml", "province": "33"},
+    "china": {"config": "configs/china.toml"},
+}
+REFERENCE = {
+    "jiangsu-items-formulation": {"config": "configs/jiangsu.toml", "formulation": "items"}
+}
+
+
+def multiply_items(path: Path, factor: int, out: Path, seed: int = 7) -> Path:
+    """A catalogue with ``factor`` variants of every item and the same total demand."""
+    items = pd.read_csv(path, dtype=str, keep_default_na=False)
+    limits = sorted({float(x) for x in items["max_travel_min"]})
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _, item in items.iterrows():
+        for v in range(factor):
+            row = item.copy()
+            if v:
+                row["item_id"] = f"{item['item_id']}_v{v + 1}"
+                minutes = float(item["counter_minutes"]) * rng.uniform(0.7, 1.3)
+                row["counter_minutes"] = f"{minutes:.1f}"
+                row["max_travel_min"] = f"{rng.choice(limits):g}"
+            row["annual_per_1000"] = f"{float(item['annual_per_1000']) / factor:.6g}"
+            rows.append(row)
+    pd.DataFrame(rows).to_csv(out, index=False)
+    return out
+
+
+def child(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run one instance in this process; return its measurements."""
+    import resource
+
+    import highspy  # noqa: F401  (imported before timing, as the CLI does)
+
+    from planner.config import load_config
+    from planner.pipeline import run_config, write_run
+
+    start = time.perf_counter()
+    overrides: dict[str, Any] = {
+        "name": "bench",
+        "output": {"dir": str(workdir / "out"), "report": True, "gpkg": True},
+    }
+    if spec.get("province"):
+        overrides["data"] = {"province": spec["province"]}
+    if spec.get("items_factor"):
+        items = multiply_items(
+            ROOT / "data" / "items.csv", int(spec["items_factor"]), workdir / "items.csv"
+        )
+        overrides.setdefault("data", {})["items"] = str(items)
+    if spec.get("formulation"):
+        overrides["model"] = {"formulation": spec["formulation"]}
+    loaded = load_config(ROOT / spec["config"], overrides)
+    mps: list[str] = []
+    write_seconds = 0.0
+
+    def save(code: str, part: Any) -> None:
+        # the LP as HiGHS received it; timed and taken out of the total
+        nonlocal write_seconds
+        t = time.perf_counter()
+        path = workdir / f"part-{code}.mps"
+        part.model.prob.solverModel.writeModel(str(path))
+        mps.append(str(path))
+        write_seconds += time.perf_counter() - t
+
+    run = run_config(loaded, on_part=save)
+    if not run.parts:
+        save("all", run)
+    if run.plan is not None:
+        write_run(run)
+    total = time.perf_counter() - start - write_seconds
+    parts = run.parts or {"all": run}
+    summary = run.plan.summary if run.plan else {}
+    solver = loaded.config.solver
+    return {
+        "status": str(run.result.status),
+        "objective_kcny": run.result.objective,
+        "variables": summary.get("model", {}).get("variables"),
+        "constraints": summary.get("model", {}).get("constraints"),
+        "nonzeros": summary.get("model", {}).get("nonzeros"),
+        "parts": len(parts),
+        "steps_s": run.prepared.timings.seconds,
+        "total_s": total,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "mps": mps,
+        "options": {"solver": solver.method, "threads": solver.threads},
+    }
+
+
+def raw_solver(mps: list[str], options: dict[str, Any]) -> float:
+    """Seconds HiGHS alone needs for the LP(s), in a fresh process (reading excluded)."""
+    code = f"""
+import json, sys, time, highspy
+total = 0.0
+for path in {mps!r}:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(path)
+    h.setOptionValue("solver", {options["solver"]!r})
+    h.setOptionValue("threads", {options["threads"]})
+    h.setOptionValue("presolve", "on")
+    h.setOptionValue("random_seed", 0)
+    t = time.perf_counter(); h.run(); total += time.perf_counter() - t
+print(json.dumps(total))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def run_instance(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", json.dumps(spec), tmp],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        result["raw_solver_s"] = raw_solver(result.pop("mps"), result["options"])
+    result["name"] = name
+    steps = result["steps_s"]
+    solve = steps.get("solve", 0.0)
+    result["total_over_raw"] = result["total_s"] / result["raw_solver_s"]
+    result["outside_share"] = (result["total_s"] - solve) / result["total_s"]
+    return result
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median total (all its numbers from that one run)."""
+    ordered = sorted(runs, key=lambda r: r["total_s"])
+    return ordered[len(ordered) // 2]
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    cols = ["load", "travel", "prepare", "build", "solve", "extract", "write"]
+    head = (
+        "| instance | vars | rows | nnz | "
+        + " | ".join(f"{c} s" for c in cols)
+        + " | total s | raw HiGHS s | total/raw | outside solver | peak MB | status |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in results:
+        steps = r["steps_s"]
+        lines.append(
+            f"| {r['name']} | {r['variables']:,} | {r['constraints']:,} | {r['nonzeros']:,} | "
+            + " | ".join(f"{steps.get(c, 0.0):.1f}" for c in cols)
+            + f" | {r['total_s']:.1f} | {r['raw_solver_s']:.1f} | {r['total_over_raw']:.1f}"
+            f" | {r['outside_share']:.0%} | {r['peak_rss_mb']:,.0f} | {r['status']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", help="instance name (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per instance (median)")
+    parser.add_argument("--reference", action="store_true", help="add the item-level LP")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child[0]), Path(args.child[1]))))
+        return 0
+    chosen = dict(INSTANCES)
+    if args.reference:
+        chosen.update(REFERENCE)
+    if args.only:
+        chosen = {k: v for k, v in {**INSTANCES, **REFERENCE}.items() if k in args.only}
+    results = []
+    for name, spec in chosen.items():
+        runs = [run_instance(name, spec) for _ in range(args.repeat)]
+        results.append(median_of(runs))
+        print(f"{name}: {results[-1]['total_s']:.1f} s", file=sys.stderr, flush=True)
+    text = table(results)
+    print(text)
+    out = ROOT / "outputs" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out / f"bench-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    (out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    sweep = ROOT / "scripts" / "bench_sweep.py"
+    if sweep.exists() and not args.only:
+        subprocess.run([sys.executable, str(sweep)], check=False, cwd=ROOT)
+    return 0 if all(r["status"] == "optimal" for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
