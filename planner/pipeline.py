@@ -76,6 +76,8 @@ class RunResult:
     run_dir: Path | None = None
     parts: dict[str, RunResult] = field(default_factory=dict)
     """Per-province runs when the dataset was solved province by province."""
+    unreachable: set[tuple[int, str]] = field(default_factory=set)
+    """(stage, item) pairs no township of this LP reaches physically."""
 
 
 def load_and_check(
@@ -157,7 +159,10 @@ PartHook = Callable[[str, "RunResult"], None]
 
 
 def run_config(
-    loaded: LoadedConfig, progress: Progress = _quiet, on_part: PartHook | None = None
+    loaded: LoadedConfig,
+    progress: Progress = _quiet,
+    on_part: PartHook | None = None,
+    workers: int = 1,
 ) -> RunResult:
     """Validate, build, solve and extract the plan of a config.
 
@@ -165,6 +170,9 @@ def run_config(
     no constraint links provinces (no cross-province service; top-heavy rows are per
     province), so the combined plan is optimal for the whole. ``on_part`` is called with
     each solved part before its LP is released (the benchmark writes it to MPS there).
+    With ``workers > 1`` the provinces are solved in parallel on a Dask ``LocalCluster``
+    (the plan is the same: each part is solved exactly as it would be alone). Step timings
+    of parts are summed (CPU-like seconds), so they can exceed the wall time.
     """
     cfg = loaded.config
     timings = Timings()
@@ -175,28 +183,73 @@ def run_config(
         assert prepared.data is not None
         check_reachability(inputs, [unreachable(prepared.data)])
         return execute(prepared, progress)
-    results: dict[str, RunResult] = {}
-    reachability: dict[str, set[tuple[int, str]]] = {}
-    for code in codes:
-        sub = select_region(inputs, code)
-        point = sub.province.geometry.union_all().representative_point()
-        sub_crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
-        part = prepare_part(loaded, sub, sub_crs, timings, progress)
-        assert part.data is not None
-        reachability[code] = unreachable(part.data)
-        done = execute(part, progress)
-        log.info("part %s: %s", code, done.result.status)
-        if on_part is not None:
-            on_part(code, done)
-        if done.result.is_ok:
-            # keep the plan, drop the LP: a national run must not hold 31 models in memory
-            # (a failed part keeps its data for the diagnosis)
-            done.model = None
-            part.data = None
-            gc.collect()
-        results[code] = done
+    parts = {code: select_region(inputs, code) for code in codes}
+    if workers > 1 and on_part is None:
+        results = _solve_parts_on_dask(loaded, parts, workers, timings)
+    else:
+        results = {}
+        for code, sub in parts.items():
+            results[code] = solve_region(loaded, code, sub, timings, progress, on_part)
+    reachability = {code: r.unreachable for code, r in results.items()}
     check_reachability(inputs, list(reachability.values()))
     return combine_runs(loaded, inputs, timings, results)
+
+
+def solve_region(
+    loaded: LoadedConfig,
+    code: str,
+    inputs: Inputs,
+    timings: Timings | None = None,
+    progress: Progress = _quiet,
+    on_part: PartHook | None = None,
+) -> RunResult:
+    """Prepare, build, solve and extract one province; release its LP when it solved."""
+    cfg = loaded.config
+    timings = timings if timings is not None else Timings()
+    point = inputs.province.geometry.union_all().representative_point()
+    crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
+    part = prepare_part(loaded, inputs, crs, timings, progress)
+    assert part.data is not None
+    missing = unreachable(part.data)
+    done = execute(part, progress)
+    done.unreachable = missing
+    log.info("part %s: %s", code, done.result.status)
+    if on_part is not None:
+        on_part(code, done)
+    if done.result.is_ok:
+        # keep the plan, drop the LP: a national run must not hold 31 models in memory
+        # (a failed part keeps its data for the diagnosis)
+        done.model = None
+        part.data = None
+        gc.collect()
+    return done
+
+
+def _solve_parts_on_dask(
+    loaded: LoadedConfig, parts: dict[str, Inputs], workers: int, timings: Timings
+) -> dict[str, RunResult]:
+    """Solve provinces in parallel on a Dask ``LocalCluster`` (one process per worker)."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    results: dict[str, RunResult] = {}
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        # largest provinces first, so the last task to finish is a small one
+        order = sorted(parts, key=lambda c: -len(parts[c].townships))
+        futures = {
+            client.submit(solve_region, loaded, code, parts[code], key=f"province-{code}"): code
+            for code in order
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+    for result in results.values():
+        for step, seconds in result.prepared.timings.seconds.items():
+            timings.seconds[step] = timings.seconds.get(step, 0.0) + seconds
+    return dict(sorted(results.items()))
 
 
 def combine_runs(

@@ -33,11 +33,11 @@ def _fc(features: list[dict[str, Any]]) -> str:
     )
 
 
-def _polygon(props: dict[str, Any]) -> dict[str, Any]:
+def _polygon(props: dict[str, Any], ring: list[list[float]] = BOX) -> dict[str, Any]:
     return {
         "type": "Feature",
         "properties": props,
-        "geometry": {"type": "Polygon", "coordinates": [BOX]},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
     }
 
 
@@ -79,20 +79,21 @@ def write_case(
     tw = tw[["township_id", "name", "kind", "county_code", "lon", "lat", "population"]]
     tw.to_csv(folder / "townships.csv", index=False)
 
+    by_county = tw.groupby("county_code")["population"].sum()
     counties = pd.DataFrame(
         [
             {
-                "county_code": "320101",
-                "name": "K",
-                "city_code": "320100",
-                "pop_total": float(tw["population"].sum()),
+                "county_code": code,
+                "name": f"K{code}",
+                "city_code": code[:4] + "00",
+                "pop_total": float(pop),
                 **FULL_MATURITY,
             }
+            for code, pop in by_county.items()
         ]
     )
     counties["pop_urban"] = counties["pop_total"]
     counties.to_csv(folder / "counties.csv", index=False)
-
     base = {"township_id": "320101001", "lon": 118.0, "lat": 32.0, "windows": 1}
     centres = centres or [
         {
@@ -150,9 +151,27 @@ def write_case(
         folder / "items.csv", index=False
     )
 
-    (folder / "province.geojson").write_text(_fc([_polygon({"code": "320000", "name": "P"})]))
-    (folder / "cities.geojson").write_text(_fc([_polygon({"code": "320100", "name": "C"})]))
-    (folder / "counties.geojson").write_text(_fc([_polygon({"code": "320101", "name": "K"})]))
+    # one box per province around its townships (the default case: BOX)
+    boxes = {}
+    for prov, grp in tw.groupby(tw["county_code"].str[:2]):
+        if prov == "32" and grp["lon"].between(117.5, 118.6).all():
+            boxes[prov] = BOX
+        else:
+            x0, x1 = grp["lon"].min() - 0.5, grp["lon"].max() + 0.5
+            y0, y1 = grp["lat"].min() - 0.5, grp["lat"].max() + 0.5
+            boxes[prov] = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    county_codes = sorted(by_county.index)
+
+    def layer(codes: list[str], box_of: Any) -> str:
+        return _fc([_polygon({"code": c, "name": c}, box_of(c)) for c in codes])
+
+    (folder / "province.geojson").write_text(
+        layer(sorted({c[:2] + "0000" for c in county_codes}), lambda c: boxes[c[:2]])
+    )
+    (folder / "cities.geojson").write_text(
+        layer(sorted({c[:4] + "00" for c in county_codes}), lambda c: boxes[c[:2]])
+    )
+    (folder / "counties.geojson").write_text(layer(county_codes, lambda c: boxes[c[:2]]))
 
     cfg: dict[str, Any] = {
         "name": "tiny",

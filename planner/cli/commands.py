@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,17 @@ def validate_cmd(config: Path) -> None:
     help="Plan one province of a multi-province dataset (e.g. 44, 广东); the run is named "
     "<name>-<code>.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Dask workers for a multi-province dataset (provinces are independent LPs); "
+    "default: the number of cores.",
+)
 @m.guarded
-def run_cmd(config: Path, quiet: bool, verbose: bool, province: str | None) -> None:
+def run_cmd(
+    config: Path, quiet: bool, verbose: bool, province: str | None, workers: int | None
+) -> None:
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
     from planner.pipeline import run_config, write_run
 
@@ -128,7 +138,7 @@ def run_cmd(config: Path, quiet: bool, verbose: bool, province: str | None) -> N
         overrides["name"] = f"{base.config.name}-{code}"
     loaded = load_config(config, overrides)
     with _Steps(not quiet) as steps:
-        run = run_config(loaded, steps)
+        run = run_config(loaded, steps, workers=workers or os.cpu_count() or 1)
         prepared = run.prepared
         if run.plan is not None:
             write_run(run, steps)
