@@ -16,7 +16,7 @@ import pytest
 
 from planner.config import load_config
 from planner.pipeline import execute, prepare_run
-from tests.tiny import write_case
+from tests.tiny import tiny_centres, write_case
 
 SIMPLE_COSTS = {
     "costs": {
@@ -130,29 +130,7 @@ def test_top_heavy_penalty_moves_item_from_city_to_county(
     from planner.config import deep_merge
 
     cfg = deep_merge(cfg, TOP_HEAVY_CASE)
-    centres = [
-        {
-            "centre_id": "prov_320000",
-            "level": "province",
-            "admin_code": "320000",
-            "parent_id": "",
-            "floor_area_m2": 0,
-        },
-        {
-            "centre_id": "city_320100",
-            "level": "city",
-            "admin_code": "320100",
-            "parent_id": "prov_320000",
-            "floor_area_m2": 100,
-        },
-        {
-            "centre_id": "cnty_320101",
-            "level": "county",
-            "admin_code": "320101",
-            "parent_id": "city_320100",
-            "floor_area_m2": 100,
-        },
-    ]
+    centres = tiny_centres(city=100)
     run = _solve(
         tmp_path, formulation, items=[{"levels_s1": "city|county"}], centres=centres, config=cfg
     )
@@ -169,45 +147,7 @@ def test_pending_items_accepted_at_township_are_decided_at_the_county(
     # With no travel cost and equal capacity costs the fronts are anywhere, but every
     # back-office minute lands at the county: 2,000 x 30 = 60,000 minutes over desks of
     # 360 x 250 x 0.85 = 76,500 minutes -> 0.78431 desks.
-    centres = [
-        {
-            "centre_id": "prov_320000",
-            "level": "province",
-            "admin_code": "320000",
-            "parent_id": "",
-            "floor_area_m2": 0,
-        },
-        {
-            "centre_id": "city_320100",
-            "level": "city",
-            "admin_code": "320100",
-            "parent_id": "prov_320000",
-            "floor_area_m2": 0,
-        },
-        {
-            "centre_id": "cnty_320101",
-            "level": "county",
-            "admin_code": "320101",
-            "parent_id": "city_320100",
-            "floor_area_m2": 100,
-        },
-        {
-            "centre_id": "town_320101001",
-            "level": "township",
-            "admin_code": "320101001",
-            "parent_id": "cnty_320101",
-            "floor_area_m2": 50,
-        },
-        {
-            "centre_id": "town_320101002",
-            "level": "township",
-            "admin_code": "320101002",
-            "parent_id": "cnty_320101",
-            "floor_area_m2": 50,
-            "township_id": "320101002",
-            "lon": 118.1,
-        },
-    ]
+    centres = tiny_centres(stations={"320101001": 50, "320101002": 50})
     items = [
         {
             "levels_s1": "county|township",

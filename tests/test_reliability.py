@@ -15,20 +15,9 @@ from planner.config import load_config
 from planner.errors import SolveError
 from planner.pipeline import run_config
 from planner.solve import Status, status_from_highs
-from tests.tiny import write_case
+from tests.tiny import tiny_centres, write_case
 
-STATIONS = [
-    {"centre_id": "prov_320000", "level": "province", "admin_code": "320000", "parent_id": "",
-     "floor_area_m2": 0},
-    {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
-     "parent_id": "prov_320000", "floor_area_m2": 0},
-    {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
-     "parent_id": "city_320100", "floor_area_m2": 100},
-    {"centre_id": "town_320101001", "level": "township", "admin_code": "320101001",
-     "parent_id": "cnty_320101", "floor_area_m2": 50},
-    {"centre_id": "town_320101002", "level": "township", "admin_code": "320101002",
-     "parent_id": "cnty_320101", "floor_area_m2": 50, "township_id": "320101002", "lon": 118.1},
-]  # fmt: skip
+STATIONS = tiny_centres(stations={"320101001": 50, "320101002": 50})
 
 
 def _run(folder: Path, **kwargs: Any) -> Any:

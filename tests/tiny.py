@@ -41,6 +41,33 @@ def _polygon(props: dict[str, Any], ring: list[list[float]] = BOX) -> dict[str, 
     }
 
 
+def tiny_centres(
+    province: float = 0.0,
+    city: float = 0.0,
+    county: float = 100.0,
+    stations: dict[str, float] | None = None,
+) -> list[dict[str, Any]]:
+    """Centres of the default case with the given floor areas (m2): province, city and county
+    centres at T1's seat, and optionally a township station per township id (``320101001``
+    at T1, ``320101002`` at T2)."""
+    out: list[dict[str, Any]] = [
+        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
+         "parent_id": "", "floor_area_m2": province},
+        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
+         "parent_id": "prov_320000", "floor_area_m2": city},
+        {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
+         "parent_id": "city_320100", "floor_area_m2": county},
+    ]  # fmt: skip
+    seats = {"320101001": 118.0, "320101002": 118.1}
+    for township, area in (stations or {}).items():
+        out.append(
+            {"centre_id": f"town_{township}", "level": "township", "admin_code": township,
+             "parent_id": "cnty_320101", "floor_area_m2": area, "township_id": township,
+             "lon": seats[township], "lat": 32.0}
+        )  # fmt: skip
+    return out
+
+
 def write_case(
     folder: Path,
     *,
@@ -95,29 +122,7 @@ def write_case(
     counties["pop_urban"] = counties["pop_total"]
     counties.to_csv(folder / "counties.csv", index=False)
     base = {"township_id": "320101001", "lon": 118.0, "lat": 32.0, "windows": 1}
-    centres = centres or [
-        {
-            "centre_id": "prov_320000",
-            "level": "province",
-            "admin_code": "320000",
-            "parent_id": "",
-            "floor_area_m2": 0,
-        },
-        {
-            "centre_id": "city_320100",
-            "level": "city",
-            "admin_code": "320100",
-            "parent_id": "prov_320000",
-            "floor_area_m2": 0,
-        },
-        {
-            "centre_id": "cnty_320101",
-            "level": "county",
-            "admin_code": "320101",
-            "parent_id": "city_320100",
-            "floor_area_m2": 100,
-        },
-    ]
+    centres = centres or tiny_centres()
     ce = pd.DataFrame([{**base, "name": c["centre_id"], **c} for c in centres])
     ce = ce[
         [
