@@ -41,6 +41,11 @@ def _polygon(props: dict[str, Any], ring: list[list[float]] = BOX) -> dict[str, 
     }
 
 
+def _name(prefix: str, code: str) -> str:
+    """'P', 'C', 'K' for the default case's units; with the code for any other."""
+    return prefix if code.startswith("3201") or code == "320000" else f"{prefix}{code}"
+
+
 def tiny_centres(
     province: float = 0.0,
     city: float = 0.0,
@@ -111,7 +116,7 @@ def write_case(
         [
             {
                 "county_code": code,
-                "name": f"K{code}",
+                "name": _name("K", code),
                 "city_code": code[:4] + "00",
                 "pop_total": float(pop),
                 **FULL_MATURITY,
@@ -167,16 +172,15 @@ def write_case(
             boxes[prov] = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
     county_codes = sorted(by_county.index)
 
-    def layer(codes: list[str], box_of: Any) -> str:
-        return _fc([_polygon({"code": c, "name": c}, box_of(c)) for c in codes])
+    def layer(prefix: str, codes: list[str]) -> str:
+        features = [_polygon({"code": c, "name": _name(prefix, c)}, boxes[c[:2]]) for c in codes]
+        return _fc(features)
 
     (folder / "province.geojson").write_text(
-        layer(sorted({c[:2] + "0000" for c in county_codes}), lambda c: boxes[c[:2]])
+        layer("P", sorted({c[:2] + "0000" for c in county_codes}))
     )
-    (folder / "cities.geojson").write_text(
-        layer(sorted({c[:4] + "00" for c in county_codes}), lambda c: boxes[c[:2]])
-    )
-    (folder / "counties.geojson").write_text(layer(county_codes, lambda c: boxes[c[:2]]))
+    (folder / "cities.geojson").write_text(layer("C", sorted({c[:4] + "00" for c in county_codes})))
+    (folder / "counties.geojson").write_text(layer("K", county_codes))
 
     cfg: dict[str, Any] = {
         "name": "tiny",
