@@ -252,7 +252,8 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     InputError
         One line naming the file and key: the file is missing or not TOML, a key is unknown,
         a value or range is invalid, ``zip`` lists differ in length, two scenarios are
-        identical, or the base config is missing or invalid.
+        identical, the base config is missing or invalid, or the sweep folder would be the
+        base config's run folder.
     """
     path = Path(path)
     try:
@@ -290,6 +291,12 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     else:
         parent = base_loaded.resolve(base_loaded.config.output.dir)
     sweep_dir = parent / spec.name
+    if sweep_dir == base_loaded.run_dir:
+        msg = (
+            f"{path}: 'name' {spec.name!r} is the run folder of the base config ({sweep_dir}); "
+            "give the sweep another name"
+        )
+        raise InputError(msg)
     names = scenario_names(spec.name, list(values), combos)
     scenarios = tuple(
         ScenarioSpec(
@@ -597,6 +604,11 @@ class ScenarioRecord:
     def ok(self) -> bool:
         """The scenario has a plan (solved now or reused)."""
         return self.status != "failed"
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The scenario's values as the nested overrides of the base config."""
+        return nest(self.values)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready mapping."""
@@ -908,7 +920,10 @@ def default_workers() -> int:
 
 @contextmanager
 def dask_client(
-    scheduler: str | None = None, workers: int | None = None, max_workers: int | None = None
+    scheduler: str | None = None,
+    workers: int | None = None,
+    max_workers: int | None = None,
+    log_level: int = logging.WARNING,
 ) -> Iterator[Client]:
     """A Dask client: to an existing scheduler, or to a new :class:`~distributed.LocalCluster`.
 
@@ -922,6 +937,10 @@ def dask_client(
         with one thread (HiGHS runs single-threaded for reproducible plans).
     max_workers
         Start no more local workers than this (the number of scenarios).
+    log_level
+        Least level of the local cluster's own log messages shown (scheduler, nannies,
+        workers); ``logging.CRITICAL`` hides the benign heartbeat errors a busy machine can
+        produce while the cluster shuts down.
 
     Raises
     ------
@@ -945,7 +964,11 @@ def dask_client(
     log.info("starting a local Dask cluster of %d worker process(es)", n)
     with (
         LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=log_level,
         ) as cluster,
         Client(cluster) as client,
     ):

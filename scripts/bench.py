@@ -218,9 +218,6 @@ def main() -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (out / f"bench-{stamp}.md").write_text(text + "\n", encoding="utf-8")
     (out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    sweep = ROOT / "scripts" / "bench_sweep.py"
-    if sweep.exists() and not args.only:
-        subprocess.run([sys.executable, str(sweep)], check=False, cwd=ROOT)
     return 0 if all(r["status"] == "optimal" for r in results) else 1
 
 

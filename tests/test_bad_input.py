@@ -212,7 +212,12 @@ CASES: list[Case] = [
     Case(
         "townships-not-a-number",
         _set("townships.csv", "population", "many"),
-        r"'population' must be a number but is not for township_id 320101001",
+        r"'population' must be a finite number but is not for township_id 320101001",
+    ),
+    Case(
+        "townships-infinite-population",
+        _set("townships.csv", "population", "1e400"),
+        r"'population' must be a finite number but is not for township_id 320101001",
     ),
     Case(
         "townships-negative-population",

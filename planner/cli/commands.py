@@ -13,6 +13,7 @@ from rich.table import Table
 from planner.cli import main as m
 from planner.cli.diff_cmd import diff_cmd
 from planner.cli.report_cmd import report_cmd
+from planner.cli.sweep_cmd import sweep_cmd
 from planner.config import LEVELS, load_config
 
 
@@ -22,6 +23,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(config_docs_cmd)
     cli.add_command(diff_cmd)
     cli.add_command(report_cmd)
+    cli.add_command(sweep_cmd)
 
 
 STEP_LABELS = {

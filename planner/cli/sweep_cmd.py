@@ -226,7 +226,12 @@ def sweep_cmd(
     sweep = load_sweep(sweep_file)
     show = not quiet and m.err_console.is_terminal
     with (
-        dask_client(scheduler, workers, max_workers=len(sweep.scenarios)) as client,
+        dask_client(
+            scheduler,
+            workers,
+            max_workers=len(sweep.scenarios),
+            log_level=logging.WARNING if verbose else logging.CRITICAL,
+        ) as client,
         _Board(m.err_console, show, len(sweep.scenarios)) as board,
     ):
         result = run_sweep(sweep, client, _observer(board))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 from pyproj import CRS
@@ -146,9 +147,9 @@ def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.D
             frame[col] = frame[col].str.strip()
             continue
         values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
-        bad = ids[values.isna()].tolist()
+        bad = ids[values.isna() | ~np.isfinite(values.fillna(0.0))].tolist()
         if bad:
-            msg = f"{path}: '{col}' must be a number but is not for {key} {_ids(bad)}"
+            msg = f"{path}: '{col}' must be a finite number but is not for {key} {_ids(bad)}"
             raise InputError(msg)
         frame[col] = values.astype(float)
     dup = sorted(set(ids[ids.duplicated()]))
