@@ -1,6 +1,6 @@
 """Write a solved plan as one GeoPackage (``plan.gpkg``) for QGIS/ArcGIS.
 
-Layers (field lists and units in ``docs/gpkg_layers.md``):
+Layers (field lists and units in the README, "GIS layers"):
 
 ``centres``
     Points, **one row per centre and stage** (stage 0 = today). Filter ``"stage" = 3`` to see
@@ -76,6 +76,7 @@ CENTRE_FIELDS: tuple[OutField, ...] = (
     OutField("area_m2", "floor_area_m2", "float", 1),
     OutField("area_chg", "area_change_m2", "float", 1),
     OutField("windows", "windows", "int"),
+    OutField("desks", "backoffice_desks", "int"),
     OutField("tx_year", "transactions", "float", 1),
     OutField("tx_day", "daily_transactions", "float", 2),
     OutField("mode", "mode", "str"),
