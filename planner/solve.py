@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib import metadata
 
+import numpy as np
 import pulp
 
 from planner.config import SolverConfig, SolverName
@@ -79,11 +80,79 @@ def _quiet_stdout(enabled: bool) -> Iterator[None]:
 
 
 class _HiGHS(pulp.HiGHS):
-    """``pulp.HiGHS`` without the banner when ``msg`` is off."""
+    """``pulp.HiGHS`` without the banner when ``msg`` is off, and with a bulk model transfer.
+
+    PuLP's own transfer calls ``addCol`` and ``addRow`` once per column and row; this one
+    builds the column bounds and costs and the row matrix (CSR) as arrays and hands them to
+    HiGHS in two calls (``addCols``, ``addRows``). Same model, same order, same indices.
+    """
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
         with _quiet_stdout(not self.msg):
             super().createAndConfigureSolver(lp)
+
+    def actualSolve(self, lp: pulp.LpProblem, callback: object = None) -> int:
+        """Build, run, and read back primal values only (PuLP's version walks every
+        variable three times and reads duals and slacks the planner never uses)."""
+        self.createAndConfigureSolver(lp)
+        variables = self.buildSolverModel(lp)
+        self.callSolver(lp)
+        values = lp.solverModel.getSolution().col_value
+        for var, value in zip(variables, values, strict=True):
+            var.varValue = value
+        import highspy
+
+        optimal = lp.solverModel.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        status = pulp.LpStatusOptimal if optimal else pulp.LpStatusNotSolved
+        solution = pulp.LpSolutionOptimal if optimal else pulp.LpSolutionNoSolutionFound
+        lp.assignStatus(status, solution)
+        return status
+
+    def buildSolverModel(self, lp: pulp.LpProblem) -> list[pulp.LpVariable]:
+        import highspy
+
+        inf = highspy.kHighsInf
+        sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+        objective = lp.objective if lp.objective is not None else {}
+        variables = lp.variables()
+        for i, var in enumerate(variables):
+            var.index = i
+            if var.cat == pulp.LpInteger and self.mip:
+                msg = "the planner builds LPs only; integer variables are not expected"
+                raise SolveError(msg)
+        n = len(variables)
+        cost = np.fromiter((sign * objective.get(v, 0.0) for v in variables), float, n)
+        lower = np.fromiter(
+            (-inf if v.lowBound is None else v.lowBound for v in variables), float, n
+        )
+        upper = np.fromiter((inf if v.upBound is None else v.upBound for v in variables), float, n)
+        empty_i = np.zeros(0, dtype=np.int32)
+        lp.solverModel.addCols(n, cost, lower, upper, 0, empty_i, empty_i, np.zeros(0))
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        row_lo: list[float] = []
+        row_up: list[float] = []
+        for i, constraint in enumerate(lp._constraints.values()):
+            constraint.index = i
+            starts.append(len(index))
+            for var, coef in constraint.items():
+                if coef != 0:
+                    index.append(var.index)
+                    value.append(coef)
+            lo, up = constraint.getLb(), constraint.getUb()
+            row_lo.append(-inf if lo is None else lo)
+            row_up.append(inf if up is None else up)
+        lp.solverModel.addRows(
+            len(starts),
+            np.asarray(row_lo, dtype=float),
+            np.asarray(row_up, dtype=float),
+            len(index),
+            np.asarray(starts, dtype=np.int32),
+            np.asarray(index, dtype=np.int32),
+            np.asarray(value, dtype=float),
+        )
+        return variables
 
 
 def status_from_highs(ms: object, has_solution: bool) -> Status:
