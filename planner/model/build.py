@@ -58,8 +58,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pulp
 
 from planner.model.data import ModelData
@@ -122,6 +124,12 @@ class PlanModel:
     n_nonzeros: int = 0
 
 
+def _col(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column as a plain list: iterating pandas (Arrow) string arrays element by element
+    costs ~1 us per access, which dominated the build."""
+    return frame[name].tolist()
+
+
 @dataclass
 class _Build:
     """What the ``add_*`` families share while the model is built."""
@@ -155,17 +163,21 @@ def add_flow_variables(b: _Build) -> None:
     v.x = [
         b.new(f"x__{s}__{t}__{k}__{c}")
         for s, t, k, c in zip(
-            a["stage"], a["township_id"], a["class_id"], a["centre_id"], strict=True
+            _col(a, "stage"),
+            _col(a, "township_id"),
+            _col(a, "class_id"),
+            _col(a, "centre_id"),
+            strict=True,
         )
     ]
     dm = d.demand
     for i, (s, t, k, cap, residual) in enumerate(
         zip(
-            dm["stage"],
-            dm["township_id"],
-            dm["class_id"],
-            dm["online_cap"],
-            dm["residual"],
+            _col(dm, "stage"),
+            _col(dm, "township_id"),
+            _col(dm, "class_id"),
+            _col(dm, "online_cap"),
+            _col(dm, "residual"),
             strict=True,
         )
     ):
@@ -182,7 +194,7 @@ def add_capacity_variables(b: _Build) -> None:
     c = d.centres
     for s in d.stages:
         for cid, lb, grow, shrink in zip(
-            c.index, c["area_lb"], c["growth_ub"], c["shrink_ub"], strict=True
+            c.index, _col(c, "area_lb"), _col(c, "growth_ub"), _col(c, "shrink_ub"), strict=True
         ):
             v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, None)
             v.area[s, cid] = b.new(f"area__{s}__{cid}", float(lb), None)
@@ -203,12 +215,16 @@ def add_demand_balance(b: _Build) -> None:
         terms[i].append((y, 1.0))
     index = {
         key: i
-        for i, key in enumerate(zip(dm["stage"], dm["township_id"], dm["class_id"], strict=True))
+        for i, key in enumerate(
+            zip(_col(dm, "stage"), _col(dm, "township_id"), _col(dm, "class_id"), strict=True)
+        )
         if i in v.u
     }
     a = d.arcs
     for var, key in zip(
-        v.x, zip(a["stage"], a["township_id"], a["class_id"], strict=True), strict=True
+        v.x,
+        zip(_col(a, "stage"), _col(a, "township_id"), _col(a, "class_id"), strict=True),
+        strict=True,
     ):
         terms[index[key]].append((var, 1.0))
     residual = dm["residual"].to_numpy()
@@ -223,7 +239,9 @@ def add_window_time(b: _Build) -> None:
     d, v, rows = b.d, b.v, b.rows
     a = d.arcs
     terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for var, s, c, mu in zip(v.x, a["stage"], a["centre_id"], a["work"], strict=True):
+    for var, s, c, mu in zip(
+        v.x, _col(a, "stage"), _col(a, "centre_id"), _col(a, "work"), strict=True
+    ):
         terms[s, c].append((var, float(mu)))
     cap = d.centres["window_capacity"]
     for (s, c), expr in sorted(terms.items()):
@@ -244,23 +262,30 @@ def add_backoffice(b: _Build) -> None:
     terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
     fixed: dict[Key, float] = defaultdict(float)
     a = d.arcs
-    for var, s, c, beta in zip(v.x, a["stage"], a["bo_centre"], a["bo_work"], strict=True):
+    for var, s, c, beta in zip(
+        v.x, _col(a, "stage"), _col(a, "bo_centre"), _col(a, "bo_work"), strict=True
+    ):
         if beta > 0 and c:
             terms[s, c].append((var, float(beta)))
     bo = d.backoffice
     online_rows = {
         key: i
         for i, key in enumerate(
-            zip(d.demand["stage"], d.demand["township_id"], d.demand["class_id"], strict=True)
+            zip(
+                _col(d.demand, "stage"),
+                _col(d.demand, "township_id"),
+                _col(d.demand, "class_id"),
+                strict=True,
+            )
         )
     }
     for s, t, k, c, const, beta in zip(
-        bo["stage"],
-        bo["township_id"],
-        bo["class_id"],
-        bo["bo_centre"],
-        bo["bo_fixed"],
-        bo["bo_online"],
+        _col(bo, "stage"),
+        _col(bo, "township_id"),
+        _col(bo, "class_id"),
+        _col(bo, "bo_centre"),
+        _col(bo, "bo_fixed"),
+        _col(bo, "bo_online"),
         strict=True,
     ):
         if not c:
@@ -426,7 +451,7 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         "backoffice": [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
         "travel": [
             (var, L[s] * float(cost))
-            for var, s, cost in zip(v.x, a["stage"], a["travel_cost"], strict=True)
+            for var, s, cost in zip(v.x, _col(a, "stage"), _col(a, "travel_cost"), strict=True)
         ],
         "online": [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],
         "unserved": [(var, L[stage[i]] * d.unserved_penalty) for i, var in v.u.items()],
