@@ -11,7 +11,8 @@ seats (the rule is configurable, ``[travel]``):
 
 Every centre sits at a township seat. The minutes from township ``t`` to centre ``c`` are
 ``local_access_minutes`` (home to one's own seat) plus the shortest-path minutes from ``t``'s
-seat to ``c``'s seat. Paths are searched only up to the largest travel limit of any item, so
+seat to ``c``'s seat on that graph (built with networkx, searched with scipy's compiled
+Dijkstra). Paths are searched only up to the largest travel limit of any item, so
 the table stays sparse. This module only produces a cost table: the optimisation never sees
 a geometry.
 """
@@ -25,11 +26,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from pyproj import CRS, Transformer
+from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay, cKDTree
 
 from planner.config import TravelConfig
 
 log = logging.getLogger(__name__)
+
+DIJKSTRA_CHUNK = 512
+"""Sources per Dijkstra call (a chunk x townships block of floats at a time)."""
 
 
 def metric_crs(lon: pd.Series, lat: pd.Series, setting: str = "auto") -> str:
@@ -110,19 +115,40 @@ def travel_table(
     ids = [str(t) for t in townships.index]
     graph = road_graph(ids, project(townships["lon"], townships["lat"], crs), cfg)
     budget = cutoff_minutes - cfg.local_access_minutes
-    hosts = centres.groupby("township_id").groups
-    rows_t: list[str] = []
-    rows_c: list[str] = []
-    rows_m: list[float] = []
-    if budget >= 0:
-        for t in ids:
-            reach = nx.single_source_dijkstra_path_length(graph, t, cutoff=budget, weight="minutes")
-            for seat, minutes in reach.items():
-                for c in hosts.get(seat, ()):
-                    rows_t.append(t)
-                    rows_c.append(str(c))
-                    rows_m.append(cfg.local_access_minutes + minutes)
-    table = pd.DataFrame({"township_id": rows_t, "centre_id": rows_c, "minutes": rows_m})
+    frames = []
+    if budget >= 0 and ids:
+        # shortest paths on the networkx graph, computed by scipy's compiled Dijkstra in
+        # chunks of sources (a dense chunk x n block at a time keeps memory bounded)
+        matrix = nx.to_scipy_sparse_array(graph, nodelist=ids, weight="minutes", format="csr")
+        matrix.data = np.maximum(matrix.data, 1e-9)  # coincident seats: keep the edge
+        host_of = pd.DataFrame(
+            {
+                "centre_id": centres.index.astype(str),
+                "township_id": centres["township_id"].to_numpy(),
+            }
+        )
+        seat_index = pd.Series(np.arange(len(ids)), index=ids)
+        host_of = host_of.assign(seat=host_of["township_id"].map(seat_index)).dropna()
+        for start in range(0, len(ids), DIJKSTRA_CHUNK):
+            sources = np.arange(start, min(len(ids), start + DIJKSTRA_CHUNK))
+            dist = dijkstra(matrix, directed=False, indices=sources, limit=budget)
+            src, seat = np.nonzero(np.isfinite(dist))
+            reach = pd.DataFrame(
+                {
+                    "township_id": np.asarray(ids, dtype=object)[sources[src]],
+                    "seat": seat,
+                    "minutes": cfg.local_access_minutes + dist[src, seat],
+                }
+            )
+            frames.append(reach.merge(host_of[["seat", "centre_id"]], on="seat"))
+    columns = ["township_id", "centre_id", "minutes"]
+    table = (
+        pd.concat(frames, ignore_index=True)[columns]
+        if frames
+        else pd.DataFrame(
+            {c: pd.Series(dtype=float if c == "minutes" else object) for c in columns}
+        )
+    )
     table["minutes"] = table["minutes"].round(3)
     table = table.sort_values(["township_id", "centre_id"], ignore_index=True)
     log.info(

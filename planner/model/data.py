@@ -165,7 +165,7 @@ def approving_centres(inputs: Inputs) -> pd.DataFrame:
     return out
 
 
-def _approver(levels: frozenset[str], own: pd.Series) -> str:
+def _approver(levels: frozenset[str], own: dict[str, str]) -> str:
     """The township's own centre at the lowest approving level competent for the item,
     falling back upwards where a township has no centre at that level."""
     competent = [lv for lv in APPROVING_LEVELS if lv in levels] or ["county"]
@@ -215,11 +215,17 @@ def _approvers(
     demand: pd.DataFrame, class_levels: dict[tuple[int, str], frozenset[str]], own: pd.DataFrame
 ) -> list[str]:
     cache: dict[tuple[str, frozenset[str]], str] = {}
+    rows = own.to_dict("index")
     out = []
-    for s, t, c in zip(demand["stage"], demand["township_id"], demand["class_id"], strict=True):
+    for s, t, c in zip(
+        demand["stage"].tolist(),
+        demand["township_id"].tolist(),
+        demand["class_id"].tolist(),
+        strict=True,
+    ):
         key = (t, class_levels[s, c])
         if key not in cache:
-            cache[key] = _approver(key[1], own.loc[t])
+            cache[key] = _approver(key[1], rows[t])
         out.append(cache[key])
     return out
 
