@@ -67,10 +67,9 @@ def cli() -> None:
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    # libraries log at INFO (pyogrio: "Created N records"); only -v shows that chatter
+    level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
-    if not verbose:
-        logging.getLogger("planner").setLevel(logging.WARNING)
 
 
 from planner.cli import commands as _commands  # noqa: E402
