@@ -1093,6 +1093,26 @@ def _centre_text(c: CentreChange) -> str:
     return "; ".join(parts)
 
 
+def _level_rows(d: PlanDiff, stages: list[int]) -> list[list[str]]:
+    """Level totals of the stages that differ, as table cells (text and markdown)."""
+    return [
+        [
+            str(r.stage),
+            r.level,
+            _area(r.area_a),
+            _area(r.area_b),
+            _area_delta(r.area_delta),
+            _share(r.share_a),
+            _share(r.share_b),
+            _count(r.windows_a),
+            _count(r.windows_b),
+            _count_delta(r.windows_delta),
+        ]
+        for r in d.levels
+        if r.stage in stages
+    ]
+
+
 def render_text(d: PlanDiff, limit: int = TEXT_LIMIT) -> str:
     """A compact, readable diff for a terminal.
 
@@ -1138,22 +1158,7 @@ def render_text(d: PlanDiff, limit: int = TEXT_LIMIT) -> str:
         else "Level totals: no differences",
     ]
     if stages:
-        rows = [
-            [
-                str(r.stage),
-                r.level,
-                _area(r.area_a),
-                _area(r.area_b),
-                _area_delta(r.area_delta),
-                _share(r.share_a),
-                _share(r.share_b),
-                _count(r.windows_a),
-                _count(r.windows_b),
-                _count_delta(r.windows_delta),
-            ]
-            for r in d.levels
-            if r.stage in stages
-        ]
+        rows = _level_rows(d, stages)
         header = ["stage", "level", "area A", "area B", "d area", "share A", "share B"]
         header += ["win A", "win B", "d win"]
         out += _text_table(header, rows, set(range(2, 10)))
@@ -1292,22 +1297,7 @@ def render_markdown(d: PlanDiff, limit: int = TEXT_LIMIT) -> str:
     stages = sorted({r.stage for r in levels})
     out += ["", "### Level totals", ""]
     if stages:
-        rows = [
-            [
-                str(r.stage),
-                r.level,
-                _area(r.area_a),
-                _area(r.area_b),
-                _area_delta(r.area_delta),
-                _share(r.share_a),
-                _share(r.share_b),
-                _count(r.windows_a),
-                _count(r.windows_b),
-                _count_delta(r.windows_delta),
-            ]
-            for r in d.levels
-            if r.stage in stages
-        ]
+        rows = _level_rows(d, stages)
         header = ["stage", "level", "area A (m²)", "area B (m²)", "Δ area", "share A", "share B"]
         header += ["windows A", "windows B", "Δ windows"]
         out += _md_table(header, rows, set(range(2, 10)))

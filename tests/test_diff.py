@@ -32,7 +32,7 @@ from planner.diff import (
     to_json,
 )
 from planner.errors import InputError
-from tests.tiny import write_case
+from tests.tiny import tiny_centres, write_case
 
 DOCUMENTED_KEYS = {
     "centres",
@@ -74,29 +74,7 @@ CITY_OR_COUNTY: dict[str, Any] = {
         "top_heavy_max_share": [0.0],
     },
 }
-CITY_OR_COUNTY_CENTRES = [
-    {
-        "centre_id": "prov_320000",
-        "level": "province",
-        "admin_code": "320000",
-        "parent_id": "",
-        "floor_area_m2": 0,
-    },
-    {
-        "centre_id": "city_320100",
-        "level": "city",
-        "admin_code": "320100",
-        "parent_id": "prov_320000",
-        "floor_area_m2": 100,
-    },
-    {
-        "centre_id": "cnty_320101",
-        "level": "county",
-        "admin_code": "320101",
-        "parent_id": "city_320100",
-        "floor_area_m2": 100,
-    },
-]
+CITY_OR_COUNTY_CENTRES = tiny_centres(city=100)
 PENALTY_KEY = "costs.top_heavy_penalty_per_m2_year"
 
 # T2 is beyond the 15-minute limit; each town may put half its demand online.

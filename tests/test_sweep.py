@@ -39,7 +39,7 @@ from planner.sweep import (
     scenario_names,
     to_toml,
 )
-from tests.tiny import write_case
+from tests.tiny import tiny_centres, write_case
 
 # No warning filter: warnings are errors here too. The clusters bind their HTTP server to a
 # free port (dashboard_address=":0"): on the default port 8787 a second cluster (the CLI's
@@ -69,29 +69,7 @@ CASE_CONFIG: dict[str, Any] = {
         "top_heavy_max_share": [0.0, 0.0],
     },
 }
-CASE_CENTRES = [
-    {
-        "centre_id": "prov_320000",
-        "level": "province",
-        "admin_code": "320000",
-        "parent_id": "",
-        "floor_area_m2": 0,
-    },
-    {
-        "centre_id": "city_320100",
-        "level": "city",
-        "admin_code": "320100",
-        "parent_id": "prov_320000",
-        "floor_area_m2": 100,
-    },
-    {
-        "centre_id": "cnty_320101",
-        "level": "county",
-        "admin_code": "320101",
-        "parent_id": "city_320100",
-        "floor_area_m2": 100,
-    },
-]
+CASE_CENTRES = tiny_centres(city=100)
 CASE_ITEMS = [{"levels_s1": "city|county", "levels_s2": "city|county"}]
 PLAN_FILES = [
     "assignments.csv",
