@@ -86,6 +86,7 @@ def load_and_check(
     """Read and validate the inputs; return them with the metric CRS used."""
     timings = timings or Timings()
     with timings.step("load", progress):
+        check_output_dir(loaded)
         inputs = read_inputs(loaded)
         centre = inputs.province.geometry.union_all().representative_point()
         crs = metric_crs(
@@ -93,6 +94,16 @@ def load_and_check(
         )
         validate(inputs, loaded.config, crs)
     return inputs, crs
+
+
+def check_output_dir(loaded: LoadedConfig) -> None:
+    """Fail before any work when the plan could not be written."""
+    for folder in (loaded.run_dir.parent, *loaded.run_dir.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                msg = f"{loaded.path}: 'output.dir' resolves under {folder}, which is a file"
+                raise InputError(msg)
+            break
 
 
 def prepare_part(
@@ -168,7 +179,9 @@ def run_config(
 
     A dataset with several provinces is solved one province at a time (``model.decompose``):
     no constraint links provinces (no cross-province service; top-heavy rows are per
-    province), so the combined plan is optimal for the whole. ``on_part`` is called with
+    province), so the combined plan is optimal for the whole. The two optional rules that
+    span the whole dataset (``policy.max_total_area_m2``, ``policy.max_unserved_share``)
+    link them, so with either set the dataset is one LP. ``on_part`` is called with
     each solved part before its LP is released (the benchmark writes it to MPS there).
     With ``workers > 1`` the provinces are solved in parallel on a Dask ``LocalCluster``
     (the plan is the same: each part is solved exactly as it would be alone). Step timings
@@ -178,7 +191,9 @@ def run_config(
     timings = Timings()
     inputs, crs = load_and_check(loaded, timings, progress)
     codes = regions(inputs)
-    if len(codes) == 1 or not cfg.model.decompose:
+    # an area budget or a service guarantee spans every province: then they are one LP
+    coupled = cfg.policy.max_total_area_m2 is not None or cfg.policy.max_unserved_share is not None
+    if len(codes) == 1 or not cfg.model.decompose or coupled:
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
         assert prepared.data is not None
         check_reachability(inputs, [unreachable(prepared.data)])

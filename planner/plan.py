@@ -280,20 +280,16 @@ def _actions(
     levels = inputs.item_levels
     names = inputs.items["name_en"]
     served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
-    online_share = dm.groupby(["stage", "township_id"])[["online", "demand"]].sum()
-    share = (online_share["online"] / online_share["demand"]).rename("share")
-    county_share = share.groupby(
-        [
-            share.index.get_level_values(0),
-            share.index.get_level_values(1).map(inputs.townships["county_code"]),
-        ]
-    ).mean()
+    # demand-weighted online share of each county (as in counties.csv)
+    by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))
+    sums = by_county.groupby(["stage", "county"])[["online", "demand"]].sum()
+    county_share = sums["online"] / sums["demand"].where(sums["demand"] > 0)
 
     actions: list[str] = []
     reasons: list[str] = []
     change: list[float] = []
     prev: dict[str, dict[str, Any]] = {}
-    share_of = county_share.to_dict()
+    share_of = county_share.dropna().to_dict()
     records = cen[
         ["centre_id", "stage", "floor_area_m2", "level", "admin_code", "transactions", "mode"]
     ].to_dict("records")
@@ -427,6 +423,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         statuses.append(str(p.summary["status"]))
     first = ordered[0].summary
     model["formulation"] = first["model"]["formulation"]
+    model["demand_classes"] = max(int(p.summary["model"].get("demand_classes", 0)) for p in ordered)
     model["parts"] = len(ordered)
     status = next((s for s in statuses if s != "optimal"), "optimal")
     plan.summary = {

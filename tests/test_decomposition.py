@@ -109,3 +109,13 @@ def test_one_province_by_name_or_code(tmp_path: Path) -> None:
         run = run_config(load_config(_case(tmp_path / value, {"data": {"province": value}})))
         assert run.plan is not None
         assert set(run.plan.townships["county_code"]) == {"340101"}
+
+
+def test_a_dataset_wide_rule_keeps_one_lp(tmp_path: Path) -> None:
+    # a service guarantee spans both provinces: splitting would make it a per-province rule
+    run = run_config(
+        load_config(_case(tmp_path, {"policy": {"max_unserved_share": 1.0}})), workers=2
+    )
+    assert run.result.status == "optimal"
+    assert run.parts == {}
+    assert run.model is not None

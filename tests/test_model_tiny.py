@@ -162,3 +162,15 @@ def test_pending_items_accepted_at_township_are_decided_at_the_county(
     assert run.plan is not None
     row = run.plan.centres.set_index(["centre_id", "stage"]).loc[("cnty_320101", 1)]
     assert row["backoffice_desks"] == 1
+
+
+def test_province_centre_stays_a_candidate_without_cross_border_centres(tmp_path: Path) -> None:
+    # the province centre is every township's own: 'cross_border_nearest = 0' keeps it
+    run = _solve(
+        tmp_path,
+        items=[{"levels_s1": "province"}],
+        centres=tiny_centres(province=100),
+        config={"policy": {"cross_border_nearest": 0}},
+    )
+    assert set(run.model.data.arcs["centre_id"]) == {"prov_320000"}
+    assert _x(run, "320101002", "prov_320000") == pytest.approx(1.0, abs=1e-6)

@@ -2,7 +2,9 @@
 
 An interrupted run (Ctrl-C, kill, error) leaves the previous plan of that run name intact
 and no partial files: the temporary folder is removed on error, and a folder left behind by
-a killed process is hidden (its name starts with a dot) and cleared on the next run.
+a killed process is hidden (its name starts with a dot) and cleared on the next run. A
+process killed between its two renames leaves the previous plan as ``.<name>.old-<pid>``;
+the next run puts it back before anything else.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ def atomic_run_dir(target: Path) -> Iterator[Path]:
     """Yield a fresh temporary folder that replaces ``target`` when the block succeeds."""
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(parent.glob(f".{target.name}.old-*")):
+        # a run killed between its two renames: the old plan is the one to keep
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _alive(int(pid)):
+            if not target.exists():
+                stale.rename(target)
+            else:
+                shutil.rmtree(stale, ignore_errors=True)
     for stale in parent.glob(f".{target.name}.tmp-*"):
         pid = stale.name.rsplit("-", 1)[-1]
         if not pid.isdigit() or not _alive(int(pid)):
@@ -26,14 +36,16 @@ def atomic_run_dir(target: Path) -> Iterator[Path]:
     tmp = parent / f".{target.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    old = parent / f".{target.name}.old-{os.getpid()}"
     try:
         yield tmp
-        old = parent / f".{target.name}.old-{os.getpid()}"
         if target.exists():
             target.rename(old)
         tmp.rename(target)
         shutil.rmtree(old, ignore_errors=True)
     except BaseException:
+        if old.exists() and not target.exists():
+            old.rename(target)  # put the previous plan back
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 

@@ -13,7 +13,8 @@ Variables (all continuous, :math:`\ge 0`):
 * :math:`y_{stk} \le \pi_k\, m_{st}\, D_{stk}` online transactions (online potential times
   maturity times demand: the offline share is always physical or unserved)
 * :math:`u_{stk}` unserved transactions
-* :math:`w_{sc}` windows, :math:`A_{sc}` floor area (m2)
+* :math:`w_{sc}` windows, :math:`z_{sc}` back-office desks (at centres that decide
+  pending items), :math:`A_{sc}` floor area (m2)
 * :math:`e_{sc} \le \gamma_{l(c)} A^0_c`, :math:`r_{sc} \le \sigma_{l(c)} A^0_c` expansion and
   reduction against the previous stage (:math:`e` absent where growth is forbidden)
 * :math:`g_{st}` township station shortfall (m2), :math:`h_{sp}` top-heavy excess (m2)
@@ -26,7 +27,9 @@ Constraints:
         && \text{demand}\\
     \textstyle\sum_{t,k} \mu_k x_{stkc} &\le \kappa_{l(c)}\, w_{sc}
         && \text{window time}\\
-    \alpha_{l(c)} w_{sc} &\le A_{sc} && \text{floor area}\\
+    \textstyle\sum \beta x + \sum \beta y + B^{fixed}_{sc} &\le \kappa_{bo}\, z_{sc}
+        && \text{back office}\\
+    \alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc} &\le A_{sc} && \text{floor area}\\
     A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} &= 0,\quad A_{0c} = A^0_c
         && \text{area evolution}\\
     A_{s c_t} + g_{st} &\ge \underline{A}_{\text{station}} && \text{township minimum}\\
@@ -34,20 +37,30 @@ Constraints:
         &\le h_{sp} && \text{top-heavy}
 
 with :math:`A_{sc} \ge \min(\underline{A}_{l(c)}, A^0_c)` (core area kept), :math:`\mu_k` the
-front-window minutes of item :math:`k` and :math:`\kappa_l` a window's usable thousand
-minutes a year (service minutes x days x utilisation of its level).
+front-window minutes of item :math:`k`, :math:`\kappa_l` a window's usable thousand
+minutes a year (service minutes x days x utilisation of its level), :math:`\beta` the
+back-office minutes of pending items (decided at the serving centre from county level up,
+at the township's own approving centre for township stations and online demand) and
+:math:`B^{fixed}` those of the online volume fixed at its cap.
+
+Optional hard rules: :math:`g \equiv 0` (``policy.township_min_station_hard``),
+:math:`\sum_c A_{sc} \le \bar{A}_s` (``policy.max_total_area_m2``) and
+:math:`\sum u_{stk} \le \bar{u} \sum D_{stk}` (``policy.max_unserved_share``). For the
+infeasibility diagnosis every hard rule (and the growth, shrink and core-area bounds) gets
+a violation variable at a dominating penalty (``build_model(..., elastic=True)``).
 
 Objective (kCNY; :math:`L_s` the years in stage :math:`s`):
 
 .. math::
 
-    \min \sum_s L_s \Big[ \sum_c (a_{l(c)} A_{sc} + \omega\, w_{sc})
+    \min \sum_s L_s \Big[ \sum_c (a_{l(c)} A_{sc} + \omega\, (w_{sc} + z_{sc}))
     + \sum_{\mathcal{A}} \tau_{tc} x_{stkc} + \sum_{t,k} (o\, y_{stk} + \rho\, u_{stk})
     + \sum_t \phi\, g_{st} + \sum_p \eta\, h_{sp} \Big]
     + \sum_{s,c} (\epsilon\, e_{sc} + \delta\, r_{sc})
 
-area, windows, citizens' travel time, online handling, unserved penalty, shortfall
-penalty, top-heavy penalty, expansion and reduction.
+area, windows and desks (staffed like windows), citizens' travel time, online handling
+(including the constant of the volume fixed online), unserved penalty, shortfall penalty,
+top-heavy penalty, expansion and reduction.
 
 Names are an API: ``<family>__<id>[__<id>]`` in ``[A-Za-z0-9_]``; e.g.
 ``x__1__320102002__social_insurance__cnty_320102``, ``windowtime__2__city_320100``.
