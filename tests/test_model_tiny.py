@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from planner.config import load_config
@@ -174,3 +175,35 @@ def test_province_centre_stays_a_candidate_without_cross_border_centres(tmp_path
     )
     assert set(run.model.data.arcs["centre_id"]) == {"prov_320000"}
     assert _x(run, "320101002", "prov_320000") == pytest.approx(1.0, abs=1e-6)
+
+
+def test_own_city_comes_from_the_county_table(tmp_path: Path) -> None:
+    # a county whose city is not code[:4] + "00" (municipalities, 省直辖县): the county table
+    # names city 320200, so without cross-border service only city_320200 may serve
+    import json
+
+    centres = [
+        *tiny_centres(city=100),
+        {"centre_id": "city_320200", "level": "city", "admin_code": "320200",
+         "parent_id": "prov_320000", "floor_area_m2": 100},
+    ]  # fmt: skip
+    for c in centres:
+        if c["centre_id"] == "cnty_320101":
+            c["parent_id"] = "city_320200"
+    config = write_case(
+        tmp_path,
+        items=[{"levels_s1": "city"}],
+        centres=centres,
+        config={"policy": {"cross_border_counties": False}},
+    )
+    counties = pd.read_csv(tmp_path / "counties.csv", dtype=str)
+    counties["city_code"] = "320200"
+    counties.to_csv(tmp_path / "counties.csv", index=False)
+    cities = json.loads((tmp_path / "cities.geojson").read_text())
+    second = json.loads(json.dumps(cities["features"][0]))
+    second["properties"] = {"code": "320200", "name": "C2"}
+    cities["features"].append(second)
+    (tmp_path / "cities.geojson").write_text(json.dumps(cities))
+    run = execute(prepare_run(load_config(config)))
+    assert run.result.status == "optimal"
+    assert set(run.model.data.arcs["centre_id"]) == {"city_320200"}
