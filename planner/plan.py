@@ -191,7 +191,11 @@ def extract_plan(
         dm.groupby(["stage", "township_id"])[["demand", "online", "physical", "unserved"]].sum()
         * 1000.0
     )
-    tw = tw.reset_index()
+    # every township appears in every stage, also one without residents (no demand)
+    every = pd.MultiIndex.from_product(
+        [d.stages, sorted(inputs.townships.index)], names=["stage", "township_id"]
+    )
+    tw = tw.reindex(every, fill_value=0.0).reset_index()
     tw["county_code"] = tw["township_id"].map(inputs.townships["county_code"])
     tw["maturity"] = [
         float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)

@@ -207,3 +207,25 @@ def test_own_city_comes_from_the_county_table(tmp_path: Path) -> None:
     run = execute(prepare_run(load_config(config)))
     assert run.result.status == "optimal"
     assert set(run.model.data.arcs["centre_id"]) == {"city_320200"}
+
+
+def test_township_without_residents_keeps_its_station_minimum_and_its_rows(
+    tmp_path: Path,
+) -> None:
+    townships = [
+        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
+         "population": 1000},
+        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
+         "population": 0},
+    ]  # fmt: skip
+    run = _solve(
+        tmp_path,
+        townships=townships,
+        centres=tiny_centres(stations={"320101002": 50}),
+        config={"policy": {"township_min_station_m2": 80.0}},
+    )
+    assert (1, "320101002") in run.model.var.g  # the minimum-station row exists
+    assert run.model.var.area[1, "town_320101002"].varValue == pytest.approx(80.0, abs=1e-6)
+    assert run.plan is not None
+    row = run.plan.townships.set_index("township_id").loc["320101002"]
+    assert row["demand"] == 0.0

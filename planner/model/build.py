@@ -361,7 +361,9 @@ def add_township_minimum(b: _Build) -> None:
     d, v, rows = b.d, b.v, b.rows
     if d.min_station_m2 <= 0:
         return
-    townships = sorted(d.demand["township_id"].unique())
+    # every township with demand, and every station (a township without residents keeps
+    # its station's minimum too)
+    townships = sorted(set(d.demand["township_id"]) | set(d.stations.index))
     for s in d.stages:
         for t in townships:
             if d.min_station_hard:
