@@ -22,12 +22,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import write_report
 
 log = logging.getLogger("screenshot_report")
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 
 
 def screenshot(page: Path, out: Path, width: int, height: int, profile: Path) -> None:
@@ -41,22 +41,9 @@ def screenshot(page: Path, out: Path, width: int, height: int, profile: Path) ->
     if not Path(CHROMIUM).is_file():
         msg = f"{CHROMIUM} is not installed: apt-get install -y chromium fonts-noto-cjk"
         raise RuntimeError(msg)
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        f"--screenshot={out}",
-        f"--window-size={width},{height}",
-        page.resolve().as_uri(),
-    ]
+    command = headless_command(
+        page, profile, f"--screenshot={out}", f"--window-size={width},{height}"
+    )
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     if done.returncode != 0 or not out.is_file():
         msg = f"chromium failed ({done.returncode}): {done.stderr[-1000:]}"

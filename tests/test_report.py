@@ -30,10 +30,10 @@ from planner.config import load_config
 from planner.errors import InputError
 from planner.pipeline import execute, prepare_run, write_run
 from planner.report import charts
+from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
 from tests.tiny import write_case
 
-CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = (
     "run `make test` (its set-up installs Debian's chromium and fonts-noto-cjk), or "
     "`apt-get install -y chromium fonts-noto-cjk`"
@@ -298,23 +298,8 @@ def _chromium() -> str:
 
 
 def _browser(target: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        _chromium(),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--enable-logging=stderr",
-        "--v=0",
-        *extra,
-        target.resolve().as_uri(),
-    ]
+    _chromium()
+    command = headless_command(target, profile, "--enable-logging=stderr", "--v=0", *extra)
     return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
 
 
