@@ -26,7 +26,8 @@ import shapely
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PatchCollection
-from matplotlib.colors import Normalize, to_rgba
+from matplotlib.colorbar import Colorbar
+from matplotlib.colors import Colormap, Normalize, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
@@ -305,6 +306,23 @@ def _olive_panel(ax: Axes, row: OliveRow, stage: int, y: np.ndarray, h: float) -
         fontsize=8.5,
         color=MUTED,
     )
+
+
+def _corner_note(ax: Axes, text: str) -> None:
+    """A small muted note in the lower left corner of a map panel."""
+    ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, color=MUTED, va="bottom")
+
+
+def _colourbar(fig: Figure, norm: Normalize, cmap: Colormap, label: str) -> Colorbar:
+    """A horizontal colour bar centred under the map panels."""
+    height = fig.get_figheight()
+    cax = fig.add_axes((0.3, 0.32 * 0.75 / height, 0.4, 0.16 / height))
+    bar = fig.colorbar(
+        mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal"
+    )
+    bar.set_label(label, fontsize=9)
+    bar.ax.tick_params(labelsize=8.5)
+    return bar
 
 
 # --- maps -------------------------------------------------------------------------------------
@@ -600,16 +618,11 @@ def townships_phase_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         ax.scatter(x, y, s=7, c=colours, linewidths=0, zorder=4)
         counts = sub["phase"].value_counts()
         ax.set_title(f"{run.stage_label(s)} · township phase", fontsize=11)
-        ax.text(
-            0.02,
-            0.02,
+        _corner_note(
+            ax,
             "\n".join(
                 f"{PHASE_LABELS.get(p, p).split()[0]} {counts.get(p, 0):,}" for p in PHASE_LABELS
             ),
-            transform=ax.transAxes,
-            fontsize=8,
-            color=MUTED,
-            va="bottom",
         )
     handles = [_dot(_rgba(PHASE_COLOURS[p]), PHASE_LABELS[p]) for p in PHASE_LABELS]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=9.5)
@@ -650,22 +663,11 @@ def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
             )
         total = float(sub["unserved"].sum())
         ax.set_title(f"{run.stage_label(s)} · unserved demand", fontsize=11)
-        ax.text(
-            0.02,
-            0.02,
-            f"{int(hit.sum()):,} townships\n{total:,.0f} transactions/year",
-            transform=ax.transAxes,
-            fontsize=8,
-            color=MUTED,
-            va="bottom",
-        )
-    cax = fig.add_axes((0.3, 0.32 * 0.75 / fig.get_figheight(), 0.4, 0.16 / fig.get_figheight()))
-    bar = fig.colorbar(
-        mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal"
+        _corner_note(ax, f"{int(hit.sum()):,} townships\n{total:,.0f} transactions/year")
+    bar = _colourbar(
+        fig, norm, cmap, "unserved share of the township's demand (grey: fully served)"
     )
-    bar.set_label("unserved share of the township's demand (grey: fully served)", fontsize=9)
     bar.ax.xaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0, decimals=0))
-    bar.ax.tick_params(labelsize=8.5)
     return fig
 
 
@@ -693,21 +695,8 @@ def maturity_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         ax.set_title(f"{run.stage_label(s)} · county maturity", fontsize=11)
         finite = mat[np.isfinite(mat)]
         if len(finite):
-            ax.text(
-                0.02,
-                0.02,
-                f"mean {finite.mean():.2f} · min {finite.min():.2f}",
-                transform=ax.transAxes,
-                fontsize=8,
-                color=MUTED,
-                va="bottom",
-            )
-    cax = fig.add_axes((0.3, 0.32 * 0.75 / fig.get_figheight(), 0.4, 0.16 / fig.get_figheight()))
-    bar = fig.colorbar(
-        mpl.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax, orientation="horizontal"
-    )
-    bar.set_label("政务网民成熟度 government-netizen maturity (0..1)", fontsize=9)
-    bar.ax.tick_params(labelsize=8.5)
+            _corner_note(ax, f"mean {finite.mean():.2f} · min {finite.min():.2f}")
+    _colourbar(fig, norm, cmap, "政务网民成熟度 government-netizen maturity (0..1)")
     return fig
 
 
