@@ -32,7 +32,7 @@ from planner.diff import (
     to_json,
 )
 from planner.errors import InputError
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 DOCUMENTED_KEYS = {
     "centres",
@@ -53,27 +53,7 @@ DOCUMENTED_KEYS = {
 
 # The item may be served at the city or the county centre (both 100 m2 today); with no
 # top-heavy penalty the city is cheaper, with a penalty of 1 kCNY/m2 the county wins.
-CITY_OR_COUNTY: dict[str, Any] = {
-    "costs": {
-        "window_cost_per_year": 100_000.0,
-        "value_of_time_per_hour": 0.0,
-        "expansion_cost_per_m2": 0.0,
-        "reduction_cost_per_m2": 0.0,
-        "top_heavy_penalty_per_m2_year": 0.0,
-    },
-    "policy": {
-        "levels": {
-            "city": {
-                "area_per_window_m2": 40.0,
-                "area_cost_per_m2_year": 1000.0,
-                "max_shrink_per_stage": 1.0,
-                "min_area_m2": 0.0,
-            },
-            "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
-        },
-        "top_heavy_max_share": [0.0],
-    },
-}
+CITY_OR_COUNTY: dict[str, Any] = city_or_county_config()
 CITY_OR_COUNTY_CENTRES = tiny_centres(city=100)
 PENALTY_KEY = "costs.top_heavy_penalty_per_m2_year"
 

@@ -39,7 +39,7 @@ from planner.sweep import (
     scenario_names,
     to_toml,
 )
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 # No warning filter: warnings are errors here too. The clusters bind their HTTP server to a
 # free port (dashboard_address=":0"): on the default port 8787 a second cluster (the CLI's
@@ -48,26 +48,8 @@ from tests.tiny import tiny_centres, write_case
 PENALTY = "costs.top_heavy_penalty_per_m2_year"
 WINDOW = "costs.window_cost_per_year"
 CASE_CONFIG: dict[str, Any] = {
+    **city_or_county_config(stages=2),
     "stages": {"base_year": 2025, "years": [2026, 2028]},
-    "costs": {
-        "window_cost_per_year": 100_000.0,
-        "value_of_time_per_hour": 0.0,
-        "expansion_cost_per_m2": 0.0,
-        "reduction_cost_per_m2": 0.0,
-        "top_heavy_penalty_per_m2_year": 0.0,
-    },
-    "policy": {
-        "levels": {
-            "city": {
-                "area_per_window_m2": 40.0,
-                "area_cost_per_m2_year": 1000.0,
-                "max_shrink_per_stage": 1.0,
-                "min_area_m2": 0.0,
-            },
-            "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
-        },
-        "top_heavy_max_share": [0.0, 0.0],
-    },
 }
 CASE_CENTRES = tiny_centres(city=100)
 CASE_ITEMS = [{"levels_s1": "city|county", "levels_s2": "city|county"}]

@@ -73,6 +73,33 @@ def tiny_centres(
     return out
 
 
+def city_or_county_config(stages: int = 1) -> dict[str, Any]:
+    """Costs under which the item may go to the city or the county centre (both 100 m2 with
+    ``tiny_centres(city=100)``): with no top-heavy penalty the city is cheaper (denser, more
+    utilised windows), with 1 kCNY per m2 of penalty the county wins."""
+    return {
+        "costs": {
+            "window_cost_per_year": 100_000.0,
+            "value_of_time_per_hour": 0.0,
+            "expansion_cost_per_m2": 0.0,
+            "reduction_cost_per_m2": 0.0,
+            "top_heavy_penalty_per_m2_year": 0.0,
+        },
+        "policy": {
+            "levels": {
+                "city": {
+                    "area_per_window_m2": 40.0,
+                    "area_cost_per_m2_year": 1000.0,
+                    "max_shrink_per_stage": 1.0,
+                    "min_area_m2": 0.0,
+                },
+                "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
+            },
+            "top_heavy_max_share": [0.0] * stages,
+        },
+    }
+
+
 def write_case(
     folder: Path,
     *,
