@@ -5,71 +5,18 @@ from __future__ import annotations
 
 import filecmp
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from planner.config import load_config
 from planner.pipeline import run_config, write_run
-from tests.tiny import write_case
+from tests.tiny import two_province_case as _case
 
 pytestmark = pytest.mark.filterwarnings(
     # distributed closes its comm handlers after the cluster context exits
     "ignore::ResourceWarning",
     "ignore:.*Port .* is already in use.*:UserWarning",
 )
-
-
-def _province(
-    code: str, lon: float, pops: tuple[int, int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    cc = f"{code}0101"
-    towns = [
-        {"township_id": f"{cc}001", "name": f"{code}-a", "kind": "town", "county_code": cc,
-         "lon": lon, "lat": 32.0, "population": pops[0]},
-        {"township_id": f"{cc}002", "name": f"{code}-b", "kind": "street", "county_code": cc,
-         "lon": lon + 0.2, "lat": 32.1, "population": pops[1]},
-    ]  # fmt: skip
-    host = {"township_id": f"{cc}001", "lon": lon, "lat": 32.0}
-    centres = [
-        {"centre_id": f"prov_{code}0000", "level": "province", "admin_code": f"{code}0000",
-         "parent_id": "", "floor_area_m2": 400, **host},
-        {"centre_id": f"city_{code}0100", "level": "city", "admin_code": f"{code}0100",
-         "parent_id": f"prov_{code}0000", "floor_area_m2": 300, **host},
-        {"centre_id": f"cnty_{cc}", "level": "county", "admin_code": cc,
-         "parent_id": f"city_{code}0100", "floor_area_m2": 60, **host},
-        {"centre_id": f"town_{cc}002", "level": "township", "admin_code": f"{cc}002",
-         "parent_id": f"cnty_{cc}", "floor_area_m2": 20, "township_id": f"{cc}002",
-         "lon": lon + 0.2, "lat": 32.1},
-    ]  # fmt: skip
-    return towns, centres
-
-
-ITEMS = [
-    {"item_id": "a", "levels_s1": "city|county|township", "levels_s2": "county|township",
-     "counter_minutes": 12, "online_potential": 0.5, "pending_share": 0.5,
-     "backoffice_minutes": 20},
-    {"item_id": "b", "annual_per_1000": 80, "levels_s1": "province|city",
-     "levels_s2": "province|city", "counter_minutes": 40, "max_travel_min": 180},
-]  # fmt: skip
-
-
-def _case(folder: Path, config: dict[str, Any]) -> Path:
-    t32, c32 = _province("32", 118.0, (30_000, 50_000))
-    t34, c34 = _province("34", 117.0, (20_000, 70_000))
-    base = {
-        "stages": {"years": [2027, 2030]},
-        "policy": {"top_heavy_max_share": [0.3, 0.2], "township_min_station_m2": 40.0},
-    }
-    from planner.config import deep_merge
-
-    return write_case(
-        folder,
-        townships=t32 + t34,
-        centres=c32 + c34,
-        items=ITEMS,
-        config=deep_merge(base, config),
-    )
 
 
 def test_parts_sum_to_the_monolithic_optimum(tmp_path: Path) -> None:
