@@ -15,11 +15,9 @@ floats are rounded to :data:`JSON_DIGITS` decimals. Nothing here prints or impor
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from planner.config import LEVELS
-from planner.errors import InputError
+from planner.run_folder import RunFolder, read_run_folder
+from planner.summary import PlanSummary
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -41,7 +40,6 @@ __all__ = [
     "Metric",
     "PhaseChange",
     "PlanDiff",
-    "RunFiles",
     "ServiceChange",
     "Tolerance",
     "diff_runs",
@@ -76,19 +74,8 @@ JSON_KEYS = (
 )
 """Top-level keys of :func:`to_json`'s object."""
 
-REQUIRED_FILES = (
-    "config.toml",
-    "plan/centres.csv",
-    "plan/townships.csv",
-    "plan/levels.csv",
-    "plan/summary.json",
-)
-CENTRE_TEXT = ("centre_id", "level", "mode", "action")
-CENTRE_NUMBERS = ("stage", "floor_area_m2", "windows")
-CENTRE_OPTIONAL = ("backoffice_desks",)
-TOWNSHIP_TEXT = ("township_id", "county_code", "phase")
+CENTRE_NUMBERS = ("stage", "floor_area_m2", "windows", "backoffice_desks")
 TOWNSHIP_NUMBERS = ("stage", "demand", "unserved")
-LEVEL_TEXT = ("level",)
 LEVEL_NUMBERS = ("stage", "floor_area_m2", "area_share", "windows")
 CENTRE_FIELDS = ("area", "windows", "desks", "mode", "action")
 """Names used in :attr:`CentreChange.changed`."""
@@ -115,33 +102,6 @@ class Tolerance:
 
 
 DEFAULT_TOLERANCE = Tolerance()
-
-
-@dataclass(frozen=True, eq=False)
-class RunFiles:
-    """The parts of a run folder a comparison needs.
-
-    Attributes
-    ----------
-    path
-        The run folder.
-    config
-        ``config.toml`` as parsed by :mod:`tomllib` (the config as given, defaults not filled).
-    centres, townships, levels
-        The plan tables (only the compared columns; ``stage`` as int).
-    summary
-        ``plan/summary.json``.
-    plan_hashes
-        SHA-256 of every plan file (``plan/*.csv`` and ``plan/summary.json``) by file name.
-    """
-
-    path: Path
-    config: dict[str, Any]
-    centres: pd.DataFrame
-    townships: pd.DataFrame
-    levels: pd.DataFrame
-    summary: dict[str, Any]
-    plan_hashes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -366,89 +326,17 @@ class PlanDiff:
 # --- loading --------------------------------------------------------------------------------
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
+def _floats(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A copy with the compared numeric columns as float (``stage`` stays int)."""
+    out = frame.copy()
+    for col in columns:
+        if col in out.columns and col != "stage":
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+    return out
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except OSError as err:
-        msg = f"{path}: cannot read ({err.strerror})"
-        raise InputError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path}: not UTF-8 text"
-        raise InputError(msg) from None
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{path}: not valid TOML ({_one_line(err)})"
-        raise InputError(msg) from None
-
-
-def _read_summary(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_bytes().decode("utf-8"))
-    except OSError as err:
-        msg = f"{path}: cannot read ({err.strerror})"
-        raise InputError(msg) from None
-    except ValueError as err:  # UnicodeDecodeError and JSONDecodeError
-        msg = f"{path}: not valid JSON ({_one_line(err)})"
-        raise InputError(msg) from None
-    if not isinstance(value, dict):
-        msg = f"{path}: expected a JSON object"
-        raise InputError(msg)
-    return value
-
-
-def _read_table(
-    path: Path,
-    text: tuple[str, ...],
-    numbers: tuple[str, ...],
-    optional: tuple[str, ...] = (),
-    key: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Read the named columns of a plan CSV; check them; ``stage`` becomes int."""
-    wanted = set(text) | set(numbers) | set(optional)
-    try:
-        frame = pd.read_csv(path, dtype=dict.fromkeys(text, str), usecols=lambda c: c in wanted)
-    except OSError as err:
-        msg = f"{path}: cannot read ({err.strerror or _one_line(err)})"
-        raise InputError(msg) from None
-    except ValueError as err:  # parser errors, empty files, bad encoding
-        msg = f"{path}: not a readable plan CSV ({_one_line(err)})"
-        raise InputError(msg) from None
-    missing = [c for c in (*text, *numbers) if c not in frame.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {', '.join(missing)}"
-        raise InputError(msg)
-    for col in text:
-        frame[col] = frame[col].fillna("").astype(str)
-    for col in (*numbers, *(c for c in optional if c in frame.columns)):
-        values = pd.to_numeric(frame[col], errors="coerce")
-        bad = values.isna() & frame[col].notna()
-        if bad.any() or (col == "stage" and values.isna().any()):
-            row = int(bad.to_numpy().argmax()) if bad.any() else int(values.isna().argmax())
-            msg = f"{path}: column '{col}' is not numeric (data row {row + 1})"
-            raise InputError(msg)
-        frame[col] = values.astype(float)
-    frame["stage"] = frame["stage"].astype(int)
-    if key and frame.duplicated(list(key)).any():
-        first = frame[frame.duplicated(list(key))].iloc[0]
-        where = ", ".join(f"{k}={first[k]}" for k in key)
-        msg = f"{path}: duplicate row for {where}"
-        raise InputError(msg)
-    return frame
-
-
-def load_run(path: Path) -> RunFiles:
-    """Read a run folder written by ``planner run``.
+def load_run(path: Path) -> RunFolder:
+    """Read a run folder written by ``planner run`` for a comparison.
 
     Parameters
     ----------
@@ -457,8 +345,8 @@ def load_run(path: Path) -> RunFiles:
 
     Returns
     -------
-    RunFiles
-        The config, the compared plan tables, the summary and a hash of every plan file.
+    RunFolder
+        As :func:`planner.run_folder.read_run_folder`, with the compared numbers as floats.
 
     Raises
     ------
@@ -466,38 +354,13 @@ def load_run(path: Path) -> RunFiles:
         The folder or one of its required files is missing or unreadable (one line that
         names the path).
     """
-    path = Path(path)
-    if not path.exists():
-        msg = f"{path}: run folder not found"
-        raise InputError(msg)
-    if not path.is_dir():
-        msg = f"{path}: not a folder (expected a run folder written by `planner run`)"
-        raise InputError(msg)
-    for rel in REQUIRED_FILES:
-        if not (path / rel).is_file():
-            msg = f"{path / rel}: missing; {path} is not a complete run folder"
-            raise InputError(msg)
-    plan = path / "plan"
-    config = _read_toml(path / "config.toml")
-    summary = _read_summary(plan / "summary.json")
-    centres = _read_table(
-        plan / "centres.csv",
-        CENTRE_TEXT,
-        CENTRE_NUMBERS,
-        CENTRE_OPTIONAL,
-        key=("centre_id", "stage"),
+    run = read_run_folder(path)
+    return replace(
+        run,
+        centres=_floats(run.centres, CENTRE_NUMBERS),
+        townships=_floats(run.townships, TOWNSHIP_NUMBERS),
+        levels=_floats(run.levels, LEVEL_NUMBERS),
     )
-    townships = _read_table(
-        plan / "townships.csv", TOWNSHIP_TEXT, TOWNSHIP_NUMBERS, key=("township_id", "stage")
-    )
-    levels = _read_table(plan / "levels.csv", LEVEL_TEXT, LEVEL_NUMBERS, key=("stage", "level"))
-    files = [*sorted(p for p in plan.glob("*.csv") if p.is_file()), plan / "summary.json"]
-    try:
-        hashes = {p.name: _sha256(p) for p in files}
-    except OSError as err:
-        msg = f"{err.filename or plan}: cannot read ({err.strerror})"
-        raise InputError(msg) from None
-    return RunFiles(path, config, centres, townships, levels, summary, hashes)
 
 
 # --- comparing ------------------------------------------------------------------------------
@@ -518,10 +381,6 @@ def _num(value: Any) -> float | None:
 def _int(value: Any) -> int | None:
     out = _num(value)
     return None if out is None else round(out)
-
-
-def _stage_key(stage: str) -> tuple[int, str]:
-    return (int(stage), stage) if stage.isdigit() else (1 << 30, stage)
 
 
 def flatten_config(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -697,32 +556,24 @@ def _township_changes(
     return service, phases
 
 
-def _metrics(a: dict[str, Any], b: dict[str, Any]) -> list[Metric]:
-    def section(summary: dict[str, Any], name: str) -> dict[str, Any]:
-        value = summary.get(name)
-        return value if isinstance(value, dict) else {}
-
-    out = [Metric("objective_kcny", _num(a.get("objective_kcny")), _num(b.get("objective_kcny")))]
-    ta, tb = section(a, "objective_terms_kcny"), section(b, "objective_terms_kcny")
+def _metrics(a: PlanSummary, b: PlanSummary) -> list[Metric]:
+    out = [Metric("objective_kcny", _num(a.objective_kcny), _num(b.objective_kcny))]
+    ta, tb = a.objective_terms_kcny, b.objective_terms_kcny
     for term in sorted(set(ta) | set(tb)):
         out.append(Metric(f"objective_terms_kcny.{term}", _num(ta.get(term)), _num(tb.get(term))))
-    ha, hb = section(a, "top_heavy_share"), section(b, "top_heavy_share")
-    for stage in sorted(set(ha) | set(hb), key=_stage_key):
+    ha, hb = a.top_heavy_share, b.top_heavy_share
+    for stage in sorted(set(ha) | set(hb)):
         out.append(Metric(f"top_heavy_share.{stage}", _num(ha.get(stage)), _num(hb.get(stage))))
-    sa, sb = section(a, "stages"), section(b, "stages")
-    for stage in sorted(set(sa) | set(sb), key=_stage_key):
-        da, db = section(sa, stage), section(sb, stage)
+    sa, sb = a.stages, b.stages
+    for stage in sorted(set(sa) | set(sb)):
+        da = asdict(sa[stage]) if stage in sa else {}
+        db = asdict(sb[stage]) if stage in sb else {}
         for name in sorted(set(da) | set(db)):
             out.append(Metric(f"stages.{stage}.{name}", _num(da.get(name)), _num(db.get(name))))
     return out
 
 
-def _warnings(summary: dict[str, Any]) -> list[str]:
-    value = summary.get("warnings")
-    return [str(w) for w in value] if isinstance(value, list) else []
-
-
-def diff_runs(a: RunFiles, b: RunFiles, tolerance: Tolerance = DEFAULT_TOLERANCE) -> PlanDiff:
+def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERANCE) -> PlanDiff:
     """Compare run A (before) with run B (after).
 
     Parameters
@@ -752,8 +603,7 @@ def diff_runs(a: RunFiles, b: RunFiles, tolerance: Tolerance = DEFAULT_TOLERANCE
         )
     if not desks:
         notes.append("back-office desks not compared: a run has no backoffice_desks column")
-    warnings_a, warnings_b = _warnings(a.summary), _warnings(b.summary)
-    status_a, status_b = a.summary.get("status"), b.summary.get("status")
+    warnings_a, warnings_b = list(a.summary.warnings), list(b.summary.warnings)
     return PlanDiff(
         run_a=str(a.path),
         run_b=str(b.path),
@@ -772,8 +622,8 @@ def diff_runs(a: RunFiles, b: RunFiles, tolerance: Tolerance = DEFAULT_TOLERANCE
         townships_only_a=sorted(ids_ta - ids_tb),
         townships_only_b=sorted(ids_tb - ids_ta),
         metrics=_metrics(a.summary, b.summary),
-        status_a=None if status_a is None else str(status_a),
-        status_b=None if status_b is None else str(status_b),
+        status_a=str(a.summary.status),
+        status_b=str(b.summary.status),
         warnings_removed=[w for w in warnings_a if w not in warnings_b],
         warnings_added=[w for w in warnings_b if w not in warnings_a],
         notes=notes,

@@ -26,6 +26,7 @@ from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan import Plan, combine_plans, extract_plan
+from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, solve
 from planner.travel import TravelTable, metric_crs, travel_table
 from planner.validate import validate
@@ -373,13 +374,13 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
     loaded = run.prepared.loaded
     target = loaded.run_dir
     with run.prepared.timings.step("write", progress), atomic_run_dir(target) as tmp:
-        write_plan_tables(run.plan, tmp / "plan")
+        write_plan_tables(run.plan, tmp / PLAN_DIR)
         if loaded.config.output.gpkg:
             from planner.io.gpkg import write_gpkg
 
-            write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", loaded.config.output.crs)
-        (tmp / "config.toml").write_bytes(loaded.path.read_bytes())
-        (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
+            write_gpkg(run.plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs)
+        (tmp / CONFIG_FILE).write_bytes(loaded.path.read_bytes())
+        (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
         if loaded.config.output.report:
             from planner.report.html import write_report
 

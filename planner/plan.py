@@ -8,7 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,10 +19,9 @@ from planner.errors import PlannerError
 from planner.io.inputs import Inputs
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
-from planner.solve import SolveResult
+from planner.solve import SolveResult, Status
+from planner.summary import ModelSize, PartSummary, PlanSummary, stage_metrics, top_heavy_share
 
-MODES = ("traditional", "small_general", "big_general")
-ACTIONS = ("keep", "expand", "shrink", "convert_mode", "close", "closed")
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
 
@@ -39,8 +38,13 @@ class Plan:
     centre_items: pd.DataFrame
     items: pd.DataFrame
     """Per stage and item: demand, online, physical, unserved (transactions a year)."""
-    summary: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    summary: PlanSummary
+    """Headline figures and warnings (what ``plan/summary.json`` holds)."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """The plan's warnings (those of its summary)."""
+        return list(self.summary.warnings)
 
 
 def _values(variables: list[Any]) -> np.ndarray:
@@ -262,7 +266,8 @@ def extract_plan(
         .reset_index()
     )
 
-    plan = Plan(
+    summary = _with_warnings(_summary(model, result, tw, lv), lv, cfg)
+    return Plan(
         centres=cen,
         townships=tw,
         counties=co,
@@ -270,10 +275,8 @@ def extract_plan(
         assignments=assignments,
         centre_items=centre_items,
         items=item_totals,
+        summary=summary,
     )
-    plan.summary = _summary(model, result, plan)
-    plan.warnings = _warnings(plan, cfg)
-    return plan
 
 
 def _actions(
@@ -374,22 +377,6 @@ def level_table(cen: pd.DataFrame) -> pd.DataFrame:
     return lv
 
 
-def stage_metrics(tw: pd.DataFrame) -> dict[str, dict[str, float | int]]:
-    """Per-stage demand, channel shares and townships left without service."""
-    per_stage: dict[str, dict[str, float | int]] = {}
-    for s, grp in tw.groupby("stage"):
-        demand = float(grp["demand"].sum())
-        per_stage[str(int(s))] = {
-            "demand": demand,
-            "online_share": float(grp["online"].sum() / demand) if demand else 0.0,
-            "physical_share": float(grp["physical"].sum() / demand) if demand else 0.0,
-            "unserved": float(grp["unserved"].sum()),
-            "townships_with_unserved": int((grp["unserved"] > 1e-3 * grp["demand"]).sum()),
-            "townships_below_min_station": int((grp["station_shortfall_m2"] > 0.5).sum()),
-        }
-    return per_stage
-
-
 def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
     """One plan from independent parts (provinces solved separately).
 
@@ -405,107 +392,105 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
 
     centres = cat("centres", ["centre_id", "stage"])
     townships = cat("townships", ["township_id", "stage"])
+    levels = level_table(centres)
     items = pd.concat([p.items for p in ordered], ignore_index=True)
     items = items.groupby(["stage", "item_id"], as_index=False).sum(numeric_only=True)
-    plan = Plan(
+    summary = _with_warnings(_combined_summary(parts, townships, levels), levels, cfg)
+    return Plan(
         centres=centres,
         townships=townships,
         counties=cat("counties", ["county_code", "stage"]),
-        levels=level_table(centres),
+        levels=levels,
         assignments=cat("assignments", ["stage", "township_id", "centre_id"]),
         centre_items=cat("centre_items", ["stage", "centre_id", "item_id"]),
         items=items,
+        summary=summary,
     )
+
+
+def _combined_summary(
+    parts: dict[str, Plan], townships: pd.DataFrame, levels: pd.DataFrame
+) -> PlanSummary:
+    """The summary of independent parts: sums of terms and sizes, the worst status."""
+    ordered = [parts[k].summary for k in sorted(parts)]
     terms: dict[str, float] = {}
-    model: dict[str, Any] = {"variables": 0, "constraints": 0, "nonzeros": 0}
-    statuses = []
     for p in ordered:
-        for name, value in p.summary["objective_terms_kcny"].items():
+        for name, value in p.objective_terms_kcny.items():
             terms[name] = terms.get(name, 0.0) + float(value)
-        for key in ("variables", "constraints", "nonzeros"):
-            model[key] += int(p.summary["model"][key])
-        statuses.append(str(p.summary["status"]))
-    first = ordered[0].summary
-    model["formulation"] = first["model"]["formulation"]
-    model["demand_classes"] = max(int(p.summary["model"].get("demand_classes", 0)) for p in ordered)
-    model["parts"] = len(ordered)
-    status = next((s for s in statuses if s != "optimal"), "optimal")
-    plan.summary = {
-        "status": status,
-        "solver": first["solver"],
-        "solver_detail": f"{len(ordered)} independent parts",
-        "objective_kcny": float(sum(p.summary["objective_kcny"] or 0.0 for p in ordered)),
-        "objective_terms_kcny": terms,
-        "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
-        "stages": stage_metrics(townships),
-        "model": model,
-        "parts": {
-            code: {
-                "status": p.summary["status"],
-                "objective_kcny": p.summary["objective_kcny"],
-                "top_heavy_share": p.summary["top_heavy_share"],
-            }
+    first = ordered[0]
+    model = ModelSize(
+        variables=sum(p.model.variables for p in ordered),
+        constraints=sum(p.model.constraints for p in ordered),
+        nonzeros=sum(p.model.nonzeros for p in ordered),
+        formulation=first.model.formulation,
+        demand_classes=max(p.model.demand_classes for p in ordered),
+        parts=len(ordered),
+    )
+    return PlanSummary(
+        status=next((p.status for p in ordered if p.status != Status.OPTIMAL), Status.OPTIMAL),
+        solver=first.solver,
+        solver_detail=f"{len(ordered)} independent parts",
+        objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
+        objective_terms_kcny=terms,
+        top_heavy_share=top_heavy_share(levels),
+        stages=stage_metrics(townships),
+        model=model,
+        parts={
+            code: PartSummary(p.summary.status, p.summary.objective_kcny, p.summary.top_heavy_share)
             for code, p in sorted(parts.items())
         },
-    }
-    plan.warnings = _warnings(plan, cfg)
-    return plan
+    )
 
 
-def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
-    """Province+city share of floor area per stage."""
-    upper = levels[levels["level"].isin(UPPER_LEVELS)].groupby("stage")["floor_area_m2"].sum()
-    total = levels.groupby("stage")["floor_area_m2"].sum()
-    return {int(s): float(upper[s] / total[s]) if total[s] > 0 else 0.0 for s in total.index}
-
-
-def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any]:
+def _summary(
+    model: PlanModel, result: SolveResult, townships: pd.DataFrame, levels: pd.DataFrame
+) -> PlanSummary:
     breakdown = {
         name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
         + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
-    return {
-        "status": str(result.status),
-        "solver": result.solver,
-        "solver_detail": result.detail,
-        "objective_kcny": result.objective,
-        "objective_terms_kcny": breakdown,
-        "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
-        "stages": stage_metrics(plan.townships),
-        "model": {
-            "variables": model.n_variables,
-            "constraints": model.n_constraints,
-            "nonzeros": model.n_nonzeros,
-            "formulation": model.data.formulation,
-            "demand_classes": int(model.data.demand["class_id"].nunique()),
-        },
-    }
+    return PlanSummary(
+        status=result.status,
+        solver=result.solver,
+        solver_detail=result.detail,
+        objective_kcny=result.objective,
+        objective_terms_kcny=breakdown,
+        top_heavy_share=top_heavy_share(levels),
+        stages=stage_metrics(townships),
+        model=ModelSize(
+            variables=model.n_variables,
+            constraints=model.n_constraints,
+            nonzeros=model.n_nonzeros,
+            formulation=model.data.formulation,
+            demand_classes=int(model.data.demand["class_id"].nunique()),
+        ),
+    )
 
 
-def _warnings(plan: Plan, cfg: Config) -> list[str]:
+def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> PlanSummary:
+    """The summary with the plan's warnings (unserved, stations, no physical, not olive)."""
     out = []
-    for s, info in plan.summary["stages"].items():
-        if info["townships_with_unserved"]:
+    for s, info in summary.stages.items():
+        if info.townships_with_unserved:
             out.append(
-                f"stage {s}: {info['townships_with_unserved']} township(s) have unserved demand"
+                f"stage {s}: {info.townships_with_unserved} township(s) have unserved demand"
             )
-        if info["townships_below_min_station"]:
+        if info.townships_below_min_station:
             out.append(
-                f"stage {s}: {info['townships_below_min_station']} township station(s) below "
+                f"stage {s}: {info.townships_below_min_station} township station(s) below "
                 f"the minimum of {cfg.policy.township_min_station_m2:g} m2"
             )
-        if info["demand"] > 0 and info["physical_share"] <= 0:
+        if info.demand > 0 and info.physical_share <= 0:
             out.append(
                 f"stage {s}: no demand is served physically: every centre is closed, out of "
                 "reach or without capacity"
             )
-    lv = plan.levels
-    last = int(lv["stage"].max())
-    final = lv[lv["stage"] == last].set_index("level")["area_share"]
+    last = int(levels["stage"].max())
+    final = levels[levels["stage"] == last].set_index("level")["area_share"]
     if final.idxmax() != "county":
         out.append(
             f"stage {last}: the largest floor-area share is at '{final.idxmax()}' "
             f"({final.max():.0%}), not at county: the layout is not olive-shaped"
         )
-    return out
+    return replace(summary, warnings=tuple(out))

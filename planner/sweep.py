@@ -31,7 +31,6 @@ Nothing here prints; the CLI (:mod:`planner.cli.sweep_cmd`) shows progress throu
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import html
 import itertools
@@ -52,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from datetime import time as dt_time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args, get_origin
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -61,6 +60,8 @@ from planner.config import LEVELS, Config, DataConfig, LoadedConfig, deep_merge,
 from planner.errors import InputError, PlannerError
 from planner.io.inputs import sha256_file
 from planner.io.plan_files import format_table, json_text
+from planner.run_folder import PLAN_DIR, REPORT_FILE, SUMMARY_FILE, read_run_folder
+from planner.summary import StageMetrics, level_areas
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -87,7 +88,6 @@ COMPARISON_CSV = "comparison.csv"
 COMPARISON_HTML = "comparison.html"
 SWEEP_JSON = "sweep.json"
 SWEEP_COPY = "sweep.toml"
-REPORT_FILE = "report.html"
 
 OLIVE_ROWS_PER_CHART = 10
 """Scenarios per olive chart (rows of one chart share the horizontal scale)."""
@@ -540,7 +540,7 @@ def scenario_names(sweep: str, keys: Sequence[str], combos: Sequence[tuple[Any, 
 
 
 @dataclass(frozen=True)
-class StageMetrics:
+class ScenarioStage:
     """Headline figures of one planning stage of a scenario's plan."""
 
     stage: int
@@ -548,13 +548,8 @@ class StageMetrics:
     """Floor area by level."""
     top_heavy_share: float
     """Province + city share of the floor area."""
-    online_share: float
-    unserved: float
-    """Transactions a year served neither physically nor online."""
-    townships_unserved: int
-    """Townships with unserved demand."""
-    townships_without_service: int
-    """Townships whose station is below the minimum (left without service)."""
+    metrics: StageMetrics
+    """The plan's metrics of the stage (as in ``summary.json``)."""
 
 
 @dataclass(frozen=True)
@@ -576,7 +571,7 @@ class ScenarioRecord:
         ``optimal``, ``time_limit``, ``infeasible``, ...
     objective_kcny : float or None
         Total cost (the LP objective, each scenario with its own weights), kCNY.
-    stages : tuple of StageMetrics
+    stages : tuple of ScenarioStage
         Planning stages, first to last.
     warnings : tuple of str
         The plan's warnings.
@@ -595,7 +590,7 @@ class ScenarioRecord:
     config_hash: str | None = None
     solver_status: str | None = None
     objective_kcny: float | None = None
-    stages: tuple[StageMetrics, ...] = ()
+    stages: tuple[ScenarioStage, ...] = ()
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     report: str | None = None
@@ -618,7 +613,10 @@ class ScenarioRecord:
     def from_json(cls, value: Mapping[str, Any]) -> ScenarioRecord:
         """Rebuild a record written by :meth:`to_json`."""
         data = dict(value)
-        data["stages"] = tuple(StageMetrics(**s) for s in data.get("stages", ()))
+        data["stages"] = tuple(
+            ScenarioStage(**{**s, "metrics": StageMetrics(**s["metrics"])})
+            for s in data.get("stages", ())
+        )
         data["warnings"] = tuple(data.get("warnings", ()))
         return cls(**data)
 
@@ -718,7 +716,7 @@ def run_scenario(spec: ScenarioSpec, topic: str | None = None) -> ScenarioRecord
             previous is not None
             and previous.ok
             and previous.config_hash == digest
-            and (spec.run_dir / "plan" / "summary.json").is_file()
+            and (spec.run_dir / PLAN_DIR / SUMMARY_FILE).is_file()
         ):
             return record_from_run(spec, "reused", digest, start)
         return _solve(spec, loaded, digest, start)
@@ -818,30 +816,19 @@ def record_from_run(
     start: float,
 ) -> ScenarioRecord:
     """Build a record from the plan files of the scenario's run folder."""
-    plan = spec.run_dir / "plan"
-    summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
-    area: dict[int, dict[str, float]] = {}
-    with (plan / "levels.csv").open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            area.setdefault(int(row["stage"]), {})[row["level"]] = float(row["floor_area_m2"])
-    stages = []
-    for key in sorted(summary["stages"], key=int):
-        info = summary["stages"][key]
-        s = int(key)
-        stages.append(
-            StageMetrics(
-                stage=s,
-                area_m2={level: area.get(s, {}).get(level, 0.0) for level in LEVELS},
-                top_heavy_share=float(summary["top_heavy_share"][key]),
-                online_share=float(info["online_share"]),
-                unserved=float(info["unserved"]),
-                townships_unserved=int(info["townships_with_unserved"]),
-                townships_without_service=int(info["townships_below_min_station"]),
-            )
+    run = read_run_folder(spec.run_dir)
+    summary = run.summary
+    area = level_areas(run.levels)
+    stages = [
+        ScenarioStage(
+            stage=s,
+            area_m2=area.get(s, dict.fromkeys(LEVELS, 0.0)),
+            top_heavy_share=summary.top_heavy_share[s],
+            metrics=metrics,
         )
-    warnings = [str(w) for w in summary.get("warnings", [])]
+        for s, metrics in sorted(summary.stages.items())
+    ]
     report = spec.run_dir / REPORT_FILE
-    objective = summary.get("objective_kcny")
     return ScenarioRecord(
         name=spec.name,
         index=spec.index,
@@ -849,10 +836,10 @@ def record_from_run(
         status=status,
         run_dir=str(spec.run_dir),
         config_hash=digest,
-        solver_status=str(summary.get("status")),
-        objective_kcny=float(objective) if objective is not None else None,
+        solver_status=str(summary.status),
+        objective_kcny=summary.objective_kcny,
         stages=tuple(stages),
-        warnings=tuple(warnings),
+        warnings=summary.warnings,
         seconds=time.perf_counter() - start,
         report=str(report) if report.is_file() else None,
     )
@@ -861,8 +848,8 @@ def record_from_run(
 # --- on Dask ----------------------------------------------------------------------------------
 
 
-class SweepObserver:
-    """Told what happens during :func:`run_sweep` (the CLI shows it); does nothing itself.
+class SweepObserver(Protocol):
+    """Told what happens during :func:`run_sweep` (the CLI shows it).
 
     ``started`` is called from the Dask client's event-loop thread, the others from the
     thread that runs the sweep.
@@ -879,6 +866,19 @@ class SweepObserver:
 
     def finished(self, record: ScenarioRecord) -> None:
         """A scenario ended: solved, reused or failed."""
+
+
+class SilentObserver:
+    """A :class:`SweepObserver` that does nothing (the default of :func:`run_sweep`)."""
+
+    def submitted(self, scenarios: Sequence[ScenarioSpec]) -> None:
+        """Nothing to show."""
+
+    def started(self, name: str, slot: str) -> None:
+        """Nothing to show."""
+
+    def finished(self, record: ScenarioRecord) -> None:
+        """Nothing to show."""
 
 
 @dataclass(frozen=True)
@@ -999,7 +999,7 @@ def run_sweep(sweep: Sweep, client: Client, observer: SweepObserver | None = Non
     """
     from distributed import as_completed
 
-    observer = observer or SweepObserver()
+    observer = observer or SilentObserver()
     start = time.perf_counter()
     sweep.sweep_dir.mkdir(parents=True, exist_ok=True)
     _write_text(sweep.sweep_dir / SWEEP_COPY, sweep.path.read_text(encoding="utf-8"))
@@ -1081,7 +1081,7 @@ def criteria(record: ScenarioRecord) -> tuple[float, float, float] | None:
     last = record.stages[-1]
     return (
         round(record.objective_kcny, 1),
-        round(last.unserved, 1),
+        round(last.metrics.unserved, 1),
         round(last.top_heavy_share, 4),
     )
 
@@ -1150,10 +1150,10 @@ def comparison_frame(sweep: Sweep, records: Sequence[ScenarioRecord]) -> pd.Data
                     "stage": s.stage,
                     **{f"area_{lvl}_m2": s.area_m2.get(lvl, 0.0) for lvl in LEVELS},
                     "top_heavy_share": s.top_heavy_share,
-                    "online_share": s.online_share,
-                    "unserved": s.unserved,
-                    "townships_unserved": s.townships_unserved,
-                    "townships_without_service": s.townships_without_service,
+                    "online_share": s.metrics.online_share,
+                    "unserved": s.metrics.unserved,
+                    "townships_unserved": s.metrics.townships_with_unserved,
+                    "townships_without_service": s.metrics.townships_below_min_station,
                 }
             )
     columns = comparison_columns(sweep.keys)
@@ -1340,10 +1340,10 @@ def _metrics_table(
                 str(s.stage),
                 *(_num(s.area_m2.get(level, 0.0), 0) for level in LEVELS),
                 _num(s.top_heavy_share, 3, percent=True),
-                _num(s.online_share, 3, percent=True),
-                _num(s.unserved, 0),
-                str(s.townships_unserved),
-                str(s.townships_without_service),
+                _num(s.metrics.online_share, 3, percent=True),
+                _num(s.metrics.unserved, 0),
+                str(s.metrics.townships_with_unserved),
+                str(s.metrics.townships_below_min_station),
                 _num(r.objective_kcny, 0),
             ]
             rows.append(_row(cells, css, len(first) + 2))

@@ -108,14 +108,14 @@ def child(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
         write_run(run)
     total = time.perf_counter() - start - write_seconds
     parts = run.parts or {"all": run}
-    summary = run.plan.summary if run.plan else {}
+    size = run.plan.summary.model if run.plan else None
     solver = loaded.config.solver
     return {
         "status": str(run.result.status),
         "objective_kcny": run.result.objective,
-        "variables": summary.get("model", {}).get("variables"),
-        "constraints": summary.get("model", {}).get("constraints"),
-        "nonzeros": summary.get("model", {}).get("nonzeros"),
+        "variables": size.variables if size else None,
+        "constraints": size.constraints if size else None,
+        "nonzeros": size.nonzeros if size else None,
         "parts": len(parts),
         "steps_s": run.prepared.timings.seconds,
         "total_s": total,

@@ -129,8 +129,8 @@ def test_windows_cover_assigned_minutes(run: RunResult) -> None:
 
 def test_top_heavy_share_falls_every_stage(run: RunResult) -> None:
     assert run.plan is not None
-    shares = run.plan.summary["top_heavy_share"]
-    values = [shares[str(s)] for s in range(4)]
+    shares = run.plan.summary.top_heavy_share
+    values = [shares[s] for s in range(4)]
     assert all(b < a for a, b in pairwise(values)), values
 
 

@@ -92,7 +92,7 @@ def test_travel_limit_forces_online_or_unserved(tmp_path: Path, formulation: str
     expected = 60 + 100 * 5 / 67.5 + 6 + 0.5 * 2000
     assert run.result.objective == pytest.approx(expected, rel=1e-6)
     assert run.plan is not None
-    assert run.plan.summary["stages"]["1"]["townships_with_unserved"] == 1
+    assert run.plan.summary.stages[1].townships_with_unserved == 1
 
 
 TOP_HEAVY_CASE = {

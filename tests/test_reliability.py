@@ -88,7 +88,7 @@ def test_every_centre_closed_is_a_plan_with_a_warning(tmp_path: Path) -> None:
     assert run.result.status == Status.OPTIMAL
     assert run.plan is not None
     assert any("no demand is served physically" in w for w in run.plan.warnings)
-    assert run.plan.summary["stages"]["1"]["physical_share"] == 0.0
+    assert run.plan.summary.stages[1].physical_share == 0.0
 
 
 def test_time_limit_without_a_solution_says_what_to_raise(tmp_path: Path) -> None:

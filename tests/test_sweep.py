@@ -25,9 +25,10 @@ from planner.cli.sweep_cmd import sweep_cmd
 from planner.config import deep_merge, load_config
 from planner.errors import InputError
 from planner.pipeline import execute, prepare_run, write_run
+from planner.summary import StageMetrics
 from planner.sweep import (
     ScenarioRecord,
-    StageMetrics,
+    ScenarioStage,
     Sweep,
     SweepResult,
     dominance,
@@ -290,16 +291,13 @@ name = "one"
 
 
 def _record(name: str, cost: float | None, unserved: float, share: float) -> ScenarioRecord:
-    stage = StageMetrics(
+    stage = ScenarioStage(
         stage=2,
         area_m2={},
         top_heavy_share=share,
-        online_share=0.0,
-        unserved=unserved,
-        townships_unserved=0,
-        townships_without_service=0,
+        metrics=StageMetrics(0.0, 0.0, 0.0, unserved, 0, 0),
     )
-    early = StageMetrics(1, {}, 0.9, 0.0, 1e9, 0, 0)  # earlier stages do not count
+    early = ScenarioStage(1, {}, 0.9, StageMetrics(0.0, 0.0, 0.0, 1e9, 0, 0))  # not counted
     return ScenarioRecord(
         name=name,
         index=0,

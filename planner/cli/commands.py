@@ -10,21 +10,8 @@ import click
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from planner.cli import main as m
-from planner.cli.diff_cmd import diff_cmd
-from planner.cli.report_cmd import report_cmd
-from planner.cli.sweep_cmd import sweep_cmd
+from planner.cli import common as m
 from planner.config import LEVELS, load_config
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(validate_cmd)
-    cli.add_command(run_cmd)
-    cli.add_command(config_docs_cmd)
-    cli.add_command(diff_cmd)
-    cli.add_command(report_cmd)
-    cli.add_command(sweep_cmd)
-
 
 STEP_LABELS = {
     "load": "Loading and validating inputs",
@@ -78,7 +65,7 @@ def validate_cmd(config: Path) -> None:
     """Check CONFIG and its data; print a short inventory."""
     from planner.pipeline import load_and_check
 
-    m._setup_logging(False, True)
+    m.setup_logging(False, True)
     loaded = load_config(config)
     inputs, crs = load_and_check(loaded)
     t = inputs.townships
@@ -129,7 +116,7 @@ def run_cmd(
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
     from planner.pipeline import run_config, write_run
 
-    m._setup_logging(verbose, quiet)
+    m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
         from planner.datasets.national import province_code
@@ -148,11 +135,11 @@ def run_cmd(
     if run.plan is None:
         from planner.diagnose import explain
 
-        m._fail(explain(run), m.EXIT_NO_PLAN)
+        m.fail(explain(run), m.EXIT_NO_PLAN)
         return
     s = run.plan.summary
     if not quiet:
-        shares = ", ".join(f"stage {k}: {v:.1%}" for k, v in s["top_heavy_share"].items())
+        shares = ", ".join(f"stage {k}: {v:.1%}" for k, v in s.top_heavy_share.items())
         m.out_console.print(
             f"{result.status}: objective {result.objective:,.0f} kCNY; "
             f"province+city area share {shares}"
@@ -162,7 +149,7 @@ def run_cmd(
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
         m.out_console.print(f"plan written to {run.run_dir} ({timing})")
     if result.status != "optimal":
-        m._fail(
+        m.fail(
             f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL
         )
 

@@ -1,34 +1,15 @@
-"""The ``diff`` command: compare two run folders.
-
-Register it with ``cli.add_command(diff_cmd)``. This module does not import
-:mod:`planner.cli.main` at import time (``main`` imports the command modules), so it can be
-imported first or from ``commands.py`` without an import cycle.
-"""
+"""The ``diff`` command: compare two run folders."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
+from planner.cli import common as m
 from planner.errors import InputError
 
 FORMATS = ("text", "json", "markdown")
-
-
-def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Apply :func:`planner.cli.main.guarded` when the command runs (no import cycle)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from planner.cli import main as m
-
-        return m.guarded(func)(*args, **kwargs)
-
-    return wrapper
 
 
 @click.command("diff")
@@ -49,13 +30,14 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     default=None,
     help="Write the diff to FILE (only the one-line verdict is printed).",
 )
-@_guarded
+@m.guarded
 def diff_cmd(run_a: Path, run_b: Path, fmt: str, output: Path | None) -> None:
     """Compare the plans of two run folders RUN_A (before) and RUN_B (after).
 
     Exit code 0 when every plan file is byte-identical, 1 when the plans differ,
     2 when a folder or file is missing or unreadable.
     """
+    # imported here, not at the top: pandas and the plan types cost a second at start-up
     from planner.diff import diff_runs, headline, load_run, render_markdown, render_text, to_json
 
     d = diff_runs(load_run(run_a), load_run(run_b))

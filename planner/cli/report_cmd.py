@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from planner.cli import main as m
+from planner.cli import common as m
 
 
 @click.command("report")
@@ -30,9 +30,10 @@ from planner.cli import main as m
 @m.guarded
 def report_cmd(run: Path, against: Path | None, output: Path | None, verbose: bool) -> None:
     """Write the self-contained HTML report of the run folder RUN."""
+    # imported here, not at the top: matplotlib costs seconds at every start-up
     from planner.report.html import write_report
 
-    m._setup_logging(verbose, False)
+    m.setup_logging(verbose, False)
     if output is None and against is not None:
         output = run / f"report-vs-{against.resolve().name}.html"
     path = write_report(run, against=against, path=output)

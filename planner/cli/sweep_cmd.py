@@ -1,64 +1,49 @@
-"""The ``sweep`` command: run the scenarios of a sweep file on Dask and compare them.
-
-Register it with ``cli.add_command(sweep_cmd)``. Like :mod:`planner.cli.diff_cmd`, this module
-does not import :mod:`planner.cli.main` at import time (``main`` imports the command modules),
-so it can be imported first or from ``commands.py`` without an import cycle.
-"""
+"""The ``sweep`` command: run the scenarios of a sweep file on Dask and compare them."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from planner.cli import common as m
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.progress import Progress, TaskID
-
     from planner.sweep import ScenarioRecord, ScenarioSpec, SweepResult
-
-
-def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Apply :func:`planner.cli.main.guarded` when the command runs (no import cycle)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from planner.cli import main as m
-
-        return m.guarded(func)(*args, **kwargs)
-
-    return wrapper
 
 
 class _Board:
     """Progress of a sweep on the terminal with rich: done, running, failed, reused.
 
-    Silent with ``-q`` or when stderr is not a terminal. ``started`` arrives from the Dask
+    A :class:`planner.sweep.SweepObserver`. Silent with ``-q`` or when stderr is not a
+    terminal. ``started`` arrives from the Dask
     client's event-loop thread, hence the lock.
     """
 
     def __init__(self, console: Console, enabled: bool, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
         self.enabled = enabled
         self.total = total
         self.lock = threading.Lock()
         self.slots: dict[str, str] = {}
         """Worker thread -> the scenario it started last."""
-        self.finished: set[str] = set()
+        self.done: set[str] = set()
         self.failed = 0
         self.reused = 0
         self.progress: Progress = Progress(
@@ -89,12 +74,12 @@ class _Board:
             self.progress.stop()
 
     def _state(self) -> str:
-        running = {name for name in self.slots.values() if name not in self.finished}
+        running = {name for name in self.slots.values() if name not in self.done}
         return f"running {len(running)} · failed {self.failed} · reused {self.reused}"
 
     def _refresh(self) -> None:
         if self.enabled and self.task is not None:
-            self.progress.update(self.task, completed=len(self.finished), state=self._state())
+            self.progress.update(self.task, completed=len(self.done), state=self._state())
 
     # SweepObserver protocol -------------------------------------------------------------------
 
@@ -108,9 +93,9 @@ class _Board:
             self.slots[slot] = name
             self._refresh()
 
-    def finished_record(self, record: ScenarioRecord) -> None:
+    def finished(self, record: ScenarioRecord) -> None:
         with self.lock:
-            self.finished.add(record.name)
+            self.done.add(record.name)
             self.failed += record.status == "failed"
             self.reused += record.status == "reused"
             self._refresh()
@@ -119,8 +104,6 @@ class _Board:
 
 
 def _line(record: ScenarioRecord) -> str:
-    from rich.markup import escape
-
     name = escape(record.name)
     if record.status == "failed":
         return f"[red]✗[/] {name} failed: {escape(record.error or '')}"
@@ -129,28 +112,7 @@ def _line(record: ScenarioRecord) -> str:
     return f"{mark} {name} {record.status} in {record.seconds:.1f} s{escape(extra)}"
 
 
-def _observer(board: _Board) -> Any:
-    """Adapt the board to :class:`planner.sweep.SweepObserver`."""
-    from planner.sweep import SweepObserver
-
-    class Observer(SweepObserver):
-        def submitted(self, scenarios: Sequence[ScenarioSpec]) -> None:
-            board.submitted(scenarios)
-
-        def started(self, name: str, slot: str) -> None:
-            board.started(name, slot)
-
-        def finished(self, record: ScenarioRecord) -> None:
-            board.finished_record(record)
-
-    return Observer()
-
-
 def _summary(result: SweepResult) -> None:
-    from rich.table import Table
-
-    from planner.cli import main as m
-
     sweep = result.sweep
     dominated = {d.scenario for d in result.dominance}
     pattern = "_".join(f"<{k.rsplit('.', 1)[-1]}>" for k in sweep.keys)
@@ -171,7 +133,7 @@ def _summary(result: SweepResult) -> None:
             r.status if r.solver_status in {None, "optimal"} else f"{r.status} ({r.solver_status})",
             f"{r.objective_kcny:,.0f}" if r.objective_kcny is not None else "",
             f"{last.top_heavy_share:.1%}" if last else "",
-            f"{last.unserved:,.0f}" if last else "",
+            f"{last.metrics.unserved:,.0f}" if last else "",
             f"{r.seconds:.1f}",
             "yes" if r.name in dominated else "",
         )
@@ -200,7 +162,7 @@ def _summary(result: SweepResult) -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary table.")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
-@_guarded
+@m.guarded
 def sweep_cmd(
     sweep_file: Path, workers: int | None, scheduler: str | None, quiet: bool, verbose: bool
 ) -> None:
@@ -212,13 +174,13 @@ def sweep_cmd(
     the last run are reused. Exit code 0 when every scenario has a plan, 3 when some failed
     (they are listed), 2 for a bad sweep file.
     """
-    from planner.cli import main as m
+    # imported here, not at the top: the cluster libraries cost seconds at every start-up
     from planner.sweep import dask_client, load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
         msg = "--workers and --scheduler exclude each other (the scheduler has its own workers)"
         raise click.UsageError(msg)
-    m._setup_logging(verbose, quiet)
+    m.setup_logging(verbose, quiet)
     if not verbose:  # the cluster's start-up and shutdown messages (set once it is imported)
         import distributed  # noqa: F401
 
@@ -234,13 +196,13 @@ def sweep_cmd(
         ) as client,
         _Board(m.err_console, show, len(sweep.scenarios)) as board,
     ):
-        result = run_sweep(sweep, client, _observer(board))
+        result = run_sweep(sweep, client, board)
     if not quiet:
         _summary(result)
     if result.failed:
         for r in result.failed:
             m.err_console.print(f"failed: {r.name}: {r.error}", markup=False, highlight=False)
-        m._fail(
+        m.fail(
             f"{len(result.failed)} of {len(result.records)} scenarios failed; the others are "
             f"compared in {result.files['csv']}",
             m.EXIT_NO_PLAN,

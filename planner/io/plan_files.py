@@ -16,6 +16,16 @@ import numpy as np
 import pandas as pd
 
 from planner.plan import Plan
+from planner.run_folder import (
+    ASSIGNMENTS_FILE,
+    CENTRE_ITEMS_FILE,
+    CENTRES_FILE,
+    COUNTIES_FILE,
+    ITEMS_FILE,
+    LEVELS_FILE,
+    SUMMARY_FILE,
+    TOWNSHIPS_FILE,
+)
 
 CENTRE_COLUMNS: dict[str, int | None] = {
     "centre_id": None,
@@ -135,15 +145,15 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
     """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
-        "centres.csv": format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
-        "townships.csv": format_table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
-        "counties.csv": format_table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
-        "levels.csv": format_table(plan.levels, LEVEL_COLUMNS, ["stage"]),
-        "assignments.csv": format_table(
+        CENTRES_FILE: format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
+        TOWNSHIPS_FILE: format_table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
+        COUNTIES_FILE: format_table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
+        LEVELS_FILE: format_table(plan.levels, LEVEL_COLUMNS, ["stage"]),
+        ASSIGNMENTS_FILE: format_table(
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
-        "items.csv": format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
-        "centre_items.csv": format_table(
+        ITEMS_FILE: format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
+        CENTRE_ITEMS_FILE: format_table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),
     }
@@ -152,9 +162,7 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
         path = folder / name
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
-    summary = dict(plan.summary)
-    summary["warnings"] = list(plan.warnings)
-    path = folder / "summary.json"
-    path.write_text(json_text(summary), encoding="utf-8", newline="\n")
+    path = folder / SUMMARY_FILE
+    path.write_text(json_text(plan.summary.to_json()), encoding="utf-8", newline="\n")
     written.append(path)
     return written

@@ -8,11 +8,9 @@ for any run folder, on any machine, without the inputs or the solver.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import math
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,8 @@ import pyogrio
 
 from planner.config import LEVELS
 from planner.errors import InputError
+from planner.run_folder import GPKG_FILE, read_run_folder
+from planner.summary import PlanSummary
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +39,6 @@ SIMPLIFY_FRACTION = 0.0015
 
 TEMP_FOLDER = re.compile(r"^\.(.+)\.tmp-\d+$")
 """Name of the temporary folder ``write_run`` fills before swapping it in."""
-REQUIRED = (
-    "plan/summary.json",
-    "plan/levels.csv",
-    "plan/centres.csv",
-    "plan/townships.csv",
-    "plan/counties.csv",
-)
-"""Files without which a folder is not a run folder."""
 
 
 @dataclass
@@ -76,7 +68,7 @@ class RunData:
     townships: pd.DataFrame
     counties: pd.DataFrame
     levels: pd.DataFrame
-    summary: dict[str, Any]
+    summary: PlanSummary
     config_text: str
     config: dict[str, Any]
     manifest: dict[str, Any]
@@ -97,7 +89,7 @@ class RunData:
     @property
     def warnings(self) -> list[str]:
         """Every warning of ``summary.json``."""
-        return [str(w) for w in self.summary.get("warnings", [])]
+        return list(self.summary.warnings)
 
     @property
     def generated_data(self) -> list[str]:
@@ -114,28 +106,6 @@ class RunData:
         if 0 < stage <= len(years):
             return f"Stage {stage} ({years[stage - 1]})"
         return f"Stage {stage}"
-
-
-def _read_csv(path: Path, keys: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        return pd.read_csv(
-            path, dtype={k: str for k in keys}, keep_default_na=False, na_values=[""]
-        )
-    except (OSError, ValueError, pd.errors.ParserError) as err:
-        msg = f"{path}: cannot read the plan table ({err})"
-        raise InputError(msg) from None
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        msg = f"{path}: cannot read JSON ({err})"
-        raise InputError(msg) from None
-    if not isinstance(value, dict):
-        msg = f"{path}: expected a JSON object, found {type(value).__name__}"
-        raise InputError(msg)
-    return value
 
 
 def read_run(run_dir: Path, *, maps: bool = True) -> RunData:
@@ -158,45 +128,12 @@ def read_run(run_dir: Path, *, maps: bool = True) -> RunData:
     InputError
         If ``run_dir`` is not a folder or lacks a plan file.
     """
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        msg = f"{run_dir}: not a folder; give a run folder written by 'planner run'"
-        raise InputError(msg)
-    missing = [name for name in REQUIRED if not (run_dir / name).is_file()]
-    if missing:
-        msg = (
-            f"{run_dir}: not a run folder (missing {', '.join(missing)}); "
-            "give a folder written by 'planner run'"
-        )
-        raise InputError(msg)
-    notes: list[str] = []
-    plan = run_dir / "plan"
-    summary = _read_json(plan / "summary.json")
-    levels = _read_csv(plan / "levels.csv", ())
-    centres = _read_csv(plan / "centres.csv", ("centre_id", "county_code"))
-    townships = _read_csv(plan / "townships.csv", ("township_id", "county_code"))
-    counties = _read_csv(plan / "counties.csv", ("county_code",))
-
-    config_path = run_dir / "config.toml"
-    config_text = ""
-    config: dict[str, Any] = {}
-    if config_path.is_file():
-        config_text = config_path.read_text(encoding="utf-8")
-        try:
-            config = tomllib.loads(config_text)
-        except tomllib.TOMLDecodeError as err:
-            notes.append(f"config.toml could not be parsed ({err}); stage years are not shown")
-    else:
-        notes.append("config.toml is missing from the run folder")
-    manifest_path = run_dir / "manifest.json"
-    manifest: dict[str, Any] = {}
-    if manifest_path.is_file():
-        manifest = _read_json(manifest_path)
-    else:
-        notes.append("manifest.json is missing from the run folder")
-
+    folder = read_run_folder(run_dir)
+    run_dir = folder.path
+    notes = list(folder.notes)
+    config = folder.config
     gis = None
-    gpkg = run_dir / "plan.gpkg"
+    gpkg = run_dir / GPKG_FILE
     if maps and gpkg.is_file():
         gis = read_gis(gpkg)
     elif maps:
@@ -205,14 +142,14 @@ def read_run(run_dir: Path, *, maps: bool = True) -> RunData:
         path=run_dir,
         name=str(config.get("name") or TEMP_FOLDER.sub(r"\1", run_dir.name)),
         description=str(config.get("description", "")),
-        centres=centres,
-        townships=townships,
-        counties=counties,
-        levels=levels,
-        summary=summary,
-        config_text=config_text,
+        centres=folder.centres,
+        townships=folder.townships,
+        counties=folder.counties,
+        levels=folder.levels,
+        summary=folder.summary,
+        config_text=folder.config_text,
         config=config,
-        manifest=manifest,
+        manifest=folder.manifest,
         gis=gis,
         notes=notes,
     )
@@ -301,13 +238,7 @@ def stage_metrics(run: RunData) -> list[Metric]:
                 "Network",
             )
         )
-    heavy = {int(k): float(v) for k, v in run.summary.get("top_heavy_share", {}).items()}
-    if not heavy:
-        upper = lv[lv["level"].isin(["province", "city"])].groupby("stage")["floor_area_m2"].sum()
-        total = lv.groupby("stage")["floor_area_m2"].sum()
-        heavy = {
-            int(s): float(upper.get(s, 0.0) / total[s]) if total[s] else 0.0 for s in total.index
-        }
+    heavy = dict(run.summary.top_heavy_share)
     out.append(
         Metric("top_heavy", "Province + city share of floor area", "share", heavy, "Network")
     )
@@ -330,7 +261,7 @@ def stage_metrics(run: RunData) -> list[Metric]:
 
     tw = run.townships
     by_stage = {int(s): g for s, g in tw.groupby("stage")}
-    per = {int(k): v for k, v in run.summary.get("stages", {}).items()}
+    per = run.summary.stages
 
     def from_towns(fn: Callable[[pd.DataFrame], Any]) -> dict[int, float]:
         return {s: float(fn(g)) for s, g in by_stage.items()}
@@ -371,12 +302,7 @@ def stage_metrics(run: RunData) -> list[Metric]:
                 "Travel",
             )
         )
-    with_unserved = {
-        s: float(per[s]["townships_with_unserved"])
-        if s in per and "townships_with_unserved" in per[s]
-        else float((g["unserved"] > 1e-3 * g["demand"]).sum())
-        for s, g in by_stage.items()
-    }
+    with_unserved = {s: float(per[s].townships_with_unserved) for s in by_stage if s in per}
     out.append(
         Metric(
             "townships_unserved",
@@ -386,12 +312,7 @@ def stage_metrics(run: RunData) -> list[Metric]:
             "Townships",
         )
     )
-    below = {
-        s: float(per[s]["townships_below_min_station"])
-        if s in per and "townships_below_min_station" in per[s]
-        else float((g["station_shortfall_m2"] > 0.5).sum())
-        for s, g in by_stage.items()
-    }
+    below = {s: float(per[s].townships_below_min_station) for s in by_stage if s in per}
     out.append(
         Metric(
             "townships_below_station",
@@ -425,8 +346,8 @@ def stage_metrics(run: RunData) -> list[Metric]:
 
 def objective_terms(run: RunData) -> dict[str, float]:
     """Objective terms of the whole horizon (kCNY), with ``total`` last."""
-    terms = {str(k): float(v) for k, v in run.summary.get("objective_terms_kcny", {}).items()}
-    total = run.summary.get("objective_kcny")
+    terms = dict(run.summary.objective_terms_kcny)
+    total = run.summary.objective_kcny
     terms["total"] = float(total) if total is not None else float(sum(terms.values()))
     return terms
 

@@ -37,10 +37,11 @@ from planner.report.data import (
     read_run,
     stage_metrics,
 )
+from planner.run_folder import REPORT_FILE
 
 log = logging.getLogger(__name__)
 
-REPORT_NAME = "report.html"
+REPORT_NAME = REPORT_FILE
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
 """Content-Security-Policy of the page: inline images and styles only, nothing fetched."""
 
@@ -197,7 +198,7 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_from: int = 1
 
 
 def _status_tag(run: RunData) -> str:
-    status = str(run.summary.get("status", "unknown"))
+    status = str(run.summary.status)
     cls = "ok" if status == "optimal" else "bad"
     return f'<span class="tag {cls}">status: {_e(status)}</span>'
 
@@ -206,17 +207,16 @@ def _meta_tags(run: RunData) -> str:
     solver = run.manifest.get("solver", {})
     tags = [
         _status_tag(run),
-        f'<span class="tag">solver: {_e(solver.get("name", run.summary.get("solver", "?")))} '
+        f'<span class="tag">solver: {_e(solver.get("name", run.summary.solver))} '
         f"{_e(solver.get('version', ''))}</span>",
         f'<span class="tag">planner {_e(run.manifest.get("planner_version", "?"))}</span>',
         f'<span class="tag">run folder: {_e(run.folder)}</span>',
     ]
-    model = run.summary.get("model", {})
-    if model:
-        tags.append(
-            f'<span class="tag">LP: {model.get("variables", 0):,} variables, '
-            f"{model.get('constraints', 0):,} constraints</span>"
-        )
+    model = run.summary.model
+    tags.append(
+        f'<span class="tag">LP: {model.variables:,} variables, '
+        f"{model.constraints:,} constraints</span>"
+    )
     return f'<div class="meta">{"".join(tags)}</div>'
 
 
@@ -239,7 +239,7 @@ def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
     heavy = metrics["top_heavy"].values
     area = metrics["area_total"].values
     last_label = _e(run.stage_label(last))
-    objective = run.summary.get("objective_kcny")
+    objective = run.summary.objective_kcny
     objective_text = f"{objective:,.0f}" if isinstance(objective, int | float) else "—"
     area_delta = (area.get(last, 0.0) - area.get(first, 0.0)) / max(area.get(first, 0.0), 1.0)
     parts = [
@@ -752,7 +752,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
             f"<strong>{_e(run.name)}</strong><br><span class='small'>{_e(run.description)}</span>",
             f"<span class='id'>{_e(run.path)}</span>",
             _status_tag(run),
-            _fmt(run.summary.get("objective_kcny"), "kcny"),
+            _fmt(run.summary.objective_kcny, "kcny"),
         )
         for label, run in (("A (reference)", a), ("B (this run)", b))
     ]
