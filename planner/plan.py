@@ -19,8 +19,16 @@ from planner.errors import PlannerError
 from planner.io.inputs import Inputs
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
+from planner.model.data import ModelData
 from planner.solve import SolveResult, Status
-from planner.summary import ModelSize, PartSummary, PlanSummary, stage_metrics, top_heavy_share
+from planner.summary import (
+    UNSERVED_SHARE,
+    ModelSize,
+    PartSummary,
+    PlanSummary,
+    stage_metrics,
+    top_heavy_share,
+)
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -47,8 +55,67 @@ class Plan:
         return list(self.summary.warnings)
 
 
-def _values(variables: list[Any]) -> np.ndarray:
-    return np.array([v.varValue or 0.0 for v in variables], dtype=float)
+Key = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The values of a solved LP by variable family (the only place PuLP is read).
+
+    Attributes
+    ----------
+    volume
+        Per row of ``ModelData.arcs``: thousand transactions a year on that arc.
+    online, unserved
+        Per row of ``ModelData.demand``: the free online volume and the unserved volume
+        (zero where the LP has no such variable).
+    area, windows, desks, shortfall
+        Per (stage, centre) or (stage, township): floor area, windows (LP value),
+        back-office desks and station shortfall.
+    cost_terms
+        The objective by term (kCNY), constants included.
+    """
+
+    volume: np.ndarray
+    online: np.ndarray
+    unserved: np.ndarray
+    area: dict[Key, float]
+    windows: dict[Key, float]
+    desks: dict[Key, float]
+    shortfall: dict[Key, float]
+    cost_terms: dict[str, float]
+
+
+def read_solution(model: PlanModel) -> Solution:
+    """Read every value the plan needs from the solved PuLP model."""
+    v = model.var
+
+    def value(var: Any) -> float:
+        return float(var.varValue or 0.0)
+
+    def values(variables: list[Any]) -> np.ndarray:
+        return np.array([v.varValue or 0.0 for v in variables], dtype=float)
+
+    n = len(model.data.demand)
+    online, unserved = np.zeros(n), np.zeros(n)
+    if v.y:
+        online[list(v.y)] = values(list(v.y.values()))
+    if v.u:
+        unserved[list(v.u)] = values(list(v.u.values()))
+    return Solution(
+        volume=values(v.x),
+        online=online,
+        unserved=unserved,
+        area={key: value(var) for key, var in v.area.items()},
+        windows={key: value(v.w[key]) for key in v.area},
+        desks={key: value(var) for key, var in v.desks.items()},
+        shortfall={key: value(var) for key, var in v.g.items()},
+        cost_terms={
+            name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
+            + model.constants.get(name, 0.0)
+            for name, terms in model.cost_terms.items()
+        },
+    )
 
 
 def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
@@ -97,24 +164,40 @@ def extract_plan(
     if not result.is_ok:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
+    sol = read_solution(model)
     d = model.data
-    v = model.var
-    days = cfg.windows.working_days_per_year
+    dm, per_item, used = _flows(d, sol, inputs)
+    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    cen = _centre_table(sol, used, dm, inputs, cfg)
+    tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
+    lv = level_table(cen)
+    summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
+    return Plan(
+        centres=cen,
+        townships=tw,
+        counties=_county_table(phases, tw, cen),
+        levels=lv,
+        assignments=_assignment_table(used),
+        centre_items=_centre_item_table(used),
+        items=_item_table(per_item),
+        summary=summary,
+    )
 
+
+def _flows(
+    d: ModelData, sol: Solution, inputs: Inputs
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Demand rows with their channels, items with theirs, and the used arcs per item.
+
+    Class flows are split back to items in proportion to their residual demand.
+    """
     arcs = d.arcs.copy()
-    arcs["volume"] = _clean(_values(v.x))
+    arcs["volume"] = _clean(sol.volume)
     dm = d.demand.copy()
-    y = np.zeros(len(dm))
-    u = np.zeros(len(dm))
-    if v.y:
-        y[list(v.y)] = _values(list(v.y.values()))
-    if v.u:
-        u[list(v.u)] = _values(list(v.u.values()))
-    dm["online"] = dm["online_fixed"] + _clean(y)
-    dm["unserved"] = _clean(u)
+    dm["online"] = dm["online_fixed"] + _clean(sol.online)
+    dm["unserved"] = _clean(sol.unserved)
     dm["physical"] = (dm["demand"] - dm["online"] - dm["unserved"]).clip(lower=0.0)
 
-    # split class flows back to items in proportion to their residual demand
     keys = ["stage", "township_id", "class_id"]
     per_item = d.items.merge(
         dm[[*keys, "online", "online_fixed", "unserved"]].rename(
@@ -130,34 +213,41 @@ def extract_plan(
         per_item["cls_online"] - per_item["cls_fixed"]
     ) * (per_item["class_id"] == per_item["item_id"])
     per_item["unserved"] = per_item["cls_unserved"] * per_item["share"]
+    per_item["physical"] = (per_item["demand"] - per_item["online"] - per_item["unserved"]).clip(
+        lower=0.0
+    )
     used = arcs[arcs["volume"] > 1e-9].merge(per_item[[*keys, "item_id", "share"]], on=keys)
     used["volume"] = used["volume"] * used["share"]
     used = used[used["volume"] > 1e-9].copy()
     used["level"] = used["centre_id"].map(inputs.centres["level"])
     used["minutes_load"] = used["volume"] * used["item_id"].map(inputs.items["counter_minutes"])
+    return dm, per_item, used
 
-    # --- centres per stage (stage 0 = today's inventory) ---------------------------------
+
+def _centre_table(
+    sol: Solution, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs, cfg: Config
+) -> pd.DataFrame:
+    """What each centre is in each stage (stage 0 = today's inventory), with its action."""
+    days = cfg.windows.working_days_per_year
     c_in = inputs.centres
-    rows = []
-    for cid in c_in.index:
-        rows.append(
-            (
-                0,
-                cid,
-                float(c_in.at[cid, "floor_area_m2"]),
-                float(c_in.at[cid, "windows"]),
-                float(c_in.at[cid, "windows"]),
-            )
+    rows = [
+        (
+            0,
+            cid,
+            float(c_in.at[cid, "floor_area_m2"]),
+            float(c_in.at[cid, "windows"]),
+            float(c_in.at[cid, "windows"]),
         )
-    for (s, cid), var in v.area.items():
-        w = float(v.w[s, cid].varValue or 0.0)
-        rows.append((s, cid, float(var.varValue or 0.0), w, float(math.ceil(round(w, 6)))))
+        for cid in c_in.index
+    ]
+    for (s, cid), area in sol.area.items():
+        w = sol.windows[s, cid]
+        rows.append((s, cid, area, w, float(math.ceil(round(w, 6)))))
     cen = pd.DataFrame(
         rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
     )
-    desks = {key: float(var.varValue or 0.0) for key, var in v.desks.items()}
     cen["backoffice_desks"] = [
-        float(math.ceil(round(desks.get((s, c), 0.0), 6))) if s > 0 else 0.0
+        float(math.ceil(round(sol.desks.get((s, c), 0.0), 6))) if s > 0 else 0.0
         for s, c in zip(cen["stage"], cen["centre_id"], strict=True)
     ]
     served = used.groupby(["stage", "centre_id"]).agg(
@@ -176,39 +266,43 @@ def extract_plan(
         cen["admin_code"].str[:6],
         "",
     )
-
-    # modes per centre and stage
     daily = (
         (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0 / days)
         .rename("daily")
         .reset_index()
     )
-    modes = _modes(daily, cfg)
-    cen = cen.join(modes, on=["stage", "centre_id"])
+    cen = cen.join(_modes(daily, cfg), on=["stage", "centre_id"])
     cen["mode"] = np.where(cen["stage"] == 0, "traditional", cen["mode"].fillna("big_general"))
     cen["dedicated_items"] = np.where(cen["stage"] == 0, 0, cen["dedicated_items"].fillna(0))
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
-    cen = _actions(cen, used, dm, inputs, cfg)
+    return _actions(cen, used, dm, inputs, cfg)
 
-    # --- townships per stage ------------------------------------------------------------
+
+def _township_table(
+    stages: list[int],
+    dm: pd.DataFrame,
+    used: pd.DataFrame,
+    sol: Solution,
+    inputs: Inputs,
+    maturity: pd.DataFrame,
+    phases: pd.DataFrame,
+) -> pd.DataFrame:
+    """What each township gets in each stage (every township, also one without residents)."""
     tw = (
         dm.groupby(["stage", "township_id"])[["demand", "online", "physical", "unserved"]].sum()
         * 1000.0
     )
-    # every township appears in every stage, also one without residents (no demand)
     every = pd.MultiIndex.from_product(
-        [d.stages, sorted(inputs.townships.index)], names=["stage", "township_id"]
+        [stages, sorted(inputs.townships.index)], names=["stage", "township_id"]
     )
     tw = tw.reindex(every, fill_value=0.0).reset_index()
     tw["county_code"] = tw["township_id"].map(inputs.townships["county_code"])
     tw["maturity"] = [
         float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)
     ]
-    phases = county_phases(inputs.townships, maturity, cfg.maturity).set_index(
-        ["county_code", "stage"]
-    )
+    by_county = phases.set_index(["county_code", "stage"])
     tw["phase"] = [
-        phases.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)
+        by_county.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)
     ]
     tw["online_share"] = np.where(tw["demand"] > 0, tw["online"] / tw["demand"], 0.0)
     for level in LEVELS:
@@ -217,19 +311,16 @@ def extract_plan(
         vol = sub.groupby(["stage", "township_id"])["volume"].sum()
         mean = (mins / vol).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
-    short = {key: float(var.varValue or 0.0) for key, var in v.g.items()}
     tw["station_shortfall_m2"] = [
-        short.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
+        sol.shortfall.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
     ]
-    tw = tw.sort_values(["township_id", "stage"], ignore_index=True)
+    return tw.sort_values(["township_id", "stage"], ignore_index=True)
 
-    # --- levels per stage ------------------------------------------------------------------
-    lv = level_table(cen)
 
-    # --- counties per stage -------------------------------------------------------------------
-    co = county_phases(inputs.townships, maturity, cfg.maturity)
+def _county_table(phases: pd.DataFrame, tw: pd.DataFrame, cen: pd.DataFrame) -> pd.DataFrame:
+    """Phase, channels and county/township floor area per county and stage."""
     tsum = tw.groupby(["county_code", "stage"])[["demand", "online", "physical", "unserved"]].sum()
-    co = co.join(tsum, on=["county_code", "stage"])
+    co = phases.join(tsum, on=["county_code", "stage"])
     area_by_county = cen[cen["county_code"] != ""].pivot_table(
         index=["county_code", "stage"], columns="level", values="floor_area_m2", aggfunc="sum"
     )
@@ -239,43 +330,41 @@ def extract_plan(
             float(col.get((cc, s), 0.0))
             for cc, s in zip(co["county_code"], co["stage"], strict=True)
         ]
-    co = co.sort_values(["county_code", "stage"], ignore_index=True)
+    return co.sort_values(["county_code", "stage"], ignore_index=True)
 
+
+def _assignment_table(used: pd.DataFrame) -> pd.DataFrame:
+    """Transactions a year and travel minutes per stage, township and centre."""
     assignments = (
         used.groupby(["stage", "township_id", "centre_id"])
         .agg(volume=("volume", "sum"), minutes=("minutes", "first"))
         .reset_index()
     )
     assignments["transactions"] = assignments.pop("volume") * 1000.0
-    per_item["physical"] = (per_item["demand"] - per_item["online"] - per_item["unserved"]).clip(
-        lower=0.0
-    )
-    item_totals = (
+    return assignments
+
+
+def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
+    """Demand and channels per stage and item, with the townships left unserved."""
+    totals = (
         per_item.groupby(["stage", "item_id"])[["demand", "online", "physical", "unserved"]].sum()
         * 1000.0
     ).reset_index()
-    item_totals["townships_unserved"] = (
-        per_item.assign(flag=per_item["unserved"] > 1e-3 * per_item["demand"])
+    totals["townships_unserved"] = (
+        per_item.assign(flag=per_item["unserved"] > UNSERVED_SHARE * per_item["demand"])
         .groupby(["stage", "item_id"])["flag"]
         .sum()
         .to_numpy()
     )
-    centre_items = (
+    return totals
+
+
+def _centre_item_table(used: pd.DataFrame) -> pd.DataFrame:
+    """Transactions a year per stage, centre and item."""
+    return (
         (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0)
         .rename("transactions")
         .reset_index()
-    )
-
-    summary = _with_warnings(_summary(model, result, tw, lv), lv, cfg)
-    return Plan(
-        centres=cen,
-        townships=tw,
-        counties=co,
-        levels=lv,
-        assignments=assignments,
-        centre_items=centre_items,
-        items=item_totals,
-        summary=summary,
     )
 
 
@@ -443,19 +532,18 @@ def _combined_summary(
 
 
 def _summary(
-    model: PlanModel, result: SolveResult, townships: pd.DataFrame, levels: pd.DataFrame
+    model: PlanModel,
+    result: SolveResult,
+    sol: Solution,
+    townships: pd.DataFrame,
+    levels: pd.DataFrame,
 ) -> PlanSummary:
-    breakdown = {
-        name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
-        + model.constants.get(name, 0.0)
-        for name, terms in model.cost_terms.items()
-    }
     return PlanSummary(
         status=result.status,
         solver=result.solver,
         solver_detail=result.detail,
         objective_kcny=result.objective,
-        objective_terms_kcny=breakdown,
+        objective_terms_kcny=sol.cost_terms,
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=ModelSize(
