@@ -20,12 +20,17 @@ import pandas as pd
 
 from planner import __version__
 from planner.config import LoadedConfig
+from planner.dask_cluster import dask_client
 from planner.errors import InputError
+from planner.io.gpkg import write_gpkg
 from planner.io.inputs import Inputs, read_inputs, regions, select_region, sha256_file
+from planner.io.plan_files import json_text, write_plan_tables
+from planner.io.run_dir import atomic_run_dir
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan import Plan, combine_plans, extract_plan
+from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, solve
 from planner.travel import TravelTable, metric_crs, travel_table
@@ -245,15 +250,10 @@ def _solve_parts_on_dask(
     loaded: LoadedConfig, parts: dict[str, Inputs], workers: int, timings: Timings
 ) -> dict[str, RunResult]:
     """Solve provinces in parallel on a Dask ``LocalCluster`` (one process per worker)."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    from distributed import as_completed
 
     results: dict[str, RunResult] = {}
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with dask_client(workers=workers, max_workers=len(parts)) as client:
         # largest provinces first, so the last task to finish is a small one
         order = sorted(parts, key=lambda c: -len(parts[c].townships))
         futures = {
@@ -365,9 +365,6 @@ def code_hash() -> str:
 
 def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
     """Write the plan folder atomically; return its path."""
-    from planner.io.plan_files import json_text, write_plan_tables
-    from planner.io.run_dir import atomic_run_dir
-
     if run.plan is None:
         msg = "no plan to write"
         raise ValueError(msg)
@@ -376,14 +373,10 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
     with run.prepared.timings.step("write", progress), atomic_run_dir(target) as tmp:
         write_plan_tables(run.plan, tmp / PLAN_DIR)
         if loaded.config.output.gpkg:
-            from planner.io.gpkg import write_gpkg
-
             write_gpkg(run.plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs)
         (tmp / CONFIG_FILE).write_bytes(loaded.path.read_bytes())
         (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
         if loaded.config.output.report:
-            from planner.report.html import write_report
-
             write_report(tmp)
     run.run_dir = target
     return target

@@ -26,20 +26,12 @@ from planner.config import deep_merge, load_config
 from planner.errors import InputError
 from planner.pipeline import execute, prepare_run, write_run
 from planner.summary import StageMetrics
-from planner.sweep import (
-    ScenarioRecord,
-    ScenarioStage,
-    Sweep,
-    SweepResult,
-    dominance,
-    load_sweep,
-    range_values,
-    read_record,
-    render_html,
-    run_sweep,
-    scenario_names,
-    to_toml,
-)
+from planner.sweep.comparison import comparison_csv, dominance
+from planner.sweep.execution import run_sweep
+from planner.sweep.html import render_html
+from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult, read_record
+from planner.sweep.spec import Sweep, load_sweep, range_values, scenario_names
+from planner.sweep.toml_writer import to_toml
 from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 # No warning filter: warnings are errors here too. The clusters bind their HTTP server to a
@@ -169,8 +161,6 @@ def test_comparison_files(four: SweepResult) -> None:
         city = levels[(levels["level"] == "city") & (levels["stage"] > 0)]["floor_area_m2"]
         assert rows["area_city_m2"].tolist() == city.tolist()
     # same records, same bytes
-    from planner.sweep import comparison_csv
-
     text = (folder / "comparison.csv").read_text()
     assert comparison_csv(four.sweep, four.records) == text
 

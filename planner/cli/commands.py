@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from planner.cli import common as m
 from planner.config import LEVELS, load_config
+from planner.dask_cluster import default_workers
 
 STEP_LABELS = {
     "load": "Loading and validating inputs",
@@ -127,7 +127,7 @@ def run_cmd(
         overrides["name"] = f"{base.config.name}-{code}"
     loaded = load_config(config, overrides)
     with _Steps(not quiet) as steps:
-        run = run_config(loaded, steps, workers=workers or os.cpu_count() or 1)
+        run = run_config(loaded, steps, workers=workers or default_workers())
         prepared = run.prepared
         if run.plan is not None:
             write_run(run, steps)

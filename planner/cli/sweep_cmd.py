@@ -175,7 +175,8 @@ def sweep_cmd(
     (they are listed), 2 for a bad sweep file.
     """
     # imported here, not at the top: the cluster libraries cost seconds at every start-up
-    from planner.sweep import dask_client, load_sweep, run_sweep
+    from planner.dask_cluster import dask_client
+    from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:
         msg = "--workers and --scheduler exclude each other (the scheduler has its own workers)"

@@ -10,7 +10,7 @@ byte-identical; ``manifest.json`` (paths, timings) and ``config.toml`` are not p
 test, but the config keys that differ are always listed.
 
 Everything is deterministic: records are sorted by id then stage, JSON keys are sorted and
-floats are rounded to :data:`JSON_DIGITS` decimals. Nothing here prints or imports PuLP.
+floats are rounded to :data:`JSON_DIGITS` decimals. Nothing here prints.
 """
 
 from __future__ import annotations
