@@ -128,11 +128,19 @@ def dask_client(
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        client = connect(scheduler, worker_timeout)
+        # a scheduler that goes away makes the client log its reconnection attempts with
+        # tracebacks; the tasks it had are recorded as lost, so those logs are noise
+        client_log = logging.getLogger("distributed.client")
+        level = client_log.level
+        client_log.setLevel(max(log_level, level))
         try:
-            yield client
+            client = connect(scheduler, worker_timeout)
+            try:
+                yield client
+            finally:
+                _close_quietly(client)
         finally:
-            _close_quietly(client)
+            client_log.setLevel(level)
         return
     n = workers or default_workers()
     if max_workers is not None:

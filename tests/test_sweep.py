@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
@@ -32,7 +31,6 @@ from planner.sweep.html import render_html
 from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult, read_record
 from planner.sweep.spec import Sweep, load_sweep, range_values, scenario_names
 from planner.sweep.toml_writer import to_toml
-from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 # No warning filter: warnings are errors here too. The clusters bind their HTTP server to a
 # free port (dashboard_address=":0"): on the default port 8787 a second cluster (the CLI's
@@ -40,12 +38,6 @@ from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 PENALTY = "costs.top_heavy_penalty_per_m2_year"
 WINDOW = "costs.window_cost_per_year"
-CASE_CONFIG: dict[str, Any] = {
-    **city_or_county_config(stages=2),
-    "stages": {"base_year": 2025, "years": [2026, 2028]},
-}
-CASE_CENTRES = tiny_centres(city=100)
-CASE_ITEMS = [{"levels_s1": "city|county", "levels_s2": "city|county"}]
 PLAN_FILES = [
     "assignments.csv",
     "centre_items.csv",
@@ -81,24 +73,16 @@ def client(cluster: LocalCluster) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder with the tiny base case in ``case/`` (plans go to ``case/out/<sweep>/``)."""
-    folder = tmp_path_factory.mktemp("sweep")
-    write_case(folder / "case", centres=CASE_CENTRES, items=CASE_ITEMS, config=CASE_CONFIG)
-    return folder
-
-
-def _sweep_file(root: Path, name: str, text: str) -> Path:
-    path = root / f"{name}.toml"
+def _sweep_file(sweep_root: Path, name: str, text: str) -> Path:
+    path = sweep_root / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
-def four(root: Path, client: Client) -> SweepResult:
+def four(sweep_root: Path, client: Client) -> SweepResult:
     """The 4-scenario sweep (2 penalties x 2 window costs), run once on the cluster."""
-    return run_sweep(load_sweep(_sweep_file(root, "four", SWEEP_4)), client)
+    return run_sweep(load_sweep(_sweep_file(sweep_root, "four", SWEEP_4)), client)
 
 
 def _cli(*args: str | Path) -> Result:
@@ -181,8 +165,8 @@ def test_comparison_files(four: SweepResult) -> None:
     assert record["non_dominated"] == ["four-0_100000", "four-1000_100000"]
 
 
-def test_rerun_reuses_and_one_change_resolves_one(root: Path, client: Client) -> None:
-    product = _sweep_file(root, "again", SWEEP_4.replace('"four"', '"again"'))
+def test_rerun_reuses_and_one_change_resolves_one(sweep_root: Path, client: Client) -> None:
+    product = _sweep_file(sweep_root, "again", SWEEP_4.replace('"four"', '"again"'))
     first = run_sweep(load_sweep(product), client)
     assert [r.status for r in first.records] == ["solved"] * 4
     stamp = {r.name: (Path(r.run_dir) / "manifest.json").stat().st_mtime_ns for r in first.records}
@@ -196,7 +180,7 @@ def test_rerun_reuses_and_one_change_resolves_one(root: Path, client: Client) ->
 
     # the same scenarios as a zip, one window cost changed: only that scenario is solved
     zipped = _sweep_file(
-        root,
+        sweep_root,
         "again",
         f"""
 base = "case/config.toml"
@@ -219,9 +203,11 @@ mode = "zip"
     assert folders == sorted(r.name for r in third.records)
 
 
-def test_failing_scenario_is_recorded_and_cli_exits_3(root: Path, cluster: LocalCluster) -> None:
+def test_failing_scenario_is_recorded_and_cli_exits_3(
+    sweep_root: Path, cluster: LocalCluster
+) -> None:
     path = _sweep_file(
-        root,
+        sweep_root,
         "bad-values",
         f"""
 base = "case/config.toml"
@@ -237,7 +223,7 @@ name = "bad-values"
     assert sum(line.startswith("failed: bad-values--5_") for line in lines) == 2
     assert "2 of 4 scenarios failed" in lines[-1]
 
-    folder = root / "case" / "out" / "bad-values"
+    folder = sweep_root / "case" / "out" / "bad-values"
     record = json.loads((folder / "sweep.json").read_text())
     status = {s["name"]: s["status"] for s in record["scenarios"]}
     assert status == {
@@ -257,9 +243,9 @@ name = "bad-values"
     assert table[table["status"] == "failed"]["stage"].isna().all()
 
 
-def test_cli_on_a_local_cluster_writes_the_report(root: Path) -> None:
+def test_cli_on_a_local_cluster_writes_the_report(sweep_root: Path) -> None:
     path = _sweep_file(
-        root,
+        sweep_root,
         "one",
         f"""
 base = "case/config.toml"
@@ -272,7 +258,7 @@ name = "one"
     result = _cli(path, "--workers", "1")
     assert result.exit_code == 0, result.output
     assert "1 solved, 0 reused, 0 failed" in result.output
-    run_dir = root / "case" / "out" / "one" / "scenarios" / "one-1000_true"
+    run_dir = sweep_root / "case" / "out" / "one" / "scenarios" / "one-1000_true"
     assert (run_dir / "report.html").is_file()
     assert (run_dir / "plan" / "summary.json").is_file()
 
@@ -413,8 +399,8 @@ def test_html_lists_the_dominated(four: SweepResult) -> None:
         pytest.param('base = "case/config.toml"\nname = ', r"not valid TOML", id="not-toml"),
     ],
 )
-def test_bad_sweep_file_exits_2(root: Path, text: str, message: str) -> None:
-    path = _sweep_file(root, "bad", text)
+def test_bad_sweep_file_exits_2(sweep_root: Path, text: str, message: str) -> None:
+    path = _sweep_file(sweep_root, "bad", text)
     result = _cli(path, "-q")
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()

@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from planner.cli import common as m
+from planner.dask_cluster import WORKER_TIMEOUT_S
 
 if TYPE_CHECKING:
     from planner.sweep import ScenarioRecord, ScenarioSpec, SweepResult
@@ -160,11 +161,24 @@ def _summary(result: SweepResult) -> None:
     help="Send the scenarios to a running Dask scheduler (tcp://host:8786) instead of a "
     "local cluster; its workers need planner and the same paths.",
 )
+@click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=WORKER_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --scheduler: give up when the scheduler has no worker after this long.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary table.")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
 @m.guarded
 def sweep_cmd(
-    sweep_file: Path, workers: int | None, scheduler: str | None, quiet: bool, verbose: bool
+    sweep_file: Path,
+    workers: int | None,
+    scheduler: str | None,
+    worker_timeout: float,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run every scenario of SWEEP_FILE on Dask and write the comparison.
 
@@ -194,6 +208,7 @@ def sweep_cmd(
             workers,
             max_workers=len(sweep.scenarios),
             log_level=logging.WARNING if verbose else logging.CRITICAL,
+            worker_timeout=worker_timeout,
         ) as client,
         _Board(m.err_console, show, len(sweep.scenarios)) as board,
     ):
