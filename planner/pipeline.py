@@ -22,8 +22,8 @@ from planner import __version__
 from planner.config import LoadedConfig
 from planner.dask_cluster import dask_client
 from planner.errors import InputError
+from planner.inputs import Inputs, read_inputs, regions, select_region, sha256_file
 from planner.io.gpkg import write_gpkg
-from planner.io.inputs import Inputs, read_inputs, regions, select_region, sha256_file
 from planner.io.plan_files import json_text, write_plan_tables
 from planner.io.run_dir import atomic_run_dir
 from planner.maturity import township_maturity

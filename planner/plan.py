@@ -16,7 +16,7 @@ import pandas as pd
 
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.errors import PlannerError
-from planner.io.inputs import Inputs
+from planner.inputs import Inputs
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
 from planner.model.data import ModelData

@@ -12,7 +12,7 @@ import pandas as pd
 
 from planner.config import LEVELS, Config
 from planner.errors import InputError
-from planner.io.inputs import Inputs, _ids
+from planner.inputs import Inputs, format_ids
 
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county"}
 INSIDE_TOLERANCE_M = 2_000.0
@@ -45,13 +45,13 @@ def check_shares_and_signs(inputs: Inputs) -> None:
         bad = frame.index[(frame[col] < lo) | (frame[col] > hi)].tolist()
         if bad:
             rng = f">= {lo:g}" if hi == np.inf else f"in [{lo:g}, {hi:g}]"
-            _fail(inputs, table, f"'{col}' must be {rng} but is not for {_ids(bad)}")
+            _fail(inputs, table, f"'{col}' must be {rng} but is not for {format_ids(bad)}")
     bad = inputs.items.index[inputs.items["max_travel_min"] <= 0].tolist()
     if bad:
-        _fail(inputs, "items", f"'max_travel_min' must be > 0 but is not for {_ids(bad)}")
+        _fail(inputs, "items", f"'max_travel_min' must be > 0 but is not for {format_ids(bad)}")
     bad = inputs.items.index[inputs.items["counter_minutes"] <= 0].tolist()
     if bad:
-        _fail(inputs, "items", f"'counter_minutes' must be > 0 but is not for {_ids(bad)}")
+        _fail(inputs, "items", f"'counter_minutes' must be > 0 but is not for {format_ids(bad)}")
 
 
 def check_hierarchy(inputs: Inputs) -> None:
@@ -62,7 +62,8 @@ def check_hierarchy(inputs: Inputs) -> None:
         _fail(
             inputs,
             "townships",
-            f"'county_code' names unknown county {_ids(unknown)} (townships {_ids(bad)})",
+            f"'county_code' names unknown county {format_ids(unknown)} "
+            f"(townships {format_ids(bad)})",
         )
     unknown = sorted(set(inputs.counties["city_code"]) - set(inputs.cities.index))
     if unknown:
@@ -70,12 +71,14 @@ def check_hierarchy(inputs: Inputs) -> None:
         _fail(
             inputs,
             "counties",
-            f"'city_code' names city {_ids(unknown)} not in the city boundaries "
-            f"(counties {_ids(bad)})",
+            f"'city_code' names city {format_ids(unknown)} not in the city boundaries "
+            f"(counties {format_ids(bad)})",
         )
     no_polygon = sorted(set(inputs.counties.index) - set(inputs.county_polygons.index))
     if no_polygon:
-        _fail(inputs, "counties", f"county {_ids(no_polygon)} has no polygon in the boundaries")
+        _fail(
+            inputs, "counties", f"county {format_ids(no_polygon)} has no polygon in the boundaries"
+        )
 
 
 def check_centres(inputs: Inputs) -> None:
@@ -84,34 +87,45 @@ def check_centres(inputs: Inputs) -> None:
     bad = c.index[~c["level"].isin(LEVELS)].tolist()
     if bad:
         _fail(
-            inputs, "centres", f"'level' must be one of {list(LEVELS)} but is not for {_ids(bad)}"
+            inputs,
+            "centres",
+            f"'level' must be one of {list(LEVELS)} but is not for {format_ids(bad)}",
         )
     for level, parent_level in PARENT_LEVEL.items():
         rows = c[c["level"] == level]
         parents = rows["parent_id"]
         missing = rows.index[~parents.isin(c.index)].tolist()
         if missing:
-            _fail(inputs, "centres", f"'parent_id' names no known centre for {_ids(missing)}")
+            _fail(inputs, "centres", f"'parent_id' names no known centre for {format_ids(missing)}")
         wrong = rows.index[c.loc[parents, "level"].to_numpy() != parent_level].tolist()
         if wrong:
             _fail(
                 inputs,
                 "centres",
-                f"'parent_id' of {level} centre(s) {_ids(wrong)} must be a {parent_level} centre "
+                f"'parent_id' of {level} centre(s) {format_ids(wrong)} "
+                f"must be a {parent_level} centre "
                 "(the hierarchy must go up one level at a time, without cycles)",
             )
     tops = c[c["level"] == "province"]
     bad = tops.index[tops["parent_id"] != ""].tolist()
     if bad:
-        _fail(inputs, "centres", f"province centre(s) {_ids(bad)} must have an empty 'parent_id'")
+        _fail(
+            inputs,
+            "centres",
+            f"province centre(s) {format_ids(bad)} must have an empty 'parent_id'",
+        )
     hosts = c["township_id"]
     missing = c.index[~hosts.isin(inputs.townships.index)].tolist()
     if missing:
-        _fail(inputs, "centres", f"'township_id' names an unknown township for {_ids(missing)}")
+        _fail(
+            inputs, "centres", f"'township_id' names an unknown township for {format_ids(missing)}"
+        )
     stations = c[c["level"] == "township"]
     dup = sorted(set(stations["township_id"][stations["township_id"].duplicated()]))
     if dup:
-        _fail(inputs, "centres", f"township(s) {_ids(dup)} have more than one township station")
+        _fail(
+            inputs, "centres", f"township(s) {format_ids(dup)} have more than one township station"
+        )
 
 
 def check_items(inputs: Inputs, config: Config) -> None:
@@ -169,7 +183,7 @@ def check_coordinates(inputs: Inputs, metric_crs: str) -> None:
             _fail(
                 inputs,
                 table,
-                f"'lon'/'lat' are not degrees in EPSG:4490 for {key} {_ids(bad)} "
+                f"'lon'/'lat' are not degrees in EPSG:4490 for {key} {format_ids(bad)} "
                 "(projected or swapped coordinates?)",
             )
         pts = _points(frame).to_crs(metric_crs)
@@ -178,7 +192,7 @@ def check_coordinates(inputs: Inputs, metric_crs: str) -> None:
             _fail(
                 inputs,
                 table,
-                f"'lon'/'lat' of {key} {_ids(outside)} fall outside the province boundary "
+                f"'lon'/'lat' of {key} {format_ids(outside)} fall outside the province boundary "
                 "(expected EPSG:4490/WGS84 degrees; GCJ-02 web-map points must be converted)",
             )
 

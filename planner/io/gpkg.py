@@ -42,8 +42,8 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from planner.errors import InputError
+from planner.inputs import Inputs
 from planner.io import qgis_styles
-from planner.io.inputs import Inputs
 from planner.plan import Plan
 
 INPUT_CRS = "EPSG:4490"

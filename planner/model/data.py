@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config import LEVELS, UPPER_LEVELS, Config
-from planner.io.inputs import Inputs
+from planner.inputs import Inputs
 
 
 @dataclass(frozen=True)

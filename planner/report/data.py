@@ -209,10 +209,20 @@ def stage_metrics(run: RunData) -> list[Metric]:
     """The headline metrics per stage, grouped (network, demand, travel, townships, modes).
 
     Travel minutes are demand-weighted means of the ``minutes_<level>`` columns of
-    ``townships.csv`` over the townships that level serves.
+    ``townships.csv`` over the townships that level serves; the top-heavy share and the
+    township counts are the plan's own (:class:`planner.summary.PlanSummary`).
     """
+    return [
+        *_network_metrics(run),
+        *_demand_metrics(run),
+        *_township_metrics(run),
+        *_mode_metrics(run),
+    ]
+
+
+def _network_metrics(run: RunData) -> list[Metric]:
+    """Floor area, top-heavy share, windows and open centres per stage and level."""
     lv = run.levels
-    stages = run.stages
     out: list[Metric] = []
 
     def level_values(col: str, level: str | None = None) -> dict[int, float]:
@@ -258,10 +268,14 @@ def stage_metrics(run: RunData) -> list[Metric]:
     out.append(
         Metric("centres_open", "Centres open", "int", level_values("centres_open"), "Network")
     )
+    return out
 
+
+def _demand_metrics(run: RunData) -> list[Metric]:
+    """Demand and channel shares, and travel minutes per level."""
+    out: list[Metric] = []
     tw = run.townships
     by_stage = {int(s): g for s, g in tw.groupby("stage")}
-    per = run.summary.stages
 
     def from_towns(fn: Callable[[pd.DataFrame], Any]) -> dict[int, float]:
         return {s: float(fn(g)) for s, g in by_stage.items()}
@@ -302,6 +316,14 @@ def stage_metrics(run: RunData) -> list[Metric]:
                 "Travel",
             )
         )
+    return out
+
+
+def _township_metrics(run: RunData) -> list[Metric]:
+    """Townships with unserved demand, below the minimum station, without physical service."""
+    out: list[Metric] = []
+    by_stage = {int(s): g for s, g in run.townships.groupby("stage")}
+    per = run.summary.stages
     with_unserved = {s: float(per[s].townships_with_unserved) for s in by_stage if s in per}
     out.append(
         Metric(
@@ -322,7 +344,9 @@ def stage_metrics(run: RunData) -> list[Metric]:
             "Townships",
         )
     )
-    no_physical = from_towns(lambda g: ((g["physical"] <= 0) & (g["demand"] > 0)).sum())
+    no_physical = {
+        s: float(((g["physical"] <= 0) & (g["demand"] > 0)).sum()) for s, g in by_stage.items()
+    }
     out.append(
         Metric(
             "townships_no_physical",
@@ -332,7 +356,13 @@ def stage_metrics(run: RunData) -> list[Metric]:
             "Townships",
         )
     )
+    return out
 
+
+def _mode_metrics(run: RunData) -> list[Metric]:
+    """Open centres per window mode."""
+    out: list[Metric] = []
+    stages = run.stages
     cen = run.centres
     open_cen = cen[~cen["action"].isin(CLOSED)]
     for mode in MODES:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from planner.config import DataConfig, LoadedConfig, deep_merge, load_config
 from planner.diagnose import explain
-from planner.io.inputs import sha256_file
+from planner.inputs import sha256_file
 from planner.io.plan_files import json_text
 from planner.pipeline import code_hash, run_config, write_run
 from planner.run_folder import PLAN_DIR, SUMMARY_FILE

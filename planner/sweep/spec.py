@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from planner.config import Config, deep_merge, load_config
+from planner.config import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
@@ -168,6 +168,49 @@ def _validation_message(path: Path, err: ValidationError, prefix: str, hint: str
     return f"{path}: '{where}': {message}"
 
 
+def _read_sweep_file(path: Path) -> SweepFile:
+    """The sweep file parsed and checked against :class:`SweepFile`."""
+    try:
+        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        msg = f"{path}: sweep file not found"
+        raise InputError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{path}: sweep file is not UTF-8 text"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read the sweep file ({err.strerror})"
+        raise InputError(msg) from None
+    except tomllib.TOMLDecodeError as err:
+        msg = f"{path}: not valid TOML ({err})"
+        raise InputError(msg) from None
+    try:
+        spec = SweepFile.model_validate(raw)
+    except ValidationError as err:
+        hint = "a sweep file has base, name, output_dir, mode and a [vary] table"
+        raise InputError(_validation_message(path, err, "", hint)) from None
+    return spec
+
+
+def _sweep_dir(path: Path, spec: SweepFile, base: LoadedConfig, output_dir: Path | None) -> Path:
+    """The sweep folder: ``output_dir``, the file's ``output_dir`` or the base's output dir."""
+    folder = path.resolve().parent
+    if output_dir is not None:
+        parent = Path(output_dir).resolve()
+    elif spec.output_dir is not None:
+        parent = (folder / spec.output_dir).resolve()
+    else:
+        parent = base.resolve(base.config.output.dir)
+    sweep_dir = parent / spec.name
+    if sweep_dir == base.run_dir:
+        msg = (
+            f"{path}: 'name' {spec.name!r} is the run folder of the base config ({sweep_dir}); "
+            "give the sweep another name"
+        )
+        raise InputError(msg)
+    return sweep_dir
+
+
 def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     """Read and validate a sweep file and expand its scenarios.
 
@@ -192,26 +235,7 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
         base config's run folder.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        msg = f"{path}: sweep file not found"
-        raise InputError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path}: sweep file is not UTF-8 text"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read the sweep file ({err.strerror})"
-        raise InputError(msg) from None
-    except tomllib.TOMLDecodeError as err:
-        msg = f"{path}: not valid TOML ({err})"
-        raise InputError(msg) from None
-    try:
-        spec = SweepFile.model_validate(raw)
-    except ValidationError as err:
-        hint = "a sweep file has base, name, output_dir, mode and a [vary] table"
-        raise InputError(_validation_message(path, err, "", hint)) from None
-
+    spec = _read_sweep_file(path)
     folder = path.resolve().parent
     base = spec.base if spec.base.is_absolute() else (folder / spec.base).resolve()
     if not base.is_file():
@@ -220,19 +244,7 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     base_loaded = load_config(base)
     values = expand_vary(spec.vary, path)
     combos = _combinations(values, spec.mode, path)
-    if output_dir is not None:
-        parent = Path(output_dir).resolve()
-    elif spec.output_dir is not None:
-        parent = (folder / spec.output_dir).resolve()
-    else:
-        parent = base_loaded.resolve(base_loaded.config.output.dir)
-    sweep_dir = parent / spec.name
-    if sweep_dir == base_loaded.run_dir:
-        msg = (
-            f"{path}: 'name' {spec.name!r} is the run folder of the base config ({sweep_dir}); "
-            "give the sweep another name"
-        )
-        raise InputError(msg)
+    sweep_dir = _sweep_dir(path, spec, base_loaded, output_dir)
     names = scenario_names(spec.name, list(values), combos)
     scenarios = tuple(
         ScenarioSpec(

@@ -19,6 +19,7 @@ import pyogrio
 from pyproj import CRS
 
 from planner.config import LEVELS, LoadedConfig
+from planner.datasets.national import PROVINCES, province_code
 from planner.errors import InputError
 
 TOWNSHIP_COLUMNS: dict[str, str] = {
@@ -65,8 +66,6 @@ ITEM_COLUMNS: dict[str, str] = {
     "online_potential": "float",
     "max_travel_min": "float",
 }
-SOURCE_COLUMNS = ("point_source", "population_source", "inventory_source", "census_source")
-"""Provenance columns carried through to the outputs when present."""
 
 
 @dataclass(frozen=True)
@@ -149,17 +148,18 @@ def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.D
         values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
         bad = ids[values.isna() | ~np.isfinite(values.fillna(0.0))].tolist()
         if bad:
-            msg = f"{path}: '{col}' must be a finite number but is not for {key} {_ids(bad)}"
+            msg = f"{path}: '{col}' must be a finite number but is not for {key} {format_ids(bad)}"
             raise InputError(msg)
         frame[col] = values.astype(float)
     dup = sorted(set(ids[ids.duplicated()]))
     if dup:
-        msg = f"{path}: duplicated {key} {_ids(dup)}"
+        msg = f"{path}: duplicated {key} {format_ids(dup)}"
         raise InputError(msg)
     return frame.set_index(key, drop=False).rename_axis(None)
 
 
-def _ids(values: list[str], limit: int = 5) -> str:
+def format_ids(values: list[str], limit: int = 5) -> str:
+    """The first ``limit`` ids, comma-separated, and how many more (for messages)."""
     shown = ", ".join(str(v) for v in values[:limit])
     more = f" and {len(values) - limit} more" if len(values) > limit else ""
     return f"{shown}{more}"
@@ -192,7 +192,7 @@ def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDat
         frame.geometry.isna() | frame.geometry.is_empty | ~frame.geometry.is_valid, code_field
     ].tolist()
     if bad:
-        msg = f"{path}: {what} has empty or invalid geometry for code {_ids(bad)}"
+        msg = f"{path}: {what} has empty or invalid geometry for code {format_ids(bad)}"
         raise InputError(msg)
     frame = frame.set_crs("EPSG:4490", allow_override=True)
     return frame.set_index(code_field, drop=False).rename_axis(None)
@@ -264,8 +264,6 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
         files=files,
     )
     if data.province != "all":
-        from planner.datasets.national import PROVINCES, province_code
-
         code = province_code(data.province)
         inputs = select_region(inputs, code)
         if inputs.townships.empty:
