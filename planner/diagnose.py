@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from planner.model.build import build_model
-from planner.solve import solve
+from planner.solve import Status, solve
 
 if TYPE_CHECKING:
     from planner.model.data import ModelData
@@ -100,8 +100,8 @@ def describe(violations: list[Violation]) -> str:
 def explain(run: RunResult) -> str:
     """One line: what went wrong and which config key to look at."""
     r = run.result
-    if r.status == "infeasible":
-        failing = [p for p in run.parts.values() if p.result.status == "infeasible"] or [run]
+    if r.status == Status.INFEASIBLE:
+        failing = [p for p in run.parts.values() if p.result.status == Status.INFEASIBLE] or [run]
         part = failing[0]
         data = part.prepared.data
         where = ""
@@ -110,13 +110,13 @@ def explain(run: RunResult) -> str:
             where = f" (province {code})"
         detail = describe(elastic_violations(data, part)) if data is not None else ""
         return f"the plan is infeasible{where}: {detail}"
-    if r.status == "time_limit_no_solution":
+    if r.status == Status.TIME_LIMIT_NO_SOLUTION:
         limit = run.prepared.loaded.config.solver.time_limit_s
         return (
             f"the solver stopped at its time limit ({limit:g} s) without a feasible plan; "
             "raise solver.time_limit_s"
         )
-    if r.status == "unbounded":
+    if r.status == Status.UNBOUNDED:
         return (
             "the LP is unbounded: a cost weight is negative or a bound is missing "
             "(a bug: please report it)"

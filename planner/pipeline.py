@@ -12,7 +12,7 @@ import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,7 @@ class Timings:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
     """Everything up to (not including) the solve."""
 
@@ -68,18 +68,32 @@ class Prepared:
     travel: TravelTable
     maturity: pd.DataFrame
     data: ModelData | None
-    """The LP's data (None for a run combined from parts)."""
+    """The LP's data (None for a run combined from parts, or a part whose LP was released)."""
     timings: Timings
 
+    def model_data(self) -> ModelData:
+        """The LP's data.
 
-@dataclass
+        Raises
+        ------
+        ValueError
+            For a run combined from parts or a part whose LP was released (a bug if reached).
+        """
+        if self.data is None:
+            msg = "this run has no model data (combined from parts, or released)"
+            raise ValueError(msg)
+        return self.data
+
+
+@dataclass(frozen=True)
 class RunResult:
+    """A finished run: its inputs, the solve outcome and the plan (when there is one)."""
+
     prepared: Prepared
     model: PlanModel | None
-    """The solved LP (None for a run combined from parts)."""
+    """The solved LP (None for a run combined from parts, or a part whose LP was released)."""
     result: SolveResult
     plan: Plan | None
-    run_dir: Path | None = None
     parts: dict[str, RunResult] = field(default_factory=dict)
     """Per-province runs when the dataset was solved province by province."""
     unreachable: set[tuple[int, str]] = field(default_factory=set)
@@ -129,16 +143,6 @@ def prepare_part(
     with timings.step("prepare", progress):
         data = prepare(inputs, travel.minutes, maturity, cfg)
     return Prepared(loaded, inputs, travel, maturity, data, timings)
-
-
-def prepare_run(loaded: LoadedConfig, progress: Progress = _quiet) -> Prepared:
-    """Load, validate, compute travel times and maturity, and prepare one LP for all data."""
-    timings = Timings()
-    inputs, crs = load_and_check(loaded, timings, progress)
-    prepared = prepare_part(loaded, inputs, crs, timings, progress)
-    assert prepared.data is not None
-    check_reachability(inputs, [unreachable(prepared.data)])
-    return prepared
 
 
 def unreachable(data: ModelData) -> set[tuple[int, str]]:
@@ -201,8 +205,7 @@ def run_config(
     coupled = cfg.policy.max_total_area_m2 is not None or cfg.policy.max_unserved_share is not None
     if len(codes) == 1 or not cfg.model.decompose or coupled:
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
-        assert prepared.data is not None
-        check_reachability(inputs, [unreachable(prepared.data)])
+        check_reachability(inputs, [unreachable(prepared.model_data())])
         return execute(prepared, progress)
     parts = {code: select_region(inputs, code) for code in codes}
     if workers > 1 and on_part is None:
@@ -230,20 +233,17 @@ def solve_region(
     point = inputs.province.geometry.union_all().representative_point()
     crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
     part = prepare_part(loaded, inputs, crs, timings, progress)
-    assert part.data is not None
-    missing = unreachable(part.data)
-    done = execute(part, progress)
-    done.unreachable = missing
+    done = replace(execute(part, progress), unreachable=unreachable(part.model_data()))
     log.info("part %s: %s", code, done.result.status)
     if on_part is not None:
         on_part(code, done)
-    if done.result.is_ok:
-        # keep the plan, drop the LP: a national run must not hold 31 models in memory
-        # (a failed part keeps its data for the diagnosis)
-        done.model = None
-        part.data = None
-        gc.collect()
-    return done
+    if not done.result.is_ok:
+        return done  # a failed part keeps its LP and data for the diagnosis
+    # keep the plan, drop the LP: a national run must not hold 31 models in memory
+    kept = replace(done, model=None, prepared=replace(part, data=None))
+    del done, part
+    gc.collect()
+    return kept
 
 
 def _solve_parts_on_dask(
@@ -300,11 +300,8 @@ def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
     """Build, solve and (when the solve is usable) extract the plan."""
     cfg = prepared.loaded.config
     timings = prepared.timings
-    if prepared.data is None:
-        msg = "execute() needs prepared model data"
-        raise ValueError(msg)
     with timings.step("build", progress):
-        model = build_model(prepared.data)
+        model = build_model(prepared.model_data())
     with timings.step("solve", progress):
         result = solve(model, cfg.solver)
     plan = None
@@ -331,7 +328,7 @@ def manifest(run: RunResult) -> dict[str, Any]:
             "version": run.result.solver_version,
             "status": str(run.result.status),
             "detail": run.result.detail,
-            "optimal": run.result.status == "optimal",
+            "optimal": run.result.status == Status.OPTIMAL,
         },
         "python": platform.python_version(),
         "timings_s": {k: round(v, 3) for k, v in prepared.timings.seconds.items()},
@@ -378,5 +375,4 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
         (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
         if loaded.config.output.report:
             write_report(tmp)
-    run.run_dir = target
     return target

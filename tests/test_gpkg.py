@@ -24,7 +24,7 @@ from planner.config import load_config
 from planner.errors import InputError
 from planner.io import qgis_styles
 from planner.io.gpkg import FIXED_TIME, county_stage_field_names, write_gpkg
-from planner.pipeline import RunResult, execute, prepare_run
+from planner.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
 STAGES = 3
@@ -97,7 +97,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         "township_id",
     )
     _add_column(folder / "centres.csv", "inventory_source", {"cnty_320101": "survey"}, "centre_id")
-    result = execute(prepare_run(load_config(cfg)))
+    result = run_config(load_config(cfg))
     assert result.plan is not None
     return result
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from planner.config import load_config
-from planner.pipeline import RunResult, execute, prepare_run, write_run
+from planner.pipeline import RunResult, run_config, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-6
@@ -23,7 +23,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         ROOT / "configs" / "jiangsu.toml",
         {"output": {"dir": str(out), "report": False}},
     )
-    result = execute(prepare_run(loaded))
+    result = run_config(loaded)
     assert result.result.status == "optimal", result.result.detail
     write_run(result)
     return result
@@ -155,9 +155,9 @@ def test_county_holds_the_largest_share_in_stage_2(run: RunResult) -> None:
 
 
 def test_plan_files_written(run: RunResult) -> None:
-    assert run.run_dir is not None
+    run_dir = run.prepared.loaded.run_dir
     for name in ("centres", "townships", "counties", "levels", "items", "assignments"):
-        frame = pd.read_csv(run.run_dir / "plan" / f"{name}.csv", dtype=str)
+        frame = pd.read_csv(run_dir / "plan" / f"{name}.csv", dtype=str)
         assert not frame.empty
-    assert (run.run_dir / "plan.gpkg").exists()
-    assert (run.run_dir / "manifest.json").exists()
+    assert (run_dir / "plan.gpkg").exists()
+    assert (run_dir / "manifest.json").exists()

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from planner.config import load_config
-from planner.pipeline import execute, prepare_run
+from planner.pipeline import run_config
 from tests.tiny import tiny_centres, write_case
 
 SIMPLE_COSTS = {
@@ -40,7 +40,7 @@ def formulation(request: pytest.FixtureRequest) -> str:
 
 def _solve(folder: Path, formulation: str = "classes", **kwargs: object):  # type: ignore[no-untyped-def]
     cfg = write_case(folder, **kwargs)  # type: ignore[arg-type]
-    run = execute(prepare_run(load_config(cfg, {"model": {"formulation": formulation}})))
+    run = run_config(load_config(cfg, {"model": {"formulation": formulation}}))
     assert run.result.status == "optimal"
     return run
 
@@ -204,7 +204,7 @@ def test_own_city_comes_from_the_county_table(tmp_path: Path) -> None:
     second["properties"] = {"code": "320200", "name": "C2"}
     cities["features"].append(second)
     (tmp_path / "cities.geojson").write_text(json.dumps(cities))
-    run = execute(prepare_run(load_config(config)))
+    run = run_config(load_config(config))
     assert run.result.status == "optimal"
     assert set(run.model.data.arcs["centre_id"]) == {"city_320200"}
 

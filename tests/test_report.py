@@ -28,7 +28,7 @@ from PIL import Image
 from planner.cli.report_cmd import report_cmd
 from planner.config import load_config
 from planner.errors import InputError
-from planner.pipeline import execute, prepare_run, write_run
+from planner.pipeline import run_config, write_run
 from planner.report import charts
 from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
@@ -75,7 +75,7 @@ def _solve_and_write(folder: Path, online_potential: float, max_travel_min: floa
         {"320101001": "real:2016", "320101002": "generated:centroid"},
         "township_id",
     )
-    run = execute(prepare_run(load_config(cfg)))
+    run = run_config(load_config(cfg))
     assert run.plan is not None
     return write_run(run)
 

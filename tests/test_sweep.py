@@ -23,7 +23,7 @@ from distributed import Client, LocalCluster
 from planner.cli.sweep_cmd import sweep_cmd
 from planner.config import deep_merge, load_config
 from planner.errors import InputError
-from planner.pipeline import execute, prepare_run, write_run
+from planner.pipeline import run_config, write_run
 from planner.summary import StageMetrics
 from planner.sweep.comparison import comparison_csv, dominance
 from planner.sweep.execution import run_sweep
@@ -104,7 +104,7 @@ def test_every_scenario_equals_its_config_run_alone(four: SweepResult, tmp_path:
         alone = load_config(
             spec.base, deep_merge(spec.overrides, {"output": {"dir": str(tmp_path / "alone")}})
         )
-        run_dir = write_run(execute(prepare_run(alone)))
+        run_dir = write_run(run_config(alone))
         swept = Path(record.run_dir)
         assert swept == four.sweep.sweep_dir / "scenarios" / spec.name
         for name in PLAN_FILES:

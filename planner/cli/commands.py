@@ -115,6 +115,7 @@ def run_cmd(
 ) -> None:
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
     from planner.pipeline import run_config, write_run
+    from planner.solve import Status
 
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
@@ -129,8 +130,7 @@ def run_cmd(
     with _Steps(not quiet) as steps:
         run = run_config(loaded, steps, workers=workers or default_workers())
         prepared = run.prepared
-        if run.plan is not None:
-            write_run(run, steps)
+        run_dir = write_run(run, steps) if run.plan is not None else None
     result = run.result
     if run.plan is None:
         from planner.diagnose import explain
@@ -147,8 +147,8 @@ def run_cmd(
         for w in run.plan.warnings:
             m.err_console.print(f"[yellow]warning:[/] {w}", markup=True)
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
-        m.out_console.print(f"plan written to {run.run_dir} ({timing})")
-    if result.status != "optimal":
+        m.out_console.print(f"plan written to {run_dir} ({timing})")
+    if result.status != Status.OPTIMAL:
         m.fail(
             f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL
         )

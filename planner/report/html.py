@@ -38,6 +38,7 @@ from planner.report.data import (
     stage_metrics,
 )
 from planner.run_folder import REPORT_FILE
+from planner.solve import Status
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +199,8 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_from: int = 1
 
 
 def _status_tag(run: RunData) -> str:
-    status = str(run.summary.status)
-    cls = "ok" if status == "optimal" else "bad"
+    status = run.summary.status
+    cls = "ok" if status == Status.OPTIMAL else "bad"
     return f'<span class="tag {cls}">status: {_e(status)}</span>'
 
 
