@@ -23,7 +23,7 @@ import pytest
 from planner.config import load_config
 from planner.errors import InputError
 from planner.io import qgis_styles
-from planner.io.gpkg import FIXED_TIME, county_stage_field_names, write_gpkg
+from planner.io.gpkg import FIXED_TIME, county_stage_field_names, fix_change_counter, write_gpkg
 from planner.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
@@ -231,6 +231,27 @@ def test_same_plan_same_bytes_and_overwrite(run: RunResult, tmp_path: Path) -> N
     first = path.read_bytes()
     write_gpkg(run.plan, run.prepared.inputs, path)
     assert path.read_bytes() == first
+
+
+def test_the_sqlite_change_counter_is_fixed(gpkg: Path, tmp_path: Path) -> None:
+    """The flake once seen here: byte 27 (the low byte of SQLite's file change counter)
+    differed between two writes of the same plan, the content being equal. The counter
+    counts write transactions; one more transaction (as a GDAL batch falling differently
+    makes) must not change the bytes of a finished file."""
+    first = gpkg.read_bytes()
+    assert [int.from_bytes(first[o : o + 4], "big") for o in (24, 92)] == [1, 1]
+    copy = tmp_path / "copy.gpkg"
+    copy.write_bytes(first)
+    with closing(sqlite3.connect(copy)) as con:
+        # a write transaction that leaves the content as it was
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        con.execute(f"PRAGMA user_version = {int(version)}")
+    bumped = copy.read_bytes()
+    assert bumped[24:28] != first[24:28]  # one more transaction, one more count
+    fix_change_counter(copy)
+    assert copy.read_bytes() == first
+    with closing(sqlite3.connect(copy)) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
 def test_default_styles(gpkg: Path) -> None:

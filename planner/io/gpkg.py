@@ -27,8 +27,8 @@ After the layers, a QGIS ``layer_styles`` table gets one default style per spati
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -348,9 +348,46 @@ def write_gpkg(plan: Plan, inputs: Inputs, path: Path, crs: str = INPUT_CRS) -> 
         ("boundaries", boundaries_frame(inputs, target), "MultiPolygon"),
         ("levels", levels_frame(plan), None),
     ]
-    for name, frame, geometry_type in layers:
-        _write(frame, path, name, geometry_type)
+    with _gdal_options(SERIAL_RTREE):
+        for name, frame, geometry_type in layers:
+            _write(frame, path, name, geometry_type)
     write_default_styles(path, default_styles(plan))
+    fix_change_counter(path)
+
+
+SERIAL_RTREE = {"OGR_GPKG_THREADED_RTREE": "NO"}
+"""GDAL builds a layer's R-tree in a background thread by default; how its batches fall into
+SQLite transactions depends on thread timing, and every transaction bumps the file change
+counter in the SQLite header. Built serially, the same plan gives the same transactions."""
+CHANGE_COUNTER_OFFSETS = (24, 92)
+"""SQLite header: the file change counter and the version-valid-for number (equal)."""
+CHANGE_COUNTER = 1
+
+
+@contextmanager
+def _gdal_options(options: dict[str, str]) -> Iterator[None]:
+    """Set GDAL config options for the block; restore the previous values after."""
+    previous = {key: pyogrio.get_gdal_config_option(key) for key in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+
+
+def fix_change_counter(path: Path) -> None:
+    """Set the SQLite file change counter of a finished GeoPackage to a fixed value.
+
+    The counter (bytes 24-27, repeated as the version-valid-for number in bytes 92-95) counts
+    write transactions; it only tells other open connections that their cache is stale, so
+    for a closed file its value carries nothing, yet a different number of transactions (a
+    GDAL batch falling differently) changed the bytes of an identical plan. Both copies get
+    the same value, so the header stays consistent.
+    """
+    with path.open("r+b") as handle:
+        for offset in CHANGE_COUNTER_OFFSETS:
+            handle.seek(offset)
+            handle.write(CHANGE_COUNTER.to_bytes(4, "big"))
 
 
 def default_styles(plan: Plan) -> list[qgis_styles.LayerStyle]:

@@ -702,17 +702,13 @@ def maturity_map(run: RunData, stages: Sequence[int]) -> Figure | None:
 
 def compare_centres_map(runs: Mapping[str, RunData], stage: int) -> Figure | None:
     """Centres by action in one stage, one panel per run (the reviewer's side-by-side)."""
-    with_maps = {label: run for label, run in runs.items() if run.gis is not None}
+    with_maps = {label: (run, run.gis) for label, run in runs.items() if run.gis is not None}
     if len(with_maps) < 2:
         return None
-    first = next(iter(with_maps.values()))
-    assert first.gis is not None
-    frame = MapFrame(first.gis)
+    frame = MapFrame(next(iter(with_maps.values()))[1])
     fig, axes = _map_grid(len(with_maps), frame, len(with_maps), legend_in=0.6)
-    max_area = max(float(r.gis.centres["area_m2"].max()) for r in with_maps.values() if r.gis)
-    for ax, (label, run) in zip(axes, with_maps.items(), strict=True):
-        gis = run.gis
-        assert gis is not None
+    max_area = max(float(gis.centres["area_m2"].max()) for _, gis in with_maps.values())
+    for ax, (label, (run, gis)) in zip(axes, with_maps.items(), strict=True):
         _base(ax, gis, frame)
         _draw_centres(ax, gis.centres[gis.centres["stage"] == stage], max_area, by_level=False)
         _city_labels(ax, gis)
