@@ -17,9 +17,9 @@ Each scenario is the base config with one combination of values merged in
 reproduces the scenario) and run end to end as ``planner run`` does (:func:`run_scenario`:
 validate, solve, write the plan and, if the config says so, the report) into
 ``<sweep dir>/scenarios/<scenario>/``, a normal run folder plus ``scenario.json``. The
-scenarios run as tasks on a Dask cluster (:func:`dask_client`, :func:`run_sweep`); a failing
-scenario is recorded and never stops the others. The comparison is written to
-``comparison.csv``, ``comparison.html`` and ``sweep.json`` in the sweep folder.
+scenarios run as tasks on a Dask cluster (:func:`planner.dask_cluster.dask_client`,
+:func:`run_sweep`); a failing scenario is recorded and never stops the others. The comparison
+is written to ``comparison.csv``, ``comparison.html`` and ``sweep.json`` in the sweep folder.
 
 A scenario is *reused* (not solved again) when its folder holds a plan written for the same
 hash of resolved config, input files and package code (:func:`scenario_hash`).

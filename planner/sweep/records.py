@@ -16,7 +16,7 @@ from planner.summary import StageMetrics, level_areas
 from planner.sweep.folder import RECORD_FILE
 from planner.sweep.spec import ScenarioSpec, Sweep, nest
 
-Status = Literal["solved", "reused", "failed"]
+ScenarioStatus = Literal["solved", "reused", "failed"]
 """What happened to a scenario: solved now, reused from an earlier run, or failed."""
 
 
@@ -65,7 +65,7 @@ class ScenarioRecord:
     name: str
     index: int
     values: dict[str, Any]
-    status: Status
+    status: ScenarioStatus
     run_dir: str
     error: str | None = None
     config_hash: str | None = None
@@ -141,7 +141,7 @@ def read_record(run_dir: Path) -> ScenarioRecord | None:
 
 def record_from_run(
     spec: ScenarioSpec,
-    status: Status,
+    status: ScenarioStatus,
     digest: str,
     start: float,
 ) -> ScenarioRecord:
@@ -199,6 +199,6 @@ class SweepResult:
         """Scenarios without a plan."""
         return [r for r in self.records if not r.ok]
 
-    def count(self, status: Status) -> int:
+    def count(self, status: ScenarioStatus) -> int:
         """Number of scenarios with this status."""
         return sum(r.status == status for r in self.records)
