@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from planner.model.build import build_model
 from planner.solve import Status, solve
+from planner.terms import ElasticRule
 
 if TYPE_CHECKING:
     from planner.model.data import ModelData
@@ -29,27 +30,32 @@ VIOLATION_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Violation:
-    family: str
+    family: ElasticRule
     stage: int
     ids: tuple[str, ...]
     amount: float
     config_key: str
 
 
-def _config_key(family: str, ids: tuple[str, ...], data: ModelData) -> str:
-    if family in {"growth", "shrink", "core_area"}:
+LEVEL_KEYS = {
+    ElasticRule.GROWTH: "max_growth_per_stage",
+    ElasticRule.SHRINK: "max_shrink_per_stage",
+    ElasticRule.CORE_AREA: "min_area_m2",
+}
+"""Rules relaxed per level: the key under ``policy.levels.<level>``."""
+CONFIG_KEYS = {
+    ElasticRule.TOWNSHIP_MIN: "policy.township_min_station_hard (or township_min_station_m2)",
+    ElasticRule.AREA_BUDGET: "policy.max_total_area_m2",
+    ElasticRule.UNSERVED_CAP: "policy.max_unserved_share",
+}
+"""Rules relaxed by one config key."""
+
+
+def _config_key(family: ElasticRule, ids: tuple[str, ...], data: ModelData) -> str:
+    if family in LEVEL_KEYS:
         levels = sorted({str(data.centres.at[c, "level"]) for c in ids if c in data.centres.index})
-        field = {
-            "growth": "max_growth_per_stage",
-            "shrink": "max_shrink_per_stage",
-            "core_area": "min_area_m2",
-        }[family]
-        return ", ".join(f"policy.levels.{lv}.{field}" for lv in levels)
-    return {
-        "township_min": "policy.township_min_station_hard (or township_min_station_m2)",
-        "area_budget": "policy.max_total_area_m2",
-        "unserved_cap": "policy.max_unserved_share",
-    }.get(family, family)
+        return ", ".join(f"policy.levels.{lv}.{LEVEL_KEYS[family]}" for lv in levels)
+    return CONFIG_KEYS[family]
 
 
 def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
@@ -58,11 +64,11 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     result = solve(model, run.prepared.loaded.config.solver)
     if not result.is_ok:
         return []
-    grouped: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
+    grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)
     for (family, stage, key), var in model.var.elastic.items():
         value = float(var.varValue or 0.0)
         if value > VIOLATION_TOLERANCE:
-            grouped[family, stage].append((key, value))
+            grouped[ElasticRule(family), stage].append((key, value))
     out = []
     for (family, stage), hits in sorted(grouped.items()):
         ids = tuple(sorted(k for k, _ in hits))
@@ -73,12 +79,12 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
 
 
 WHAT = {
-    "township_min": "the hard minimum township station cannot be reached",
-    "area_budget": "the area budget is too small for the core areas and minimum stations",
-    "unserved_cap": "the service guarantee cannot be met within the capacity limits",
-    "growth": "centres would have to grow beyond their growth limit",
-    "shrink": "centres would have to shrink faster than allowed",
-    "core_area": "centres would have to fall below their core area",
+    ElasticRule.TOWNSHIP_MIN: "the hard minimum township station cannot be reached",
+    ElasticRule.AREA_BUDGET: "the area budget is too small for the core areas and minimum stations",
+    ElasticRule.UNSERVED_CAP: "the service guarantee cannot be met within the capacity limits",
+    ElasticRule.GROWTH: "centres would have to grow beyond their growth limit",
+    ElasticRule.SHRINK: "centres would have to shrink faster than allowed",
+    ElasticRule.CORE_AREA: "centres would have to fall below their core area",
 }
 
 
@@ -90,7 +96,7 @@ def describe(violations: list[Violation]) -> str:
     for v in violations[:3]:
         shown = ", ".join(v.ids[:4]) + (f" and {len(v.ids) - 4} more" if len(v.ids) > 4 else "")
         parts.append(
-            f"stage {v.stage}: {WHAT.get(v.family, v.family)} ({shown}; short by "
+            f"stage {v.stage}: {WHAT[v.family]} ({shown}; short by "
             f"{v.amount:,.1f}); relax {v.config_key}"
         )
     more = f"; and {len(violations) - 3} more" if len(violations) > 3 else ""

@@ -34,7 +34,7 @@ CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
     """A staged plan, independent of PuLP."""
 

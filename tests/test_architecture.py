@@ -17,7 +17,7 @@ PACKAGE = ROOT / "planner"
 
 LAYERS: list[tuple[str, ...]] = [
     ("planner", "planner.errors"),
-    ("planner.config", "planner.config_docs"),
+    ("planner.config", "planner.config_docs", "planner.terms"),
     ("planner.datasets",),
     ("planner.inputs",),
     ("planner.validate", "planner.travel", "planner.maturity"),
