@@ -105,15 +105,19 @@ class _Board:
 
 
 def _line(record: ScenarioRecord) -> str:
+    from planner.solve import Status  # loaded with planner.sweep already (see sweep_cmd)
+
     name = escape(record.name)
     if record.status == "failed":
         return f"[red]✗[/] {name} failed: {escape(record.error or '')}"
     mark = "[green]✓[/]" if record.status == "solved" else "[blue]↺[/]"
-    extra = "" if record.solver_status == "optimal" else f" ({record.solver_status})"
+    extra = "" if record.solver_status == Status.OPTIMAL else f" ({record.solver_status})"
     return f"{mark} {name} {record.status} in {record.seconds:.1f} s{escape(extra)}"
 
 
 def _summary(result: SweepResult) -> None:
+    from planner.solve import Status  # loaded with planner.sweep already (see sweep_cmd)
+
     sweep = result.sweep
     dominated = {d.scenario for d in result.dominance}
     pattern = "_".join(f"<{k.rsplit('.', 1)[-1]}>" for k in sweep.keys)
@@ -131,7 +135,9 @@ def _summary(result: SweepResult) -> None:
         last = r.stages[-1] if r.stages else None
         table.add_row(
             r.name,
-            r.status if r.solver_status in {None, "optimal"} else f"{r.status} ({r.solver_status})",
+            r.status
+            if r.solver_status in {None, Status.OPTIMAL}
+            else f"{r.status} ({r.solver_status})",
             f"{r.objective_kcny:,.0f}" if r.objective_kcny is not None else "",
             f"{last.top_heavy_share:.1%}" if last else "",
             f"{last.metrics.unserved:,.0f}" if last else "",

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from planner.config import LEVELS
 from planner.errors import PlannerError
 from planner.run_folder import REPORT_FILE, read_run_folder
+from planner.solve import Status
 from planner.summary import StageMetrics, level_areas
 from planner.sweep.folder import RECORD_FILE
 from planner.sweep.spec import ScenarioSpec, Sweep, nest
@@ -48,7 +49,7 @@ class ScenarioRecord:
         One line saying why the scenario failed.
     config_hash : str or None
         :func:`scenario_hash` of the scenario (``None`` when its config was invalid).
-    solver_status : str or None
+    solver_status : Status or None
         ``optimal``, ``time_limit``, ``infeasible``, ...
     objective_kcny : float or None
         Total cost (the LP objective, each scenario with its own weights), kCNY.
@@ -69,7 +70,7 @@ class ScenarioRecord:
     run_dir: str
     error: str | None = None
     config_hash: str | None = None
-    solver_status: str | None = None
+    solver_status: Status | None = None
     objective_kcny: float | None = None
     stages: tuple[ScenarioStage, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -99,6 +100,8 @@ class ScenarioRecord:
             for s in data.get("stages", ())
         )
         data["warnings"] = tuple(data.get("warnings", ()))
+        if data.get("solver_status") is not None:
+            data["solver_status"] = Status(data["solver_status"])
         return cls(**data)
 
 
@@ -113,7 +116,7 @@ def failed_record(
     error: str,
     start: float | None = None,
     digest: str | None = None,
-    solver_status: str | None = None,
+    solver_status: Status | None = None,
 ) -> ScenarioRecord:
     """The record of a scenario that produced no plan."""
     seconds = time.perf_counter() - start if start is not None else 0.0
@@ -166,7 +169,7 @@ def record_from_run(
         status=status,
         run_dir=str(spec.run_dir),
         config_hash=digest,
-        solver_status=str(summary.status),
+        solver_status=summary.status,
         objective_kcny=summary.objective_kcny,
         stages=tuple(stages),
         warnings=summary.warnings,

@@ -152,9 +152,7 @@ def _solve(spec: ScenarioSpec, loaded: LoadedConfig, digest: str, start: float) 
     """As ``planner run``: validate, solve (province by province if several), write."""
     run = run_config(loaded)
     if run.plan is None:
-        record = failed_record(
-            spec, explain(run), start, digest, solver_status=str(run.result.status)
-        )
+        record = failed_record(spec, explain(run), start, digest, solver_status=run.result.status)
         _store_failure(spec, record)
         return record
     write_run(run)
