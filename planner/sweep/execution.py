@@ -12,10 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from planner.io.plan_files import json_text
-
-if TYPE_CHECKING:
-    from distributed import Client
-
 from planner.sweep.comparison import comparison_csv, dominance, sweep_json
 from planner.sweep.folder import (
     COMPARISON_CSV,
@@ -31,6 +27,9 @@ from planner.sweep.html import render_html
 from planner.sweep.records import ScenarioRecord, SweepResult, error_text, failed_record
 from planner.sweep.scenario import run_scenario
 from planner.sweep.spec import ScenarioSpec, Sweep
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 log = logging.getLogger(__name__)
 
