@@ -294,7 +294,7 @@ def test_items_catalogue() -> None:
     assert (items["counter_minutes"] > 0).all()
     assert (items["backoffice_minutes"] >= 0).all()
     assert ((items["pending_share"] == 0) | (items["backoffice_minutes"] > 0)).all()
-    assert 1200 <= items["annual_per_1000"].sum() <= 2000
+    assert 2400 <= items["annual_per_1000"].sum() <= 3000
     assert set(items["source"]) == {"assumption"}
     for rec in items.to_dict("records"):
         item_id = str(rec["item_id"])
