@@ -12,8 +12,10 @@ from rich.table import Table
 
 from planner.cli import main as m
 from planner.cli.diff_cmd import diff_cmd
+from planner.cli.import_cmd import import_cmd
 from planner.cli.report_cmd import report_cmd
 from planner.cli.sweep_cmd import sweep_cmd
+from planner.cli.template_cmd import template_cmd
 from planner.config import LEVELS, load_config
 
 
@@ -24,6 +26,8 @@ def register(cli: click.Group) -> None:
     cli.add_command(diff_cmd)
     cli.add_command(report_cmd)
     cli.add_command(sweep_cmd)
+    cli.add_command(template_cmd)
+    cli.add_command(import_cmd)
 
 
 STEP_LABELS = {
