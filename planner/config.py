@@ -71,8 +71,9 @@ class DataConfig(_Section):
         None,
         description="A planner workbook (.xlsx from `planner template`, or a folder of its CSV "
         "sheets) to plan instead of the files above: imported (validated) into "
-        ".<name>.dataset/ next to it on first use and whenever it changes; its travel_matrix "
-        "sheet, if filled, is used unless travel.matrix is set.",
+        ".<name>.dataset/ next to it on first use and whenever it changes; boundary polygons "
+        "come from the folder of county_boundaries when set, else the national data/china; "
+        "its travel_matrix sheet, if filled, is used unless travel.matrix is set.",
     )
 
 

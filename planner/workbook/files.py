@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.config import LoadedConfig
-from planner.workbook.importer import workbook_dataset
+from planner.workbook.importer import DEFAULT_BOUNDARIES, workbook_dataset
 
 DATASET_FILES: dict[str, str] = {
     "townships": "townships.csv",
@@ -25,7 +25,15 @@ def input_files(loaded: LoadedConfig) -> dict[str, Path]:
     matrix = loaded.config.travel.matrix
     files: dict[str, Path]
     if data.workbook is not None:
-        folder = workbook_dataset(loaded.resolve(data.workbook))
+        # polygons: from the folder of data.county_boundaries when the config sets it, else
+        # the national boundary files
+        raw = loaded.raw.get("data", {})
+        boundaries = (
+            loaded.resolve(data.county_boundaries).parent
+            if "county_boundaries" in raw
+            else DEFAULT_BOUNDARIES
+        )
+        folder = workbook_dataset(loaded.resolve(data.workbook), boundaries)
         files = {role: folder / name for role, name in DATASET_FILES.items()}
         if matrix is None and (folder / "travel_matrix.csv").is_file():
             files["travel_matrix"] = folder / "travel_matrix.csv"

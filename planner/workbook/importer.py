@@ -427,9 +427,11 @@ def workbook_dataset(path: Path, boundaries: Path = DEFAULT_BOUNDARIES) -> Path:
     to it as ``.<name>.dataset/`` and re-imported only when the workbook changes."""
     out = path.with_name(f".{path.name}.dataset")
     marker = out / MARKER
-    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == _sha256(path):
+    stamp = f"{_sha256(path)} {boundaries.resolve()}"
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == stamp:
         return out
     import_workbook(path, out, boundaries)
+    marker.write_text(stamp + "\n", encoding="utf-8")
     return out
 
 
