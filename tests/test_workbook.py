@@ -14,6 +14,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from planner.cli.main import cli
 from planner.config import load_config
+from planner.datasets.calibration import Tables, measured_online_row
 from planner.datasets.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
 from planner.io.inputs import read_inputs
 from planner.workbook.cells import WorkbookError
@@ -282,3 +283,34 @@ def test_csv_folder_imports_like_the_workbook(tiny: Path, tmp_path: Path) -> Non
     import_workbook(tmp_path / "t" / "csv", tmp_path / "b", tiny)
     for name in ("townships.csv", "counties.csv", "centres.csv", "items.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_measured_online_shares_reach_the_calibration(
+    book: Path, tiny: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / WORKBOOK_NAME
+    shutil.copy(book, path)
+    wb = load_workbook(path)
+    wb["online_shares"].append(["320101", 2025, 0.3])
+    wb.save(path)
+    config = import_workbook(path, tmp_path / "out", tiny)
+    shares = pd.read_csv(tmp_path / "out" / "online_shares.csv", dtype={"county_code": str})
+    assert shares.to_dict("records") == [
+        {"county_code": "320101", "year": 2025, "online_share": 0.3}
+    ]
+    result = CliRunner().invoke(cli, ["validate", str(config), "--calibration"], terminal_width=240)
+    assert result.exit_code == 0, result.output
+    assert "measured" in result.output
+    loaded = load_config(config)
+    inputs = read_inputs(loaded)
+    cfg = loaded.config
+    tables = Tables(
+        inputs.townships, inputs.counties, inputs.centres, inputs.items, cfg.maturity,
+        cfg.stages, shares,
+    )  # fmt: skip
+    row = measured_online_row(tables)
+    assert row is not None
+    # the tiny item has no online potential: the model's share is 0%, outside 20% to 40%
+    assert row.model == 0.0
+    assert (row.ref.low, row.ref.high) == pytest.approx((0.2, 0.4))
+    assert row.inside is False

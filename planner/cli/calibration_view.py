@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from rich.table import Table
 
 from planner.config import LoadedConfig
@@ -13,8 +14,16 @@ def calibration_table(inputs: Inputs, loaded: LoadedConfig) -> tuple[Table, int]
     """The calibration table of a validated dataset and the number of figures outside
     their band."""
     cfg = loaded.config
+    measured = inputs.files["counties"].parent / "online_shares.csv"
+    shares = pd.read_csv(measured, dtype={"county_code": str}) if measured.is_file() else None
     tables = Tables(
-        inputs.townships, inputs.counties, inputs.centres, inputs.items, cfg.maturity, cfg.stages
+        inputs.townships,
+        inputs.counties,
+        inputs.centres,
+        inputs.items,
+        cfg.maturity,
+        cfg.stages,
+        shares,
     )
     table = Table(title="calibration: model against public figures", show_header=True)
     for column in ("figure", "model", "band", "inside", "reference", "source"):

@@ -47,6 +47,8 @@ class Tables:
     items: pd.DataFrame
     maturity: MaturityConfig
     stages: StagesConfig
+    online_shares: pd.DataFrame | None = None
+    """Measured online shares (``county_code, year, online_share``), e.g. from a workbook."""
 
 
 @dataclass(frozen=True)
@@ -222,8 +224,46 @@ def street_seat_km(tables: Tables) -> tuple[float | None, float | None]:
     return float(np.median(real)), float(np.median(generated))
 
 
+def measured_online_row(tables: Tables) -> Row | None:
+    """The model's online share against the measured shares of the dataset (population-
+    weighted over the counties measured, each in its year), band +-10 points."""
+    shares = tables.online_shares
+    if shares is None or shares.empty:
+        return None
+    base = township_maturity(tables.townships, tables.counties, tables.maturity, tables.stages)[0]
+    t = tables.townships.assign(m0=base)
+    potential = tables.items["online_potential"].astype(float).to_numpy()
+    rate = tables.items["annual_per_1000"].astype(float).to_numpy()
+    uptake = float((rate * potential).sum() / rate.sum())
+    model = measured = weight = 0.0
+    for rec in shares.to_dict("records"):
+        towns = t[t["county_code"].astype(str) == str(rec["county_code"])]
+        pop = towns["population"].astype(float)
+        if pop.sum() <= 0:
+            continue
+        years = int(rec["year"]) - tables.stages.base_year
+        m = 1.0 - (1.0 - towns["m0"]) * (1.0 - tables.maturity.annual_catch_up) ** years
+        model += float((m * pop).sum()) * uptake
+        measured += float(rec["online_share"]) * float(pop.sum())
+        weight += float(pop.sum())
+    if weight <= 0:
+        return None
+    mean = measured / weight
+    ref = Reference(
+        "measured_online",
+        f"Online share, {len(shares)} measured county-years",
+        f"{mean:.0%} measured (population-weighted), band +-10 points",
+        max(0.0, mean - 0.10),
+        min(1.0, mean + 0.10),
+        "share",
+        "the dataset's online_shares.csv (workbook sheet online_shares)",
+    )
+    return Row(ref, model / weight)
+
+
 def calibration_rows(tables: Tables) -> list[Row]:
-    """The model's value of every reference figure, in :data:`REFERENCES` order."""
+    """The model's value of every reference figure, in :data:`REFERENCES` order (then the
+    dataset's measured online shares, if any)."""
     online, share = online_2025(tables)
     county = tables.centres[tables.centres["level"] == "county"]["windows"].astype(float)
     real_km, generated_km = street_seat_km(tables)
@@ -255,7 +295,8 @@ def calibration_rows(tables: Tables) -> list[Row]:
                 ref.source,
             )
         rows.append(Row(ref, values[ref.key]()))
-    return rows
+    measured = measured_online_row(tables)
+    return [*rows, measured] if measured is not None else rows
 
 
 def format_value(value: float | None, unit: str) -> str:
