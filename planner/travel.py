@@ -26,6 +26,7 @@ run's manifest records which source was used and the matrix file's sha256.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pandas as pd
+from fastparquet import ParquetFile
 from pyproj import CRS, Transformer
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay, cKDTree
@@ -187,14 +189,16 @@ MATRIX_COLUMNS = ("township_id", "centre_id", "minutes")
 
 def read_matrix(path: Path) -> pd.DataFrame:
     """A travel-time matrix (CSV, or Parquet by its ``.parquet``/``.pq`` suffix), checked."""
+    if not path.is_file():
+        raise InputError(f"{path}: travel matrix file not found (check 'travel.matrix')")
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
+            # fastparquet, not pyarrow: with pyarrow installed pandas 3 stores strings as
+            # Arrow arrays, which changes arithmetic on empty columns elsewhere
+            frame = ParquetFile(io.BytesIO(path.read_bytes())).to_pandas()
         else:
             frame = pd.read_csv(path, dtype={"township_id": str, "centre_id": str})
-    except FileNotFoundError:
-        raise InputError(f"{path}: travel matrix file not found (check 'travel.matrix')") from None
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except Exception as err:  # readers raise assorted types on corrupt files
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InputError(f"{path}: cannot read the travel matrix ({first})") from None
     missing = [c for c in MATRIX_COLUMNS if c not in frame.columns]

@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import fastparquet
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -34,7 +35,7 @@ def case(tmp_path: Path) -> Path:
 def _matrix(path: Path, rows: list[tuple[str, str, float]]) -> Path:
     frame = pd.DataFrame(rows, columns=["township_id", "centre_id", "minutes"])
     if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
+        fastparquet.write(path, frame, write_index=False)
     else:
         frame.to_csv(path, index=False)
     return path
@@ -145,3 +146,10 @@ def test_config_pointing_at_a_workbook_uses_its_matrix(case: Path, tmp_path: Pat
     assert table[("320101002", "cnty_320101")] == 33.0
     assert prepared.travel.provenance["source"] == "matrix+proxy"
     shutil.rmtree(dataset)
+
+
+def test_corrupt_parquet(case: Path) -> None:
+    path = case.parent / "od.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match=r"od\.parquet: cannot read the travel matrix"):
+        prepare_run(load_config(case, {"travel": {"matrix": str(path)}}))
