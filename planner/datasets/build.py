@@ -47,6 +47,7 @@ from planner.datasets.inventory import LevelRule, inventory_rules
 from planner.datasets.points import (
     _match_points,
     _random_point_in,
+    generated_seat,
     point_near_seat,
     real_street_distances,
     seat_distance_km,
@@ -263,6 +264,7 @@ def _place_points(
     rows = township_frame[["township_id", "county_code", "kind"]].itertuples(index=False)
     ordered = sorted(rows, key=lambda r: (r.township_id != seats.get(r.county_code), r[0]))
     generated_street_km: list[float] = []
+    real_by_county = _real_points_by_county(township_frame, real)
     for tid, county, kind in ordered:  # seats first: streets are placed around them
         rng = np.random.default_rng([seed, int(tid)])
         shape_ = counties[county].shape
@@ -273,6 +275,9 @@ def _place_points(
             x, y = point_near_seat(shape_, placed[seat][:2], distances, rng)
             placed[tid] = (x, y, "generated")
             generated_street_km.append(seat_distance_km(x, y, placed[seat][:2]))
+        elif tid == seat:
+            placed[tid] = (*generated_seat(shape_, *real_by_county.get(county, ([], [])), rng),
+                           "generated")  # fmt: skip
         else:
             x, y = _random_point_in(shape_, rng)
             placed[tid] = (x, y, "generated")
@@ -287,6 +292,19 @@ def _place_points(
     township_frame["point_source"] = [
         POINT_GENERATED if m == "generated" else POINT_REAL for m in methods
     ]
+
+
+def _real_points_by_county(
+    township_frame: pd.DataFrame, real: dict[str, tuple[float, float, str]]
+) -> dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]]:
+    """Per county, the real points of its streets and of its other townships."""
+    out: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
+    rows = township_frame[["township_id", "county_code", "kind"]].itertuples(index=False)
+    for tid, county, kind in rows:
+        if tid in real:
+            streets, others = out.setdefault(county, ([], []))
+            (streets if kind == "street" else others).append(real[tid][:2])
+    return out
 
 
 def _median_km(values: np.ndarray) -> float:

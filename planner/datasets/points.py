@@ -203,3 +203,24 @@ def point_near_seat(
         if shapely.contains_xy(geom, lon, lat):
             return lon, lat
     return _random_point_in(geom, rng)
+
+
+def generated_seat(
+    geom: BaseGeometry,
+    street_points: list[tuple[float, float]],
+    other_points: list[tuple[float, float]],
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """A county seat without a trustworthy point: the mean of the county's real street points
+    (the urban core the seat belongs to), else of its other real points; if the mean falls
+    outside the county polygon, the real point nearest it; with no real point at all, uniform
+    inside the polygon."""
+    candidates = street_points or other_points
+    if not candidates:
+        return _random_point_in(geom, rng)
+    xy = np.asarray(candidates, dtype=float)
+    x, y = float(xy[:, 0].mean()), float(xy[:, 1].mean())
+    if shapely.contains_xy(geom, x, y):
+        return x, y
+    k = int(np.argmin((xy[:, 0] - x) ** 2 + (xy[:, 1] - y) ** 2))
+    return float(xy[k, 0]), float(xy[k, 1])
