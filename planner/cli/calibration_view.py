@@ -32,6 +32,7 @@ def calibration_table(inputs: Inputs, loaded: LoadedConfig) -> tuple[Table, int]
     for row in calibration_rows(tables):
         ref = row.ref
         band = f"{format_value(ref.low, ref.unit)} to {format_value(ref.high, ref.unit)}"
+        band = "n/a" if band == "n/a to n/a" else band
         verdict = {True: "yes", False: "NO", None: "n/a"}[row.inside]
         outside += row.inside is False
         table.add_row(

@@ -131,7 +131,7 @@ REFERENCES: tuple[Reference, ...] = (
     ),
     Reference(
         "upper_centres",
-        "Province, city and county centres",
+        "Jiangsu: province, city and county centres",
         "134 in Jiangsu (2017; counts development-zone centres the model folds into counties)",
         95,
         150,
@@ -140,7 +140,7 @@ REFERENCES: tuple[Reference, ...] = (
     ),
     Reference(
         "online_volume",
-        "Online transactions a year, province (2025 uptake)",
+        "Online transactions a year, Jiangsu (2025 uptake)",
         "about 380 M in Jiangsu (2023; a news summary that may count queries: band 1/4x to "
         "1.5x, the government hall figures above take precedence)",
         95e6,
@@ -261,10 +261,29 @@ def measured_online_row(tables: Tables) -> Row | None:
     return Row(ref, model / weight)
 
 
+JIANGSU = "32"
+"""Province-wide references are Jiangsu's: they are computed on the Jiangsu part only."""
+
+
+def jiangsu_part(tables: Tables) -> Tables | None:
+    """The Jiangsu townships, counties and centres of a dataset (None without any)."""
+    towns = tables.townships[tables.townships["county_code"].astype(str).str[:2] == JIANGSU]
+    if towns.empty:
+        return None
+    counties = tables.counties[tables.counties.index.astype(str).str[:2] == JIANGSU]
+    centres = tables.centres[tables.centres["admin_code"].astype(str).str[:2] == JIANGSU]
+    return Tables(towns, counties, centres, tables.items, tables.maturity, tables.stages)
+
+
 def calibration_rows(tables: Tables) -> list[Row]:
     """The model's value of every reference figure, in :data:`REFERENCES` order (then the
     dataset's measured online shares, if any)."""
-    online, share = online_2025(tables)
+    share = online_2025(tables)[1]
+    jiangsu = jiangsu_part(tables)
+    online_js = online_2025(jiangsu)[0] if jiangsu is not None else None
+    upper_js = (
+        float((jiangsu.centres["level"] != "township").sum()) if jiangsu is not None else None
+    )
     county = tables.centres[tables.centres["level"] == "county"]["windows"].astype(float)
     real_km, generated_km = street_seat_km(tables)
     values: dict[str, Callable[[], float | None]] = {
@@ -274,8 +293,8 @@ def calibration_rows(tables: Tables) -> list[Row]:
         "gusu_windows": lambda: _centre(tables, GUSU, "windows"),
         "gusu_volume": lambda: _gusu_volume(tables),
         "county_windows_median": lambda: float(county.median()) if len(county) else None,
-        "upper_centres": lambda: float((tables.centres["level"] != "township").sum()),
-        "online_volume": lambda: online,
+        "upper_centres": lambda: upper_js,
+        "online_volume": lambda: online_js,
         "online_share": lambda: share,
         "street_seat_km": lambda: generated_km,
     }
