@@ -165,6 +165,11 @@ BAD: dict[str, tuple[Callable[[Workbook], None], str]] = {
         "sheet 'townships', row 4, column E (lon): point (2.35, 48.85) lies outside China; "
         "expected longitude and latitude in degrees (CGCS2000)",
     ),
+    "longitude and latitude swapped": (
+        _cells(_cell("townships", "E3", 32.0), _cell("townships", "F3", 118.0)),
+        "sheet 'townships', row 3, column E (lon): point (32, 118) lies outside China; "
+        "expected longitude and latitude in degrees (CGCS2000); longitude and latitude swapped?",
+    ),
     "unknown CRS": (
         _cell("townships", "G3", "UTM50"),
         "sheet 'townships', row 3, column G (crs): expected one of WGS84, EPSG:4326, CGCS2000, "

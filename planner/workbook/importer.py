@@ -206,10 +206,11 @@ def check_townships(where: Where, townships: Table, counties: Table) -> list[Rec
         crs = CRS_NAMES[str(rec["crs"])]
         lon, lat = float(rec["lon"]), float(rec["lat"])
         if not bool(in_china(lon, lat)):
+            hint = "; longitude and latitude swapped?" if bool(in_china(lat, lon)) else ""
             raise where.error(
                 TOWNSHIPS.name,
                 f"point ({lon:g}, {lat:g}) lies outside China; expected longitude and latitude "
-                f"in degrees ({crs})",
+                f"in degrees ({crs}){hint}",
                 row,
                 _col(TOWNSHIPS, "lon"),
                 "lon",
