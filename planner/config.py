@@ -67,6 +67,14 @@ class DataConfig(_Section):
         description="Plan one province of a multi-province dataset, by code (44, 440000) or "
         "name (广东, 广东省), or 'all' of them (each province is an independent LP).",
     )
+    workbook: Path | None = Field(
+        None,
+        description="A planner workbook (.xlsx from `planner template`, or a folder of its CSV "
+        "sheets) to plan instead of the files above: imported (validated) into "
+        ".<name>.dataset/ next to it on first use and whenever it changes; boundary polygons "
+        "come from the folder of county_boundaries when set, else the national data/china; "
+        "its travel_matrix sheet, if filled, is used unless travel.matrix is set.",
+    )
 
 
 class StagesConfig(_Section):
@@ -395,6 +403,12 @@ class TravelConfig(_Section):
     projected_crs: str = Field(
         "auto",
         description="Metric CRS for distances; 'auto' picks the UTM zone of the data centroid.",
+    )
+    matrix: Path | None = Field(
+        None,
+        description="Measured travel times replacing the proxy graph: CSV or Parquet with "
+        "township_id, centre_id, minutes (one-way, door to door, e.g. an OD cost matrix from "
+        "ArcGIS, QGIS or OSRM); pairs it lacks fall back to the proxy (counted in a warning).",
     )
 
 

@@ -21,6 +21,7 @@ from pyproj import CRS
 from planner.config import LEVELS, LoadedConfig
 from planner.datasets.national import PROVINCES, province_code
 from planner.errors import InputError
+from planner.workbook.files import input_files
 
 TOWNSHIP_COLUMNS: dict[str, str] = {
     "township_id": "str",
@@ -235,15 +236,7 @@ def sha256_file(path: Path) -> str:
 def read_inputs(loaded: LoadedConfig) -> Inputs:
     """Read every input file named by the config (form checks only)."""
     data = loaded.config.data
-    files = {
-        "townships": loaded.resolve(data.townships),
-        "counties": loaded.resolve(data.counties),
-        "centres": loaded.resolve(data.centres),
-        "items": loaded.resolve(data.items),
-        "province_boundary": loaded.resolve(data.province_boundary),
-        "city_boundaries": loaded.resolve(data.city_boundaries),
-        "county_boundaries": loaded.resolve(data.county_boundaries),
-    }
+    files = input_files(loaded)
     townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
     counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
     centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")

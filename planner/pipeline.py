@@ -33,7 +33,7 @@ from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, solve
-from planner.travel import TravelTable, metric_crs, travel_table
+from planner.travel import TravelTable, combined_provenance, metric_crs, travel_table
 from planner.validate import validate
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,8 @@ def prepare_part(
     cfg = loaded.config
     with timings.step("travel", progress):
         cutoff = float(inputs.items["max_travel_min"].max())
-        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff, crs)
+        matrix = inputs.files.get("travel_matrix")
+        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff, crs, matrix)
     with timings.step("maturity", progress):
         maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
     with timings.step("prepare", progress):
@@ -290,6 +291,7 @@ def combine_runs(
         minutes=pd.concat([r.prepared.travel.minutes for r in results.values()], ignore_index=True),
         crs="per province",
         n_edges=sum(r.prepared.travel.n_edges for r in results.values()),
+        provenance=combined_provenance([r.prepared.travel.provenance for r in results.values()]),
     )
     maturity = pd.concat([r.prepared.maturity for r in results.values()]).sort_index()
     prepared = Prepared(loaded, inputs, travel, maturity, None, timings)
@@ -332,6 +334,7 @@ def manifest(run: RunResult) -> dict[str, Any]:
         },
         "python": platform.python_version(),
         "timings_s": {k: round(v, 3) for k, v in prepared.timings.seconds.items()},
+        "travel": prepared.travel.provenance,
         "generated_data": sorted(
             {
                 f"{table}.{col}"

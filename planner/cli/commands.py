@@ -65,8 +65,11 @@ class _Steps:
 
 @click.command("validate")
 @click.argument("config", type=click.Path(path_type=Path))
+@click.option(
+    "--calibration", is_flag=True, help="Also print the data against public reference figures."
+)
 @m.guarded
-def validate_cmd(config: Path) -> None:
+def validate_cmd(config: Path, calibration: bool) -> None:
     """Check CONFIG and its data; print a short inventory."""
     from planner.pipeline import load_and_check
 
@@ -95,6 +98,10 @@ def validate_cmd(config: Path) -> None:
     )
     table.add_row("metric CRS for travel", crs)
     m.out_console.print(table)
+    if calibration:
+        from planner.cli.calibration_view import calibration_table
+
+        m.out_console.print(calibration_table(inputs, loaded)[0])
 
 
 @click.command("run")

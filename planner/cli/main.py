@@ -8,8 +8,10 @@ import click
 
 from planner.cli.commands import config_docs_cmd, run_cmd, validate_cmd
 from planner.cli.diff_cmd import diff_cmd
+from planner.cli.import_cmd import import_cmd
 from planner.cli.report_cmd import report_cmd
 from planner.cli.sweep_cmd import sweep_cmd
+from planner.cli.template_cmd import template_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +20,16 @@ def cli() -> None:
     """Olive Planner: staged capacity plans for government service centres."""
 
 
-for _command in (validate_cmd, run_cmd, config_docs_cmd, diff_cmd, report_cmd, sweep_cmd):
+for _command in (
+    validate_cmd,
+    run_cmd,
+    config_docs_cmd,
+    diff_cmd,
+    report_cmd,
+    sweep_cmd,
+    template_cmd,
+    import_cmd,
+):
     cli.add_command(_command)
 
 

@@ -31,25 +31,61 @@ compact JSON), so a rebuild with the same seed is byte-identical.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-import pyproj
 import shapely
-from shapely.geometry import Point, shape
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import shape
 
-from planner.datasets.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from planner.datasets.census import _attach_census, split_population
 from planner.datasets.inventory import LevelRule, inventory_rules
+from planner.datasets.points import (
+    _match_points,
+    _random_point_in,
+    generated_seat,
+    point_near_seat,
+    real_street_distances,
+    seat_distance_km,
+)
+from planner.datasets.units import (
+    AREA_NOISE_SIGMA,
+    AREA_STREAM_TAG,
+    CENTRE_CSV_COLUMNS,
+    COUNTY_CSV_COLUMNS,
+    DEFAULT_ITEMS,
+    DEFAULT_SEED,
+    FOLD_HOSTS,
+    INVENTORY_GENERATED,
+    LEVEL_PREFIX,
+    LEVELS,
+    MATCH_TOLERANCE_M,
+    POINT_GENERATED,
+    POINT_REAL,
+    POPULATION_GENERATED,
+    RAW_FILES,
+    TOWNSHIP_CSV_COLUMNS,
+    BuildReport,
+    FoldRecord,
+    _city_of,
+    _County,
+    _feature,
+    _find_host,
+    _fmt,
+    _local_crs,
+    _projector,
+    _read_csv,
+    _read_features,
+    _round_half_up,
+    _Units,
+    _write_csv,
+    _write_geojson,
+    gcj02_offset_m,
+)
 from planner.errors import InputError
 
 __all__ = [
@@ -67,676 +103,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: The item catalogue the inventory rule reads (relative to the working directory).
-DEFAULT_ITEMS: Path = Path("data/items.csv")
-
-#: Default seed of every generated field (the 7th census reference day, 2020-11-01).
-DEFAULT_SEED: int = 20201101
-
-#: Real 2016 points further than this outside their 2025 county polygon are not trusted.
-MATCH_TOLERANCE_M: float = 2000.0
-
-#: Extra key of the floor-area noise stream (see the module docstring).
-AREA_STREAM_TAG: int = 2
-
-#: Sigma of the lognormal township weights used to split county population.
-WEIGHT_SIGMA: float = 0.35
-
-#: Sigma of the multiplicative lognormal noise on today's floor areas.
-AREA_NOISE_SIGMA: float = 0.2
-
-#: Explicit hosts for census rows without a county polygon: code -> (host code, reason).
-#: Only rows of the province being built are looked up; other provinces use the fallback rule
-#: (see :func:`_find_host`).
-FOLD_HOSTS: dict[str, tuple[str, str]] = {
-    "320371": ("320302", "徐州经开区: its urban core 金山桥街道 is listed under 鼓楼区"),
-    "320571": ("320506", "苏州工业园区: lies inside the 吴中区 polygon (金鸡湖/唯亭/胜浦 街道)"),
-    "320611": ("320613", "港闸区 was merged into 崇川区 in 2020"),
-    "320671": ("320613", "南通经开区: its 街道 (竹行, 小海, 中兴) are listed under 崇川区"),
-    "320871": ("320812", "淮安经开区: its 街道 (徐杨, 枚乘) are listed under 清江浦区"),
-    "320971": ("320902", "盐城经开区: 步凤镇 and 新河街道 are listed under 亭湖区"),
-    "321071": ("321003", "扬州经开区: 文汇街道 and 施桥镇 are listed under 邗江区"),
-    "321271": (
-        "321203",
-        "泰州医药高新区: run jointly with 高港区 (区政合一), centre in its polygon",
-    ),
-    "321371": ("321302", "宿迁经开区: 古楚街道 and 黄河街道 are listed under 宿城区"),
-}
-
-LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
-LEVEL_PREFIX: dict[str, str] = {
-    "province": "prov",
-    "city": "city",
-    "county": "cnty",
-    "township": "town",
-}
-
-
-RAW_FILES: dict[str, str] = {
-    "provinces": "provinces.geojson",
-    "cities": "cities.geojson",
-    "counties": "counties.geojson",
-    "census": "census_county_2020.csv",
-    "townships": "townships_2025.csv",
-    "points": "township_points_2016_gcj02.csv",
-}
-
-CRS_MEMBER: dict[str, Any] = {
-    "type": "name",
-    "properties": {"name": "urn:ogc:def:crs:EPSG::4490"},
-}
-
-CENSUS_COUNTS: tuple[str, ...] = (
-    "pop_total",
-    "pop_urban",
-    "pop_rural",
-    "households",
-    "households_longform",
-    "households_with_car_longform",
-)
-CENSUS_SHARES: tuple[str, ...] = (
-    "share_0_14_pct",
-    "share_65plus_pct",
-    "edu_years_mean",
-    "illiterate_15plus_pct",
-)
-
-COUNTY_CSV_COLUMNS: tuple[str, ...] = (
-    "county_code",
-    "name",
-    "city_code",
-    "city_name",
-    "pop_total",
-    "pop_urban",
-    "pop_rural",
-    "households",
-    "share_0_14_pct",
-    "share_65plus_pct",
-    "edu_years_mean",
-    "illiterate_15plus_pct",
-    "car_share",
-    "folded_codes",
-    "census_source",
-)
-TOWNSHIP_CSV_COLUMNS: tuple[str, ...] = (
-    "township_id",
-    "name",
-    "kind",
-    "county_code",
-    "lon",
-    "lat",
-    "point_source",
-    "population",
-    "population_source",
-)
-CENTRE_CSV_COLUMNS: tuple[str, ...] = (
-    "centre_id",
-    "level",
-    "name",
-    "admin_code",
-    "parent_id",
-    "township_id",
-    "lon",
-    "lat",
-    "floor_area_m2",
-    "windows",
-    "inventory_source",
-)
-
-POINT_REAL = "real_2016_gcj02"
-POINT_GENERATED = "generated_in_county"
-POPULATION_GENERATED = "generated_census_split"
-INVENTORY_GENERATED = "generated"
-
-_COUNTY_SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|县|市|区|旗)$")
-_TOWNSHIP_SUFFIX = re.compile(r"(街道办事处|办事处|街道|镇|乡)$")
-
-FloatArray = npt.NDArray[np.float64]
-
-
-# --------------------------------------------------------------------------------------------
-# Report
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FoldRecord:
-    """One census row folded into a host county.
-
-    Attributes
-    ----------
-    code : str
-        Census code of the folded row (``<city code>-residual`` for a city residual).
-    name : str
-        Census name of the folded row.
-    host_code, host_name : str
-        County that received it.
-    population : int
-        Residents moved.
-    rule : str
-        ``explicit``, ``renamed``, ``lowest_district``, ``lowest_county`` or ``residual`` plus
-        the rule used to find the host.
-    """
-
-    code: str
-    name: str
-    host_code: str
-    host_name: str
-    population: int
-    rule: str
-
-
-@dataclass
-class BuildReport:
-    """What :func:`build_dataset` did, for logs, tests and ``data/README.md``."""
-
-    province_code: str
-    province_name: str = ""
-    seed: int = DEFAULT_SEED
-    n_cities: int = 0
-    n_counties: int = 0
-    n_townships: int = 0
-    n_centres: int = 0
-    township_kinds: dict[str, int] = field(default_factory=dict)
-    points_file: bool = False
-    points_real: int = 0
-    points_real_by_code: int = 0
-    points_real_by_name: int = 0
-    points_generated: int = 0
-    points_code_reused: int = 0
-    points_rejected_far: int = 0
-    points_real_outside_within_tolerance: int = 0
-    census_rows: int = 0
-    census_total_rows: int = 0
-    folded: list[FoldRecord] = field(default_factory=list)
-    unplaced_census: list[str] = field(default_factory=list)
-    population_total: int = 0
-    census_province_total: int | None = None
-    population_difference: int | None = None
-    counties_without_census: list[str] = field(default_factory=list)
-    counties_without_townships: list[str] = field(default_factory=list)
-    townships_rehomed: list[str] = field(default_factory=list)
-    townships_dropped: list[str] = field(default_factory=list)
-    level_area_m2: dict[str, int] = field(default_factory=dict)
-    level_windows: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    outputs: list[str] = field(default_factory=list)
-
-    @property
-    def level_area_share(self) -> dict[str, float]:
-        """Share of total floor area per level (0..1)."""
-        total = sum(self.level_area_m2.values())
-        if total <= 0:
-            return {level: 0.0 for level in self.level_area_m2}
-        return {level: area / total for level, area in self.level_area_m2.items()}
-
-    @property
-    def folded_population(self) -> int:
-        """Residents of folded census rows (development zones, merged districts, residuals)."""
-        return sum(record.population for record in self.folded)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain-data view (JSON-serialisable)."""
-        out = asdict(self)
-        out["level_area_share"] = self.level_area_share
-        return out
-
-    def summary(self) -> str:
-        """Human-readable multi-line summary."""
-        lines = [
-            f"province {self.province_code} {self.province_name} (seed {self.seed})",
-            f"  cities {self.n_cities}, counties {self.n_counties}, "
-            f"townships {self.n_townships} {self.township_kinds}, centres {self.n_centres}",
-            f"  points: real {self.points_real} (by code {self.points_real_by_code}, "
-            f"by name {self.points_real_by_name}), generated {self.points_generated}; "
-            f"code reused with another name {self.points_code_reused}, "
-            f"rejected > {MATCH_TOLERANCE_M / 1000:.0f} km outside county "
-            f"{self.points_rejected_far}, real but just outside county "
-            f"{self.points_real_outside_within_tolerance}"
-            + ("" if self.points_file else " (no points file: all generated)"),
-            f"  population {self.population_total:,} (census province row "
-            + (
-                f"{self.census_province_total:,}, difference {self.population_difference:+,})"
-                if self.census_province_total is not None
-                else "missing)"
-            ),
-            f"  census rows {self.census_rows} ({self.census_total_rows} total rows skipped), "
-            f"folded {len(self.folded)} rows / {self.folded_population:,} residents:",
-        ]
-        for rec in self.folded:
-            lines.append(
-                f"    {rec.code} {rec.name} ({rec.population:,}) -> "
-                f"{rec.host_code} {rec.host_name} [{rec.rule}]"
-            )
-        shares = self.level_area_share
-        lines.append(
-            "  floor area: "
-            + ", ".join(
-                f"{level} {self.level_area_m2[level]:,} m2 ({shares[level]:.1%})"
-                for level in self.level_area_m2
-            )
-        )
-        top = shares.get("province", 0.0) + shares.get("city", 0.0)
-        lines.append(f"  province+city share of floor area {top:.1%}")
-        lines.append("  windows: " + ", ".join(f"{k} {v:,}" for k, v in self.level_windows.items()))
-        problems = {
-            "unplaced census rows": self.unplaced_census,
-            "counties without census": self.counties_without_census,
-            "counties without townships": self.counties_without_townships,
-            "townships re-homed": self.townships_rehomed,
-            "townships dropped": self.townships_dropped,
-            "warnings": self.warnings,
-        }
-        for label, entries in problems.items():
-            if entries:
-                lines.append(f"  {label} ({len(entries)}): " + "; ".join(entries[:20]))
-        return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------------------------
-# Small helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _round_half_up(value: float) -> int:
-    """Round half away from zero for non-negative values (platform independent)."""
-    return math.floor(value + 0.5)
-
-
-def _fmt(value: float, decimals: int) -> str:
-    """Fixed-decimal text, empty for NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{decimals}f}"
-
-
-def _write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Write rows as UTF-8 CSV with LF endings; values must already be final (str/int)."""
-    frame = pd.DataFrame(list(rows), columns=list(columns))
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
-
-
-def _write_geojson(path: Path, name: str, features: Sequence[dict[str, Any]]) -> None:
-    """Write a FeatureCollection with the EPSG:4490 CRS member, compact and deterministic."""
-    collection = {
-        "type": "FeatureCollection",
-        "name": name,
-        "crs": CRS_MEMBER,
-        "features": list(features),
-    }
-    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
-    path.write_text(text + "\n", encoding="utf-8", newline="\n")
-
-
-def _feature(properties: dict[str, Any], geometry: dict[str, Any]) -> dict[str, Any]:
-    """A GeoJSON Feature with the given properties and raw geometry."""
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def _read_features(path: Path, province_code: str, what: str) -> list[dict[str, Any]]:
-    """Polygon features of the province (6-digit code with the province prefix), by code."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: {what} file is not UTF-8 GeoJSON ({err})") from None
-    out: dict[str, dict[str, Any]] = {}
-    for feat in raw.get("features", []):
-        props = feat.get("properties") or {}
-        code = str(props.get("code") or "")
-        geom = feat.get("geometry") or {}
-        if not (len(code) == 6 and code.isdigit() and code.startswith(province_code)):
-            continue
-        if geom.get("type") not in ("Polygon", "MultiPolygon"):
-            continue
-        if code in out:
-            raise InputError(f"{path}: {what} code {code} appears twice")
-        out[code] = {"code": code, "name": str(props.get("name") or ""), "geometry": geom}
-    return [out[c] for c in sorted(out)]
-
-
-def _read_csv(path: Path, what: str, required: Iterable[str]) -> pd.DataFrame:
-    """Read a UTF-8 CSV as strings and check it has the required columns."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} file not found") from None
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InputError(f"{path}: {what} file lacks column(s) {missing}")
-    return frame
-
-
-def _local_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
-    """Albers equal-area CRS centred on a lon/lat bounding box (parameters rounded)."""
-    minx, miny, maxx, maxy = bounds
-    height = maxy - miny
-    lon0 = round((minx + maxx) / 2.0, 1)
-    lat0 = round((miny + maxy) / 2.0, 1)
-    lat1 = round(miny + height / 6.0, 1)
-    lat2 = round(maxy - height / 6.0, 1)
-    return pyproj.CRS.from_proj4(
-        f"+proj=aea +lat_0={lat0} +lon_0={lon0} +lat_1={lat1} +lat_2={lat2} "
-        "+x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
-    )
-
-
-def _projector(crs: pyproj.CRS) -> Callable[[BaseGeometry], BaseGeometry]:
-    """Function projecting EPSG:4490 geometries to ``crs`` (metres)."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4490", crs, always_xy=True)
-
-    def project(geom: BaseGeometry) -> BaseGeometry:
-        def fn(coords: FloatArray) -> FloatArray:
-            x, y = transformer.transform(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-
-        return shapely.transform(geom, fn)
-
-    return project
-
-
-def gcj02_offset_m(lon: float, lat: float) -> float:
-    """Distance in metres between a WGS84 point and its GCJ-02 image (for diagnostics).
-
-    Parameters
-    ----------
-    lon, lat : float
-        WGS84 position in degrees.
-
-    Returns
-    -------
-    float
-        Geodesic distance on the WGS84 ellipsoid.
-    """
-    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-    _, _, dist = pyproj.Geod(ellps="WGS84").inv(lon, lat, float(g_lon), float(g_lat))
-    return float(dist)
-
-
-# --------------------------------------------------------------------------------------------
-# Units: counties and cities
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _County:
-    """A county-level unit being built: boundary, (folded) census record and seat."""
-
-    code: str
-    name: str
-    city_code: str
-    geometry: dict[str, Any]
-    shape: BaseGeometry
-    census: dict[str, float] = field(default_factory=dict)
-    folded: list[str] = field(default_factory=list)
-    has_own_census: bool = False
-    seat: str = ""
-
-
-def _city_of(code: str, city_codes: set[str], province_code: str) -> str:
-    """Prefecture-level unit of a county: itself, ``code[:4]+'00'``, the municipality, or ''."""
-    for candidate in (code, code[:4] + "00", province_code + "0000"):
-        if candidate in city_codes:
-            return candidate
-    return ""
-
-
-def _base_name(name: str) -> str:
-    """County name without its 县/市/区/... suffix."""
-    return _COUNTY_SUFFIX.sub("", name)
-
-
-def _find_host(
-    code: str,
-    name: str,
-    counties: dict[str, _County],
-    explicit: bool = True,
-) -> tuple[str | None, str]:
-    """Pick the county that absorbs a census row (or townships) without its own polygon.
-
-    Rules, in order: (1) the explicit :data:`FOLD_HOSTS` table; (2) *renamed*: a county of
-    the same city (same first 4 digits) with the same name stem that has no census row of its
-    own (a county re-coded after 2020); (3) the district (name ending in 区) of the same city
-    with the lowest code; (4) the lowest-coded county of the same city.
-
-    Returns
-    -------
-    tuple
-        ``(host code or None, rule name)``.
-    """
-    if explicit and code in FOLD_HOSTS and FOLD_HOSTS[code][0] in counties:
-        return FOLD_HOSTS[code][0], "explicit"
-    same_city = [c for c in sorted(counties) if c[:4] == code[:4]]
-    stem = _base_name(name)
-    if stem:
-        renamed = [
-            c
-            for c in same_city
-            if not counties[c].has_own_census and _base_name(counties[c].name) == stem
-        ]
-        if len(renamed) == 1:
-            return renamed[0], "renamed"
-    districts = [c for c in same_city if counties[c].name.endswith("区")]
-    if districts:
-        return districts[0], "lowest_district"
-    if same_city:
-        return same_city[0], "lowest_county"
-    return None, "unplaced"
-
-
-def _census_numbers(row: pd.Series) -> dict[str, float]:
-    """Numeric census fields of one row (NaN where empty)."""
-    out: dict[str, float] = {}
-    for col in (*CENSUS_COUNTS, *CENSUS_SHARES):
-        text = str(row.get(col, "")).strip()
-        out[col] = float(text) if text else float("nan")
-    return out
-
-
-def _add_census(target: dict[str, float], extra: dict[str, float]) -> dict[str, float]:
-    """Combine two census records: counts add, shares are population-weighted."""
-    if not target:
-        return dict(extra)
-    p1, p2 = target["pop_total"], extra["pop_total"]
-    out: dict[str, float] = {}
-    for col in CENSUS_COUNTS:
-        out[col] = np.nansum([target[col], extra[col]]).item()
-    for col in CENSUS_SHARES:
-        v1, v2 = target[col], extra[col]
-        if math.isnan(v1):
-            out[col] = v2
-        elif math.isnan(v2):
-            out[col] = v1
-        else:
-            out[col] = (v1 * p1 + v2 * p2) / (p1 + p2) if p1 + p2 > 0 else v1
-    return out
-
-
-def _city_residual(
-    total: dict[str, float], parts: list[dict[str, float]]
-) -> tuple[dict[str, float], list[str]]:
-    """City total minus its county rows; shares solved from the population-weighted mean."""
-    out: dict[str, float] = {}
-    notes: list[str] = []
-    for col in CENSUS_COUNTS:
-        value = total[col] - sum(p[col] for p in parts if not math.isnan(p[col]))
-        if value < 0:
-            notes.append(f"{col} {value:+.0f} clipped to 0")
-            value = 0.0
-        out[col] = value
-    rest = out["pop_total"]
-    for col in CENSUS_SHARES:
-        if rest <= 0 or math.isnan(total[col]):
-            out[col] = float("nan")
-            continue
-        weighted = total[col] * total["pop_total"]
-        weighted -= sum(p[col] * p["pop_total"] for p in parts if not math.isnan(p[col]))
-        out[col] = min(max(weighted / rest, 0.0), 100.0)
-    return out, notes
-
-
-# --------------------------------------------------------------------------------------------
-# Points
-# --------------------------------------------------------------------------------------------
-
-
-def _township_stem(name: str) -> str:
-    """Township name without its 街道/镇/乡/办事处 suffix."""
-    return _TOWNSHIP_SUFFIX.sub("", name.strip())
-
-
-def _random_point_in(geom: BaseGeometry, rng: np.random.Generator) -> tuple[float, float]:
-    """Uniform point (area-uniform on the sphere) inside a lon/lat polygon by rejection."""
-    minx, miny, maxx, maxy = geom.bounds
-    s0, s1 = math.sin(math.radians(miny)), math.sin(math.radians(maxy))
-    for _ in range(10_000):
-        u = rng.random((64, 2))
-        lon = minx + (maxx - minx) * u[:, 0]
-        lat = np.degrees(np.arcsin(s0 + (s1 - s0) * u[:, 1]))
-        inside = shapely.contains_xy(geom, lon, lat)
-        hits = np.flatnonzero(inside)
-        if hits.size:
-            k = int(hits[0])
-            return float(lon[k]), float(lat[k])
-    raise RuntimeError("rejection sampling failed: polygon too thin for its bounding box")
-
-
-def _match_points(
-    townships: pd.DataFrame,
-    points: pd.DataFrame | None,
-    counties: dict[str, _County],
-    project: Callable[[BaseGeometry], BaseGeometry],
-    report: BuildReport,
-) -> dict[str, tuple[float, float, str]]:
-    """Real WGS84 points for the townships that can be trusted to match a 2016 point.
-
-    A 2016 point matches a 2025 township (a) by code when the name stems agree, else (b) by
-    name stem when exactly one unused 2016 point with that stem lies within
-    :data:`MATCH_TOLERANCE_M` of the township's county polygon (and no other township claims
-    it). A code match whose name differs is a re-used code and is not trusted. Matched points
-    further than the tolerance outside the 2025 county polygon are rejected.
-
-    Returns
-    -------
-    dict
-        township_id -> (lon, lat, method) with method ``code`` or ``name``.
-    """
-    if points is None or points.empty:
-        return {}
-    lon, lat = gcj02_to_wgs84(
-        points["lng_gcj02"].astype(float).to_numpy(), points["lat_gcj02"].astype(float).to_numpy()
-    )
-    p_codes = points["code"].to_list()
-    p_stems = [_township_stem(n) for n in points["name"]]
-    p_xy = {code: (float(x), float(y)) for code, x, y in zip(p_codes, lon, lat, strict=True)}
-    p_stem = dict(zip(p_codes, p_stems, strict=True))
-    projected_counties = {code: project(c.shape) for code, c in counties.items()}
-    projected_points = {
-        code: project(Point(xy)) for code, xy in p_xy.items()
-    }  # small: one per 2016 township
-
-    def distance(county: str, pcode: str) -> float:
-        return float(projected_counties[county].distance(projected_points[pcode]))
-
-    out: dict[str, tuple[float, float, str]] = {}
-    used: set[str] = set()
-    # (a) same code and same name stem
-    for tid, name, county in townships[["township_id", "name", "county_code"]].itertuples(
-        index=False
-    ):
-        if tid not in p_xy:
-            continue
-        if p_stem[tid] != _township_stem(name):
-            report.points_code_reused += 1
-            continue
-        used.add(tid)
-        if distance(county, tid) > MATCH_TOLERANCE_M:
-            report.points_rejected_far += 1
-            continue
-        out[tid] = (*p_xy[tid], "code")
-    # (b) unique name stem near the county
-    by_stem: dict[str, list[str]] = {}
-    for code, stem in p_stem.items():
-        if code not in used:
-            by_stem.setdefault(stem, []).append(code)
-    claims: dict[str, list[str]] = {}
-    for tid, name, county in townships[["township_id", "name", "county_code"]].itertuples(
-        index=False
-    ):
-        if tid in out or tid in used:
-            continue
-        near = [
-            p
-            for p in by_stem.get(_township_stem(name), [])
-            if distance(county, p) <= MATCH_TOLERANCE_M
-        ]
-        if len(near) == 1:
-            claims.setdefault(near[0], []).append(tid)
-    for pcode, tids in sorted(claims.items()):
-        if len(tids) == 1:
-            out[tids[0]] = (*p_xy[pcode], "name")
-    for tid, (x, y, _method) in out.items():
-        county = str(townships.loc[townships["township_id"] == tid, "county_code"].iloc[0])
-        if not counties[county].shape.covers(Point(x, y)):
-            report.points_real_outside_within_tolerance += 1
-    return out
-
-
-# --------------------------------------------------------------------------------------------
 # Population split
-# --------------------------------------------------------------------------------------------
-
-
-def _largest_remainder(quotas: FloatArray, total: int) -> npt.NDArray[np.int64]:
-    """Integers summing to ``total``, closest to ``quotas`` (ties to the earlier entry)."""
-    if quotas.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    scaled = quotas * (total / quotas.sum()) if quotas.sum() > 0 else np.zeros_like(quotas)
-    base = np.floor(scaled).astype(np.int64)
-    short = int(total - base.sum())
-    if short > 0:
-        remainder = scaled - base
-        order = sorted(range(len(scaled)), key=lambda i: (-remainder[i], i))
-        for i in order[:short]:
-            base[i] += 1
-    return base
-
-
-def split_population(
-    kinds: Sequence[str], urban: int, rural: int, total: int, rng: np.random.Generator
-) -> npt.NDArray[np.int64]:
-    """Split a county's census population over its townships (given in code order).
-
-    Parameters
-    ----------
-    kinds : sequence of str
-        Township kinds in township-code order (``street`` is urban, the rest rural).
-    urban, rural, total : int
-        County census urban, rural and total population.
-    rng : numpy.random.Generator
-        Stream of the county (``default_rng([seed, int(county_code)])``).
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        Township populations summing exactly to ``total``.
-    """
-    n = len(kinds)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    weights = rng.lognormal(0.0, WEIGHT_SIGMA, size=n)
-    street = np.array([k == "street" for k in kinds])
-    urban_mask = street if street.any() else np.ones(n, dtype=bool)
-    rural_mask = ~street if (~street).any() else np.ones(n, dtype=bool)
-    quotas = urban * weights * urban_mask / (weights * urban_mask).sum()
-    quotas = quotas + rural * weights * rural_mask / (weights * rural_mask).sum()
-    if quotas.sum() <= 0:
-        quotas = weights.copy()
-    return _largest_remainder(quotas.astype(np.float64), total)
-
-
-# --------------------------------------------------------------------------------------------
-# Build
 # --------------------------------------------------------------------------------------------
 
 
@@ -791,8 +158,25 @@ def build_dataset(
     if not (len(province_code) == 2 and province_code.isdigit()):
         raise InputError(f"province code must be two digits, got {province_code!r}")
     report = BuildReport(province_code=province_code, seed=seed)
+    units, township_frame = _load_units(raw_dir, province_code, report)
+    prov_row = _attach_census(raw_dir, province_code, units.counties, report)
+    township_frame = _assign_townships(
+        township_frame, units.counties, report, raw_dir / RAW_FILES["townships"]
+    )
+    _choose_seats(township_frame, units.counties)
+    _place_points(raw_dir, province_code, township_frame, units, report, seed)
+    _split_populations(township_frame, units.counties, report, seed)
+    centres = _centres(units, township_frame, report, seed, items_path)
+    _write_outputs(out_dir, units, township_frame, centres, prov_row, report)
+    logger.info("built %s into %s", report.province_name, out_dir)
+    return report
 
-    # ---- boundaries ------------------------------------------------------------------------
+
+def _load_units(
+    raw_dir: Path, province_code: str, report: BuildReport
+) -> tuple[_Units, pd.DataFrame]:
+    """Province, cities and counties (a city without counties is its own county), and the
+    province's rows of the township list."""
     provinces = _read_features(raw_dir / RAW_FILES["provinces"], province_code, "province")
     province_list = [f for f in provinces if f["code"] == province_code + "0000"]
     if not province_list:
@@ -834,94 +218,128 @@ def build_dataset(
         shapely.prepare(c.shape)
         if not c.city_code:
             report.warnings.append(f"county {c.code} {c.name} has no city: parent is province")
+    return _Units(province, cities, city_by_code, counties), township_frame
 
-    # ---- census ----------------------------------------------------------------------------
-    census = _read_csv(
-        raw_dir / RAW_FILES["census"], "census", ("code", "county", *CENSUS_COUNTS, *CENSUS_SHARES)
-    )
-    census = census[census["code"].str[:2] == province_code].sort_values("code")
-    report.census_rows = len(census)
-    records = {
-        str(row["code"]): (str(row["county"]), _census_numbers(row)) for _, row in census.iterrows()
-    }
-    totals = {c for c in records if c.endswith("00") and c not in counties}
-    report.census_total_rows = len(totals)
-    for code, (_name, numbers) in records.items():
-        if code in counties:
-            counties[code].census = numbers
-            counties[code].has_own_census = True
-    pending: list[tuple[str, str, dict[str, float], bool]] = [
-        (code, name, numbers, True)
-        for code, (name, numbers) in records.items()
-        if code not in counties and code not in totals
-    ]
-    # City residuals: city total row minus the county-level rows under it.
-    for total_code in sorted(totals):
-        if total_code == province_code + "0000":
+
+def _choose_seats(township_frame: pd.DataFrame, counties: dict[str, _County]) -> None:
+    """County seat = the lowest-coded street of the county, else its lowest-coded town, else
+    its lowest code (townships are in code order)."""
+    for code, c in counties.items():
+        rows = township_frame[township_frame["county_code"] == code]
+        if rows.empty:
             continue
-        name, numbers = records[total_code]
-        parts = [
-            numbers_
-            for code, (_n, numbers_) in records.items()
-            if code[:4] == total_code[:4] and code not in totals
-        ]
-        residual, notes = _city_residual(numbers, parts)
-        if notes:
-            report.warnings.append(f"city residual {total_code} {name}: " + ", ".join(notes))
-        if residual["pop_total"] > 0:
-            pending.append((f"{total_code}-residual", f"{name}（未分县人口）", residual, False))
-    for code, name, numbers, explicit in pending:
-        host, rule = _find_host(code[:6], name if explicit else "", counties, explicit=explicit)
-        if host is None:
-            report.unplaced_census.append(f"{code} {name} ({numbers['pop_total']:,.0f})")
-            continue
-        target = counties[host]
-        target.census = _add_census(target.census, numbers)
-        target.folded.append(code)
-        if rule == "renamed":
-            target.has_own_census = True
-        report.folded.append(
-            FoldRecord(
-                code=code,
-                name=name,
-                host_code=host,
-                host_name=target.name,
-                population=int(numbers["pop_total"]),
-                rule=rule if explicit else f"residual/{rule}",
-            )
+        ids = rows["township_id"].to_list()
+        kinds = rows["kind"].to_list()
+        streets = [t for t, k in zip(ids, kinds, strict=True) if k == "street"]
+        towns = [t for t, k in zip(ids, kinds, strict=True) if k == "town"]
+        c.seat = (streets or towns or ids)[0]
+
+
+def _place_points(
+    raw_dir: Path,
+    province_code: str,
+    township_frame: pd.DataFrame,
+    units: _Units,
+    report: BuildReport,
+    seed: int,
+) -> None:
+    """Real points where a 2016 point can be trusted; otherwise a seeded generated point:
+    a street near its county seat (distances real street points show), any other township
+    uniform inside its county polygon. Adds ``lon``, ``lat``, ``point_source``."""
+    counties = units.counties
+    points_path = raw_dir / RAW_FILES["points"]
+    points: pd.DataFrame | None = None
+    if points_path.exists():
+        report.points_file = True
+        points = _read_csv(
+            points_path, "township points", ("code", "name", "lng_gcj02", "lat_gcj02")
         )
-    for c in counties.values():
-        if not c.census:
-            # created after 2020 or a special area: its people are still counted in the 2020
-            # parent county, so it gets no population; its indicators (maturity inputs) are
-            # those of its city, else of the province
-            report.counties_without_census.append(f"{c.code} {c.name}")
-            fallback = records.get(c.city_code) or records.get(province_code + "0000")
-            shares = fallback[1] if fallback is not None else {}
-            c.census = {col: 0.0 for col in CENSUS_COUNTS} | {
-                col: float(shares.get(col, float("nan"))) for col in CENSUS_SHARES
-            }
-            c.census["households_longform"] = float(shares.get("households_longform", 0.0))
-            c.census["households_with_car_longform"] = float(
-                shares.get("households_with_car_longform", 0.0)
-            )
-    report.population_total = int(sum(c.census["pop_total"] for c in counties.values()))
-    prov_row = records.get(province_code + "0000")
-    if prov_row is not None:
-        report.census_province_total = int(prov_row[1]["pop_total"])
-        report.population_difference = report.population_total - report.census_province_total
-        if report.population_difference != 0:
-            report.warnings.append(
-                f"county population sum differs from census province total by "
-                f"{report.population_difference:+,}"
-            )
+        points = points[points["code"].str[:2] == province_code].sort_values("code")
+    project = _projector(_local_crs(shape(units.province["geometry"]).bounds))
+    real = _match_points(township_frame, points, counties, project, report)
+    seats = {code: c.seat for code, c in counties.items() if c.seat}
+    distances = real_street_distances(township_frame, real, seats)
+    report.street_seat_km_real = _median_km(distances)
+    placed: dict[str, tuple[float, float, str]] = {}
+    rows = township_frame[["township_id", "county_code", "kind"]].itertuples(index=False)
+    ordered = sorted(rows, key=lambda r: (r.township_id != seats.get(r.county_code), r[0]))
+    generated_street_km: list[float] = []
+    real_by_county = _real_points_by_county(township_frame, real)
+    for tid, county, kind in ordered:  # seats first: streets are placed around them
+        rng = np.random.default_rng([seed, int(tid)])
+        shape_ = counties[county].shape
+        seat = seats.get(county, "")
+        if tid in real:
+            placed[tid] = real[tid]
+        elif kind == "street" and seat and seat != tid:
+            x, y = point_near_seat(shape_, placed[seat][:2], distances, rng)
+            placed[tid] = (x, y, "generated")
+            generated_street_km.append(seat_distance_km(x, y, placed[seat][:2]))
+        elif tid == seat:
+            placed[tid] = (*generated_seat(shape_, *real_by_county.get(county, ([], [])), rng),
+                           "generated")  # fmt: skip
+        else:
+            x, y = _random_point_in(shape_, rng)
+            placed[tid] = (x, y, "generated")
+    report.street_seat_km_generated = _median_km(np.asarray(generated_street_km))
+    methods = [placed[t][2] for t in township_frame["township_id"]]
+    report.points_real = sum(m != "generated" for m in methods)
+    report.points_real_by_code = methods.count("code")
+    report.points_real_by_name = methods.count("name")
+    report.points_generated = methods.count("generated")
+    township_frame["lon"] = [round(placed[t][0], 6) for t in township_frame["township_id"]]
+    township_frame["lat"] = [round(placed[t][1], 6) for t in township_frame["township_id"]]
+    township_frame["point_source"] = [
+        POINT_GENERATED if m == "generated" else POINT_REAL for m in methods
+    ]
 
-    # ---- townships -------------------------------------------------------------------------
+
+def _real_points_by_county(
+    township_frame: pd.DataFrame, real: dict[str, tuple[float, float, str]]
+) -> dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]]:
+    """Per county, the real points of its streets and of its other townships."""
+    out: dict[str, tuple[list[tuple[float, float]], list[tuple[float, float]]]] = {}
+    rows = township_frame[["township_id", "county_code", "kind"]].itertuples(index=False)
+    for tid, county, kind in rows:
+        if tid in real:
+            streets, others = out.setdefault(county, ([], []))
+            (streets if kind == "street" else others).append(real[tid][:2])
+    return out
+
+
+def _median_km(values: np.ndarray) -> float:
+    return round(float(np.median(values)), 2) if values.size else float("nan")
+
+
+def _split_populations(
+    township_frame: pd.DataFrame, counties: dict[str, _County], report: BuildReport, seed: int
+) -> None:
+    """Each county's census population over its townships (adds ``population``)."""
+    population = pd.Series(0, index=township_frame.index, dtype="int64")
+    for code, c in counties.items():
+        idx = township_frame.index[township_frame["county_code"] == code]
+        if len(idx) == 0:
+            report.counties_without_townships.append(f"{code} {c.name}")
+            continue
+        population.loc[idx] = split_population(
+            township_frame.loc[idx, "kind"].to_list(),
+            int(c.census["pop_urban"]),
+            int(c.census["pop_rural"]),
+            int(c.census["pop_total"]),
+            np.random.default_rng([seed, int(code)]),
+        )
+    township_frame["population"] = population
+
+
+def _assign_townships(
+    township_frame: pd.DataFrame, counties: dict[str, _County], report: BuildReport, path: Path
+) -> pd.DataFrame:
+    """Sort the townships and re-home those whose county code has no polygon."""
     township_frame = township_frame.rename(columns={"code": "township_id"})
     township_frame = township_frame.sort_values("township_id").reset_index(drop=True)
     if township_frame["township_id"].duplicated().any():
         dupes = township_frame.loc[township_frame["township_id"].duplicated(), "township_id"]
-        raise InputError(f"{raw_dir / RAW_FILES['townships']}: duplicate codes {list(dupes)[:5]}")
+        raise InputError(f"{path}: duplicate codes {list(dupes)[:5]}")
     keep: list[bool] = []
     new_county: list[str] = []
     rehomed: dict[tuple[str, str, str], int] = {}
@@ -932,6 +350,7 @@ def build_dataset(
             new_county.append(county)
             continue
         empty = [c for c in counties_without_rows if c[:4] == county[:4]]
+        host: str | None
         if empty:  # e.g. a county re-coded on becoming a city (米林县 -> 米林市)
             host, rule = empty[0], "county_without_townships"
         else:
@@ -955,255 +374,150 @@ def build_dataset(
         str(k): int(v) for k, v in township_frame["kind"].value_counts().sort_index().items()
     }
 
-    # ---- points ----------------------------------------------------------------------------
-    points_path = raw_dir / RAW_FILES["points"]
-    points: pd.DataFrame | None = None
-    if points_path.exists():
-        report.points_file = True
-        points = _read_csv(
-            points_path, "township points", ("code", "name", "lng_gcj02", "lat_gcj02")
-        )
-        points = points[points["code"].str[:2] == province_code].sort_values("code")
-    project = _projector(_local_crs(shape(province["geometry"]).bounds))
-    real = _match_points(township_frame, points, counties, project, report)
-    lons: list[float] = []
-    lats: list[float] = []
-    sources: list[str] = []
-    for tid, county in township_frame[["township_id", "county_code"]].itertuples(index=False):
-        if tid in real:
-            x, y, method = real[tid]
-            sources.append(POINT_REAL)
-            report.points_real += 1
-            if method == "code":
-                report.points_real_by_code += 1
-            else:
-                report.points_real_by_name += 1
-        else:
-            x, y = _random_point_in(counties[county].shape, np.random.default_rng([seed, int(tid)]))
-            sources.append(POINT_GENERATED)
-            report.points_generated += 1
-        lons.append(round(x, 6))
-        lats.append(round(y, 6))
-    township_frame["lon"] = lons
-    township_frame["lat"] = lats
-    township_frame["point_source"] = sources
+    return township_frame
 
-    # ---- population ------------------------------------------------------------------------
-    population = pd.Series(0, index=township_frame.index, dtype="int64")
-    for code, c in counties.items():
-        idx = township_frame.index[township_frame["county_code"] == code]
-        if len(idx) == 0:
-            report.counties_without_townships.append(f"{code} {c.name}")
-            continue
-        kinds = township_frame.loc[idx, "kind"].to_list()
-        split = split_population(
-            kinds,
-            int(c.census["pop_urban"]),
-            int(c.census["pop_rural"]),
-            int(c.census["pop_total"]),
-            np.random.default_rng([seed, int(code)]),
-        )
-        population.loc[idx] = split
-        streets = [
-            tid
-            for tid, k in zip(township_frame.loc[idx, "township_id"], kinds, strict=True)
-            if k == "street"
-        ]
-        towns = [
-            tid
-            for tid, k in zip(township_frame.loc[idx, "township_id"], kinds, strict=True)
-            if k == "town"
-        ]
-        c.seat = (streets or towns or list(township_frame.loc[idx, "township_id"]))[0]
-    township_frame["population"] = population
 
-    # ---- centres ---------------------------------------------------------------------------
+def _nearest_township(code: str, units: _Units, township_frame: pd.DataFrame) -> str:
+    """Host of a unit without its own seat (no townships listed): the township whose point is
+    nearest the unit polygon's representative point."""
+    if code in units.counties:
+        area = units.counties[code].shape
+    elif code in units.city_by_code:
+        area = shape(units.city_by_code[code]["geometry"])
+    else:
+        area = shape(units.province["geometry"])
+    rp = area.representative_point()
+    xy = township_frame[["lon", "lat"]].astype(float).to_numpy()
+    best = int(np.argmin((xy[:, 0] - rp.x) ** 2 + (xy[:, 1] - rp.y) ** 2))
+    return str(township_frame["township_id"].iloc[best])
+
+
+def _city_seat(city_code: str, counties: dict[str, _County]) -> str:
+    """Seat of a city: the seat of its lowest-coded district (else of any county)."""
+    members = [c for c in counties.values() if c.city_code == city_code and c.seat]
+    districts = [c for c in members if c.name.endswith("区")]
+    chosen = (districts or members)[:1]
+    return chosen[0].seat if chosen else ""
+
+
+def _county_labels(units: _Units) -> dict[str, str]:
+    """County names, prefixed with the city name where a name occurs twice."""
+    name_count: dict[str, int] = {}
+    for c in units.counties.values():
+        name_count[c.name] = name_count.get(c.name, 0) + 1
+    labels = {}
+    for c in units.counties.values():
+        prefix = ""
+        if name_count[c.name] > 1 and c.city_code and c.city_code != c.code:
+            prefix = units.city_by_code[c.city_code]["name"]
+        labels[c.code] = prefix + c.name
+    return labels
+
+
+def _centres(
+    units: _Units,
+    township_frame: pd.DataFrame,
+    report: BuildReport,
+    seed: int,
+    items_path: Path,
+) -> list[dict[str, Any]]:
+    """Today's centres (one per unit) with their generated inventory, sorted by id."""
     point_of = {
         tid: (x, y)
         for tid, x, y in township_frame[["township_id", "lon", "lat"]].itertuples(index=False)
     }
+    counties, province = units.counties, units.province
     county_pop = {code: c.census["pop_total"] for code, c in counties.items()}
-    centres: list[dict[str, Any]] = []
     rules = inventory_rules(items_path)
 
-    def _nearest_township(code: str) -> str:
-        """Host of a unit without its own seat (no townships listed): the township whose
-        point is nearest the unit polygon's representative point."""
-        if code in counties:
-            area = counties[code].shape
-        elif code in city_by_code:
-            area = shape(city_by_code[code]["geometry"])
-        else:
-            area = shape(province["geometry"])
-        rp = area.representative_point()
-        xy = township_frame[["lon", "lat"]].astype(float).to_numpy()
-        best = int(np.argmin((xy[:, 0] - rp.x) ** 2 + (xy[:, 1] - rp.y) ** 2))
-        return str(township_frame["township_id"].iloc[best])
+    def row(level: str, code: str, name: str, parent: str, host: str, residents: float) -> Row:
+        rng = np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
+        area, windows = _area_and_windows(rules[level], residents, rng)
+        host = host or _nearest_township(code, units, township_frame)
+        return _centre_row(level, code, name, parent, host, point_of[host], area, windows)
 
-    def centre_row(
-        level: str, code: str, name: str, parent: str, host: str, residents: float
-    ) -> dict[str, Any]:
-        area, windows = _area_and_windows(
-            rules[level], residents, np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
-        )
-        if not host:
-            host = _nearest_township(code)
-        x, y = point_of[host]
-        return {
-            "centre_id": f"{LEVEL_PREFIX[level]}_{code}",
-            "level": level,
-            "name": name,
-            "admin_code": code,
-            "parent_id": parent,
-            "township_id": host,
-            "lon": _fmt(x, 6),
-            "lat": _fmt(y, 6),
-            "floor_area_m2": area,
-            "windows": windows,
-            "inventory_source": INVENTORY_GENERATED,
-        }
-
-    def city_seat(city_code: str) -> str:
-        members = [c for c in counties.values() if c.city_code == city_code and c.seat]
-        districts = [c for c in members if c.name.endswith("区")]
-        chosen = (districts or members)[:1]
-        return chosen[0].seat if chosen else ""
-
-    capital = province_code + "0100"
-    if capital not in city_by_code and cities:
-        capital = cities[0]["code"]
+    capital = report.province_code + "0100"
+    if capital not in units.city_by_code and units.cities:
+        capital = units.cities[0]["code"]
     prov_code = province["code"]
-    centres.append(
-        centre_row(
+    seat = _city_seat(capital, counties)
+    centres = [
+        row(
             "province",
             prov_code,
             f"{province['name']}政务服务中心",
             "",
-            city_seat(capital),
+            seat,
             sum(county_pop.values()),
         )
-    )
-    for city in cities:
-        residents = sum(
-            p for code, p in county_pop.items() if counties[code].city_code == city["code"]
-        )
-        centres.append(
-            centre_row(
-                "city",
-                city["code"],
-                f"{city['name']}政务服务中心",
-                f"prov_{prov_code}",
-                city_seat(city["code"]),
-                residents,
-            )
-        )
-    name_count: dict[str, int] = {}
+    ]
+    for city in units.cities:
+        residents = sum(p for c, p in county_pop.items() if counties[c].city_code == city["code"])
+        name = f"{city['name']}政务服务中心"
+        seat = _city_seat(city["code"], counties)
+        centres.append(row("city", city["code"], name, f"prov_{prov_code}", seat, residents))
+    labels = _county_labels(units)
     for c in counties.values():
-        name_count[c.name] = name_count.get(c.name, 0) + 1
-    county_label: dict[str, str] = {}
-    for c in counties.values():
-        prefix = ""
-        if name_count[c.name] > 1 and c.city_code and c.city_code != c.code:
-            prefix = city_by_code[c.city_code]["name"]
-        county_label[c.code] = prefix + c.name
         parent = f"city_{c.city_code}" if c.city_code else f"prov_{prov_code}"
-        centres.append(
-            centre_row(
-                "county",
-                c.code,
-                f"{county_label[c.code]}政务服务中心",
-                parent,
-                c.seat,
-                county_pop[c.code],
-            )
-        )
+        name = f"{labels[c.code]}政务服务中心"
+        centres.append(row("county", c.code, name, parent, c.seat, county_pop[c.code]))
     town_names = township_frame["name"].value_counts()
     for tid, name, county, pop in township_frame[
         ["township_id", "name", "county_code", "population"]
     ].itertuples(index=False):
-        label = name if town_names[name] == 1 else county_label[county] + name
-        centres.append(
-            centre_row("township", tid, f"{label}便民服务中心", f"cnty_{county}", tid, pop)
-        )
+        label = name if town_names[name] == 1 else labels[county] + name
+        centres.append(row("township", tid, f"{label}便民服务中心", f"cnty_{county}", tid, pop))
     centres.sort(key=lambda r: r["centre_id"])
     report.n_centres = len(centres)
-    report.n_cities = len(cities)
+    report.n_cities = len(units.cities)
     report.n_counties = len(counties)
     for level in LEVELS:
         rows = [r for r in centres if r["level"] == level]
         report.level_area_m2[level] = int(sum(r["floor_area_m2"] for r in rows))
         report.level_windows[level] = int(sum(r["windows"] for r in rows))
+    return centres
 
-    # ---- write -----------------------------------------------------------------------------
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
 
-    path = out_dir / "province.geojson"
-    _write_geojson(
-        path,
-        "province",
-        [_feature({"code": province["code"], "name": province["name"]}, province["geometry"])],
-    )
-    written.append(path)
-    path = out_dir / "cities.geojson"
-    _write_geojson(
-        path,
-        "cities",
-        [
-            _feature(
-                {"code": c["code"], "name": c["name"], "province_code": prov_code}, c["geometry"]
-            )
-            for c in cities
-        ],
-    )
-    written.append(path)
-    path = out_dir / "counties.geojson"
-    _write_geojson(
-        path,
-        "counties",
-        [
-            _feature({"code": c.code, "name": c.name, "city_code": c.city_code}, c.geometry)
-            for c in counties.values()
-        ],
-    )
-    written.append(path)
+Row = dict[str, Any]
 
-    county_rows = []
-    for c in counties.values():
-        n = c.census
-        hh_long = n["households_longform"]
-        car = n["households_with_car_longform"] / hh_long if hh_long > 0 else float("nan")
-        if math.isnan(car) and prov_row is not None:
-            # no long-form sample (e.g. 三沙市): the province's car ownership
-            p_numbers = prov_row[1]
-            p_long = p_numbers.get("households_longform", 0.0)
-            if p_long and p_long > 0:
-                car = p_numbers["households_with_car_longform"] / p_long
-        county_rows.append(
-            {
-                "county_code": c.code,
-                "name": c.name,
-                "city_code": c.city_code,
-                "city_name": city_by_code[c.city_code]["name"] if c.city_code else "",
-                "pop_total": int(n["pop_total"]),
-                "pop_urban": int(n["pop_urban"]),
-                "pop_rural": int(n["pop_rural"]),
-                "households": int(n["households"]),
-                "share_0_14_pct": _fmt(n["share_0_14_pct"], 2),
-                "share_65plus_pct": _fmt(n["share_65plus_pct"], 2),
-                "edu_years_mean": _fmt(n["edu_years_mean"], 2),
-                "illiterate_15plus_pct": _fmt(n["illiterate_15plus_pct"], 2),
-                "car_share": _fmt(car, 4),
-                "folded_codes": ";".join(c.folded),
-                "census_source": (
-                    "census_2020_folded"
-                    if c.folded
-                    else ("census_2020" if c.has_own_census else "city_indicators_no_population")
-                ),
-            }
-        )
+
+def _centre_row(
+    level: str,
+    code: str,
+    name: str,
+    parent: str,
+    host: str,
+    point: tuple[float, float],
+    area: int,
+    windows: int,
+) -> Row:
+    return {
+        "centre_id": f"{LEVEL_PREFIX[level]}_{code}",
+        "level": level,
+        "name": name,
+        "admin_code": code,
+        "parent_id": parent,
+        "township_id": host,
+        "lon": _fmt(point[0], 6),
+        "lat": _fmt(point[1], 6),
+        "floor_area_m2": area,
+        "windows": windows,
+        "inventory_source": INVENTORY_GENERATED,
+    }
+
+
+def _write_outputs(
+    out_dir: Path,
+    units: _Units,
+    township_frame: pd.DataFrame,
+    centres: list[Row],
+    prov_row: tuple[str, dict[str, float]] | None,
+    report: BuildReport,
+) -> None:
+    """Write the boundaries, ``counties.csv``, ``townships.csv`` and ``centres.csv``."""
+    written = _write_boundaries(out_dir, units)
     path = out_dir / "counties.csv"
-    _write_csv(path, county_rows, COUNTY_CSV_COLUMNS)
+    _write_csv(path, _county_rows(units, prov_row), COUNTY_CSV_COLUMNS)
     written.append(path)
 
     township_rows = [
@@ -1239,8 +553,86 @@ def build_dataset(
     _write_csv(path, centres, CENTRE_CSV_COLUMNS)
     written.append(path)
     report.outputs = [str(p) for p in written]
-    logger.info("built %s into %s", report.province_name, out_dir)
-    return report
+
+
+def _write_boundaries(out_dir: Path, units: _Units) -> list[Path]:
+    """The province, city and county polygons as GeoJSON (paths written)."""
+    province, cities, counties = units.province, units.cities, units.counties
+    prov_code = province["code"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    path = out_dir / "province.geojson"
+    _write_geojson(
+        path,
+        "province",
+        [_feature({"code": province["code"], "name": province["name"]}, province["geometry"])],
+    )
+    written.append(path)
+    path = out_dir / "cities.geojson"
+    _write_geojson(
+        path,
+        "cities",
+        [
+            _feature(
+                {"code": c["code"], "name": c["name"], "province_code": prov_code}, c["geometry"]
+            )
+            for c in cities
+        ],
+    )
+    written.append(path)
+    path = out_dir / "counties.geojson"
+    _write_geojson(
+        path,
+        "counties",
+        [
+            _feature({"code": c.code, "name": c.name, "city_code": c.city_code}, c.geometry)
+            for c in counties.values()
+        ],
+    )
+    written.append(path)
+
+    return written
+
+
+def _county_rows(units: _Units, prov_row: tuple[str, dict[str, float]] | None) -> list[Row]:
+    """One ``counties.csv`` row per county."""
+    city_by_code = units.city_by_code
+    county_rows = []
+    for c in units.counties.values():
+        n = c.census
+        hh_long = n["households_longform"]
+        car = n["households_with_car_longform"] / hh_long if hh_long > 0 else float("nan")
+        if math.isnan(car) and prov_row is not None:
+            # no long-form sample (e.g. 三沙市): the province's car ownership
+            p_numbers = prov_row[1]
+            p_long = p_numbers.get("households_longform", 0.0)
+            if p_long and p_long > 0:
+                car = p_numbers["households_with_car_longform"] / p_long
+        county_rows.append(
+            {
+                "county_code": c.code,
+                "name": c.name,
+                "city_code": c.city_code,
+                "city_name": city_by_code[c.city_code]["name"] if c.city_code else "",
+                "pop_total": int(n["pop_total"]),
+                "pop_urban": int(n["pop_urban"]),
+                "pop_rural": int(n["pop_rural"]),
+                "households": int(n["households"]),
+                "share_0_14_pct": _fmt(n["share_0_14_pct"], 2),
+                "share_65plus_pct": _fmt(n["share_65plus_pct"], 2),
+                "edu_years_mean": _fmt(n["edu_years_mean"], 2),
+                "illiterate_15plus_pct": _fmt(n["illiterate_15plus_pct"], 2),
+                "car_share": _fmt(car, 4),
+                "folded_codes": ";".join(c.folded),
+                "census_source": (
+                    "census_2020_folded"
+                    if c.folded
+                    else ("census_2020" if c.has_own_census else "city_indicators_no_population")
+                ),
+            }
+        )
+    return county_rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,10 @@ ellipsoid, which is then scaled to degrees at the point's latitude. There is no 
 inverse; :func:`gcj02_to_wgs84` solves ``forward(p) = q`` by fixed-point iteration, which
 converges quickly because the offset varies slowly with position.
 
+BD-09 (Baidu maps) is GCJ-02 with a further small rotation and scaling about the origin plus a
+fixed shift (0.0065°, 0.006°); its public formula has a closed-form approximate inverse
+(:func:`bd09_to_gcj02`, within a few centimetres).
+
 Everything is vectorised with numpy. Points outside a rough bounding box of China are
 returned unchanged, as the public formula does not apply there.
 """
@@ -19,8 +23,12 @@ import numpy.typing as npt
 __all__ = [
     "KRASOVSKY_A",
     "KRASOVSKY_EE",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "in_china",
+    "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
 
@@ -156,3 +164,35 @@ def gcj02_to_wgs84(
         p_lon = p_lon - r_lon
         p_lat = p_lat - r_lat
     raise RuntimeError(f"GCJ-02 inverse did not converge to {tol} degrees in {max_iter} steps")
+
+
+_BD_X_PI: float = np.pi * 3000.0 / 180.0
+"""The angular factor of the BD-09 formula."""
+
+
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """GCJ-02 -> BD-09 (the public Baidu formula)."""
+    x = np.asarray(lon, dtype=np.float64)
+    y = np.asarray(lat, dtype=np.float64)
+    z = np.hypot(x, y) + 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """BD-09 -> GCJ-02 (the public closed-form inverse, within a few centimetres)."""
+    x = np.asarray(lon, dtype=np.float64) - 0.0065
+    y = np.asarray(lat, dtype=np.float64) - 0.006
+    z = np.hypot(x, y) - 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """BD-09 -> WGS84 (via GCJ-02)."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """WGS84 -> BD-09 (via GCJ-02)."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))

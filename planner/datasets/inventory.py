@@ -8,8 +8,8 @@ network serves today's demand) and makes it top-heavy the way the source paper d
 1. **Today's demand** per 1,000 residents: every item's ``annual_per_1000``; today's online
    share is ``TODAY_ONLINE_UPTAKE x online_potential``.
 2. **Today's split over levels**: an item's physical demand is split over its stage-1
-   levels in proportion to ``TODAY_LEVEL_WEIGHT`` (city halls take the largest part of
-   every item they may handle).
+   levels in proportion to ``TODAY_LEVEL_WEIGHT`` (county halls and township stations
+   take most of every item they may handle; city halls little).
 3. **Front windows** a level needs per 1,000 residents: its minutes over a window's usable
    minutes (service minutes x days x the level's utilisation, the config defaults), times
    the level's ``OVERSIZE`` (halls built bigger than their load).
@@ -33,22 +33,30 @@ import pandas as pd
 
 from planner.config import LEVELS, PolicyConfig, WindowsConfig
 
-TODAY_ONLINE_UPTAKE: float = 0.5
-"""Today's online share of an item = this x its online potential."""
+TODAY_ONLINE_UPTAKE: float = 0.68
+"""Today's online share of an item = this x its online potential. 0.68 is the population-
+weighted base-year (2025) maturity of the Jiangsu default (:mod:`planner.maturity`, default
+config), so today's inventory and the model's 2025 online cap agree (52% of transactions)."""
 
 TODAY_LEVEL_WEIGHT: dict[str, float] = {
-    "province": 0.5,
-    "city": 2.0,
-    "county": 1.5,
-    "township": 1.0,
+    "province": 0.02,
+    "city": 0.08,
+    "county": 0.6,
+    "township": 1.5,
 }
-"""Relative pull of each level on today's physical demand (city halls pull hardest)."""
+"""Relative pull of each level on today's physical demand of an item it may handle.
+Calibrated (November 2026) to public hall figures: Nanjing's city centre has about 155
+windows for 9.3 M residents, Gusu's district hall 118 windows and about 600,000
+transactions a year for 0.92 M residents, so a city hall handles few transactions per
+resident and county halls and township stations most of them."""
 
-OVERSIZE: dict[str, float] = {"province": 2.5, "city": 1.8, "county": 1.2, "township": 1.0}
-"""Windows built per window needed today."""
+OVERSIZE: dict[str, float] = {"province": 2.5, "city": 1.5, "county": 1.0, "township": 1.0}
+"""Windows built per window needed today (upper halls built bigger than their load)."""
 
-PRESTIGE: dict[str, float] = {"province": 1.6, "city": 1.4, "county": 1.0, "township": 1.0}
-"""Floor area per window relative to the planning norm (big representative halls)."""
+PRESTIGE: dict[str, float] = {"province": 5.0, "city": 5.0, "county": 1.0, "township": 1.0}
+"""Floor area per window relative to the planning norm: city and province halls are large
+representative buildings (Nanjing about 180 m² per window, Changzhou's combined centre
+111,858 m²); county halls are near the norm (Gusu about 51 m² per window)."""
 
 MIN_AREA_M2: dict[str, float] = {
     "province": 20_000.0,
@@ -58,6 +66,10 @@ MIN_AREA_M2: dict[str, float] = {
 }
 """Smallest centre of each level. A provincial hall exists whatever its load (the paper:
 已建成的省级中心应尽量压缩规模), so the province gets a representative 20,000 m2."""
+
+ITEM_VOLUME_SCALE: float = 2.0
+"""The factor by which ``data/items.csv`` volumes were multiplied in the November 2026
+calibration (documentation only: the catalogue holds the scaled values)."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +89,25 @@ def _levels(text: str) -> list[str]:
     return [p for p in str(text).split("|") if p in LEVELS]
 
 
-def inventory_rules(items_path: Path) -> dict[str, LevelRule]:
-    """Derive each level's area and windows per 1,000 residents from the item catalogue."""
-    items = pd.read_csv(items_path, dtype={"item_id": str})
-    policy = PolicyConfig()
-    win = WindowsConfig()
+@dataclass(frozen=True)
+class LevelLoad:
+    """Today's load of one level per 1,000 residents (by the rule's split)."""
+
+    transactions: float
+    """Physical transactions a year."""
+    counter_minutes: float
+    """Front-window minutes a year."""
+    backoffice_minutes: float
+    """Back-office minutes a year (pending items decided at this level)."""
+
+
+def today_load(items: pd.DataFrame) -> dict[str, LevelLoad]:
+    """Today's physical transactions and minutes per level and 1,000 residents (steps 1, 2
+    and the back-office split of step 4)."""
+    transactions = {lv: 0.0 for lv in LEVELS}
     minutes = {lv: 0.0 for lv in LEVELS}
     backoffice = {lv: 0.0 for lv in LEVELS}
-    for _, item in items.iterrows():
+    for item in items.to_dict("records"):
         levels = _levels(item["levels_s1"])
         weight = sum(TODAY_LEVEL_WEIGHT[lv] for lv in levels)
         online = TODAY_ONLINE_UPTAKE * float(item["online_potential"])
@@ -93,19 +116,37 @@ def inventory_rules(items_path: Path) -> dict[str, LevelRule]:
         approving = [lv for lv in levels if lv != "township"] or ["county"]
         approving_weight = sum(TODAY_LEVEL_WEIGHT[lv] for lv in approving)
         for lv in levels:
-            share = TODAY_LEVEL_WEIGHT[lv] / weight
-            physical = demand * (1.0 - online) * share
+            physical = demand * (1.0 - online) * TODAY_LEVEL_WEIGHT[lv] / weight
+            transactions[lv] += physical
             minutes[lv] += physical * float(item["counter_minutes"])
-            decided_at = "county" if lv == "township" else lv
-            backoffice[decided_at] += physical * bo
+            backoffice["county" if lv == "township" else lv] += physical * bo
         for lv in approving:
             backoffice[lv] += demand * online * TODAY_LEVEL_WEIGHT[lv] / approving_weight * bo
+    return {lv: LevelLoad(transactions[lv], minutes[lv], backoffice[lv]) for lv in LEVELS}
+
+
+def inventory_rules(items_path: Path) -> dict[str, LevelRule]:
+    """Derive each level's area and windows per 1,000 residents from the item catalogue."""
+    return rules_from_items(pd.read_csv(items_path, dtype={"item_id": str}))
+
+
+def rules_from_items(items: pd.DataFrame) -> dict[str, LevelRule]:
+    """Each level's area and windows per 1,000 residents (steps 3 to 5)."""
+    policy = PolicyConfig()
+    win = WindowsConfig()
+    load = today_load(items)
     rules = {}
     for lv in LEVELS:
         rule = policy.levels[lv]
         window_minutes = win.service_minutes_per_day * win.working_days_per_year
-        windows = minutes[lv] / (window_minutes * rule.window_utilisation) * OVERSIZE[lv]
-        desks = backoffice[lv] / (window_minutes * win.backoffice_utilisation) * OVERSIZE[lv]
+        windows = (
+            load[lv].counter_minutes / (window_minutes * rule.window_utilisation) * OVERSIZE[lv]
+        )
+        desks = (
+            load[lv].backoffice_minutes
+            / (window_minutes * win.backoffice_utilisation)
+            * OVERSIZE[lv]
+        )
         area = windows * rule.area_per_window_m2 * PRESTIGE[lv] + desks * win.backoffice_m2_per_desk
         rules[lv] = LevelRule(
             m2_per_1000=area, windows_per_1000=windows, min_area_m2=MIN_AREA_M2[lv]
