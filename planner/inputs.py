@@ -19,8 +19,8 @@ import pyogrio
 from pyproj import CRS
 
 from planner.config import LEVELS, LoadedConfig
-from planner.datasets.national import PROVINCES, province_code
 from planner.errors import InputError
+from planner.regions import PROVINCES, province_code
 from planner.workbook.files import input_files
 
 TOWNSHIP_COLUMNS: dict[str, str] = {

@@ -17,10 +17,20 @@ PACKAGE = ROOT / "planner"
 
 LAYERS: list[tuple[str, ...]] = [
     ("planner", "planner.errors"),
-    ("planner.config", "planner.config_docs", "planner.terms"),
-    ("planner.datasets",),
+    (
+        "planner.config",
+        "planner.config_docs",
+        "planner.terms",
+        "planner.regions",
+        # reading a config whose data is a workbook converts it: the importer is input
+        # reading, with the pure coordinate and CSV helpers it uses
+        "planner.workbook",
+        "planner.datasets.gcj02",
+        "planner.datasets.units",
+    ),
     ("planner.inputs",),
     ("planner.validate", "planner.travel", "planner.maturity"),
+    ("planner.datasets", "planner.workbook.template"),
     ("planner.model",),
     ("planner.solve",),
     ("planner.summary", "planner.plan"),

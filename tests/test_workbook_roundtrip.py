@@ -9,7 +9,7 @@ import pytest
 
 from planner.config import load_config
 from planner.inputs import read_inputs
-from planner.pipeline import execute, prepare_run, write_run
+from planner.pipeline import run_config, write_run
 from planner.workbook.importer import import_workbook
 from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
 from tests.tiny import tiny_centres, write_case
@@ -33,7 +33,7 @@ def _plan(config: Path, out: Path, name: str) -> Path:
             "output": {"dir": str(out), "gpkg": False, "report": False},
         },
     )
-    run = execute(prepare_run(loaded))
+    run = run_config(loaded)
     assert run.result.status == "optimal"
     return write_run(run)
 

@@ -132,7 +132,7 @@ def run_cmd(
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
-        from planner.datasets.national import province_code
+        from planner.regions import province_code
 
         code = province_code(province)
         base = load_config(config)

@@ -75,16 +75,16 @@ from planner.datasets.units import (
     _County,
     _feature,
     _find_host,
-    _fmt,
     _local_crs,
     _projector,
     _read_csv,
     _read_features,
     _round_half_up,
     _Units,
-    _write_csv,
     _write_geojson,
+    fmt_number,
     gcj02_offset_m,
+    write_csv,
 )
 from planner.errors import InputError
 
@@ -498,8 +498,8 @@ def _centre_row(
         "admin_code": code,
         "parent_id": parent,
         "township_id": host,
-        "lon": _fmt(point[0], 6),
-        "lat": _fmt(point[1], 6),
+        "lon": fmt_number(point[0], 6),
+        "lat": fmt_number(point[1], 6),
         "floor_area_m2": area,
         "windows": windows,
         "inventory_source": INVENTORY_GENERATED,
@@ -517,7 +517,7 @@ def _write_outputs(
     """Write the boundaries, ``counties.csv``, ``townships.csv`` and ``centres.csv``."""
     written = _write_boundaries(out_dir, units)
     path = out_dir / "counties.csv"
-    _write_csv(path, _county_rows(units, prov_row), COUNTY_CSV_COLUMNS)
+    write_csv(path, _county_rows(units, prov_row), COUNTY_CSV_COLUMNS)
     written.append(path)
 
     township_rows = [
@@ -526,8 +526,8 @@ def _write_outputs(
             "name": name,
             "kind": kind,
             "county_code": county,
-            "lon": _fmt(x, 6),
-            "lat": _fmt(y, 6),
+            "lon": fmt_number(x, 6),
+            "lat": fmt_number(y, 6),
             "point_source": src,
             "population": int(pop),
             "population_source": POPULATION_GENERATED,
@@ -546,11 +546,11 @@ def _write_outputs(
         ].itertuples(index=False)
     ]
     path = out_dir / "townships.csv"
-    _write_csv(path, township_rows, TOWNSHIP_CSV_COLUMNS)
+    write_csv(path, township_rows, TOWNSHIP_CSV_COLUMNS)
     written.append(path)
 
     path = out_dir / "centres.csv"
-    _write_csv(path, centres, CENTRE_CSV_COLUMNS)
+    write_csv(path, centres, CENTRE_CSV_COLUMNS)
     written.append(path)
     report.outputs = [str(p) for p in written]
 
@@ -619,11 +619,11 @@ def _county_rows(units: _Units, prov_row: tuple[str, dict[str, float]] | None) -
                 "pop_urban": int(n["pop_urban"]),
                 "pop_rural": int(n["pop_rural"]),
                 "households": int(n["households"]),
-                "share_0_14_pct": _fmt(n["share_0_14_pct"], 2),
-                "share_65plus_pct": _fmt(n["share_65plus_pct"], 2),
-                "edu_years_mean": _fmt(n["edu_years_mean"], 2),
-                "illiterate_15plus_pct": _fmt(n["illiterate_15plus_pct"], 2),
-                "car_share": _fmt(car, 4),
+                "share_0_14_pct": fmt_number(n["share_0_14_pct"], 2),
+                "share_65plus_pct": fmt_number(n["share_65plus_pct"], 2),
+                "edu_years_mean": fmt_number(n["edu_years_mean"], 2),
+                "illiterate_15plus_pct": fmt_number(n["illiterate_15plus_pct"], 2),
+                "car_share": fmt_number(car, 4),
                 "folded_codes": ";".join(c.folded),
                 "census_source": (
                     "census_2020_folded"

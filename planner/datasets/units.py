@@ -300,14 +300,14 @@ def _round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _fmt(value: float, decimals: int) -> str:
+def fmt_number(value: float, decimals: int) -> str:
     """Fixed-decimal text, empty for NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:.{decimals}f}"
 
 
-def _write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Write rows as UTF-8 CSV with LF endings; values must already be final (str/int)."""
     frame = pd.DataFrame(list(rows), columns=list(columns))
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")

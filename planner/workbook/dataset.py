@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.datasets.units import CRS_MEMBER, _fmt, _write_csv
+from planner.datasets.units import CRS_MEMBER, fmt_number, write_csv
 from planner.workbook.cells import Where, WorkbookError
 from planner.workbook.schema import COUNTIES
 
@@ -115,11 +115,12 @@ def write_dataset(
 ) -> None:
     """Write every dataset file of ``imported`` into ``folder`` (which exists)."""
     townships = [
-        {**t, "lon": _fmt(t["lon"], 6), "lat": _fmt(t["lat"], 6)} for t in imported.townships
+        {**t, "lon": fmt_number(t["lon"], 6), "lat": fmt_number(t["lat"], 6)}
+        for t in imported.townships
     ]
-    _write_csv(folder / "townships.csv", townships, _columns(townships, TOWNSHIP_COLUMNS))
+    write_csv(folder / "townships.csv", townships, _columns(townships, TOWNSHIP_COLUMNS))
     counties = [{k: _num(v) for k, v in c.items()} for c in imported.counties]
-    _write_csv(folder / "counties.csv", counties, _columns(counties, COUNTY_COLUMNS))
+    write_csv(folder / "counties.csv", counties, _columns(counties, COUNTY_COLUMNS))
     point = {t["township_id"]: (t["lon"], t["lat"]) for t in townships}
     centres = [
         {
@@ -130,17 +131,17 @@ def write_dataset(
         for c in imported.centres
     ]
     extra = [k for k in CENTRE_EXTRA if any(c[k] not in (None, "") for c in imported.centres)]
-    _write_csv(folder / "centres.csv", centres, (*_columns(centres, CENTRE_COLUMNS), *extra))
+    write_csv(folder / "centres.csv", centres, (*_columns(centres, CENTRE_COLUMNS), *extra))
     items = [{k: _num(v) for k, v in i.items()} for i in imported.items]
-    _write_csv(folder / "items.csv", items, ITEM_COLUMNS)
+    write_csv(folder / "items.csv", items, ITEM_COLUMNS)
     if imported.online_shares:
-        _write_csv(
+        write_csv(
             folder / "online_shares.csv",
             imported.online_shares,
             ("county_code", "year", "online_share"),
         )
     if imported.travel_matrix:
-        _write_csv(
+        write_csv(
             folder / "travel_matrix.csv",
             imported.travel_matrix,
             ("township_id", "centre_id", "minutes"),
