@@ -61,6 +61,7 @@ from planner.config import LEVELS, Config, DataConfig, LoadedConfig, deep_merge,
 from planner.errors import InputError, PlannerError
 from planner.io.inputs import sha256_file
 from planner.io.plan_files import format_table, json_text
+from planner.io.run_dir import check_sweep_dir, is_planner_run, written_by_sweep
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -297,6 +298,7 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
             "give the sweep another name"
         )
         raise InputError(msg)
+    check_sweep_dir(sweep_dir)  # never write into a folder holding files of someone else
     names = scenario_names(spec.name, list(values), combos)
     scenarios = tuple(
         ScenarioSpec(
@@ -685,6 +687,9 @@ def scenario_config(spec: ScenarioSpec) -> LoadedConfig:
         f"# Scenario {spec.name} of sweep {spec.sweep_name}, written by `planner sweep`:\n"
         f"# {spec.base} with {described}.\n"
     )
+    if spec.config_path.exists() and not written_by_sweep(spec.config_path):
+        msg = f"{spec.config_path}: not written by planner sweep; refusing to overwrite it"
+        raise InputError(msg)
     _write_text(spec.config_path, header + to_toml(raw))
     return load_config(spec.config_path)
 
@@ -796,6 +801,8 @@ def _store_failure(spec: ScenarioSpec, record: ScenarioRecord) -> None:
     config.
     """
     try:
+        if not is_planner_run(spec.run_dir):  # never remove what the planner did not write
+            return
         shutil.rmtree(spec.run_dir, ignore_errors=True)
         _write_text(spec.run_dir / RECORD_FILE, json_text(record.to_json()))
     except OSError:
@@ -1051,13 +1058,13 @@ def prune_stale(sweep: Sweep) -> list[str]:
     if scenarios.is_dir():
         for folder in sorted(scenarios.iterdir()):
             stale = folder.name not in current and not folder.name.startswith(".")
-            if stale and folder.is_dir() and (folder / RECORD_FILE).is_file():
+            if stale and (folder / RECORD_FILE).is_file() and is_planner_run(folder):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder.name)
     configs = sweep.sweep_dir / CONFIGS_DIR
     if configs.is_dir():
         for path in sorted(configs.glob("*.toml")):
-            if path.stem not in current:
+            if path.stem not in current and written_by_sweep(path):
                 path.unlink(missing_ok=True)
     if removed:
         log.info("removed %d scenario folder(s) no longer in the sweep", len(removed))
