@@ -8,9 +8,16 @@ that could hang (a FIFO) run in a subprocess with a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -32,7 +39,7 @@ def _one_line(result: Result, code: int = 2) -> str:
     """The single stderr line of a refused command (exit ``code``, no traceback)."""
     assert result.exit_code == code, (result.exit_code, result.output, result.exception)
     assert "Traceback" not in result.output
-    assert "internal error" not in result.stderr
+    assert ("internal error" in result.stderr) == (code == 70)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     return lines[0]
@@ -183,3 +190,235 @@ def test_a_failed_scenario_never_empties_a_users_folder(tmp_path: Path) -> None:
     assert record.status == "failed"
     assert "was not written by the planner" in (record.error or "")
     assert _snapshot(spec.run_dir) == before
+
+
+# --- markup and mathtext ----------------------------------------------------------------------
+
+
+def test_markup_in_a_config_path_is_printed_verbatim(tmp_path: Path) -> None:
+    folder = tmp_path / "a[" / "x][red]"  # the path reads .../a[/x][red]/config.toml
+    config = write_case(folder, config={"solver": {"method": "[red]fast[/]"}})
+    line = _one_line(_invoke(*RUN, config))
+    assert "a[/x][red]" in line
+    assert "'solver.method' was '[red]fast[/]'" in line
+
+
+def test_markup_in_an_id_is_printed_verbatim(tmp_path: Path) -> None:
+    townships = [
+        {"township_id": "[red]9[/]", "name": "T", "kind": "town", "county_code": "[/x]",
+         "lon": 118.0, "lat": 32.0, "population": 10},
+    ]  # fmt: skip
+    config = write_case(tmp_path, townships=townships)
+    (tmp_path / "counties.csv").write_text(
+        (tmp_path / "counties.csv").read_text().replace("[/x]", "320101")
+    )
+    line = _one_line(_invoke(*RUN, config))
+    assert "unknown county [/x] (townships [red]9[/])" in line
+
+
+def test_markup_in_the_output_folder_and_a_report_path(tmp_path: Path) -> None:
+    config = write_case(tmp_path, config={"output": {"dir": "o[/x]"}})
+    result = _invoke("run", config)
+    assert result.exit_code == 0, result.output
+    assert f"plan written to {tmp_path / 'o[' / 'x]' / 'tiny'}" in result.stdout
+    elsewhere = tmp_path / "r[" / "y][bold]" / "r.html"
+    result = _invoke("report", tmp_path / "o[" / "x]" / "tiny", "-o", elsewhere)
+    assert result.exit_code == 0, result.output
+    assert "report written to " + str(elsewhere) in result.stdout
+
+
+def test_a_formula_in_a_city_name_is_drawn_as_text(tmp_path: Path) -> None:
+    config = write_case(tmp_path, config={"output": {"gpkg": True, "report": True}})
+    cities = tmp_path / "cities.geojson"
+    cities.write_text(cities.read_text().replace('"name": "C"', '"name": "C$\\\\foo{$x"'))
+    result = _invoke(*RUN, config)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "tiny" / "report.html").is_file()
+
+
+# --- unwritable output, full disk -------------------------------------------------------------
+
+
+@pytest.fixture
+def planned(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A config whose plan was written once (gpkg and report on), and that plan."""
+    config = write_case(tmp_path, config={"output": {"gpkg": True, "report": False}})
+    assert _invoke(*RUN, config).exit_code == 0
+    return write_case(tmp_path, config={"costs": {"window_cost_per_year": 150_000.0},
+                                        "output": {"gpkg": True, "report": False}}), _snapshot(
+        tmp_path / "out"
+    )  # fmt: skip
+
+
+def _unchanged(config: Path, before: dict[str, str]) -> None:
+    """The previous plan is intact and nothing else is left in the output folder."""
+    assert _snapshot(config.parent / "out") == before
+
+
+def test_a_read_only_output_folder_is_refused_before_the_solve(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, before = planned
+    import planner.io.run_dir as run_dir
+    import planner.pipeline as pipeline
+
+    def read_only(*_: object, **__: object) -> tuple[int, str]:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    def no_solve(*_: object, **__: object) -> None:
+        raise AssertionError("the solve must not start")
+
+    monkeypatch.setattr(run_dir.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(pipeline, "solve", no_solve)
+    line = _one_line(_invoke(*RUN, config))
+    assert line.endswith("the output folder is not writable (Read-only file system)")
+    _unchanged(config, before)
+
+
+def test_a_full_disk_while_writing_the_tables(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, before = planned
+    real = Path.write_text
+
+    def full(self: Path, *args: Any, **kwargs: Any) -> int:
+        if ".olive-tmp-" in str(self) and self.name == "levels.csv":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    line = _one_line(_invoke(*RUN, config))
+    assert line.startswith(f"error: {config.parent / 'out' / 'tiny' / 'plan' / 'levels.csv'}:")
+    assert "cannot write the plan (No space left on device)" in line
+    _unchanged(config, before)
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ("sqlite3_exec(INSERT INTO x) failed: database or disk is full", 2),
+        ("Failed to commit transaction", 2),
+        ("sqlite3_exec(CREATE TABLE x) failed: attempt to write a readonly database", 2),
+        ("field 'x' has an unsupported type", 70),  # a bug stays a bug
+    ],
+)
+def test_geopackage_write_errors(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, error: str, code: int
+) -> None:
+    config, before = planned
+    import pyogrio.errors
+
+    import planner.io.gpkg as gpkg
+
+    def failing(*_: object, **__: object) -> None:
+        raise pyogrio.errors.DataSourceError(error)
+
+    monkeypatch.setattr(gpkg, "write_gpkg", failing)
+    line = _one_line(_invoke(*RUN, config), code)
+    if code == 2:
+        assert line.startswith(f"error: {config.parent / 'out' / 'tiny' / 'plan.gpkg'}: cannot")
+    _unchanged(config, before)
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------------
+
+
+def _deliver_sigint() -> None:
+    """What the interpreter does when Ctrl-C arrives: call the SIGINT handler in place."""
+    handler = signal.getsignal(signal.SIGINT)
+    assert callable(handler)
+    handler(signal.SIGINT, None)
+
+
+def _report_then(action: str) -> Any:
+    """A stand-in for ``write_report`` that is interrupted in one of three ways."""
+
+    def fake(folder: Path) -> Path:
+        if action == "raise":
+            raise KeyboardInterrupt
+        # matplotlib can swallow the KeyboardInterrupt ("Exception ignored in ...")
+        with contextlib.suppress(KeyboardInterrupt):
+            _deliver_sigint()
+        (folder / "report.html").write_text("<!DOCTYPE html>")
+        return folder / "report.html"
+
+    return fake
+
+
+@pytest.mark.parametrize("action", ["raise", "swallowed"])
+def test_ctrl_c_while_drawing_the_report_keeps_the_previous_plan(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    config, before = planned
+    import planner.report.html as html
+
+    monkeypatch.setattr(html, "write_report", _report_then(action))
+    text = config.read_text().replace("report = false", "report = true")
+    config.write_text(text)
+    line = _one_line(_invoke(*RUN, config), 130)
+    assert "interrupted; the previous plan (if any) is untouched" in line
+    _unchanged(config, before)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_during_the_swap_undoes_it(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, before = planned
+    real = Path.rename
+
+    def rename(self: Path, target: Any) -> Path:
+        out = real(self, target)
+        if ".olive-tmp-" in self.name:  # the new plan has just been moved in
+            _deliver_sigint()
+        return out
+
+    monkeypatch.setattr(Path, "rename", rename)
+    line = _one_line(_invoke(*RUN, config), 130)
+    assert "the previous plan (if any) is untouched" in line
+    _unchanged(config, before)
+
+
+def test_ctrl_c_after_the_swap_says_the_new_plan_is_written(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, before = planned
+    import planner.cli.commands as commands
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "_print_run", interrupted)
+    line = _one_line(_invoke(*RUN, config), 130)
+    assert "interrupted after the new plan was written in full" in line
+    assert _snapshot(config.parent / "out") != before
+
+
+# --- two runs into one folder -----------------------------------------------------------------
+
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_run_into_the_same_folder_is_refused(
+    planned: tuple[Path, dict[str, str]],
+) -> None:
+    config, before = planned
+    lock = config.parent / "out" / ".tiny.olive-lock"
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            line = _one_line(_invoke(*RUN, config))
+            assert "another planner run is writing this run folder" in line
+        finally:
+            holder.kill()  # the process this test started, by its handle
+            holder.wait(timeout=10)
+    lock.unlink()
+    _unchanged(config, before)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -15,6 +17,11 @@ from planner.cli.diff_cmd import diff_cmd
 from planner.cli.report_cmd import report_cmd
 from planner.cli.sweep_cmd import sweep_cmd
 from planner.config import LEVELS, load_config
+from planner.io.run_dir import InterruptedAfterWrite, run_lock
+
+if TYPE_CHECKING:
+    from planner.pipeline import RunResult
+    from planner.plan import Plan
 
 
 def register(cli: click.Group) -> None:
@@ -82,7 +89,7 @@ def validate_cmd(config: Path) -> None:
     loaded = load_config(config)
     inputs, crs = load_and_check(loaded)
     t = inputs.townships
-    table = Table(title=f"{config}: inputs are valid", show_header=True)
+    table = Table(title=f"{escape(str(config))}: inputs are valid", show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
     for level in LEVELS:
@@ -101,7 +108,7 @@ def validate_cmd(config: Path) -> None:
         "stages",
         f"{len(loaded.config.stages.years)} ({', '.join(map(str, loaded.config.stages.years))})",
     )
-    table.add_row("metric CRS for travel", crs)
+    table.add_row("metric CRS for travel", escape(crs))
     m.out_console.print(table)
 
 
@@ -139,28 +146,39 @@ def run_cmd(
         overrides["data"] = {"province": code}
         overrides["name"] = f"{base.config.name}-{code}"
     loaded = load_config(config, overrides)
-    with _Steps(not quiet) as steps:
+    # a second run into the same folder is refused before it solves (when the folder's parent
+    # exists: nothing is created for a run that fails on bad input)
+    lock = run_lock(loaded.run_dir) if loaded.run_dir.parent.is_dir() else nullcontext()
+    with lock, _Steps(not quiet) as steps:
         run = run_config(loaded, steps, workers=workers or os.cpu_count() or 1)
-        prepared = run.prepared
         if run.plan is not None:
             write_run(run, steps)
-    result = run.result
     if run.plan is None:
         from planner.diagnose import explain
 
         m._fail(explain(run), m.EXIT_NO_PLAN)
         return
-    s = run.plan.summary
+    try:
+        _print_run(run, run.plan, quiet)
+    except KeyboardInterrupt:
+        raise InterruptedAfterWrite from None
+
+
+def _print_run(run: RunResult, plan: Plan, quiet: bool) -> None:
+    """The outcome of a written run (and exit 4 when it is not proven optimal)."""
+    result = run.result
+    s = plan.summary
     if not quiet:
         shares = ", ".join(f"stage {k}: {v:.1%}" for k, v in s["top_heavy_share"].items())
         m.out_console.print(
             f"{result.status}: objective {result.objective:,.0f} kCNY; "
-            f"province+city area share {shares}"
+            f"province+city area share {shares}",
+            markup=False,
         )
-        for w in run.plan.warnings:
-            m.err_console.print(f"[yellow]warning:[/] {w}", markup=True)
-        timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
-        m.out_console.print(f"plan written to {run.run_dir} ({timing})")
+        for w in plan.warnings:
+            m.say("warning:", w, "yellow")
+        timing = ", ".join(f"{k} {v:.1f}s" for k, v in run.prepared.timings.seconds.items())
+        m.out_console.print(f"plan written to {run.run_dir} ({timing})", markup=False)
     if result.status != "optimal":
         m._fail(
             f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL
@@ -188,8 +206,10 @@ def config_docs_cmd(out: Path, check: bool) -> None:
             if not (out / name).exists() or (out / name).read_text(encoding="utf-8") != text
         ]
         if stale:
-            m.err_console.print(f"stale: {', '.join(stale)}; run `planner config-docs`")
+            m.err_console.print(
+                f"stale: {', '.join(stale)}; run `planner config-docs`", markup=False
+            )
             raise SystemExit(1)
         return
     for path in write_docs(out):
-        m.out_console.print(f"wrote {path}")
+        m.out_console.print(f"wrote {path}", markup=False)

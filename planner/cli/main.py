@@ -14,21 +14,32 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from planner.errors import InputError, PlannerError, SolveError
+from planner.io.run_dir import InterruptedAfterWrite
 
 EXIT_INPUT = 2
 EXIT_NO_PLAN = 3
 EXIT_NOT_OPTIMAL = 4
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    say("error:", message, "bold red")
     sys.exit(code)
+
+
+def say(label: str, message: str, style: str, console: Console | None = None) -> None:
+    """Print ``label`` in ``style`` and ``message`` verbatim (never parsed as rich markup:
+    ids, paths and values may hold ``[red]`` or ``[/x]``)."""
+    line = Text(label, style=style)
+    line.append(f" {message}")
+    (console or err_console).print(line)
 
 
 def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,14 +56,17 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(err), EXIT_NO_PLAN)
         except PlannerError as err:
             _fail(str(err), EXIT_NO_PLAN)
+        except InterruptedAfterWrite:
+            _fail("interrupted after the new plan was written in full", EXIT_INTERRUPTED)
         except KeyboardInterrupt:
-            _fail("interrupted; the previous plan (if any) is untouched", 130)
+            _fail("interrupted; the previous plan (if any) is untouched", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as err:  # a bug: say so in one line, full traceback with -v
             logging.getLogger("planner").debug("internal error", exc_info=True)
             _fail(
-                f"internal error ({type(err).__name__}: {err}); this is a bug: please report "
+                f"internal error ({type(err).__name__}: {' '.join(str(err).split())}); this is "
+                "a bug: please report "
                 "it with the command and config (rerun with -v for the traceback)",
                 EXIT_INTERNAL,
             )

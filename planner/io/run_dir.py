@@ -322,7 +322,11 @@ def _acquire(target: Path) -> int | None:
         if path.is_symlink() or (path.exists() and not path.is_file()):
             msg = f"{path}: the lock file of run folder {target} is not a file; remove it"
             raise InputError(msg)
-        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            msg = f"{target.parent}: the output folder is not writable ({err.strerror or err})"
+            raise InputError(msg) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
