@@ -59,6 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.config import LEVELS, Config, DataConfig, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError, PlannerError
+from planner.io.files import MAX_CONFIG_BYTES, read_regular_file
 from planner.io.inputs import sha256_file
 from planner.io.plan_files import format_table, json_text
 from planner.io.run_dir import check_sweep_dir, is_planner_run, written_by_sweep
@@ -258,7 +259,8 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     """
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+        text = read_regular_file(path, "sweep", MAX_CONFIG_BYTES).decode("utf-8-sig")  # BOM
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         msg = f"{path}: sweep file not found"
         raise InputError(msg) from None

@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
@@ -422,3 +423,170 @@ def test_a_second_run_into_the_same_folder_is_refused(
             holder.wait(timeout=10)
     lock.unlink()
     _unchanged(config, before)
+
+
+# --- data paths -------------------------------------------------------------------------------
+
+
+def _with_path(tmp_path: Path, key: str, target: str | Path) -> Path:
+    return write_case(tmp_path, config={"data": {key: str(target)}})
+
+
+def test_a_device_as_a_data_file(tmp_path: Path) -> None:
+    line = _one_line(_invoke(*RUN, _with_path(tmp_path, "items", "/dev/zero")))
+    assert "/dev/zero: the item path is a device, expected a regular file" in line
+
+
+@pytest.mark.parametrize("key", ["townships", "province_boundary"])
+def test_a_folder_as_a_data_file(tmp_path: Path, key: str) -> None:
+    (tmp_path / "folder").mkdir()
+    line = _one_line(_invoke(*RUN, _with_path(tmp_path, key, tmp_path / "folder")))
+    assert "path is a folder, expected a file" in line
+
+
+def test_a_huge_sparse_data_file(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(2 << 30)  # 2 GiB of holes: nothing is stored
+    line = _one_line(_invoke(*RUN, _with_path(tmp_path, "townships", huge)))
+    assert "the township file is 2,048 MiB, above the limit of 1,024 MiB" in line
+
+
+def test_a_huge_config_file(tmp_path: Path) -> None:
+    config = write_case(tmp_path)
+    with config.open("a") as handle:
+        handle.write("\n" + "#" * (5 << 20) + "\n")
+    line = _one_line(_invoke(*RUN, config))
+    assert "the config file is 5 MiB, above the limit of 4 MiB" in line
+
+
+CLI = "from planner.cli.main import main; main()"
+
+
+@pytest.mark.parametrize(
+    ("command", "fifo_key"),
+    [("run", "townships"), ("validate", "townships"), ("run", "county_boundaries"),
+     ("run", None)],
+)  # fmt: skip
+def test_a_fifo_is_refused_without_hanging(
+    tmp_path: Path, command: str, fifo_key: str | None
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    config = fifo if fifo_key is None else _with_path(tmp_path, fifo_key, fifo)
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, command, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang fails the test instead of blocking the suite
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "path is a FIFO (named pipe), expected a regular file" in done.stderr
+
+
+# --- numbers, ids and encodings ---------------------------------------------------------------
+
+NaN = float("nan")
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"costs": {"window_cost_per_year": INF}},
+         "'costs.window_cost_per_year' was inf: Input should be a finite number"),
+        ({"costs": {"unserved_penalty_per_transaction": NaN}},
+         "'costs.unserved_penalty_per_transaction' was nan: Input should be a finite number"),
+        ({"policy": {"township_min_station_m2": INF}},
+         "'policy.township_min_station_m2' was inf: Input should be a finite number"),
+        ({"policy": {"max_total_area_m2": [NaN]}},
+         "'policy.max_total_area_m2.0' was nan: Input should be a finite number"),
+        ({"maturity": {"weights": {"edu_years_mean": NaN}}},
+         "'maturity.weights.edu_years_mean' was nan: Input should be a finite number"),
+        ({"policy": {"levels": {"county": {"max_growth_per_stage": INF}}}},
+         "'policy.levels.county.max_growth_per_stage' was inf"),
+        ({"windows": {"dedicated_min_daily": NaN}}, "'windows.dedicated_min_daily' was nan"),
+        ({"costs": {"top_heavy_penalty_per_m2_year": 1e308}},
+         "'costs.top_heavy_penalty_per_m2_year' was 1e+308: every number in a config must be "
+         "within +-1e+12"),
+        ({"policy": {"max_total_area_m2": [1e308]}}, "'policy.max_total_area_m2' was [1e+308]"),
+        ({"stages": {"years": [2026, 99999], "demand_growth_per_year": 0.2},
+          "policy": {"top_heavy_max_share": [1.0, 1.0]}},
+         "'stages.years' ends in 99999, more than 100 years after base_year 2025"),
+    ],
+)  # fmt: skip
+def test_config_numbers_are_finite_and_bounded(
+    tmp_path: Path, config: dict[str, Any], message: str
+) -> None:
+    line = _one_line(_invoke(*RUN, write_case(tmp_path, config=config)))
+    assert message in line
+
+
+def _counties(folder: Path, column: str, value: object) -> None:
+    path = folder / "counties.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame[column] = str(value)
+    frame.to_csv(path, index=False)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("pop_urban", -5, "'pop_urban' must be >= 0 but is not for 320101"),
+        ("pop_urban", 2001, "'pop_urban' must be <= 'pop_total' but is not for 320101"),
+        ("pop_total", 1e308, "'pop_total' must be in [0, 1e+12] but is not for 320101"),
+    ],
+)
+def test_county_populations_are_consistent(
+    tmp_path: Path, column: str, value: float, message: str
+) -> None:
+    config = write_case(tmp_path)
+    _counties(tmp_path, column, value)
+    line = _one_line(_invoke(*RUN, config))
+    assert f"counties.csv: {message}" in line
+
+
+def test_a_huge_population_is_refused(tmp_path: Path) -> None:
+    townships = [
+        {"township_id": "320101001", "name": "T", "kind": "town", "lon": 118.0, "lat": 32.0,
+         "population": 1e308},
+    ]  # fmt: skip
+    line = _one_line(_invoke(*RUN, write_case(tmp_path, townships=townships)))
+    assert "'population' must be in [0, 1e+12] but is not for 320101001" in line
+
+
+def test_an_invisible_character_in_an_id_is_shown(tmp_path: Path) -> None:
+    townships = [
+        {"township_id": "320101001", "name": "T", "kind": "town", "county_code": "320101\u200b",
+         "lon": 118.0, "lat": 32.0, "population": 10},
+    ]  # fmt: skip
+    config = write_case(tmp_path, townships=townships)
+    _counties(tmp_path, "county_code", "320101")  # the county itself is spelt right
+    line = _one_line(_invoke(*RUN, config))
+    assert "names unknown county '320101\\u200b' (townships 320101001)" in line
+
+
+def test_a_config_with_a_byte_order_mark(tmp_path: Path) -> None:
+    config = write_case(tmp_path)
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    result = _invoke(*RUN, config)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_sweep_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = _sweep(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert len(load_sweep(path).scenarios) == 2
+
+
+def test_a_long_config_is_cut_in_the_report(tmp_path: Path) -> None:
+    description = "x" * 1_000_000
+    config = write_case(tmp_path, config={"description": description, "output": {"report": True}})
+    result = _invoke(*RUN, config)
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "out" / "tiny" / "report.html"
+    assert report.stat().st_size < 400_000  # a page of a tiny plan is about 130 kB
+    assert "cut at 100,000 of" in report.read_text(encoding="utf-8")
