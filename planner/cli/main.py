@@ -1,7 +1,8 @@
 """The ``planner`` command line. Only this package prints.
 
-Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data);
-3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
+Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data) or an
+output the planner may not or cannot write (a folder it did not write, locked, read-only,
+disk full); 3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
 proven optimal (time limit); 70 an internal error (a bug); 130 interrupted.
 """
 
