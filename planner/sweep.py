@@ -62,7 +62,7 @@ from planner.errors import InputError, PlannerError
 from planner.io.files import MAX_CONFIG_BYTES, read_regular_file
 from planner.io.inputs import sha256_file
 from planner.io.plan_files import format_table, json_text
-from planner.io.run_dir import check_sweep_dir, is_planner_run, written_by_sweep
+from planner.io.run_dir import check_sweep_dir, check_writable, is_planner_run, written_by_sweep
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -301,6 +301,7 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
         )
         raise InputError(msg)
     check_sweep_dir(sweep_dir)  # never write into a folder holding files of someone else
+    check_writable(sweep_dir)  # a read-only folder or mount: before any cluster starts
     names = scenario_names(spec.name, list(values), combos)
     scenarios = tuple(
         ScenarioSpec(

@@ -590,3 +590,43 @@ def test_a_long_config_is_cut_in_the_report(tmp_path: Path) -> None:
     report = tmp_path / "out" / "tiny" / "report.html"
     assert report.stat().st_size < 400_000  # a page of a tiny plan is about 130 kB
     assert "cut at 100,000 of" in report.read_text(encoding="utf-8")
+
+
+def _read_only(*_: object, **__: object) -> Any:
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+
+def test_a_sweep_into_a_read_only_folder_is_refused_before_the_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import planner.io.run_dir as run_dir
+    import planner.sweep as sweep
+
+    def no_cluster(*_: object, **__: object) -> None:
+        raise AssertionError("no cluster may start")
+
+    path = _sweep(tmp_path)
+    monkeypatch.setattr(run_dir.tempfile, "mkstemp", _read_only)
+    monkeypatch.setattr(sweep, "dask_client", no_cluster)
+    line = _one_line(_invoke("sweep", "-q", path))
+    assert line.endswith("the output folder is not writable (Read-only file system)")
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_report_to_a_read_only_place(
+    planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, before = planned
+    real = Path.write_text
+
+    def read_only(self: Path, *args: Any, **kwargs: Any) -> int:
+        if self.name.startswith(".r.html.tmp-"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", read_only)
+    target = config.parent / "elsewhere" / "r.html"
+    line = _one_line(_invoke("report", config.parent / "out" / "tiny", "-o", target))
+    assert "cannot write (Read-only file system)" in line
+    assert not target.exists()
+    _unchanged(config, before)

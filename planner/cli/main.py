@@ -8,6 +8,7 @@ proven optimal (time limit); 70 an internal error (a bug); 130 interrupted.
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -25,6 +26,8 @@ EXIT_NO_PLAN = 3
 EXIT_NOT_OPTIMAL = 4
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+OUTPUT_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM})
+"""Errors of a file system the user must fix (read-only, full, no permission): exit 2."""
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -63,16 +66,25 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail("interrupted; the previous plan (if any) is untouched", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as err:  # a bug: say so in one line, full traceback with -v
-            logging.getLogger("planner").debug("internal error", exc_info=True)
-            _fail(
-                f"internal error ({type(err).__name__}: {' '.join(str(err).split())}); this is "
-                "a bug: please report "
-                "it with the command and config (rerun with -v for the traceback)",
-                EXIT_INTERNAL,
-            )
+        except OSError as err:
+            if err.errno not in OUTPUT_ERRNOS:
+                _internal(err)
+            where = f"{err.filename}: " if err.filename else ""
+            _fail(f"{where}cannot write ({err.strerror or err})", EXIT_INPUT)
+        except Exception as err:
+            _internal(err)
 
     return wrapper
+
+
+def _internal(err: Exception) -> None:
+    """A bug: say so in one line (the full traceback with -v)."""
+    logging.getLogger("planner").debug("internal error", exc_info=True)
+    _fail(
+        f"internal error ({type(err).__name__}: {' '.join(str(err).split())}); this is a bug: "
+        "please report it with the command and config (rerun with -v for the traceback)",
+        EXIT_INTERNAL,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
