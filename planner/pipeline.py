@@ -26,7 +26,14 @@ import pyogrio.errors
 from planner import __version__
 from planner.config import LoadedConfig
 from planner.errors import InputError
-from planner.io.inputs import Inputs, read_inputs, regions, select_region, sha256_file
+from planner.io.inputs import (
+    Inputs,
+    read_inputs,
+    regions,
+    select_region,
+    sha256_file,
+    show_id,
+)
 from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
@@ -179,7 +186,7 @@ def check_reachability(inputs: Inputs, parts: list[set[tuple[int, str]]]) -> Non
     levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
     limit = inputs.items.at[item_id, "max_travel_min"]
     msg = (
-        f"{inputs.files['items']}: 'max_travel_min' of item {item_id} ({limit:g}) "
+        f"{inputs.files['items']}: 'max_travel_min' of item {show_id(item_id)} ({limit:g}) "
         f"is beyond reach: no township reaches a {levels} centre within it in "
         f"stage {s}; raise the limit or allow more levels"
     )

@@ -231,7 +231,7 @@ def _parse_item_levels(items: pd.DataFrame, path: Path) -> dict[str, list[frozen
             unknown = [n for n in names if n not in LEVELS]
             if unknown:
                 msg = (
-                    f"{path}: '{col}' of item {item_id} names unknown level(s) {unknown}; "
+                    f"{path}: '{col}' of item {show_id(item_id)} names unknown level(s) {unknown}; "
                     f"expected '|'-joined {list(LEVELS)}"
                 )
                 raise InputError(msg)
