@@ -630,3 +630,39 @@ def test_a_report_to_a_read_only_place(
     assert "cannot write (Read-only file system)" in line
     assert not target.exists()
     _unchanged(config, before)
+
+
+# --- more run-folder shapes and markup in other commands ----------------------------------------
+
+
+def test_a_link_or_a_file_at_the_run_folder_is_refused(tmp_path: Path) -> None:
+    config = write_case(tmp_path)
+    assert _invoke(*RUN, config).exit_code == 0
+    out = tmp_path / "out"
+    (out / "tiny").rename(out / "real")
+    (out / "tiny").symlink_to(out / "real")
+    before = _snapshot(tmp_path)
+    assert "the run folder is a symbolic link" in _one_line(_invoke(*RUN, config))
+    assert _snapshot(tmp_path) == before
+    (out / "tiny").unlink()
+    (out / "tiny").write_text("a file of the user\n")
+    assert "the run folder is a file" in _one_line(_invoke(*RUN, config))
+    assert (out / "tiny").read_text() == "a file of the user\n"
+
+
+def test_a_run_folder_above_the_data_is_refused(tmp_path: Path) -> None:
+    config = write_case(
+        tmp_path / "project" / "case", config={"name": "project", "output": {"dir": "../.."}}
+    )
+    before = _snapshot(tmp_path)
+    assert "holds the input file" in _one_line(_invoke(*RUN, config))
+    assert _snapshot(tmp_path) == before
+
+
+def test_markup_in_a_sweep_path_and_diff_paths(tmp_path: Path) -> None:
+    folder = tmp_path / "s[" / "x]"
+    folder.mkdir(parents=True)
+    line = _one_line(_invoke("sweep", "-q", folder / "missing[red].toml"))
+    assert "s[/x]/missing[red].toml: sweep file not found" in line
+    line = _one_line(_invoke("diff", folder / "a[/b]", folder / "c"))
+    assert "a[/b]" in line
