@@ -666,3 +666,32 @@ def test_markup_in_a_sweep_path_and_diff_paths(tmp_path: Path) -> None:
     assert "s[/x]/missing[red].toml: sweep file not found" in line
     line = _one_line(_invoke("diff", folder / "a[/b]", folder / "c"))
     assert "a[/b]" in line
+
+
+MANIFEST = '{"planner_version": "1", "code_sha256": "x"}'
+
+
+@pytest.mark.parametrize(
+    ("files", "replaceable"),
+    [
+        ({}, True),  # empty: nothing to lose
+        ({"manifest.json": MANIFEST, "plan/levels.csv": "x", "report.html": "x"}, True),
+        ({"manifest.json": MANIFEST, ".DS_Store": "x", "plan/Thumbs.db": "x"}, True),
+        ({"manifest.json": MANIFEST, "report-vs-b.html": "x", "plan.gpkg-wal": "x"}, True),
+        ({"scenario.json": '{"name": "a", "status": "failed", "run_dir": "x"}'}, True),
+        ({"manifest.json": "{}", "plan/levels.csv": "x"}, False),  # not the planner's manifest
+        ({"manifest.json": MANIFEST, "plan/notes.txt": "x"}, False),
+        ({"manifest.json": MANIFEST, "plan.qgz": "x"}, False),  # a user's QGIS project
+        ({"manifest.json": MANIFEST, ".git/HEAD": "x"}, False),
+        ({"notes.txt": "x"}, False),
+    ],
+)
+def test_which_folders_the_planner_may_replace(
+    tmp_path: Path, files: dict[str, str], replaceable: bool
+) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    assert is_planner_run(folder) == replaceable

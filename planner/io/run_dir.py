@@ -60,9 +60,10 @@ _OWN_EXTRA = re.compile(
     r"^(report(-vs-.+)?\.html"  # planner run / planner report --against
     r"|\.report(-vs-.+)?\.html\.tmp-\d+"  # a report being written
     r"|plan\.gpkg-(journal|wal|shm)"  # SQLite side files (a GIS may have it open)
-    r"|\.scenario\.json\.tmp-\d+)$"  # a sweep record being written
+    r"|\.scenario\.json\.tmp-\d+"  # a sweep record being written
+    r"|\.DS_Store|Thumbs\.db|desktop\.ini)$"  # a file browser's metadata (no one's work)
 )
-_PLAN_FILE = re.compile(r"^[A-Za-z0-9_.-]+\.(csv|json)$")
+_PLAN_FILE = re.compile(r"^([A-Za-z0-9_.-]+\.(csv|json)|\.DS_Store|Thumbs\.db|desktop\.ini)$")
 SWEEP_FILES = frozenset(
     {"sweep.toml", "sweep.json", "comparison.csv", "comparison.html", "configs", "scenarios"}
 )
