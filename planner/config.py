@@ -13,14 +13,17 @@ the config file, so a config can be run from anywhere.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from planner.errors import InputError
+from planner.files import MAX_CONFIG_BYTES, read_regular_file
 
 LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 """The four levels of the network, top-down."""
@@ -29,8 +32,41 @@ UPPER_LEVELS: tuple[str, ...] = ("province", "city")
 """Levels whose floor area counts towards the top-heavy share."""
 
 
+MAX_NUMBER = 1e12
+"""Largest magnitude of any number in a config: products of such numbers stay finite (and
+below the 1e20 HiGHS reads as infinite), so no cost or bound turns into inf or nan."""
+MAX_HORIZON_YEARS = 100
+"""Latest stage end year after ``stages.base_year`` (growth compounds over the years)."""
+
+
+def _numbers(value: object) -> Iterator[float]:
+    """Every number in a field value (lists, tuples and dicts of numbers included)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float):
+        yield float(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _numbers(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _numbers(item)
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number finite (inf and nan are refused naming the key) and of bounded magnitude
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded(cls, value: object) -> object:
+        if any(abs(x) > MAX_NUMBER for x in _numbers(value)):
+            raise PydanticCustomError(
+                "number_too_large",
+                "every number in a config must be within +-{limit} (no plan needs more)",
+                {"limit": f"{MAX_NUMBER:g}"},
+            )
+        return value
 
 
 class DataConfig(_Section):
@@ -107,6 +143,12 @@ class StagesConfig(_Section):
                 )
                 raise ValueError(msg)
             prev = year
+        if self.years[-1] - self.base_year > MAX_HORIZON_YEARS:
+            msg = (
+                f"'stages.years' ends in {self.years[-1]}, more than {MAX_HORIZON_YEARS} years "
+                f"after base_year {self.base_year}; plan a nearer horizon"
+            )
+            raise ValueError(msg)
         return self
 
     @property
@@ -586,7 +628,8 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Lo
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML
+        text = read_regular_file(path, "config", MAX_CONFIG_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         msg = f"{path}: config file not found"
         raise InputError(msg) from None

@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from planner.config import LEVELS, LoadedConfig
 from planner.errors import InputError
+from planner.files import MAX_INPUT_BYTES, check_regular_file, read_regular_file
 from planner.regions import PROVINCES, province_code
 from planner.workbook.files import input_files
 
@@ -90,7 +91,7 @@ class Inputs:
 
 def _read_text(path: Path, what: str) -> str:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, what, MAX_INPUT_BYTES)
     except FileNotFoundError:
         msg = f"{path}: {what} file not found (check 'data' paths in the config)"
         raise InputError(msg) from None
@@ -159,18 +160,34 @@ def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.D
     return frame.set_index(key, drop=False).rename_axis(None)
 
 
+def show_id(value: object) -> str:
+    """An id as text; with ``repr`` quotes and escapes when it holds invisible characters
+    (U+200B, a no-break space, a control character), so it does not print identical to a
+    valid id."""
+    text = str(value)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
 def format_ids(values: list[str], limit: int = 5) -> str:
     """The first ``limit`` ids, comma-separated, and how many more (for messages)."""
-    shown = ", ".join(str(v) for v in values[:limit])
+    shown = ", ".join(show_id(v) for v in values[:limit])
     more = f" and {len(values) - limit} more" if len(values) > limit else ""
     return f"{shown}{more}"
 
 
 def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
     """Read a polygon layer; it must carry a CRS and a ``code`` field."""
-    if not path.is_file():
+    try:
+        check_regular_file(path, what, MAX_INPUT_BYTES)
+    except FileNotFoundError:
         msg = f"{path}: {what} file not found (check 'data' paths in the config)"
-        raise InputError(msg)
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: {what} path is a folder, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read {what} file ({err.strerror})"
+        raise InputError(msg) from None
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as err:  # pyogrio raises several GDAL error types
@@ -215,7 +232,7 @@ def _parse_item_levels(items: pd.DataFrame, path: Path) -> dict[str, list[frozen
             unknown = [n for n in names if n not in LEVELS]
             if unknown:
                 msg = (
-                    f"{path}: '{col}' of item {item_id} names unknown level(s) {unknown}; "
+                    f"{path}: '{col}' of item {show_id(item_id)} names unknown level(s) {unknown}; "
                     f"expected '|'-joined {list(LEVELS)}"
                 )
                 raise InputError(msg)

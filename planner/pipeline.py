@@ -6,9 +6,13 @@ here prints.
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import platform
+import re
+import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyogrio.errors
 
 from planner import __version__
 from planner.config import LoadedConfig
 from planner.dask_cluster import dask_client
 from planner.errors import InputError
-from planner.inputs import Inputs, read_inputs, regions, select_region, sha256_file
+from planner.inputs import Inputs, read_inputs, regions, select_region, sha256_file, show_id
 from planner.io.gpkg import write_gpkg
 from planner.io.plan_files import json_text, write_plan_tables
-from planner.io.run_dir import atomic_run_dir
+from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
@@ -35,6 +40,7 @@ from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, solve
 from planner.travel import TravelTable, combined_provenance, metric_crs, travel_table
 from planner.validate import validate
+from planner.workbook.files import input_files
 
 log = logging.getLogger(__name__)
 
@@ -117,13 +123,30 @@ def load_and_check(
 
 
 def check_output_dir(loaded: LoadedConfig) -> None:
-    """Fail before any work when the plan could not be written."""
-    for folder in (loaded.run_dir.parent, *loaded.run_dir.parent.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                msg = f"{loaded.path}: 'output.dir' resolves under {folder}, which is a file"
+    """Fail before any work when the plan could not be written or would replace foreign files.
+
+    The run folder must be new, empty or one the planner wrote (it is replaced whole), must
+    not hold an input file, and its parent must be writable (probed with a file).
+    """
+    folder = loaded.run_dir.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                msg = f"{loaded.path}: 'output.dir' resolves under {parent}, which is a file"
                 raise InputError(msg)
             break
+    check_run_target(loaded.run_dir, input_paths(loaded))
+    check_writable(folder)
+
+
+def input_paths(loaded: LoadedConfig) -> list[Path]:
+    """Every input file the config names (resolved), the workbook and the travel matrix
+    included: a run folder must never hold one of them."""
+    data = loaded.config.data
+    named = (getattr(data, name) for name in type(data).model_fields)
+    paths = {loaded.resolve(p) for p in named if isinstance(p, Path)}
+    paths |= set(input_files(loaded).values())
+    return sorted(paths)
 
 
 def prepare_part(
@@ -170,7 +193,7 @@ def check_reachability(inputs: Inputs, parts: list[set[tuple[int, str]]]) -> Non
     levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
     limit = inputs.items.at[item_id, "max_travel_min"]
     msg = (
-        f"{inputs.files['items']}: 'max_travel_min' of item {item_id} ({limit:g}) "
+        f"{inputs.files['items']}: 'max_travel_min' of item {show_id(item_id)} ({limit:g}) "
         f"is beyond reach: no township reaches a {levels} centre within it in "
         f"stage {s}; raise the limit or allow more levels"
     )
@@ -364,18 +387,69 @@ def code_hash() -> str:
 
 
 def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
-    """Write the plan folder atomically; return its path."""
+    """Write the plan folder atomically; return its path.
+
+    Raises
+    ------
+    InputError
+        The run folder may not be replaced, another run writes it, or a file cannot be
+        written (read-only folder, disk full): one line; the previous plan stays in place
+        and nothing half-written is left.
+    """
     if run.plan is None:
         msg = "no plan to write"
         raise ValueError(msg)
     loaded = run.prepared.loaded
     target = loaded.run_dir
-    with run.prepared.timings.step("write", progress), atomic_run_dir(target) as tmp:
-        write_plan_tables(run.plan, tmp / PLAN_DIR)
-        if loaded.config.output.gpkg:
-            write_gpkg(run.plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs)
-        (tmp / CONFIG_FILE).write_bytes(loaded.path.read_bytes())
-        (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
-        if loaded.config.output.report:
-            write_report(tmp)
+    try:
+        with (
+            run.prepared.timings.step("write", progress),
+            atomic_run_dir(target, input_paths(loaded)) as tmp,
+        ):
+            _write_files(run, run.plan, tmp)
+    except OSError as err:
+        # name the file as it would have been in the run folder, not in its temporary twin
+        hidden = rf"\.{re.escape(target.name)}\.olive-tmp-\d+-[0-9a-f]+"
+        where = re.sub(hidden, target.name, str(err.filename)) if err.filename else target
+        msg = (
+            f"{where}: cannot write the plan ({err.strerror or err}); the previous plan of "
+            f"{target.name} (if any) is untouched"
+        )
+        raise InputError(msg) from None
     return target
+
+
+_IO_FAILURE = re.compile(
+    r"disk is full|no space|read-only|readonly|permission denied|disk i/o error|"
+    r"unable to open database|failed to commit",
+    re.IGNORECASE,
+)
+LOW_SPACE_BYTES = 1 << 20
+"""A GeoPackage error with less free space than this left is taken for a full disk."""
+
+
+def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
+    """The files of a run folder, into the temporary folder ``tmp``."""
+    loaded = run.prepared.loaded
+    write_plan_tables(plan, tmp / PLAN_DIR)
+    if loaded.config.output.gpkg:
+        try:
+            write_gpkg(plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs)
+        except (
+            pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError,
+            sqlite3.Error,
+        ) as err:
+            # GDAL and SQLite report a full disk or a read-only file system as their own errors
+            free = shutil.disk_usage(tmp).free
+            found = _IO_FAILURE.search(str(err))
+            if found is None and free >= LOW_SPACE_BYTES:
+                raise
+            reason = "the disk is full" if found is None else found.group(0).lower()
+            reason = "the disk is full" if free < LOW_SPACE_BYTES else reason
+            msg = f"GeoPackage: {reason}, {free / 1e6:.1f} MB free"
+            raise OSError(errno.EIO, msg, str(tmp / GPKG_FILE)) from None
+    (tmp / CONFIG_FILE).write_bytes(loaded.path.read_bytes())
+    (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
+    if loaded.config.output.report:
+        write_report(tmp)

@@ -12,9 +12,12 @@ import pandas as pd
 
 from planner.config import LEVELS, Config
 from planner.errors import InputError
-from planner.inputs import Inputs, format_ids
+from planner.inputs import Inputs, format_ids, show_id
 
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county"}
+MAX_VALUE = 1e12
+"""Largest number accepted in a data column without a narrower range: products of such
+numbers stay finite (``1e308`` would overflow to inf in the model's coefficients)."""
 INSIDE_TOLERANCE_M = 2_000.0
 """Points may sit this far outside the province polygon (coastline simplification)."""
 
@@ -26,26 +29,37 @@ def _fail(inputs: Inputs, table: str, message: str) -> None:
 def check_shares_and_signs(inputs: Inputs) -> None:
     """Non-negative counts and areas; shares in [0, 1]; positive travel limits."""
     rules: list[tuple[str, pd.DataFrame, str, float, float]] = [
-        ("townships", inputs.townships, "population", 0.0, np.inf),
-        ("counties", inputs.counties, "pop_total", 0.0, np.inf),
+        ("townships", inputs.townships, "population", 0.0, MAX_VALUE),
+        ("counties", inputs.counties, "pop_total", 0.0, MAX_VALUE),
+        ("counties", inputs.counties, "pop_urban", 0.0, MAX_VALUE),
         ("counties", inputs.counties, "share_0_14_pct", 0.0, 100.0),
         ("counties", inputs.counties, "share_65plus_pct", 0.0, 100.0),
         ("counties", inputs.counties, "illiterate_15plus_pct", 0.0, 100.0),
         ("counties", inputs.counties, "edu_years_mean", 0.0, 25.0),
         ("counties", inputs.counties, "car_share", 0.0, 1.0),
-        ("centres", inputs.centres, "floor_area_m2", 0.0, np.inf),
-        ("centres", inputs.centres, "windows", 0.0, np.inf),
-        ("items", inputs.items, "annual_per_1000", 0.0, np.inf),
-        ("items", inputs.items, "counter_minutes", 0.0, np.inf),
-        ("items", inputs.items, "backoffice_minutes", 0.0, np.inf),
+        ("centres", inputs.centres, "floor_area_m2", 0.0, MAX_VALUE),
+        ("centres", inputs.centres, "windows", 0.0, MAX_VALUE),
+        ("items", inputs.items, "annual_per_1000", 0.0, MAX_VALUE),
+        ("items", inputs.items, "counter_minutes", 0.0, MAX_VALUE),
+        ("items", inputs.items, "backoffice_minutes", 0.0, MAX_VALUE),
+        ("items", inputs.items, "max_travel_min", -MAX_VALUE, MAX_VALUE),
         ("items", inputs.items, "pending_share", 0.0, 1.0),
         ("items", inputs.items, "online_potential", 0.0, 1.0),
     ]
     for table, frame, col, lo, hi in rules:
         bad = frame.index[(frame[col] < lo) | (frame[col] > hi)].tolist()
         if bad:
-            rng = f">= {lo:g}" if hi == np.inf else f"in [{lo:g}, {hi:g}]"
+            low = bool((frame.loc[bad, col] < lo).all())
+            rng = f">= {lo:g}" if hi == MAX_VALUE and low else f"in [{lo:g}, {hi:g}]"
             _fail(inputs, table, f"'{col}' must be {rng} but is not for {format_ids(bad)}")
+    c = inputs.counties
+    bad = c.index[c["pop_urban"] > c["pop_total"]].tolist()
+    if bad:
+        _fail(
+            inputs,
+            "counties",
+            f"'pop_urban' must be <= 'pop_total' but is not for {format_ids(bad)}",
+        )
     bad = inputs.items.index[inputs.items["max_travel_min"] <= 0].tolist()
     if bad:
         _fail(inputs, "items", f"'max_travel_min' must be > 0 but is not for {format_ids(bad)}")
@@ -144,7 +158,7 @@ def check_items(inputs: Inputs, config: Config) -> None:
                 _fail(
                     inputs,
                     "items",
-                    f"'levels_s{s}' of item {item_id} is empty: no level may handle it",
+                    f"'levels_s{s}' of item {show_id(item_id)} is empty: no level may handle it",
                 )
             if s > 1:
                 prev = stages[s - 2]
@@ -154,7 +168,7 @@ def check_items(inputs: Inputs, config: Config) -> None:
                     _fail(
                         inputs,
                         "items",
-                        f"'levels_s{s}' of item {item_id} adds upper level(s) {raised}; "
+                        f"'levels_s{s}' of item {show_id(item_id)} adds upper level(s) {raised}; "
                         "items are only delegated downwards over the stages",
                     )
 

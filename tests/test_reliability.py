@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from planner.cli.main import cli
 from planner.config import load_config
 from planner.errors import SolveError
+from planner.io.run_dir import TMP_MARKER
 from planner.pipeline import run_config
 from planner.solve import Status, status_from_highs
 from tests.tiny import tiny_centres, write_case
@@ -172,8 +173,9 @@ def test_interrupt_mid_write_keeps_the_previous_plan(
 
 def test_folder_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
     config = write_case(tmp_path)
-    stale = tmp_path / "out" / ".tiny.tmp-999999999"
+    stale = tmp_path / "out" / ".tiny.olive-tmp-999999999-0123456789abcdef"
     stale.mkdir(parents=True)
+    (stale / TMP_MARKER).write_text("x\n")  # the proof that the planner made it
     (stale / "half.csv").write_text("x\n")
     result = CliRunner().invoke(cli, ["run", "-q", str(config)])
     assert result.exit_code == 0, result.output

@@ -7,16 +7,24 @@ a second instead of three. No import cycle is involved (``tests/test_architectur
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from planner.cli import common as m
 from planner.config import LEVELS, load_config
 from planner.dask_cluster import default_workers
+from planner.io.run_dir import InterruptedAfterWrite, run_lock
+
+if TYPE_CHECKING:
+    from planner.pipeline import RunResult
+    from planner.plan import Plan
+
 
 STEP_LABELS = {
     "load": "Loading and validating inputs",
@@ -77,7 +85,7 @@ def validate_cmd(config: Path, calibration: bool) -> None:
     loaded = load_config(config)
     inputs, crs = load_and_check(loaded)
     t = inputs.townships
-    table = Table(title=f"{config}: inputs are valid", show_header=True)
+    table = Table(title=f"{escape(str(config))}: inputs are valid", show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
     for level in LEVELS:
@@ -96,7 +104,7 @@ def validate_cmd(config: Path, calibration: bool) -> None:
         "stages",
         f"{len(loaded.config.stages.years)} ({', '.join(map(str, loaded.config.stages.years))})",
     )
-    table.add_row("metric CRS for travel", crs)
+    table.add_row("metric CRS for travel", escape(crs))
     m.out_console.print(table)
     if calibration:
         from planner.cli.calibration_view import calibration_table
@@ -127,7 +135,6 @@ def run_cmd(
 ) -> None:
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
     from planner.pipeline import run_config, write_run
-    from planner.solve import Status
 
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
@@ -139,27 +146,40 @@ def run_cmd(
         overrides["data"] = {"province": code}
         overrides["name"] = f"{base.config.name}-{code}"
     loaded = load_config(config, overrides)
-    with _Steps(not quiet) as steps:
+    # a second run into the same folder is refused before it solves (when the folder's parent
+    # exists: nothing is created for a run that fails on bad input)
+    lock = run_lock(loaded.run_dir) if loaded.run_dir.parent.is_dir() else nullcontext()
+    with lock, _Steps(not quiet) as steps:
         run = run_config(loaded, steps, workers=workers or default_workers())
-        prepared = run.prepared
         run_dir = write_run(run, steps) if run.plan is not None else None
-    result = run.result
     if run.plan is None:
         from planner.diagnose import explain
 
         m.fail(explain(run), m.EXIT_NO_PLAN)
         return
-    s = run.plan.summary
+    try:
+        _print_run(run, run.plan, run_dir, quiet)
+    except KeyboardInterrupt:
+        raise InterruptedAfterWrite from None
+
+
+def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:
+    """The outcome of a written run (and exit 4 when it is not proven optimal)."""
+    from planner.solve import Status
+
+    result = run.result
+    s = plan.summary
     if not quiet:
         shares = ", ".join(f"stage {k}: {v:.1%}" for k, v in s.top_heavy_share.items())
         m.out_console.print(
             f"{result.status}: objective {result.objective:,.0f} kCNY; "
-            f"province+city area share {shares}"
+            f"province+city area share {shares}",
+            markup=False,
         )
-        for w in run.plan.warnings:
-            m.err_console.print(f"[yellow]warning:[/] {w}", markup=True)
-        timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
-        m.out_console.print(f"plan written to {run_dir} ({timing})")
+        for w in plan.warnings:
+            m.say("warning:", w, "yellow")
+        timing = ", ".join(f"{k} {v:.1f}s" for k, v in run.prepared.timings.seconds.items())
+        m.out_console.print(f"plan written to {run_dir} ({timing})", markup=False)
     if result.status != Status.OPTIMAL:
         m.fail(
             f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL
@@ -187,8 +207,10 @@ def config_docs_cmd(out: Path, check: bool) -> None:
             if not (out / name).exists() or (out / name).read_text(encoding="utf-8") != text
         ]
         if stale:
-            m.err_console.print(f"stale: {', '.join(stale)}; run `planner config-docs`")
+            m.err_console.print(
+                f"stale: {', '.join(stale)}; run `planner config-docs`", markup=False
+            )
             raise SystemExit(1)
         return
     for path in write_docs(out):
-        m.out_console.print(f"wrote {path}")
+        m.out_console.print(f"wrote {path}", markup=False)

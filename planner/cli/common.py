@@ -1,13 +1,15 @@
 """What every command of the ``planner`` command line shares: exit codes, the two consoles,
 the one-line failure, the error guard and the logging set-up. Only this package prints.
 
-Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data);
-3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
+Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data) or an
+output the planner may not or cannot write (a folder it did not write, locked, read-only,
+disk full); 3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
 proven optimal (time limit); 70 an internal error (a bug); 130 interrupted.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import sys
@@ -16,13 +18,18 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from planner.errors import InputError, PlannerError, SolveError
+from planner.io.run_dir import InterruptedAfterWrite
 
 EXIT_INPUT = 2
 EXIT_NO_PLAN = 3
 EXIT_NOT_OPTIMAL = 4
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+OUTPUT_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM})
+"""Errors of a file system the user must fix (read-only, full, no permission): exit 2."""
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -30,8 +37,16 @@ out_console = Console(highlight=False, soft_wrap=True)
 
 def fail(message: str, code: int) -> None:
     """Print ``error: message`` on stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    say("error:", message, "bold red")
     sys.exit(code)
+
+
+def say(label: str, message: str, style: str, console: Console | None = None) -> None:
+    """Print ``label`` in ``style`` and ``message`` verbatim (never parsed as rich markup:
+    ids, paths and values may hold ``[red]`` or ``[/x]``)."""
+    line = Text(label, style=style)
+    line.append(f" {message}")
+    (console or err_console).print(line)
 
 
 def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,19 +62,31 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(err), EXIT_NO_PLAN)
         except PlannerError as err:
             fail(str(err), EXIT_NO_PLAN)
+        except InterruptedAfterWrite:
+            fail("interrupted after the new plan was written in full", EXIT_INTERRUPTED)
         except KeyboardInterrupt:
-            fail("interrupted; the previous plan (if any) is untouched", 130)
+            fail("interrupted; the previous plan (if any) is untouched", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
-        except Exception as err:  # a bug: say so in one line, full traceback with -v
-            logging.getLogger("planner").debug("internal error", exc_info=True)
-            fail(
-                f"internal error ({type(err).__name__}: {err}); this is a bug: please report "
-                "it with the command and config (rerun with -v for the traceback)",
-                EXIT_INTERNAL,
-            )
+        except OSError as err:
+            if err.errno not in OUTPUT_ERRNOS:
+                _internal(err)
+            where = f"{err.filename}: " if err.filename else ""
+            fail(f"{where}cannot write ({err.strerror or err})", EXIT_INPUT)
+        except Exception as err:
+            _internal(err)
 
     return wrapper
+
+
+def _internal(err: Exception) -> None:
+    """A bug: say so in one line (the full traceback with -v)."""
+    logging.getLogger("planner").debug("internal error", exc_info=True)
+    fail(
+        f"internal error ({type(err).__name__}: {' '.join(str(err).split())}); this is a bug: "
+        "please report it with the command and config (rerun with -v for the traceback)",
+        EXIT_INTERNAL,
+    )
 
 
 def setup_logging(verbose: bool, quiet: bool) -> None:

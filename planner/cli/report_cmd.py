@@ -38,4 +38,4 @@ def report_cmd(run: Path, against: Path | None, output: Path | None, verbose: bo
         output = run / f"report-vs-{against.resolve().name}.html"
     path = write_report(run, against=against, path=output)
     size = path.stat().st_size / 1e6
-    m.out_console.print(f"report written to {path} ({size:.1f} MB)")
+    m.out_console.print(f"report written to {path} ({size:.1f} MB)", markup=False)

@@ -146,9 +146,9 @@ def _summary(result: SweepResult) -> None:
         )
     m.out_console.print(table)
     counts = ", ".join(f"{result.count(s)} {s}" for s in ("solved", "reused", "failed"))
-    m.out_console.print(f"{counts} in {result.seconds:.1f} s")
+    m.out_console.print(f"{counts} in {result.seconds:.1f} s", markup=False)
     for kind in ("csv", "html", "json"):
-        m.out_console.print(f"{kind}: {result.files[kind]}")
+        m.out_console.print(f"{kind}: {result.files[kind]}", markup=False)
 
 
 @click.command("sweep")

@@ -140,6 +140,7 @@ def chart_style() -> Iterator[str]:
             "xtick.color": MUTED,
             "ytick.color": INK,
             "axes.unicode_minus": False,
+            "text.parse_math": False,  # names are text: "$" in a city name is no formula
             "savefig.dpi": DPI,
             "figure.dpi": DPI,
         }

@@ -37,7 +37,7 @@ TRAVEL_LEVELS = LEVELS
 SIMPLIFY_FRACTION = 0.0015
 """Polygon simplification tolerance as a fraction of the map's larger extent."""
 
-TEMP_FOLDER = re.compile(r"^\.(.+)\.tmp-\d+$")
+TEMP_FOLDER = re.compile(r"^\.(.+)\.(?:olive-tmp-\d+-[0-9a-f]+|tmp-\d+)$")
 """Name of the temporary folder ``write_run`` fills before swapping it in."""
 
 

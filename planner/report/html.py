@@ -43,6 +43,8 @@ from planner.solve import Status
 log = logging.getLogger(__name__)
 
 REPORT_NAME = REPORT_FILE
+MAX_CONFIG_CHARS = 100_000
+"""Longest config echoed in a report (a config is a few kB; a larger one is cut)."""
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
 """Content-Security-Policy of the page: inline images and styles only, nothing fetched."""
 
@@ -406,6 +408,11 @@ def _modes_section(run: RunData) -> str:
     )
 
 
+def _short(text: str, limit: int = 2_000) -> str:
+    """A free text (the config's description) cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[:limit] + " ... (cut; see config.toml)"
+
+
 def _config_section(runs: Sequence[tuple[str, RunData]]) -> str:
     parts = ['<h2 id="config">Config</h2>']
     for label, run in runs:
@@ -416,6 +423,12 @@ def _config_section(runs: Sequence[tuple[str, RunData]]) -> str:
         )
         title = f"<h3>{_e(label)}config.toml{where}</h3>" if label else f"<p>config.toml{where}</p>"
         text = run.config_text or "(config.toml is missing from the run folder)"
+        if len(text) > MAX_CONFIG_CHARS:  # bound what the page embeds
+            note = (
+                f"\n... (cut at {MAX_CONFIG_CHARS:,} of {len(text):,} characters; the whole "
+                "file is config.toml in the run folder)"
+            )
+            text = text[:MAX_CONFIG_CHARS] + note
         parts.append(f"{title}<pre class='config'>{_e(text)}</pre>")
     return "".join(parts)
 
@@ -501,7 +514,7 @@ def _single(run: RunData, font: str) -> str:
     parts = [
         '<header class="top">',
         f"<h1>{_e(run.name)} <small>Olive Planner report</small></h1>",
-        f'<p class="lead">{_e(run.description)}</p>' if run.description else "",
+        f'<p class="lead">{_e(_short(run.description))}</p>' if run.description else "",
         _meta_tags(run),
         _toc(
             [
@@ -707,6 +720,11 @@ def _compare_warnings(a: RunData, b: RunData) -> str:
 
 
 def _config_diff(a: RunData, b: RunData) -> str:
+    if max(len(a.config_text), len(b.config_text)) > MAX_CONFIG_CHARS:
+        return (
+            f"<p>A config is longer than {MAX_CONFIG_CHARS:,} characters: no line diff "
+            "(compare the two config.toml files, or run <code>planner diff</code>).</p>"
+        )
     lines = list(
         difflib.unified_diff(
             a.config_text.splitlines(),
@@ -750,7 +768,8 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
     run_rows = [
         (
             label,
-            f"<strong>{_e(run.name)}</strong><br><span class='small'>{_e(run.description)}</span>",
+            f"<strong>{_e(run.name)}</strong><br>"
+            f"<span class='small'>{_e(_short(run.description))}</span>",
             f"<span class='id'>{_e(run.path)}</span>",
             _status_tag(run),
             _fmt(run.summary.objective_kcny, "kcny"),

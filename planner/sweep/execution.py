@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from planner.io.plan_files import json_text
+from planner.io.run_dir import is_planner_run, written_by_sweep
 from planner.sweep.comparison import comparison_csv, dominance, sweep_json
 from planner.sweep.folder import (
     COMPARISON_CSV,
@@ -143,13 +144,13 @@ def prune_stale(sweep: Sweep) -> list[str]:
     if scenarios.is_dir():
         for folder in sorted(scenarios.iterdir()):
             stale = folder.name not in current and not folder.name.startswith(".")
-            if stale and folder.is_dir() and (folder / RECORD_FILE).is_file():
+            if stale and (folder / RECORD_FILE).is_file() and is_planner_run(folder):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder.name)
     configs = sweep.sweep_dir / CONFIGS_DIR
     if configs.is_dir():
         for path in sorted(configs.glob("*.toml")):
-            if path.stem not in current:
+            if path.stem not in current and written_by_sweep(path):
                 path.unlink(missing_ok=True)
     if removed:
         log.info("removed %d scenario folder(s) no longer in the sweep", len(removed))

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from planner.config import DataConfig, LoadedConfig, deep_merge, load_config
 from planner.diagnose import explain
+from planner.errors import InputError
 from planner.inputs import sha256_file
 from planner.io.plan_files import json_text
+from planner.io.run_dir import is_planner_run, written_by_sweep
 from planner.pipeline import code_hash, run_config, write_run
 from planner.run_folder import PLAN_DIR, SUMMARY_FILE
 from planner.sweep.folder import RECORD_FILE, write_text
@@ -91,6 +93,9 @@ def scenario_config(spec: ScenarioSpec) -> LoadedConfig:
         f"# Scenario {spec.name} of sweep {spec.sweep_name}, written by `planner sweep`:\n"
         f"# {spec.base} with {described}.\n"
     )
+    if spec.config_path.exists() and not written_by_sweep(spec.config_path):
+        msg = f"{spec.config_path}: not written by planner sweep; refusing to overwrite it"
+        raise InputError(msg)
     write_text(spec.config_path, header + to_toml(raw))
     return load_config(spec.config_path)
 
@@ -168,6 +173,8 @@ def _store_failure(spec: ScenarioSpec, record: ScenarioRecord) -> None:
     config.
     """
     try:
+        if not is_planner_run(spec.run_dir):  # never remove what the planner did not write
+            return
         shutil.rmtree(spec.run_dir, ignore_errors=True)
         write_text(spec.run_dir / RECORD_FILE, json_text(record.to_json()))
     except OSError:

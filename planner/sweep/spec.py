@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from planner.config import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
+from planner.files import MAX_CONFIG_BYTES, read_regular_file
+from planner.io.run_dir import check_sweep_dir, check_writable
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -171,7 +173,8 @@ def _validation_message(path: Path, err: ValidationError, prefix: str, hint: str
 def _read_sweep_file(path: Path) -> SweepFile:
     """The sweep file parsed and checked against :class:`SweepFile`."""
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8"))
+        text = read_regular_file(path, "sweep", MAX_CONFIG_BYTES).decode("utf-8-sig")  # BOM
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         msg = f"{path}: sweep file not found"
         raise InputError(msg) from None
@@ -245,6 +248,8 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
     values = expand_vary(spec.vary, path)
     combos = _combinations(values, spec.mode, path)
     sweep_dir = _sweep_dir(path, spec, base_loaded, output_dir)
+    check_sweep_dir(sweep_dir)  # never write into a folder holding files of someone else
+    check_writable(sweep_dir)  # a read-only folder or mount: before any cluster starts
     names = scenario_names(spec.name, list(values), combos)
     scenarios = tuple(
         ScenarioSpec(
