@@ -231,7 +231,9 @@ def read_gis(path: Path) -> GisLayers:
             path, layer="centres", columns=["centre_id", "stage", "level", "area_m2", "action"]
         )
         townships = pyogrio.read_dataframe(
-            path, layer="townships", columns=["township_id", "stage", "phase", "demand", "unserved"]
+            path,
+            layer="townships",
+            columns=["township_id", "stage", "name", "phase", "demand", "unserved"],
         )
         counties = pyogrio.read_dataframe(path, layer="counties")
         boundaries = pyogrio.read_dataframe(path, layer="boundaries", columns=["code", "name"])

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import charts
+from planner.report import charts, webmap
 from planner.report.data import (
     Kind,
     Metric,
@@ -41,8 +41,9 @@ from planner.report.data import (
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "report.html"
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
-"""Content-Security-Policy of the page: inline images and styles only, nothing fetched."""
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
+"""Content-Security-Policy of the page: inline images and styles, and only the inline scripts
+whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
 
 GENERATED_MEANING = {
     "centres.inventory_source": "today's inventory of centres (floor areas, windows)",
@@ -127,6 +128,9 @@ pre .del { color:#8a1c1c; background:#fbeeee; display:inline-block; width:100%; 
 details { margin:8px 0; } summary { cursor:pointer; color:var(--olive); font-weight:600; }
 .two { display:grid; grid-template-columns:1fr 1fr; gap:18px; }
 .two.wide-left { grid-template-columns:3fr 2fr; }
+.two > * { min-width:0; overflow-x:auto; }
+@media (max-width: 1100px) { .two, .two.wide-left { grid-template-columns:minmax(0,1fr); } }
+.page { overflow-wrap:anywhere; }
 td.nowrap { white-space:nowrap; }
 footer { margin-top:36px; font-size:12px; color:var(--muted); border-top:1px solid var(--line);
   padding-top:10px; }
@@ -464,18 +468,23 @@ def _manifest_block(run: RunData) -> str:
     )
 
 
-def _page(title: str, body: str, font: str) -> str:
+def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = None) -> str:
+    scripts = interactive.scripts if interactive is not None else ()
+    allowed = " ".join(webmap.script_hash(s) for s in scripts) or "'none'"
+    css = CSS + (interactive.css if interactive is not None else "")
+    tail = "".join(f"<script>{s}</script>" for s in scripts)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(scripts=allowed)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="olive-planner {_e(__version__)}">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n"
+        f"<title>{_e(title)}</title><style>{css}</style></head>\n"
         f'<body><div class="page">{body}'
         f"<footer>Olive Planner {_e(__version__)} · charts drawn with matplotlib, font "
-        f"{_e(font)} · this page is self-contained (no network).</footer>"
-        "</div></body></html>\n"
+        f"{_e(font)}; interactive map drawn with Leaflet (vendored, inlined) · this page is "
+        "self-contained (no network).</footer>"
+        f"</div>{tail}</body></html>\n"
     )
 
 
@@ -484,7 +493,7 @@ def _toc(entries: Sequence[tuple[str, str]]) -> str:
     return f'<nav class="toc">{links}</nav>'
 
 
-def _single(run: RunData, font: str) -> str:
+def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -> str:
     metrics = stage_metrics(run)
     by_key = {m.key: m for m in metrics}
     stages = run.stages
@@ -535,6 +544,8 @@ def _single(run: RunData, font: str) -> str:
     if run.gis is None:
         parts.append("<p>No <code>plan.gpkg</code> in the run folder: no maps.</p>")
     else:
+        if interactive is not None:
+            parts += ['<h3 id="map">Interactive map</h3>', interactive.markup]
         parts += [
             _img(
                 charts.centres_map(run, stages),
@@ -834,14 +845,15 @@ def render_report(run_dir: Path, against: Path | None = None) -> str:
     start = time.perf_counter()
     run = read_run(Path(run_dir))
     reference = read_run(Path(against)) if against is not None else None
+    interactive = webmap.web_map(run) if reference is None else None
     with charts.chart_style() as font:
         if reference is None:
             title = f"{run.name}: Olive Planner report"
-            body = _single(run, font)
+            body = _single(run, font, interactive)
         else:
             title = f"{run.name} against {reference.name}: Olive Planner review"
             body = _compare(reference, run, font)
-    page = _page(title, body, font)
+    page = _page(title, body, font, interactive)
     log.info("report of %s rendered in %.1f s", run_dir, time.perf_counter() - start)
     return page
 
