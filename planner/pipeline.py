@@ -22,6 +22,7 @@ from planner import __version__
 from planner.config import LoadedConfig
 from planner.errors import InputError
 from planner.io.inputs import Inputs, read_inputs, regions, select_region, sha256_file
+from planner.io.run_config import dataset_identity, run_config_toml
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
@@ -324,6 +325,7 @@ def manifest(run: RunResult) -> dict[str, Any]:
         "planner_version": __version__,
         "code_sha256": code_hash(),
         "config": {"path": str(prepared.loaded.path), "sha256": sha256_file(prepared.loaded.path)},
+        "dataset": dataset_identity(prepared.loaded, regions(prepared.inputs)),
         "inputs": files,
         "solver": {
             "name": run.result.solver,
@@ -378,7 +380,7 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
             from planner.io.gpkg import write_gpkg
 
             write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", loaded.config.output.crs)
-        (tmp / "config.toml").write_bytes(loaded.path.read_bytes())
+        (tmp / "config.toml").write_text(run_config_toml(loaded, target), encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
         if loaded.config.output.report:
             from planner.report.html import write_report

@@ -488,6 +488,11 @@ def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = 
     )
 
 
+def _dataset(run: RunData) -> str:
+    """``"浙江省 · "``: the province(s) a run planned, for titles (empty when unknown)."""
+    return f"{_e(run.dataset)} · " if run.dataset else ""
+
+
 def _toc(entries: Sequence[tuple[str, str]]) -> str:
     links = "".join(f'<a href="#{_e(anchor)}">{_e(text)}</a>' for anchor, text in entries)
     return f'<nav class="toc">{links}</nav>'
@@ -508,7 +513,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
     )
     parts = [
         '<header class="top">',
-        f"<h1>{_e(run.name)} <small>Olive Planner report</small></h1>",
+        f"<h1>{_e(run.name)} <small>{_dataset(run)}Olive Planner report</small></h1>",
         f'<p class="lead">{_e(run.description)}</p>' if run.description else "",
         _meta_tags(run),
         _toc(
@@ -760,7 +765,8 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
     run_rows = [
         (
             label,
-            f"<strong>{_e(run.name)}</strong><br><span class='small'>{_e(run.description)}</span>",
+            f"<strong>{_e(run.name)}</strong> {_dataset(run).removesuffix(' · ')}<br>"
+            f"<span class='small'>{_e(run.description)}</span>",
             f"<span class='id'>{_e(run.path)}</span>",
             _status_tag(run),
             _fmt(run.summary.get("objective_kcny"), "kcny"),
@@ -848,7 +854,8 @@ def render_report(run_dir: Path, against: Path | None = None) -> str:
     interactive = webmap.web_map(run) if reference is None else None
     with charts.chart_style() as font:
         if reference is None:
-            title = f"{run.name}: Olive Planner report"
+            where = f" ({run.dataset})" if run.dataset else ""
+            title = f"{run.name}{where}: Olive Planner report"
             body = _single(run, font, interactive)
         else:
             title = f"{run.name} against {reference.name}: Olive Planner review"
