@@ -379,7 +379,9 @@ def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
         if loaded.config.output.gpkg:
             from planner.io.gpkg import write_gpkg
 
-            write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", loaded.config.output.crs)
+            years = [loaded.config.stages.base_year, *loaded.config.stages.years]
+            output = loaded.config.output
+            write_gpkg(run.plan, run.prepared.inputs, tmp / "plan.gpkg", output.crs, years)
         (tmp / "config.toml").write_text(run_config_toml(loaded, target), encoding="utf-8")
         (tmp / "manifest.json").write_text(json_text(manifest(run), 3), encoding="utf-8")
         if loaded.config.output.report:
