@@ -35,6 +35,7 @@ from matplotlib.path import Path as MplPath
 
 from planner.config import LEVELS
 from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
+from planner.report import mapparts
 from planner.report.data import GisLayers, RunData
 
 log = logging.getLogger(__name__)
@@ -309,8 +310,8 @@ def _olive_panel(ax: Axes, row: OliveRow, stage: int, y: np.ndarray, h: float) -
 
 
 def _corner_note(ax: Axes, text: str) -> None:
-    """A small muted note in the lower left corner of a map panel."""
-    ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, color=MUTED, va="bottom")
+    """A note in the lower left corner of a map panel, on a white box."""
+    mapparts.corner_note(ax, text)
 
 
 def _colourbar(fig: Figure, norm: Normalize, cmap: Colormap, label: str) -> Colorbar:
@@ -422,6 +423,7 @@ def _base(ax: Axes, gis: GisLayers, frame: MapFrame, land: bool = True) -> None:
     if land:
         _add_polygons(ax, gis.counties, facecolors=LAND, edgecolor=COUNTY_EDGE, linewidth=0.35)
     _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+    mapparts.furniture(ax, gis.geographic)
 
 
 def _city_labels(ax: Axes, gis: GisLayers, size: float = 8.5) -> None:
@@ -498,6 +500,8 @@ def _draw_centres(ax: Axes, sub: gpd.GeoDataFrame, max_area: float, by_level: bo
     (today) or action (planning stages); the largest are drawn first so none hides another."""
     sub = sub.sort_values("area_m2", ascending=False, kind="mergesort")
     x, y = _xy(sub)
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    mapparts.spread_shared(ax, x, y, [rank.get(v, len(rank)) for v in sub["level"]])
     if by_level:
         colours = [to_rgba(LEVEL_COLOURS.get(v, "#999999")) for v in sub["level"]]
     else:
@@ -663,7 +667,12 @@ def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
             )
         total = float(sub["unserved"].sum())
         ax.set_title(f"{run.stage_label(s)} · unserved demand", fontsize=11)
-        _corner_note(ax, f"{int(hit.sum()):,} townships\n{total:,.0f} transactions/year")
+        n = int(hit.sum())
+        _corner_note(
+            ax,
+            f"{n:,} township{'' if n == 1 else 's'} with unserved demand\n"
+            f"{total:,.0f} unserved transactions/year",
+        )
     bar = _colourbar(
         fig, norm, cmap, "unserved share of the township's demand (grey: fully served)"
     )
@@ -692,6 +701,7 @@ def maturity_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         colours = [cmap(norm(v)) if math.isfinite(v) else to_rgba("#eeeeee") for v in mat]
         _add_polygons(ax, gis.counties, facecolors=colours, edgecolor="white", linewidth=0.3)
         _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+        mapparts.furniture(ax, gis.geographic)
         ax.set_title(f"{run.stage_label(s)} · county maturity", fontsize=11)
         finite = mat[np.isfinite(mat)]
         if len(finite):

@@ -24,14 +24,13 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import charts, webmap
+from planner.report import changes, charts, webmap
 from planner.report.data import (
     Kind,
     Metric,
     RunData,
     action_counts,
     finite,
-    largest_changes,
     mode_transitions,
     objective_terms,
     read_run,
@@ -344,40 +343,6 @@ def _objective_table(run: RunData) -> str:
     return _table(["Objective term (all stages)", "kCNY", "share"], rows)
 
 
-def _changes_table(run: RunData) -> str:
-    top = largest_changes(run)
-    if top.empty:
-        return "<p>No centres.</p>"
-    stages = run.stages
-    head = [
-        "Centre",
-        "Level",
-        *(f"{_e(run.stage_label(s))}<br><span class='small'>m²</span>" for s in stages),
-        "Change m²",
-        "Last action",
-        "Why (stage of the largest step)",
-    ]
-    rows = []
-    for r in top.to_dict("records"):
-        change = float(r["change"])
-        text, cls = _fmt_delta(change, "area")
-        rows.append(
-            "<tr>"
-            f"<td>{_e(r['name'])}<br><span class='id'>{_e(r['centre_id'])}</span></td>"
-            f"<td>{_e(r['level'])}</td>"
-            + "".join(f'<td class="num">{r[f"area_s{s}"]:,.0f}</td>' for s in stages)
-            + f'<td class="num {cls}">{text}</td>'
-            f"<td>{_e(r['last_action'])}<br><span class='small'>{_e(r['last_mode'])}</span></td>"
-            f"<td class='small'>stage {int(r['reason_stage'])}: {_e(r['reason'])}</td>"
-            "</tr>"
-        )
-    ths = "".join(
-        f'<th class="num">{h}</th>' if 2 <= i < 3 + len(stages) else f"<th>{h}</th>"
-        for i, h in enumerate(head)
-    )
-    return f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
 def _counts_table(frame: pd.DataFrame, first: str, labels: dict[Any, str]) -> str:
     if frame.empty:
         return "<p>Nothing to count.</p>"
@@ -503,7 +468,6 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
     by_key = {m.key: m for m in metrics}
     stages = run.stages
     planning = [s for s in stages if s > 0]
-    last = stages[-1]
     olive = charts.olive_figure(
         [
             charts.OliveRow("Floor area", run, "floor_area_m2"),
@@ -583,10 +547,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
             ),
         ]
     parts += [
-        '<h2 id="changes">Largest changes</h2>',
-        f"<p class='small'>The centres whose floor area changes most from today to "
-        f"{_e(run.stage_label(last))}.</p>",
-        _changes_table(run),
+        changes.changes_section(run),
         _modes_section(run),
         '<h2 id="objective">Objective terms</h2>',
         _objective_table(run),
