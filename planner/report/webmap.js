@@ -36,7 +36,7 @@
 
   var counties = L.geoJSON(data.counties, {
     renderer: renderer, interactive: false,
-    style: function () { return { color: "#b9b4a5", weight: 0.7, fillOpacity: 0.75, fillColor: "#eeeeee" }; }
+    style: function () { return { color: "#a9a493", weight: 0.7, fillOpacity: 0.4, fillColor: "#eeeeee" }; }
   }).addTo(map);
   L.geoJSON(data.boundaries, {
     renderer: renderer, interactive: false,
@@ -112,45 +112,76 @@
     document.getElementById("olive-map-legend-actions").hidden = i === 0;
   }
 
-  function table(head, rows) {
-    return "<table><thead><tr>" + head.map(function (h, k) {
-      return "<th" + (k ? ' class="num"' : "") + ">" + h + "</th>";
-    }).join("") + "</tr></thead><tbody>" + rows.map(function (r, j) {
-      return '<tr' + (j === current ? ' class="now"' : "") + ">" + r.map(function (c, k) {
-        return "<td" + (k ? ' class="num"' : "") + ">" + c + "</td>";
-      }).join("") + "</tr>";
-    }).join("") + "</tbody></table>";
+  var MODES = { traditional: "传统", small_general: "小全科", big_general: "大全科" };
+  function short(text, value) {
+    return '<span title="' + esc(value) + '">' + esc(text) + "</span>";
   }
+  function shortLabel(i) {
+    var year = /\((\d{4})\)/.exec(data.labels[i]);
+    return (i === 0 && data.stages[0] === 0 ? "Today" : "S" + data.stages[i]) +
+      (year ? "<br>" + year[1] : "");
+  }
+  /* One row per quantity, one column per stage (the current stage highlighted). */
+  function table(columns, rows) {
+    var head = "<th></th>" + columns.map(function (i) {
+      return '<th class="num' + (i === current ? " now" : "") + '">' + shortLabel(i) + "</th>";
+    }).join("");
+    var body = rows.map(function (r) {
+      return "<tr><th>" + r[0] + "</th>" + columns.map(function (i) {
+        return '<td class="num' + (i === current ? " now" : "") + '">' + r[1](i) + "</td>";
+      }).join("") + "</tr>";
+    }).join("");
+    return "<table><thead><tr>" + head + "</tr></thead><tbody>" + body + "</tbody></table>";
+  }
+  function all() { return data.stages.map(function (s, i) { return i; }); }
   function showCentre(p) {
-    var rows = [], why = [];
-    for (var i = 0; i < nStages; i++) {
-      rows.push([esc(data.labels[i]), num(p.a[i], 0), num(p.da[i], 0), num(p.w[i], 0),
-        num(p.d[i], 0), num(p.td[i], 1), esc(data.modes[p.m[i]]), esc(data.actions[p.act[i]])]);
-      if (i > 0 && p.r[i] !== null) {
+    var why = [];
+    for (var i = 1; i < nStages; i++) {
+      if (p.r[i] !== null) {
         why.push("<li><b>" + esc(data.labels[i]) + "</b>: " + esc(data.reasons[p.r[i]]) + "</li>");
       }
     }
+    var action = function (i) {
+      var a = data.actions[p.act[i]], label = data.action_labels[a] || a;
+      return short(label.split(" ")[0], label);
+    };
     info.setAttribute("data-selected", p.id);
     info.innerHTML = "<h3>" + esc(p.name) + "</h3><p class='small'>" + esc(data.level_labels[p.level]) +
       " centre · <span class='id'>" + esc(p.id) + "</span>" +
       (p.county ? " · county " + esc(p.county) : "") + "</p>" +
-      table(["Stage", "Area m²", "Δ m²", "Windows", "Desks", "Tx/day", "Mode", "Action"], rows) +
+      table(all(), [
+        ["Area m²", function (i) { return num(p.a[i], 0); }],
+        ["Δ m²", function (i) { return num(p.da[i], 0); }],
+        ["Windows", function (i) { return num(p.w[i], 0); }],
+        ["Desks", function (i) { return num(p.d[i], 0); }],
+        ["Tx/day", function (i) { return num(p.td[i], 1); }],
+        ["Mode", function (i) { var m = data.modes[p.m[i]]; return short(MODES[m] || m, m); }],
+        ["Action", action]
+      ]) +
+      "<p class='small'>Mode: 传统 traditional, 小全科 small general, 大全科 big general " +
+      "windows; hover a cell for its full name.</p>" +
       (why.length ? "<h4>Why</h4><ul>" + why.join("") + "</ul>" : "");
   }
   function showTownship(p) {
-    var rows = [];
-    for (var i = 0; i < nStages; i++) {
-      if (p.d[i] === null) { continue; }
-      rows.push([esc(data.labels[i]), num(p.d[i], 0), pct(p.o[i]), num(p.u[i], 0),
-        esc(data.phase_labels[data.phases[p.ph[i]]] || "—"),
-        num(p.mp[i], 0), num(p.mc[i], 0), num(p.mk[i], 0), num(p.mt[i], 0)]);
-    }
+    var planned = all().filter(function (i) { return p.d[i] !== null; });
     info.setAttribute("data-selected", p.id);
     info.innerHTML = "<h3>" + esc(p.name) + "</h3><p class='small'>township · <span class='id'>" +
       esc(p.id) + "</span> · county " + esc(p.county) + "</p>" +
-      table(["Stage", "Demand/yr", "Online", "Unserved", "Phase", "Min prov.", "Min city",
-        "Min county", "Min town"], rows) +
-      "<p class='small'>Minutes: demand-weighted one-way travel to the centres of each level " +
+      table(planned, [
+        ["Demand/yr", function (i) { return num(p.d[i], 0); }],
+        ["Online", function (i) { return pct(p.o[i]); }],
+        ["Unserved/yr", function (i) { return num(p.u[i], 0); }],
+        ["Phase", function (i) {
+          var ph = data.phases[p.ph[i]], label = data.phase_labels[ph] || "—";
+          return short(label.slice(0, 2), label);
+        }],
+        ["Min province", function (i) { return num(p.mp[i], 0); }],
+        ["Min city", function (i) { return num(p.mc[i], 0); }],
+        ["Min county", function (i) { return num(p.mk[i], 0); }],
+        ["Min township", function (i) { return num(p.mt[i], 0); }]
+      ]) +
+      "<p class='small'>Phase: 线下 physical primary, 并重 balanced, 线上 online primary. " +
+      "Minutes: demand-weighted one-way travel to the centres of each level " +
       "that serve the township (— where none does).</p>";
   }
 

@@ -34,7 +34,16 @@ import pandas as pd
 import shapely
 
 from planner.config import LEVELS
-from planner.io.qgis_styles import ACTION_COLOURS, MATURITY_RAMP, PHASE_COLOURS, RGBA
+from planner.io.qgis_styles import (
+    ACTION_COLOURS,
+    ACTION_LABELS,
+    LEVEL_LABELS,
+    MATURITY_RAMP,
+    PHASE_COLOURS,
+    PHASE_LABELS,
+    RGBA,
+)
+from planner.io.qgis_styles import LEVEL_COLOURS as QGIS_LEVELS
 from planner.report.data import RunData
 
 HERE = Path(__file__).resolve().parent
@@ -45,31 +54,9 @@ COORD_DECIMALS = 4
 SEAT_RING_PX = 9.0
 """Radius (screen pixels) of the ring on which centres sharing a seat are spread."""
 LEVEL_COLOURS = {
-    "province": "#5e3c99",
-    "city": "#b2abd2",
-    "county": "#556b2f",
-    "township": "#a6c36f",
+    level: "#{:02x}{:02x}{:02x}".format(*rgba[:3]) for level, rgba in QGIS_LEVELS.items()
 }
-"""Centre colour by level in stage 0 (as in the static maps)."""
-LEVEL_LABELS = {
-    "province": "省 province",
-    "city": "市 city",
-    "county": "县区 county",
-    "township": "乡镇街道 township",
-}
-PHASE_LABELS = {
-    "physical_primary": "线下为主 physical primary",
-    "balanced": "线上线下并重 balanced",
-    "online_primary": "线上为主 online primary",
-}
-ACTION_LABELS = {
-    "keep": "keep",
-    "expand": "expand",
-    "shrink": "shrink",
-    "convert_mode": "convert mode",
-    "close": "close",
-    "closed": "closed earlier",
-}
+"""Centre colour by level in stage 0 (as in the static maps and the QGIS styles)."""
 _SOURCE_MAP = re.compile(r"\n?//# sourceMappingURL=\S+\s*$")
 _CSS_URL = re.compile(r"[^;{}]*url\([^)]*\)[^;{}]*;?")
 
@@ -358,6 +345,7 @@ def map_data(run: RunData) -> dict[str, Any] | None:
         "reasons": reasons,
         "phases": phases,
         "level_labels": LEVEL_LABELS,
+        "action_labels": ACTION_LABELS,
         "phase_labels": PHASE_LABELS,
         "style": {
             "levels": LEVEL_COLOURS,
@@ -391,9 +379,9 @@ def map_json(run: RunData) -> str | None:
 # --- markup ----------------------------------------------------------------------------------
 
 MAP_CSS = """
-.webmap { display:grid; grid-template-columns:minmax(0,1fr) 340px; gap:14px; margin:8px 0 18px; }
+.webmap { display:grid; grid-template-columns:minmax(0,1fr) 360px; gap:14px; margin:8px 0 18px; }
 @media (max-width: 900px) { .webmap { grid-template-columns:minmax(0,1fr); } }
-#olive-map { height:560px; border:1px solid var(--line); border-radius:6px; background:#dfe6ea; }
+#olive-map { height:560px; border:1px solid var(--line); border-radius:6px; background:#eef2f4; }
 .webmap .stages { display:flex; flex-wrap:wrap; gap:6px; margin:0 0 8px; }
 .webmap .stages button { font:inherit; font-size:13px; padding:3px 10px; cursor:pointer;
   border:1px solid #c9ccc2; border-radius:14px; background:#fafafa; color:var(--ink); }
@@ -404,7 +392,8 @@ MAP_CSS = """
 #olive-map-info h3 { margin:4px 0 2px; } #olive-map-info h4 { margin:8px 0 2px; }
 #olive-map-info table { font-size:11.5px; }
 #olive-map-info td, #olive-map-info th { padding:2px 4px; }
-#olive-map-info tr.now td { background:#eef1e6; }
+#olive-map-info .now { background:#eef1e6; }
+#olive-map-info tbody th { font-weight:600; white-space:nowrap; }
 #olive-map-info ul { padding-left:16px; margin:4px 0; }
 .legend { display:flex; flex-wrap:wrap; gap:4px 14px; font-size:12px; color:var(--muted);
   margin-top:6px; }
@@ -423,7 +412,9 @@ def _legend_item(colour: str, label: str, cls: str = "") -> str:
 def _legend() -> str:
     levels = "".join(_legend_item(LEVEL_COLOURS[lv], LEVEL_LABELS[lv]) for lv in LEVELS)
     actions = "".join(
-        _legend_item(hex_colour(ACTION_COLOURS[a]), label) for a, label in ACTION_LABELS.items()
+        _legend_item(hex_colour(ACTION_COLOURS[a]), label)
+        for a, label in ACTION_LABELS.items()
+        if a != "today"
     )
     phases = "".join(_legend_item(hex_colour(PHASE_COLOURS[p]), f"township: {label}")
                      for p, label in PHASE_LABELS.items())  # fmt: skip
