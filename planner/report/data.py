@@ -286,8 +286,18 @@ def stage_metrics(run: RunData) -> list[Metric]:
     Travel minutes are demand-weighted means of the ``minutes_<level>`` columns of
     ``townships.csv`` over the townships that level serves.
     """
+    by_stage = {int(s): g for s, g in run.townships.groupby("stage")}
+    return [
+        *_network_metrics(run),
+        *_demand_metrics(by_stage),
+        *_township_metrics(run, by_stage),
+        *_mode_metrics(run),
+    ]
+
+
+def _network_metrics(run: RunData) -> list[Metric]:
+    """Floor area and windows by level, the province+city share, centres open."""
     lv = run.levels
-    stages = run.stages
     out: list[Metric] = []
 
     def level_values(col: str, level: str | None = None) -> dict[int, float]:
@@ -340,9 +350,12 @@ def stage_metrics(run: RunData) -> list[Metric]:
         Metric("centres_open", "Centres open", "int", level_values("centres_open"), "Network")
     )
 
-    tw = run.townships
-    by_stage = {int(s): g for s, g in tw.groupby("stage")}
-    per = {int(k): v for k, v in run.summary.get("stages", {}).items()}
+    return out
+
+
+def _demand_metrics(by_stage: dict[int, pd.DataFrame]) -> list[Metric]:
+    """Demand by channel and travel minutes to each level."""
+    out: list[Metric] = []
 
     def from_towns(fn: Callable[[pd.DataFrame], Any]) -> dict[int, float]:
         return {s: float(fn(g)) for s, g in by_stage.items()}
@@ -383,6 +396,17 @@ def stage_metrics(run: RunData) -> list[Metric]:
                 "Travel",
             )
         )
+    return out
+
+
+def _township_metrics(run: RunData, by_stage: dict[int, pd.DataFrame]) -> list[Metric]:
+    """Townships with unserved demand, below the minimum station, without physical service."""
+    out: list[Metric] = []
+    per = {int(k): v for k, v in run.summary.get("stages", {}).items()}
+
+    def from_towns(fn: Callable[[pd.DataFrame], Any]) -> dict[int, float]:
+        return {s: float(fn(g)) for s, g in by_stage.items()}
+
     with_unserved = {
         s: float(per[s]["townships_with_unserved"])
         if s in per and "townships_with_unserved" in per[s]
@@ -424,6 +448,13 @@ def stage_metrics(run: RunData) -> list[Metric]:
         )
     )
 
+    return out
+
+
+def _mode_metrics(run: RunData) -> list[Metric]:
+    """Open centres per window mode."""
+    out: list[Metric] = []
+    stages = run.stages
     cen = run.centres
     open_cen = cen[~cen["action"].isin(CLOSED)]
     for mode in MODES:
