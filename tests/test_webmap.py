@@ -243,3 +243,20 @@ def test_zoom_keeps_the_seat_offsets_in_pixels(page: tuple[Any, list[str]]) -> N
     assert before > 10 and abs(after - before) < 1.0
     assert _click_feature(tab, "centres", "prov_320000") == "prov_320000"
     assert problems == []
+
+
+def test_comparison_page_fits_1024_pixels(
+    browser: Any, run_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = _solve_and_write(tmp_path_factory.mktemp("webmap-other"), 0.2, 120.0)
+    path = tmp_path_factory.mktemp("compare") / "compare.html"
+    path.write_text(render_report(run_dir, against=other), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(path.as_uri())
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert tab.locator("table.compare").count() == 1
+    assert errors == []
+    context.close()

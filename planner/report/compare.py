@@ -44,9 +44,9 @@ def compare_metrics(a: RunData, b: RunData, stages: Sequence[int]) -> str:
             )
         rows.append(f"<tr><td>{_e(m.label)}</td>{''.join(cells)}</tr>")
     return (
-        '<table class="metrics compare"><thead>'
+        '<div class="wide"><table class="metrics compare"><thead>'
         f'<tr><th rowspan="2">Metric</th>{top}</tr><tr>{sub}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -84,7 +84,10 @@ details { margin:8px 0; } summary { cursor:pointer; color:var(--olive); font-wei
 .two.wide-left { grid-template-columns:3fr 2fr; }
 .two > * { min-width:0; overflow-x:auto; }
 @media (max-width: 1100px) { .two, .two.wide-left { grid-template-columns:minmax(0,1fr); } }
-.page { overflow-wrap:anywhere; }
+.id, .tag, code { overflow-wrap:anywhere; }
+table.metrics td:first-child { min-width:9em; }
+table.compare { font-size:12.5px; } table.compare td, table.compare th { padding:3px 5px; }
+.wide { overflow-x:auto; max-width:100%; }
 td.nowrap { white-space:nowrap; }
 footer { margin-top:36px; font-size:12px; color:var(--muted); border-top:1px solid var(--line);
   padding-top:10px; }
