@@ -48,6 +48,7 @@ def test_province_is_in_the_run_config(province_run: Path) -> None:
     config = tomllib.loads((province_run / "config.toml").read_text(encoding="utf-8"))
     assert config["name"] == "tiny-32"
     assert config["data"]["province"] == "32"
+    assert config["description"] == "江苏省 (32) alone"  # the tiny case has no description
 
 
 def test_province_is_in_the_manifest_and_report_title(province_run: Path) -> None:

@@ -132,12 +132,15 @@ def run_cmd(
     m._setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
-        from planner.datasets.national import province_code
+        from planner.datasets.national import PROVINCES, province_code
 
         code = province_code(province)
         base = load_config(config)
         overrides["data"] = {"province": code}
         overrides["name"] = f"{base.config.name}-{code}"
+        region = f"{PROVINCES[code]} ({code}) alone"
+        described = base.config.description
+        overrides["description"] = f"{region}, from: {described}" if described else region
     loaded = load_config(config, overrides)
     with _Steps(not quiet) as steps:
         run = run_config(loaded, steps, workers=workers or os.cpu_count() or 1)
