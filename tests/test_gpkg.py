@@ -405,3 +405,16 @@ def test_stage_years_for_the_temporal_controller(gpkg: Path) -> None:
     assert sorted(set(tw["year"])) == YEARS[1:]
     with pytest.raises(ValueError, match="no year for stage"):
         stage_years([0, 1, 2, 3], [2025, 2026])
+
+
+def test_chinese_field_aliases(gpkg: Path) -> None:
+    for table, root in _styles(gpkg).items():
+        fields = set(pyogrio.read_info(gpkg, layer=table)["fields"])
+        named = {a.get("field"): a.get("name") for a in root.iter("alias")}
+        assert named, table
+        assert set(named) <= fields, table  # aliases name real fields only
+        assert all(re.search(r"[\u4e00-\u9fff]", str(n)) for n in named.values())
+    centres = {a.get("field"): a.get("name") for a in _styles(gpkg)["centres"].iter("alias")}
+    assert centres["area_m2"] == "建筑面积（m²）" and centres["valid_from"] == "起始日期"
+    counties = {a.get("field"): a.get("name") for a in _styles(gpkg)["counties"].iter("alias")}
+    assert counties["mat_s2"] == "政务网民成熟度（阶段2）"

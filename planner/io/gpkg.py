@@ -435,12 +435,14 @@ def default_styles(plan: Plan) -> list[qgis_styles.LayerStyle]:
     max_area = float(plan.centres["floor_area_m2"].max()) if len(plan.centres) else 0.0
     max_tx = float(plan.assignments["transactions"].max()) if len(plan.assignments) else 0.0
     mat = plan.counties.loc[plan.counties["stage"] == mat_stage, "maturity"]
+    time = ["year", "valid_from", "valid_to"]
+    counties = [f.name for f in COUNTY_FIELDS] + county_stage_field_names(county_stages)
     return [
-        qgis_styles.centres_style(max_area, last),
-        qgis_styles.townships_style(last),
-        qgis_styles.counties_style(f"mat_s{mat_stage}", [float(v) for v in mat]),
-        qgis_styles.assignments_style(max_tx, last),
-        qgis_styles.boundaries_style(),
+        qgis_styles.centres_style(max_area, last, [f.name for f in CENTRE_FIELDS] + time),
+        qgis_styles.townships_style(last, [f.name for f in TOWNSHIP_FIELDS] + time),
+        qgis_styles.counties_style(f"mat_s{mat_stage}", [float(v) for v in mat], counties),
+        qgis_styles.assignments_style(max_tx, last, [f.name for f in ASSIGNMENT_FIELDS] + time),
+        qgis_styles.boundaries_style([f.name for f in BOUNDARY_FIELDS]),
     ]
 
 

@@ -78,6 +78,56 @@ PHASE_LABELS: dict[str, str] = {
 """Legend labels (Chinese first, then the field value's meaning in English)."""
 LABEL_FONT = "Noto Sans CJK SC"
 """Font of the name labels (Chinese names); QGIS substitutes a CJK font where it is missing."""
+FIELD_ALIASES: dict[str, str] = {
+    "centre_id": "中心编号",
+    "township_id": "乡镇（街道）代码",
+    "stage": "规划阶段（0=现状）",
+    "level": "层级",
+    "name": "名称",
+    "county": "县区代码",
+    "city": "城市代码",
+    "code": "城市代码",
+    "kind": "乡镇类型",
+    "area_m2": "建筑面积（m²）",
+    "area_chg": "面积变化（m²）",
+    "windows": "窗口数",
+    "desks": "后台审批席位",
+    "tx_year": "年办件量",
+    "tx_day": "日均办件量",
+    "mode": "窗口模式",
+    "action": "调整方式",
+    "reason": "调整原因",
+    "inv_src": "现状数据来源",
+    "pop": "人口",
+    "pt_src": "位置来源",
+    "pop_src": "人口来源",
+    "maturity": "政务网民成熟度",
+    "phase": "三步走阶段（线下为主/并重/线上为主）",
+    "demand": "年办件需求",
+    "online": "网上办件",
+    "physical": "线下办件",
+    "unserved": "未满足需求",
+    "onl_share": "网办率",
+    "min_prov": "至省级中心（分钟）",
+    "min_city": "至市级中心（分钟）",
+    "min_cnty": "至县级中心（分钟）",
+    "min_town": "至乡镇中心（分钟）",
+    "shortfall": "站点面积缺口（m²）",
+    "minutes": "出行时间（分钟）",
+    "year": "年份",
+    "valid_from": "起始日期",
+    "valid_to": "截止日期",
+}
+"""Chinese field aliases QGIS shows in attribute tables, forms and identify results."""
+STAGE_FIELD_ALIASES: dict[str, str] = {
+    "mat": "政务网民成熟度",
+    "phase": "三步走阶段",
+    "area_c": "县级中心面积（m²）",
+    "area_t": "乡镇中心面积（m²）",
+    "unsrv": "未满足需求",
+    "onl": "网办率",
+}
+"""Aliases of the per-stage county columns (``<prefix>_s<stage>``)."""
 TIME_FIELDS = ("valid_from", "valid_to")
 """Date fields of the long-form layers the temporal controller plays (one stage at a time)."""
 
@@ -435,18 +485,41 @@ def temporal(start_field: str, end_field: str) -> ET.Element:
     return element
 
 
+def field_alias(field: str) -> str | None:
+    """Chinese alias of a layer field (``mat_s2`` -> ``政务网民成熟度（阶段2）``), if any."""
+    if field in FIELD_ALIASES:
+        return FIELD_ALIASES[field]
+    prefix, _, stage = field.rpartition("_s")
+    if prefix in STAGE_FIELD_ALIASES and stage.isdigit():
+        return f"{STAGE_FIELD_ALIASES[prefix]}（阶段{stage}）"
+    return None
+
+
+def aliases(fields: Sequence[str]) -> ET.Element:
+    """The ``<aliases>`` element of a layer's fields (in layer order; QGIS matches them by
+    name, the index counts the GeoPackage's ``fid`` first)."""
+    element = ET.Element("aliases")
+    for index, field in enumerate(fields, start=1):
+        alias = field_alias(field)
+        if alias is not None:
+            ET.SubElement(element, "alias", {"field": field, "index": str(index), "name": alias})
+    return element
+
+
 def qml_document(
     renderer: ET.Element,
     kind: SymbolKind,
     labels: ET.Element | None = None,
     time: ET.Element | None = None,
+    fields: Sequence[str] = (),
 ) -> str:
-    """Wrap a renderer (and optional labels and temporal properties) into a QML document."""
+    """Wrap a renderer (and optional labels, temporal properties and the Chinese aliases of
+    ``fields``) into a QML document."""
     root = ET.Element(
         "qgis",
         {
             "labelsEnabled": "1" if labels is not None else "0",
-            "styleCategories": "Symbology|Labeling|Temporal",
+            "styleCategories": "Symbology|Labeling|Temporal|Fields",
             "version": QGIS_VERSION,
         },
     )
@@ -455,6 +528,8 @@ def qml_document(
     root.append(renderer)
     if labels is not None:
         root.append(labels)
+    if fields:
+        root.append(aliases(fields))
     ET.SubElement(root, "blendMode").text = "0"
     ET.SubElement(root, "featureBlendMode").text = "0"
     ET.SubElement(root, "layerOpacity").text = "1"
@@ -488,7 +563,7 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def centres_style(max_area_m2: float, last_stage: int) -> LayerStyle:
+def centres_style(max_area_m2: float, last_stage: int, fields: Sequence[str] = ()) -> LayerStyle:
     """Centres: today (stage 0) by ``level``, planning stages by ``action``; marker area
     proportional to ``area_m2``; larger markers drawn first so small ones stay on top.
 
@@ -499,6 +574,8 @@ def centres_style(max_area_m2: float, last_stage: int) -> LayerStyle:
         one marker size means the same floor area in every stage.
     last_stage : int
         Stage named in the filter hint.
+    fields : sequence of str
+        The layer's fields, given Chinese aliases.
     """
     top = nice_ceiling(max_area_m2)
     size = f'coalesce(scale_exp("area_m2", 0, {top:g}, 1.5, 14, 0.5), 1.5)'
@@ -521,11 +598,13 @@ def centres_style(max_area_m2: float, last_stage: int) -> LayerStyle:
         f"floor area (0..{top:g} m2). " + _stage_hint(last_stage) + " The temporal controller "
         "plays the stages (valid_from, valid_to)."
     )
-    qml = qml_document(renderer, "marker", labeling("name", 8, 400_000), temporal(*TIME_FIELDS))
+    qml = qml_document(
+        renderer, "marker", labeling("name", 8, 400_000), temporal(*TIME_FIELDS), fields
+    )
     return LayerStyle("centres", qml, description)
 
 
-def townships_style(last_stage: int) -> LayerStyle:
+def townships_style(last_stage: int, fields: Sequence[str] = ()) -> LayerStyle:
     """Townships categorised by the ``phase`` of their county."""
     categories = [
         (phase, PHASE_LABELS[phase], marker_layer(rgba, 2.2))
@@ -533,11 +612,15 @@ def townships_style(last_stage: int) -> LayerStyle:
     ]
     renderer = categorized_renderer("phase", "marker", categories)
     description = "Townships by phase of their county. " + _stage_hint(last_stage)
-    qml = qml_document(renderer, "marker", labeling("name", 7, 150_000), temporal(*TIME_FIELDS))
+    qml = qml_document(
+        renderer, "marker", labeling("name", 7, 150_000), temporal(*TIME_FIELDS), fields
+    )
     return LayerStyle("townships", qml, description)
 
 
-def counties_style(maturity_field: str, values: Sequence[float] = ()) -> LayerStyle:
+def counties_style(
+    maturity_field: str, values: Sequence[float] = (), fields: Sequence[str] = ()
+) -> LayerStyle:
     """Counties graduated by a maturity column, in quantile classes fitted to ``values``
     (the column's values; five equal classes over 0..1 without values). The fill is
     translucent so points below stay visible."""
@@ -558,11 +641,13 @@ def counties_style(maturity_field: str, values: Sequence[float] = ()) -> LayerSt
         f"Counties by government-netizen maturity ({maturity_field}, quantile classes of the "
         "plan's counties); one row per county with one column per stage."
     )
-    qml = qml_document(renderer, "fill", labeling("name", 8, 2_000_000))
+    qml = qml_document(renderer, "fill", labeling("name", 8, 2_000_000), fields=fields)
     return LayerStyle("counties", qml, description)
 
 
-def assignments_style(max_tx_year: float, last_stage: int) -> LayerStyle:
+def assignments_style(
+    max_tx_year: float, last_stage: int, fields: Sequence[str] = ()
+) -> LayerStyle:
     """Thin township-to-centre lines, wider for more transactions a year."""
     top = nice_ceiling(max_tx_year)
     width = f'coalesce(scale_linear("tx_year", 0, {top:g}, 0.1, 1.2), 0.1)'
@@ -571,12 +656,12 @@ def assignments_style(max_tx_year: float, last_stage: int) -> LayerStyle:
         f"Township-to-centre assignments; width by transactions a year (0..{top:g}). "
         + _stage_hint(last_stage)
     )
-    qml = qml_document(renderer, "line", time=temporal(*TIME_FIELDS))
+    qml = qml_document(renderer, "line", time=temporal(*TIME_FIELDS), fields=fields)
     return LayerStyle("assignments", qml, description)
 
 
-def boundaries_style() -> LayerStyle:
+def boundaries_style(fields: Sequence[str] = ()) -> LayerStyle:
     """City boundaries as unfilled dark outlines, labelled with the city's name."""
     renderer = single_renderer("fill", fill_layer(None, (60, 60, 60, 255), 0.5))
-    qml = qml_document(renderer, "fill", labeling("name", 10, None))
+    qml = qml_document(renderer, "fill", labeling("name", 10, None), fields=fields)
     return LayerStyle("boundaries", qml, "City boundaries (context).")
