@@ -11,11 +11,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyogrio
 import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import sync_playwright
@@ -27,6 +29,7 @@ from planner.report.data import read_run
 from planner.report.html import render_report
 from tests.test_report import INSTALL_HINT, _solve_and_write
 
+SPATIAL_LAYERS = ("centres", "townships", "counties", "boundaries")
 SHARED_SEAT = ("prov_320000", "city_320100", "cnty_320101")
 
 
@@ -260,3 +263,20 @@ def test_comparison_page_fits_1024_pixels(
     assert tab.locator("table.compare").count() == 1
     assert errors == []
     context.close()
+
+
+def test_projected_gpkg_is_drawn_in_longitude_latitude(run_dir: Path, tmp_path: Path) -> None:
+    # output.crs = "EPSG:3857": the map reprojects the layers to longitude/latitude
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    gpkg = copy / "plan.gpkg"
+    layers = {n: pyogrio.read_dataframe(gpkg, layer=n) for n in SPATIAL_LAYERS}
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(frame.to_crs("EPSG:3857"), gpkg, layer=name, driver="GPKG")
+    assert pyogrio.read_info(gpkg, layer="centres")["crs"] == "EPSG:3857"
+    data = webmap.map_data(read_run(copy))
+    assert data is not None
+    (south, west), (north, east) = data["bounds"]
+    assert 31.4 < south < north < 32.6 and 117.4 < west < east < 118.7
+    point = data["centres"]["features"][0]["geometry"]["coordinates"]
+    assert point == [118.0, 32.0]

@@ -23,7 +23,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,7 +290,9 @@ def _township_features(run: RunData, stages: Sequence[int], coded: dict[str, Any
     return features
 
 
-def _polygon_features(gdf: gpd.GeoDataFrame, props_of: Any, key: str) -> list[dict[str, Any]]:
+def _polygon_features(
+    gdf: gpd.GeoDataFrame, props_of: Callable[[pd.Series], dict[str, Any]], key: str
+) -> list[dict[str, Any]]:
     features = []
     for _, row in _lonlat(gdf).sort_values(key, kind="mergesort").iterrows():
         geometry = _geometry(row.geometry)
