@@ -27,6 +27,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from planner.report.browser import CHROMIUM, PLAYWRIGHT_FLAGS, headless_command
+from planner.report.charts import quantise
 from planner.report.data import read_run
 from planner.report.html import write_report
 
@@ -106,7 +107,7 @@ def shrink_png(path: Path) -> int:
     """Re-save a PNG with a 256-colour palette when that is smaller; return its size."""
     raw = path.read_bytes()
     with Image.open(io.BytesIO(raw)) as image:
-        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        palette = quantise(image.convert("RGB"))
     buf = io.BytesIO()
     palette.save(buf, format="PNG", optimize=True)
     if len(buf.getvalue()) < len(raw):

@@ -40,7 +40,7 @@ INSTALL_HINT = (
     "`apt-get install -y chromium fonts-noto-cjk`"
 )
 SINGLE_CHARTS = {"olive", "map-centres", "map-maturity", "map-phase", "map-unserved"}
-COMPARE_CHARTS = {"olive-area", "olive-windows", "map-compare"}
+COMPARE_CHARTS = {"olive-area", "olive-windows", "map-compare", "map-change"}
 IMG_SRC = re.compile(r"""<img\b[^>]*\bsrc="([^"]*)\"""")
 URL_ATTR = re.compile(r"""\b(?:src|href|action|poster|data)\s*=\s*["']?([^"'\s>]+)""", re.I)
 
@@ -212,6 +212,10 @@ def test_compare_view(compare_page: str, run_dir: Path, other_dir: Path) -> None
     assert "<span class='del'>-name = &quot;" in compare_page
     assert "<span class='add'>+name = &quot;" in compare_page
     assert "only in B" in compare_page  # B's unserved warning is not in A
+    # every common stage is covered: a changes map panel each, and the differences per stage
+    for label in ("Stage 1 (2026)", "Stage 2 (2028)", "Stage 3 (2030)"):
+        assert f"<summary>Centres in {label}: largest differences</summary>" in compare_page
+    assert 'id="changed">What changed, stage by stage</h3>' in compare_page
 
 
 def test_write_report_is_atomic_and_replaces(run_dir: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ section (``planner.report.changes``)."""
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 import planner.cli.main  # noqa: F401  (imports the CLI before report_cmd, as the CLI does)
-from planner.report import changes, mapparts
+from planner.report import changes, charts, mapparts
 from planner.report.data import read_run
 from planner.report.html import render_report
 from tests.test_report import _solve_and_write
@@ -103,3 +105,18 @@ def test_changes_in_both_directions_and_per_stage(run_dir: Path) -> None:
     for stage in (1, 2, 3):
         label = run.stage_label(stage)
         assert f"<summary>{label} against {run.stage_label(stage - 1)}:" in page
+
+
+def test_charts_keep_key_colours_exact() -> None:
+    # a legend-sized cyan dot among a lot of green: a plain median cut merges it into green
+    fig = Figure(figsize=(6, 4), dpi=100)
+    ax = fig.add_subplot()
+    rng = np.random.default_rng(0)
+    greens = [(0.1 + 0.3 * g, 0.5 + 0.3 * g, 0.1) for g in rng.random(400)]
+    ax.scatter(rng.random(400), rng.random(400), s=300, c=greens)
+    ax.scatter([0.5], [0.5], s=30, c=["#17becf"])
+    ax.scatter([0.2], [0.8], s=30, c=["#d62728"])
+    image = Image.open(io.BytesIO(charts.to_png(fig))).convert("RGB")
+    colours = {c for _, c in image.getcolors(1 << 16) or []}
+    assert (23, 190, 207) in colours  # convert_mode cyan
+    assert (214, 39, 40) in colours  # close red

@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from PIL import Image
 
 from planner.config import LEVELS
 from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
@@ -66,6 +67,9 @@ ACTION_LABELS = {
     "closed": "closed earlier",
 }
 LAND = "#f1efe8"
+GROW = "#1d5fa8"
+SHRINK = "#c25a00"
+"""Colours of "B has more" and "B has less" floor area on the comparison's change map."""
 COUNTY_EDGE = "#c9c5b8"
 CITY_EDGE = "#4d4d4d"
 MAX_MARKER = 320.0
@@ -139,23 +143,42 @@ def chart_style() -> Iterator[str]:
         yield family
 
 
+def _key_colours() -> list[tuple[int, int, int]]:
+    """The colours that carry meaning (levels, actions, phases, changes, ink, land), kept
+    exact in every chart's palette."""
+    named = [*LEVEL_COLOURS.values(), GROW, SHRINK, INK, MUTED, LAND, CITY_EDGE, COUNTY_EDGE]
+    out = [tuple(round(255 * c) for c in to_rgba(v)[:3]) for v in named]
+    out += [rgba[:3] for rgba in (*ACTION_COLOURS.values(), *PHASE_COLOURS.values())]
+    return sorted({(int(r), int(g), int(b)) for r, g, b in out})
+
+
 def to_png(fig: Figure) -> bytes:
     """PNG bytes of a figure drawn on the Agg canvas, quantised to a 256-colour palette.
 
     The palette keeps the charts sharp (they have few colours) at about a third of the size
-    of a true-colour PNG.
+    of a true-colour PNG. It holds the colours that carry meaning exactly (a median cut alone
+    merges a legend's small cyan or red dots into their green or orange neighbours), and a
+    median cut of the picture for the rest.
     """
-    from PIL import Image
-
     canvas = FigureCanvasAgg(fig)
     fig.set_facecolor("white")
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     image = Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))
-    quantised = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     buf = io.BytesIO()
-    quantised.save(buf, format="PNG", compress_level=9)
+    quantise(image).save(buf, format="PNG", compress_level=9)
     return buf.getvalue()
+
+
+def quantise(image: Image.Image) -> Image.Image:
+    """A 256-colour palette version of an RGB image that keeps the key colours exact."""
+    keys = _key_colours()
+    auto = image.quantize(colors=256 - len(keys), method=Image.Quantize.MEDIANCUT)
+    colours = (auto.getpalette() or [])[: 3 * (256 - len(keys))]
+    colours += [c for key in keys for c in key]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours + [0] * (768 - len(colours)))
+    return image.quantize(palette=palette, dither=Image.Dither.NONE)
 
 
 def _corner_note(ax: Axes, text: str) -> None:
@@ -564,18 +587,67 @@ def compare_centres_map(runs: Mapping[str, RunData], stage: int) -> Figure | Non
     with_maps = {label: run for label, run in runs.items() if run.gis is not None}
     if len(with_maps) < 2:
         return None
-    first = next(iter(with_maps.values()))
-    assert first.gis is not None
-    frame = MapFrame(first.gis)
+    layers = {label: run.gis for label, run in with_maps.items() if run.gis is not None}
+    frame = MapFrame(next(iter(layers.values())))
     fig, axes = _map_grid(len(with_maps), frame, len(with_maps), legend_in=0.6)
-    max_area = max(float(r.gis.centres["area_m2"].max()) for r in with_maps.values() if r.gis)
+    max_area = max(float(gis.centres["area_m2"].max()) for gis in layers.values())
     for ax, (label, run) in zip(axes, with_maps.items(), strict=True):
-        gis = run.gis
-        assert gis is not None
+        gis = layers[label]
         _base(ax, gis, frame)
         _draw_centres(ax, gis.centres[gis.centres["stage"] == stage], max_area, by_level=False)
         _city_labels(ax, gis)
         ax.set_title(f"{label} · {run.stage_label(stage)}", fontsize=11)
     handles = [*_action_handles(), *_size_handles(max_area)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
+    return fig
+
+
+def change_map(a: RunData, b: RunData, stages: Sequence[int]) -> Figure | None:
+    """What changed between two runs: per stage, each centre whose floor area differs, sized
+    by the difference and coloured by its sign (B more: blue, B less: orange).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        ``None`` when a run has no map layers or the runs share no stage.
+    """
+    if a.gis is None or b.gis is None or not stages:
+        return None
+    frame = MapFrame(b.gis)
+    fig, axes = _map_grid(len(stages), frame, 4, legend_in=0.6)
+    ca, cb = a.gis.centres, b.gis.centres
+    deltas = {}
+    for s in stages:
+        area_a = ca[ca["stage"] == s].set_index("centre_id")["area_m2"]
+        sub = cb[cb["stage"] == s].set_index("centre_id")
+        deltas[s] = (sub, sub["area_m2"] - area_a.reindex(sub.index).fillna(0.0))
+    top = max((float(d.abs().max()) for _, d in deltas.values() if len(d)), default=1.0)
+    for ax, s in zip(axes, stages, strict=True):
+        _base(ax, b.gis, frame)
+        sub, delta = deltas[s]
+        x, y = _xy(sub)
+        hit = (delta.abs() > 0.5).to_numpy()
+        ax.scatter(x[~hit], y[~hit], s=2, c="#bdbdbd", linewidths=0, zorder=3)
+        order = np.argsort(-delta.abs().to_numpy()[hit], kind="mergesort")
+        d = delta.to_numpy()[hit][order]
+        ax.scatter(
+            x[hit][order],
+            y[hit][order],
+            s=_marker_area(np.abs(d), max(top, 1.0)),
+            c=[GROW if v > 0 else SHRINK for v in d],
+            edgecolors="white",
+            linewidths=0.3,
+            alpha=0.85,
+            zorder=4,
+        )
+        more, less = int((d > 0).sum()), int((d < 0).sum())
+        ax.set_title(f"{b.stage_label(s)} · B − A floor area", fontsize=11)
+        _corner_note(ax, f"{more:,} centres larger in B, {less:,} smaller\n{len(d):,} differ")
+    handles = [
+        _dot(GROW, "B has more floor area"),
+        _dot(SHRINK, "B has less floor area"),
+        _dot("#bdbdbd", "same in both", 4.0),
+        *_size_handles(max(top, 1.0)),
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
     return fig

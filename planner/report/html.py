@@ -491,6 +491,36 @@ def _config_diff(a: RunData, b: RunData) -> str:
     return f"<pre class='diff'>{chr(10).join(out)}</pre>"
 
 
+def _centres_section(a: RunData, b: RunData, common: Sequence[int], last: int) -> str:
+    """Both plans' centres in the last common stage, the map of what changed per stage and
+    the largest differences per stage."""
+    parts = [
+        f'<h2 id="centres">Centres in {_e(b.stage_label(last))}</h2>',
+        _img(
+            charts.compare_centres_map({f"A: {a.name}": a, f"B: {b.name}": b}, last),
+            "Centres by action in the last common stage, A and B",
+            "map-compare",
+            "Marker area grows with floor area (as area<sup>0.6</sup>), same scale in both panels.",
+        ),
+        '<h3 id="changed">What changed, stage by stage</h3>',
+        _img(
+            charts.change_map(a, b, [s for s in common if s > 0]),
+            "Centres whose floor area differs between A and B, per stage",
+            "map-change",
+            "Each centre whose floor area differs between the runs, sized by the difference "
+            "(same scale in every panel); grey dots are the same in both.",
+        ),
+        *(
+            f"<details{' open' if s == last else ''}><summary>Centres in "
+            f"{_e(b.stage_label(s))}: largest differences</summary>"
+            f"{_compare_centres(a, b, s)}</details>"
+            for s in common
+            if s > 0
+        ),
+    ]
+    return "".join(parts)
+
+
 def _compare(a: RunData, b: RunData, font: str) -> str:
     stages = sorted(set(a.stages) | set(b.stages))
     common = sorted(set(a.stages) & set(b.stages))
@@ -549,14 +579,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
         _compare_metrics(a, b, stages),
         '<h2 id="objective">Objective terms</h2>',
         _compare_objective(a, b),
-        f'<h2 id="centres">Centres in {_e(b.stage_label(last))}</h2>',
-        _img(
-            charts.compare_centres_map({f"A: {a.name}": a, f"B: {b.name}": b}, last),
-            "Centres by action in the last common stage, A and B",
-            "map-compare",
-            "Marker area grows with floor area (as area<sup>0.6</sup>), same scale in both panels.",
-        ),
-        _compare_centres(a, b, last),
+        _centres_section(a, b, common, last),
         _compare_warnings(a, b),
         '<h2 id="config">Config</h2><h3>Diff (A → B)</h3>',
         _config_diff(a, b),
