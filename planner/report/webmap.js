@@ -58,7 +58,7 @@
   var townships = {};
   data.townships.features.forEach(function (f) {
     var c = f.geometry.coordinates, p = f.properties;
-    var m = L.circleMarker([c[1], c[0]], { renderer: renderer, radius: 3.2, weight: 0.8 });
+    var m = L.circleMarker([c[1], c[0]], { renderer: renderer, radius: 2.4, weight: 0.6 });
     m.feature = f;
     m.on("click", function () { showTownship(p); });
     m.addTo(map);
@@ -66,14 +66,15 @@
   });
 
   function centreRadius(area) {
-    if (!area || area <= 0) { return 3; }
-    return 3 + 11 * Math.sqrt(area / data.style.max_area);
+    /* at least 4.5 px: a township station shows as a ring around its township's 2.4 px dot */
+    if (!area || area <= 0) { return 4.5; }
+    return 4.5 + 10 * Math.sqrt(area / data.style.max_area);
   }
   function styleCentre(m, i) {
     var p = m.feature.properties, action = data.actions[p.act[i]];
     var closed = action === "close" || action === "closed";
     var colour = i === 0 ? data.style.levels[p.level] : data.style.actions[action];
-    m.setRadius(closed ? 3 : centreRadius(p.a[i]));
+    m.setRadius(closed ? 4.5 : centreRadius(p.a[i]));
     m.setStyle({
       color: closed ? colour : "#333333", fillColor: colour, fillOpacity: closed ? 0 : 0.85,
       weight: closed ? 1.6 : 0.8, dashArray: action === "closed" ? "2 2" : null
@@ -84,7 +85,7 @@
     var unserved = p.u[i] !== null && p.u[i] > 0;
     m.setStyle({
       fillColor: phase === null ? "#bdbdbd" : data.style.phases[phase], fillOpacity: 0.95,
-      color: unserved ? "#b30000" : "#ffffff", weight: unserved ? 2 : 0.8
+      color: unserved ? "#b30000" : "#ffffff", weight: unserved ? 1.6 : 0.6
     });
   }
   function placeCentres() {
@@ -103,6 +104,12 @@
     });
     centreList.forEach(function (m) { styleCentre(m, i); });
     Object.keys(townships).forEach(function (id) { styleTownship(townships[id], i); });
+    /* draw order: larger centres first, then smaller ones, then the township dots on top */
+    centreList.slice().sort(function (x, y) {
+      var ax = x.feature.properties.a[i] || 0, ay = y.feature.properties.a[i] || 0;
+      return ay - ax || (x.feature.properties.id < y.feature.properties.id ? -1 : 1);
+    }).forEach(function (m) { m.bringToFront(); });
+    Object.keys(townships).sort().forEach(function (id) { townships[id].bringToFront(); });
     Array.prototype.forEach.call(buttons.querySelectorAll("button"), function (b) {
       var on = Number(b.getAttribute("data-stage")) === i;
       b.setAttribute("aria-pressed", on ? "true" : "false");
