@@ -216,6 +216,10 @@ def test_compare_view(compare_page: str, run_dir: Path, other_dir: Path) -> None
     for label in ("Stage 1 (2026)", "Stage 2 (2028)", "Stage 3 (2030)"):
         assert f"<summary>Centres in {label}: largest differences</summary>" in compare_page
     assert 'id="changed">What changed, stage by stage</h3>' in compare_page
+    # changed config keys first, above the olive profiles: here name, description is the same
+    keys = compare_page.index("id='changed-keys'")
+    assert keys < compare_page.index('id="olive"')
+    assert "<li><code>name</code>:" in compare_page
 
 
 def test_write_report_is_atomic_and_replaces(run_dir: Path, tmp_path: Path) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import io
 import math
+import shutil
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 from matplotlib.figure import Figure
 from PIL import Image
 
 import planner.cli.main  # noqa: F401  (imports the CLI before report_cmd, as the CLI does)
-from planner.report import changes, charts, mapparts
+from planner.report import changes, charts, compare, mapparts
 from planner.report.data import read_run
 from planner.report.html import render_report
 from tests.test_report import _solve_and_write
@@ -120,3 +123,20 @@ def test_charts_keep_key_colours_exact() -> None:
     colours = {c for _, c in image.getcolors(1 << 16) or []}
     assert (23, 190, 207) in colours  # convert_mode cyan
     assert (214, 39, 40) in colours  # close red
+
+
+def test_changed_keys(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    config = tomllib.loads((copy / "config.toml").read_text(encoding="utf-8"))
+    config.setdefault("costs", {})["window_cost_per_year"] = 80_000.0
+    config["stages"]["years"] = [2026, 2028, 2031]
+    (copy / "config.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    a, b = read_run(run_dir, maps=False), read_run(copy, maps=False)
+    assert compare.changed_keys(a, b) == [
+        ("costs.window_cost_per_year", None, 80_000.0),
+        ("stages.years", [2026, 2028, 2030], [2026, 2028, 2031]),
+    ]
+    note = compare.changed_keys_note(a, b)
+    assert "2 keys" in note and "<i>not set</i> → <code>80000.0</code>" in note
+    assert "the two configs are the same" in compare.changed_keys_note(a, a)

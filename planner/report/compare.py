@@ -4,6 +4,7 @@ difference is B − A)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from planner.report.data import RunData, objective_terms, stage_metrics
 from planner.report.markup import OBJECTIVE_LABELS
@@ -108,4 +109,45 @@ def compare_centres(a: RunData, b: RunData, stage: int, top: int = 15) -> str:
         "<th class='num'>B m²</th><th class='num'>Δ m²</th><th>A action / mode</th>"
         "<th>B action / mode</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _flatten(value: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            out.update(_flatten(item, f"{name}."))
+        else:
+            out[name] = item
+    return out
+
+
+def changed_keys(a: RunData, b: RunData) -> list[tuple[str, Any, Any]]:
+    """Config keys whose values differ between the two run folders' ``config.toml``
+    (``None`` where a run does not set the key), sorted by key."""
+    fa, fb = _flatten(a.config), _flatten(b.config)
+    return [
+        (key, fa.get(key), fb.get(key))
+        for key in sorted(set(fa) | set(fb))
+        if fa.get(key) != fb.get(key)
+    ]
+
+
+def changed_keys_note(a: RunData, b: RunData) -> str:
+    """A note listing the changed config keys, for the top of the comparison."""
+    changed = changed_keys(a, b)
+    if not changed:
+        return "<div class='note'><strong>Config:</strong> the two configs are the same.</div>"
+
+    def shown(value: Any) -> str:
+        return "<i>not set</i>" if value is None else f"<code>{_e(repr(value))}</code>"
+
+    items = "".join(
+        f"<li><code>{_e(key)}</code>: {shown(va)} → {shown(vb)}</li>" for key, va, vb in changed
+    )
+    return (
+        f"<div class='note' id='changed-keys'><strong>What differs in the config "
+        f"({len(changed)} key{'' if len(changed) == 1 else 's'}, A → B):</strong>"
+        f"<ul>{items}</ul></div>"
     )

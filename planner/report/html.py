@@ -25,6 +25,7 @@ import pandas as pd
 
 from planner import __version__
 from planner.report import changes, charts, webmap
+from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
 from planner.report.compare import compare_objective as _compare_objective
@@ -568,6 +569,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
         ),
         "</header>",
         _table(["Plan", "Name", "Run folder", "Status", "Objective kCNY"], run_rows, num_from=4),
+        changed_keys_note(a, b),
         _generated_note([a, b]),
         _notes([a, b]),
         '<h2 id="olive">Olive profiles (橄榄型)</h2>',
