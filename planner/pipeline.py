@@ -30,6 +30,7 @@ from planner.errors import InputError
 from planner.inputs import Inputs, read_inputs, regions, select_region, sha256_file, show_id
 from planner.io.gpkg import write_gpkg
 from planner.io.plan_files import json_text, write_plan_tables
+from planner.io.run_config import dataset_identity, run_config_toml
 from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
@@ -347,6 +348,7 @@ def manifest(run: RunResult) -> dict[str, Any]:
         "planner_version": __version__,
         "code_sha256": code_hash(),
         "config": {"path": str(prepared.loaded.path), "sha256": sha256_file(prepared.loaded.path)},
+        "dataset": dataset_identity(prepared.loaded, regions(prepared.inputs)),
         "inputs": files,
         "solver": {
             "name": run.result.solver,
@@ -433,8 +435,9 @@ def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
     loaded = run.prepared.loaded
     write_plan_tables(plan, tmp / PLAN_DIR)
     if loaded.config.output.gpkg:
+        years = [loaded.config.stages.base_year, *loaded.config.stages.years]
         try:
-            write_gpkg(plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs)
+            write_gpkg(plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs, years)
         except (
             pyogrio.errors.DataSourceError,
             pyogrio.errors.DataLayerError,
@@ -449,7 +452,7 @@ def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
             reason = "the disk is full" if free < LOW_SPACE_BYTES else reason
             msg = f"GeoPackage: {reason}, {free / 1e6:.1f} MB free"
             raise OSError(errno.EIO, msg, str(tmp / GPKG_FILE)) from None
-    (tmp / CONFIG_FILE).write_bytes(loaded.path.read_bytes())
+    (tmp / CONFIG_FILE).write_text(run_config_toml(loaded, loaded.run_dir), encoding="utf-8")
     (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
     if loaded.config.output.report:
         write_report(tmp)

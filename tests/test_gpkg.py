@@ -23,7 +23,13 @@ import pytest
 from planner.config import load_config
 from planner.errors import InputError
 from planner.io import qgis_styles
-from planner.io.gpkg import FIXED_TIME, county_stage_field_names, fix_change_counter, write_gpkg
+from planner.io.gpkg import (
+    FIXED_TIME,
+    county_stage_field_names,
+    fix_change_counter,
+    stage_years,
+    write_gpkg,
+)
 from planner.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
@@ -32,16 +38,21 @@ N_TOWNSHIPS = 2
 N_CENTRES = 3
 N_COUNTIES = 1
 
+TIME_FIELDS = ["year", "valid_from", "valid_to"]
+YEARS = [2025, 2026, 2028, 2030]
 CENTRE_FIELDS = [
-    "centre_id", "stage", "level", "name", "county", "area_m2", "area_chg", "windows", "desks",
-    "tx_year", "tx_day", "mode", "action", "reason", "inv_src",
+    "centre_id", "stage", "level", "name", "county", "city", "township_id", "area_m2",
+    "area_chg", "windows", "desks", "tx_year", "tx_day", "mode", "action", "reason", "inv_src",
+    *TIME_FIELDS,
 ]  # fmt: skip
 TOWNSHIP_FIELDS = [
     "township_id", "stage", "name", "county", "kind", "pop", "pt_src", "pop_src", "maturity",
     "phase", "demand", "online", "physical", "unserved", "onl_share", "min_prov", "min_city",
-    "min_cnty", "min_town", "shortfall",
+    "min_cnty", "min_town", "shortfall", *TIME_FIELDS,
 ]  # fmt: skip
-ASSIGNMENT_FIELDS = ["stage", "township_id", "centre_id", "level", "tx_year", "minutes"]
+ASSIGNMENT_FIELDS = [
+    "stage", "township_id", "centre_id", "level", "tx_year", "minutes", *TIME_FIELDS,
+]  # fmt: skip
 LEVEL_FIELDS = ["stage", "level", "area_m2", "area_share", "windows", "tx_year", "centres_open"]
 BOUNDARY_FIELDS = ["code", "name"]
 COUNTY_FIELDS = ["county", "name", "city", *county_stage_field_names(range(STAGES + 1))]
@@ -63,7 +74,7 @@ GEOMETRY = {
 }
 SPATIAL = [name for name, kind in GEOMETRY.items() if kind is not None]
 STYLED = {
-    "centres": "action",
+    "centres": None,  # rule-based: today by level, planning stages by action
     "townships": "phase",
     "counties": "mat_s3",
     "assignments": None,  # single symbol, width by tx_year
@@ -106,7 +117,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 def gpkg(run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert run.plan is not None
     path = tmp_path_factory.mktemp("out") / "plan.gpkg"
-    write_gpkg(run.plan, run.prepared.inputs, path)
+    write_gpkg(run.plan, run.prepared.inputs, path, years=YEARS)
     return path
 
 
@@ -208,7 +219,7 @@ def test_levels_is_an_attribute_table(gpkg: Path) -> None:
 def test_reprojection(run: RunResult, tmp_path: Path) -> None:
     assert run.plan is not None
     path = tmp_path / "plan.gpkg"
-    write_gpkg(run.plan, run.prepared.inputs, path, "EPSG:3857")
+    write_gpkg(run.plan, run.prepared.inputs, path, "EPSG:3857", YEARS)
     for layer in SPATIAL:
         info = pyogrio.read_info(path, layer=layer)
         assert info["crs"] == "EPSG:3857"
@@ -227,9 +238,9 @@ def test_same_plan_same_bytes_and_overwrite(run: RunResult, tmp_path: Path) -> N
     assert run.plan is not None
     path = tmp_path / "plan.gpkg"
     path.write_text("stale")
-    write_gpkg(run.plan, run.prepared.inputs, path)
+    write_gpkg(run.plan, run.prepared.inputs, path, years=YEARS)
     first = path.read_bytes()
-    write_gpkg(run.plan, run.prepared.inputs, path)
+    write_gpkg(run.plan, run.prepared.inputs, path, years=YEARS)
     assert path.read_bytes() == first
 
 
@@ -278,16 +289,90 @@ def test_default_styles(gpkg: Path) -> None:
         assert renderer.get("attr") == STYLED[table]
         if table in ("centres", "townships", "assignments"):
             assert '"stage" = 3' in description
+            assert _temporal(root) == ("2", "valid_from", "valid_to")
+        _symbols_resolve(renderer)
     qml = {r[0]: r[3] for r in rows}
-    centres = ET.fromstring(qml["centres"])
-    values = [c.get("value") for c in centres.iter("category")]
-    assert set(values) >= {"keep", "expand", "shrink", "convert_mode", "close", "closed"}
-    assert _expressions(centres) and all('"area_m2"' in e for e in _expressions(centres))
     townships = ET.fromstring(qml["townships"])
     assert [c.get("value") for c in townships.iter("category")] == list(qgis_styles.PHASE_COLOURS)
-    counties = ET.fromstring(qml["counties"])
-    assert len(list(counties.iter("range"))) == len(qgis_styles.MATURITY_RAMP)
+    assert next(c.get("label") for c in townships.iter("category")) == "线下为主 physical primary"
     assert any('"tx_year"' in e for e in _expressions(ET.fromstring(qml["assignments"])))
+
+
+def _temporal(root: ET.Element) -> tuple[str | None, ...]:
+    element = root.find("temporal")
+    assert element is not None and element.get("enabled") == "1"
+    return element.get("mode"), element.get("startField"), element.get("endField")
+
+
+def _symbols_resolve(renderer: ET.Element) -> None:
+    """Every symbol a category, range or rule names exists in the renderer's symbols."""
+    symbols = renderer.find("symbols")
+    assert symbols is not None
+    names = {s.get("name") for s in symbols.findall("symbol")}
+    used = [e.get("symbol") for e in renderer.iter() if e.tag in ("category", "range", "rule")]
+    assert {u for u in used if u is not None} <= names
+
+
+def _styles(gpkg: Path) -> dict[str, ET.Element]:
+    with closing(sqlite3.connect(gpkg)) as con:
+        rows = con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall()
+    return {table: ET.fromstring(qml) for table, qml in rows}
+
+
+def test_centres_style_today_by_level_later_by_action(gpkg: Path) -> None:
+    centres = _styles(gpkg)["centres"]
+    renderer = centres.find("renderer-v2")
+    assert renderer is not None and renderer.get("type") == "RuleRenderer"
+    top = renderer.findall("rules/rule")
+    assert [r.get("filter") for r in top] == ['"stage" = 0', '"stage" > 0']
+    today = [r.get("filter") for r in top[0].findall("rule")]
+    assert today == [f"\"level\" = '{level}'" for level in qgis_styles.LEVEL_COLOURS]
+    later = {r.get("filter"): r.get("label") for r in top[1].findall("rule")}
+    assert later["\"action\" = 'expand'"] == "扩建 expand"
+    assert set(later) >= {
+        f"\"action\" = '{a}'" for a in ("keep", "shrink", "convert_mode", "close")
+    }
+    # larger markers first, so a township station next to a county hall is not hidden
+    clause = renderer.find("orderby/orderByClause")
+    assert renderer.get("enableorderby") == "1"
+    assert clause is not None and clause.text == '"area_m2"' and clause.get("asc") == "0"
+    assert _expressions(centres) and all('"area_m2"' in e for e in _expressions(centres))
+
+
+def test_styles_label_names_in_a_cjk_font(gpkg: Path) -> None:
+    for table, root in _styles(gpkg).items():
+        if table == "assignments":
+            assert root.find("labeling") is None and root.get("labelsEnabled") == "0"
+            continue
+        assert root.get("labelsEnabled") == "1"
+        text = root.find("labeling/settings/text-style")
+        assert text is not None, table
+        assert text.get("fieldName") == "name"
+        assert text.get("fontFamily") == qgis_styles.LABEL_FONT
+
+
+def test_county_classes_fit_the_data(run: RunResult, gpkg: Path) -> None:
+    assert run.plan is not None
+    counties = _styles(gpkg)["counties"]
+    ranges = [
+        (float(r.get("lower", "")), float(r.get("upper", ""))) for r in counties.iter("range")
+    ]
+    values = run.plan.counties.loc[run.plan.counties["stage"] == 3, "maturity"]
+    assert 1 <= len(ranges) <= len(qgis_styles.MATURITY_RAMP)
+    assert ranges[0][0] <= values.min() + 1e-9 and ranges[-1][1] >= values.max() - 1e-9
+    assert ranges[-1][1] - ranges[0][0] < 0.01 or ranges[0][0] > 0.0  # not the fixed 0..1
+
+
+def test_quantile_breaks() -> None:
+    values = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+    breaks = qgis_styles.quantile_breaks(values, 5)
+    assert breaks[0] == 0.1 and breaks[-1] == 0.95
+    assert breaks == sorted(breaks) and len(breaks) == 6
+    assert qgis_styles.quantile_breaks([0.5, 0.5], 5) == [0.5, 0.5]
+    assert qgis_styles.quantile_breaks([], 5) == [0.0, 1.0]
+    style = qgis_styles.counties_style("mat_s1", [0.4, 0.41, 0.6, 0.9])
+    lows = [float(r.get("lower", "")) for r in ET.fromstring(style.qml).iter("range")]
+    assert lows[0] == 0.4
 
 
 def _expressions(root: ET.Element) -> list[str]:
@@ -322,3 +407,41 @@ def test_docs_list_every_field() -> None:
         for name in fields:
             stem = re.sub(r"_s\d+$", "_s{s}", name) if layer == "counties" else name
             assert f"`{stem}`" in text, name
+
+
+def test_centres_carry_township_and_city(gpkg: Path) -> None:
+    cen = pyogrio.read_dataframe(gpkg, layer="centres").set_index(["centre_id", "stage"])
+    today = cen.xs(0, level="stage")
+    assert today.at["cnty_320101", "township_id"] == "320101001"  # its seat
+    assert today.at["cnty_320101", "city"] == "320100"
+    assert today.at["city_320100", "city"] == "320100"
+    assert pd.isna(today.at["prov_320000", "city"])
+
+
+def test_stage_years_for_the_temporal_controller(gpkg: Path) -> None:
+    info = pyogrio.read_info(gpkg, layer="centres")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["year"] == "int32"
+    assert types["valid_from"].startswith("datetime64") and types["valid_to"].startswith("dat")
+    cen = pyogrio.read_dataframe(gpkg, layer="centres")
+    first = cen.drop_duplicates("stage").set_index("stage").sort_index()
+    assert list(first["year"]) == YEARS
+    assert [d.year for d in first["valid_from"]] == YEARS
+    assert [d.year for d in first["valid_to"]] == [*YEARS[1:], YEARS[-1] + 1]
+    tw = pyogrio.read_dataframe(gpkg, layer="townships")
+    assert sorted(set(tw["year"])) == YEARS[1:]
+    with pytest.raises(ValueError, match="no year for stage"):
+        stage_years([0, 1, 2, 3], [2025, 2026])
+
+
+def test_chinese_field_aliases(gpkg: Path) -> None:
+    for table, root in _styles(gpkg).items():
+        fields = set(pyogrio.read_info(gpkg, layer=table)["fields"])
+        named = {a.get("field"): a.get("name") for a in root.iter("alias")}
+        assert named, table
+        assert set(named) <= fields, table  # aliases name real fields only
+        assert all(re.search(r"[\u4e00-\u9fff]", str(n)) for n in named.values())
+    centres = {a.get("field"): a.get("name") for a in _styles(gpkg)["centres"].iter("alias")}
+    assert centres["area_m2"] == "建筑面积（m²）" and centres["valid_from"] == "起始日期"
+    counties = {a.get("field"): a.get("name") for a in _styles(gpkg)["counties"].iter("alias")}
+    assert counties["mat_s2"] == "政务网民成熟度（阶段2）"

@@ -139,12 +139,15 @@ def run_cmd(
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
-        from planner.regions import province_code
+        from planner.regions import PROVINCES, province_code
 
         code = province_code(province)
         base = load_config(config)
         overrides["data"] = {"province": code}
         overrides["name"] = f"{base.config.name}-{code}"
+        region = f"{PROVINCES[code]} ({code}) alone"
+        described = base.config.description
+        overrides["description"] = f"{region}, from: {described}" if described else region
     loaded = load_config(config, overrides)
     # a second run into the same folder is refused before it solves (when the folder's parent
     # exists: nothing is created for a run that fails on bad input)

@@ -26,6 +26,7 @@ After the layers, a QGIS ``layer_styles`` table gets one default style per spati
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -41,6 +42,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from planner.config import StagesConfig
 from planner.errors import InputError
 from planner.inputs import Inputs
 from planner.io import qgis_styles
@@ -48,10 +50,12 @@ from planner.plan import Plan
 
 INPUT_CRS = "EPSG:4490"
 """CRS of every input coordinate (CGCS2000)."""
-FIXED_TIME = "2000-01-01T00:00:00Z"
+FIXED_TIME = "2000-01-01T00:00:00.000Z"
 """Timestamp written into ``layer_styles.update_time`` and ``gpkg_contents.last_change`` so
 the same plan gives the same GeoPackage content."""
 UNKNOWN_SOURCE = "unknown"
+BASE_YEAR = StagesConfig().base_year
+DEFAULT_YEARS = tuple(StagesConfig().years)
 
 Kind = Literal["str", "int", "float"]
 
@@ -73,6 +77,8 @@ CENTRE_FIELDS: tuple[OutField, ...] = (
     OutField("level", "level", "str"),
     OutField("name", "name", "str"),
     OutField("county", "county_code", "str", empty_as_null=True),
+    OutField("city", "city_code", "str", empty_as_null=True),
+    OutField("township_id", "township_id", "str", empty_as_null=True),
     OutField("area_m2", "floor_area_m2", "float", 1),
     OutField("area_chg", "area_change_m2", "float", 1),
     OutField("windows", "windows", "int"),
@@ -207,17 +213,66 @@ def _geo(frame: pd.DataFrame, geometry: np.ndarray, target: CRS) -> gpd.GeoDataF
     return gdf
 
 
-def centres_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+def stage_years(stages: Sequence[int], years: Sequence[int] | None) -> dict[int, int]:
+    """Year of each stage: ``years[s]`` (``[base_year, *stages.years]``), else the defaults.
+
+    Raises
+    ------
+    ValueError
+        If ``years`` has no year for a stage of the plan.
+    """
+    given = list(years) if years is not None else [BASE_YEAR, *DEFAULT_YEARS]
+    missing = [s for s in stages if not 0 <= s < len(given)]
+    if missing:
+        msg = f"no year for stage(s) {missing}: {len(given)} years given"
+        raise ValueError(msg)
+    return {int(s): int(given[s]) for s in stages}
+
+
+def _time_fields(frame: pd.DataFrame, stage: pd.Series, years: dict[int, int]) -> pd.DataFrame:
+    """Add ``year``, ``valid_from`` and ``valid_to`` (QGIS temporal controller) to ``frame``.
+
+    A stage's state holds from 1 January of its year to 1 January of the next stage's year
+    (one year for the last stage), so the controller shows one stage at a time.
+    """
+    ordered = sorted(years)
+    until = {s: years[n] for s, n in itertools.pairwise(ordered)}
+    until[ordered[-1]] = years[ordered[-1]] + 1
+    values = stage.astype(int).to_numpy()
+    out = frame.copy()
+    out["year"] = np.array([years[s] for s in values], dtype=np.int32)
+    out["valid_from"] = pd.to_datetime([f"{years[s]}-01-01" for s in values], utc=True)
+    out["valid_to"] = pd.to_datetime([f"{until[s]}-01-01" for s in values], utc=True)
+    return out
+
+
+def centres_frame(
+    plan: Plan, inputs: Inputs, target: CRS, years: dict[int, int] | None = None
+) -> gpd.GeoDataFrame:
     """The ``centres`` layer: one point per centre and stage."""
     cen = plan.centres.sort_values(["centre_id", "stage"], kind="mergesort").copy()
-    src = inputs.centres.get("inventory_source")
+    info = inputs.centres
+    src = info.get("inventory_source")
     if src is not None:
         cen["inventory_source"] = cen["centre_id"].map(src).fillna(UNKNOWN_SOURCE)
+    if "township_id" in info.columns:
+        cen["township_id"] = cen["centre_id"].map(info["township_id"])
+    cities = inputs.counties.get("city_code", pd.Series(dtype=object))
+    admin = cen["centre_id"].map(info["admin_code"]) if "admin_code" in info.columns else None
+    by_county = cen["county_code"].map(cities)
+    if admin is not None:
+        by_county = by_county.where(cen["level"] != "city", admin)
+    cen["city_code"] = by_county
     points = shapely.points(cen["lon"].to_numpy(dtype=float), cen["lat"].to_numpy(dtype=float))
-    return _geo(_typed(cen, CENTRE_FIELDS), points, target)
+    frame = _typed(cen, CENTRE_FIELDS)
+    if years is not None:
+        frame = _time_fields(frame, cen["stage"], years)
+    return _geo(frame, points, target)
 
 
-def townships_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+def townships_frame(
+    plan: Plan, inputs: Inputs, target: CRS, years: dict[int, int] | None = None
+) -> gpd.GeoDataFrame:
     """The ``townships`` layer: one point per township and stage."""
     tw = plan.townships.sort_values(["township_id", "stage"], kind="mergesort").copy()
     info = inputs.townships
@@ -229,7 +284,10 @@ def townships_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame
             tw[col] = tw[col].fillna(UNKNOWN_SOURCE)
     lon = tw["township_id"].map(info["lon"]).to_numpy(dtype=float)
     lat = tw["township_id"].map(info["lat"]).to_numpy(dtype=float)
-    return _geo(_typed(tw, TOWNSHIP_FIELDS), shapely.points(lon, lat), target)
+    frame = _typed(tw, TOWNSHIP_FIELDS)
+    if years is not None:
+        frame = _time_fields(frame, tw["stage"], years)
+    return _geo(frame, shapely.points(lon, lat), target)
 
 
 def counties_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
@@ -267,7 +325,9 @@ def _first(*values: object) -> str:
     return ""
 
 
-def assignments_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
+def assignments_frame(
+    plan: Plan, inputs: Inputs, target: CRS, years: dict[int, int] | None = None
+) -> gpd.GeoDataFrame:
     """The ``assignments`` layer: a line from township to centre per stage and pair."""
     a = plan.assignments.sort_values(["stage", "township_id", "centre_id"], kind="mergesort").copy()
     a["level"] = a["centre_id"].map(inputs.centres["level"])
@@ -280,7 +340,10 @@ def assignments_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFra
         axis=1,
     ).astype(float)
     lines = shapely.linestrings(coords) if len(a) else np.array([], dtype=object)
-    return _geo(_typed(a, ASSIGNMENT_FIELDS), lines, target)
+    frame = _typed(a, ASSIGNMENT_FIELDS)
+    if years is not None:
+        frame = _time_fields(frame, a["stage"], years)
+    return _geo(frame, lines, target)
 
 
 def levels_frame(plan: Plan) -> pd.DataFrame:
@@ -317,7 +380,13 @@ def _write(frame: pd.DataFrame, path: Path, layer: str, geometry_type: str | Non
     )
 
 
-def write_gpkg(plan: Plan, inputs: Inputs, path: Path, crs: str = INPUT_CRS) -> None:
+def write_gpkg(
+    plan: Plan,
+    inputs: Inputs,
+    path: Path,
+    crs: str = INPUT_CRS,
+    years: Sequence[int] | None = None,
+) -> None:
     """Write the plan as a GeoPackage with default QGIS styles.
 
     Parameters
@@ -331,6 +400,9 @@ def write_gpkg(plan: Plan, inputs: Inputs, path: Path, crs: str = INPUT_CRS) -> 
         so no further atomicity is needed here.
     crs : str, default "EPSG:4490"
         CRS of every spatial layer (anything pyproj accepts, e.g. ``"EPSG:3857"``).
+    years : sequence of int, optional
+        Year of every stage, today first (``[stages.base_year, *stages.years]``); default the
+        schema's default stages. Written as ``year``, ``valid_from`` and ``valid_to``.
 
     Raises
     ------
@@ -338,13 +410,15 @@ def write_gpkg(plan: Plan, inputs: Inputs, path: Path, crs: str = INPUT_CRS) -> 
         If ``crs`` is not a CRS pyproj knows.
     """
     target = _target_crs(crs)
+    stages = sorted(int(s) for s in plan.centres["stage"].unique()) or [0]
+    by_stage = stage_years(stages, years)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     layers: list[tuple[str, pd.DataFrame, str | None]] = [
-        ("centres", centres_frame(plan, inputs, target), "Point"),
-        ("townships", townships_frame(plan, inputs, target), "Point"),
+        ("centres", centres_frame(plan, inputs, target, by_stage), "Point"),
+        ("townships", townships_frame(plan, inputs, target, by_stage), "Point"),
         ("counties", counties_frame(plan, inputs, target), "MultiPolygon"),
-        ("assignments", assignments_frame(plan, inputs, target), "LineString"),
+        ("assignments", assignments_frame(plan, inputs, target, by_stage), "LineString"),
         ("boundaries", boundaries_frame(inputs, target), "MultiPolygon"),
         ("levels", levels_frame(plan), None),
     ]
@@ -397,12 +471,15 @@ def default_styles(plan: Plan) -> list[qgis_styles.LayerStyle]:
     mat_stage = 3 if 3 in county_stages else (county_stages[-1] if county_stages else 0)
     max_area = float(plan.centres["floor_area_m2"].max()) if len(plan.centres) else 0.0
     max_tx = float(plan.assignments["transactions"].max()) if len(plan.assignments) else 0.0
+    mat = plan.counties.loc[plan.counties["stage"] == mat_stage, "maturity"]
+    time = ["year", "valid_from", "valid_to"]
+    counties = [f.name for f in COUNTY_FIELDS] + county_stage_field_names(county_stages)
     return [
-        qgis_styles.centres_style(max_area, last),
-        qgis_styles.townships_style(last),
-        qgis_styles.counties_style(f"mat_s{mat_stage}"),
-        qgis_styles.assignments_style(max_tx, last),
-        qgis_styles.boundaries_style(),
+        qgis_styles.centres_style(max_area, last, [f.name for f in CENTRE_FIELDS] + time),
+        qgis_styles.townships_style(last, [f.name for f in TOWNSHIP_FIELDS] + time),
+        qgis_styles.counties_style(f"mat_s{mat_stage}", [float(v) for v in mat], counties),
+        qgis_styles.assignments_style(max_tx, last, [f.name for f in ASSIGNMENT_FIELDS] + time),
+        qgis_styles.boundaries_style([f.name for f in BOUNDARY_FIELDS]),
     ]
 
 

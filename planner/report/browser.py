@@ -23,6 +23,19 @@ HEADLESS_FLAGS: tuple[str, ...] = (
 )
 
 
+PLAYWRIGHT_FLAGS: tuple[str, ...] = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+"""Flags of the same Chromium when Playwright drives it (the interactive map's test and
+screenshot): Playwright adds its own remote-debugging flags."""
+
+
 def headless_command(page: Path, profile: Path, *extra: str) -> list[str]:
     """Chromium opening ``page`` headless with a fresh ``profile`` and ``extra`` flags."""
     return [

@@ -16,7 +16,6 @@ import math
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import geopandas as gpd
 import matplotlib as mpl
@@ -32,35 +31,28 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
+from PIL import Image
 
 from planner.config import LEVELS
 from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
+from planner.report import mapparts
 from planner.report.data import GisLayers, RunData
+from planner.report.olive import OliveRow as OliveRow
+from planner.report.olive import olive_figure as olive_figure
+from planner.report.palette import (
+    DPI,
+    INK,
+    LEVEL_COLOURS,
+    LEVEL_LABELS,
+    MUTED,
+    WIDTH_IN,
+)
 
 log = logging.getLogger(__name__)
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP")
 """Font families tried, in order, for Chinese text."""
 FALLBACK_FAMILY = "DejaVu Sans"
-DPI = 100
-WIDTH_IN = 14.0
-"""Figure width in inches (1,400 pixels at :data:`DPI`)."""
-
-LEVEL_COLOURS = {
-    "province": "#5e3c99",
-    "city": "#b2abd2",
-    "county": "#556b2f",
-    "township": "#a6c36f",
-}
-"""Level colours: the thick olive middle (county) is the darkest green."""
-DARK_LEVELS = frozenset({"province", "county"})
-"""Levels whose bar colour takes white text."""
-LEVEL_LABELS = {
-    "province": "省 province",
-    "city": "市 city",
-    "county": "县区 county",
-    "township": "乡镇街道 township",
-}
 PHASE_LABELS = {
     "physical_primary": "线下为主 physical primary",
     "balanced": "线上线下并重 balanced",
@@ -74,9 +66,10 @@ ACTION_LABELS = {
     "close": "close",
     "closed": "closed earlier",
 }
-INK = "#222222"
-MUTED = "#666666"
 LAND = "#f1efe8"
+GROW = "#1d5fa8"
+SHRINK = "#c25a00"
+"""Colours of "B has more" and "B has less" floor area on the comparison's change map."""
 COUNTY_EDGE = "#c9c5b8"
 CITY_EDGE = "#4d4d4d"
 MAX_MARKER = 320.0
@@ -151,167 +144,47 @@ def chart_style() -> Iterator[str]:
         yield family
 
 
+def _key_colours() -> list[tuple[int, int, int]]:
+    """The colours that carry meaning (levels, actions, phases, changes, ink, land), kept
+    exact in every chart's palette."""
+    named = [*LEVEL_COLOURS.values(), GROW, SHRINK, INK, MUTED, LAND, CITY_EDGE, COUNTY_EDGE]
+    out = [tuple(round(255 * c) for c in to_rgba(v)[:3]) for v in named]
+    out += [rgba[:3] for rgba in (*ACTION_COLOURS.values(), *PHASE_COLOURS.values())]
+    return sorted({(int(r), int(g), int(b)) for r, g, b in out})
+
+
 def to_png(fig: Figure) -> bytes:
     """PNG bytes of a figure drawn on the Agg canvas, quantised to a 256-colour palette.
 
     The palette keeps the charts sharp (they have few colours) at about a third of the size
-    of a true-colour PNG.
+    of a true-colour PNG. It holds the colours that carry meaning exactly (a median cut alone
+    merges a legend's small cyan or red dots into their green or orange neighbours), and a
+    median cut of the picture for the rest.
     """
-    from PIL import Image
-
     canvas = FigureCanvasAgg(fig)
     fig.set_facecolor("white")
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     image = Image.fromarray(np.ascontiguousarray(rgba[:, :, :3]))
-    quantised = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
     buf = io.BytesIO()
-    quantised.save(buf, format="PNG", compress_level=9)
+    quantise(image).save(buf, format="PNG", compress_level=9)
     return buf.getvalue()
 
 
-# --- the olive profile ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OliveRow:
-    """One row of olive panels: a quantity of one run, one panel per stage.
-
-    Attributes
-    ----------
-    label : str
-        Row title (left of the first panel).
-    run : RunData
-        The run whose ``levels.csv`` is drawn.
-    column : str
-        ``"floor_area_m2"`` or ``"windows"``.
-    ghost : RunData | None
-        A run whose silhouette is drawn dashed over each panel (the reference plan of a
-        comparison); ``None`` draws today's silhouette in the planning stages instead.
-    """
-
-    label: str
-    run: RunData
-    column: str
-    ghost: RunData | None = None
-
-
-def _level_values(run: RunData, column: str, stage: int) -> list[float]:
-    lv = run.levels[run.levels["stage"] == stage].set_index("level")[column]
-    return [float(lv.get(level, 0.0)) for level in LEVELS]
-
-
-def _fmt_quantity(value: float, column: str) -> str:
-    if column == "floor_area_m2":
-        if value >= 1_000_000:
-            return f"{value / 1e6:,.2f}M m²"
-        if value >= 1000:
-            return f"{value / 1000:,.1f}k m²"
-        return f"{value:,.0f} m²"
-    return f"{value:,.0f}"
-
-
-def olive_figure(rows: Sequence[OliveRow], stages: Sequence[int]) -> Figure:
-    """Symmetric horizontal bars by level, province on top: the olive (or pyramid) shape.
-
-    Parameters
-    ----------
-    rows : sequence of OliveRow
-        One row of panels each; rows with the same ``column`` share the horizontal scale.
-    stages : sequence of int
-        The columns of panels, today (0) first.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    n_cols = max(len(stages), 1)
-    height = 0.6 + 2.5 * len(rows)
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
-    grid = fig.add_gridspec(
-        len(rows), n_cols, left=0.115, right=0.99, top=1 - 0.55 / height, bottom=0.15 / height
-    )
-    grid.update(hspace=0.55, wspace=0.06)
-    half: dict[str, float] = {}
-    for row in rows:
-        for run in (row.run, row.ghost):
-            if run is None:
-                continue
-            for s in stages:
-                values = _level_values(run, row.column, s) if s in run.stages else [0.0]
-                half[row.column] = max(half.get(row.column, 0.0), max(values) / 2, 1e-9)
-    y = np.arange(len(LEVELS))[::-1].astype(float)
-    for r, row in enumerate(rows):
-        h = half[row.column]
-        for c, s in enumerate(stages):
-            ax = fig.add_subplot(grid[r, c])
-            ax.set_xlim(-1.12 * h, 1.12 * h)
-            ax.set_ylim(-0.6, len(LEVELS) - 0.4)
-            for side in ("top", "right", "left", "bottom"):
-                ax.spines[side].set_visible(False)
-            ax.set_xticks([])
-            if c == 0:
-                ax.set_yticks(y, [LEVEL_LABELS[level] for level in LEVELS])
-                ax.tick_params(axis="y", length=0, labelsize=9.5)
-                ax.set_ylabel(row.label, fontsize=10.5, fontweight="bold", labelpad=8)
-            else:
-                ax.set_yticks([])
-            if s not in row.run.stages:
-                ax.text(0, 1.5, "no such stage", ha="center", color=MUTED)
-                ax.set_title(row.run.stage_label(s), fontsize=10.5)
-                continue
-            _olive_panel(ax, row, s, y, h)
-    return fig
-
-
-def _olive_panel(ax: Axes, row: OliveRow, stage: int, y: np.ndarray, h: float) -> None:
-    values = np.array(_level_values(row.run, row.column, stage))
-    total = float(values.sum())
-    ax.axvline(0, color="#dddddd", lw=0.8, zorder=0)
-    ax.fill_betweenx(y, -values / 2, values / 2, color="#e9eddc", zorder=1, lw=0)
-    colours = [LEVEL_COLOURS[level] for level in LEVELS]
-    ax.barh(y, values, left=-values / 2, height=0.64, color=colours, zorder=2, lw=0)
-    ghost_run = row.ghost if row.ghost is not None else (row.run if stage > 0 else None)
-    ghost_stage = stage if row.ghost is not None else 0
-    if ghost_run is not None and ghost_stage in ghost_run.stages:
-        g = np.array(_level_values(ghost_run, row.column, ghost_stage))
-        for sign in (1.0, -1.0):
-            ax.plot(sign * g / 2, y, color="#333333", lw=0.9, ls=(0, (3, 2)), zorder=3)
-    for level, yi, v in zip(LEVELS, y, values, strict=True):
-        share = v / total if total > 0 else 0.0
-        text = f"{_fmt_quantity(v, row.column)} · {share:.0%}"
-        if v / 2 > 0.42 * h:
-            ink = "white" if level in DARK_LEVELS else INK
-            ax.text(0, yi, text, ha="center", va="center", fontsize=8.5, color=ink, zorder=4)
-        else:
-            ax.text(
-                v / 2 + 0.03 * h,
-                yi,
-                text,
-                ha="left",
-                va="center",
-                fontsize=8.5,
-                zorder=4,
-                bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
-    upper = float(values[0] + values[1])
-    heavy = upper / total if total > 0 else 0.0
-    ax.set_title(row.run.stage_label(stage), fontsize=10.5, pad=14)
-    ax.text(
-        0.5,
-        1.0,
-        f"total {_fmt_quantity(total, row.column)} · province+city {heavy:.0%}",
-        transform=ax.transAxes,
-        ha="center",
-        va="bottom",
-        fontsize=8.5,
-        color=MUTED,
-    )
+def quantise(image: Image.Image) -> Image.Image:
+    """A 256-colour palette version of an RGB image that keeps the key colours exact."""
+    keys = _key_colours()
+    auto = image.quantize(colors=256 - len(keys), method=Image.Quantize.MEDIANCUT)
+    colours = (auto.getpalette() or [])[: 3 * (256 - len(keys))]
+    colours += [c for key in keys for c in key]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours + [0] * (768 - len(colours)))
+    return image.quantize(palette=palette, dither=Image.Dither.NONE)
 
 
 def _corner_note(ax: Axes, text: str) -> None:
-    """A small muted note in the lower left corner of a map panel."""
-    ax.text(0.02, 0.02, text, transform=ax.transAxes, fontsize=8, color=MUTED, va="bottom")
+    """A note in the lower left corner of a map panel, on a white box."""
+    mapparts.corner_note(ax, text)
 
 
 def _colourbar(fig: Figure, norm: Normalize, cmap: Colormap, label: str) -> Colorbar:
@@ -423,6 +296,7 @@ def _base(ax: Axes, gis: GisLayers, frame: MapFrame, land: bool = True) -> None:
     if land:
         _add_polygons(ax, gis.counties, facecolors=LAND, edgecolor=COUNTY_EDGE, linewidth=0.35)
     _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+    mapparts.furniture(ax, gis.geographic)
 
 
 def _city_labels(ax: Axes, gis: GisLayers, size: float = 8.5) -> None:
@@ -499,6 +373,8 @@ def _draw_centres(ax: Axes, sub: gpd.GeoDataFrame, max_area: float, by_level: bo
     (today) or action (planning stages); the largest are drawn first so none hides another."""
     sub = sub.sort_values("area_m2", ascending=False, kind="mergesort")
     x, y = _xy(sub)
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    mapparts.spread_shared(ax, x, y, [rank.get(v, len(rank)) for v in sub["level"]])
     if by_level:
         colours = [to_rgba(LEVEL_COLOURS.get(v, "#999999")) for v in sub["level"]]
     else:
@@ -664,7 +540,12 @@ def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
             )
         total = float(sub["unserved"].sum())
         ax.set_title(f"{run.stage_label(s)} · unserved demand", fontsize=11)
-        _corner_note(ax, f"{int(hit.sum()):,} townships\n{total:,.0f} transactions/year")
+        n = int(hit.sum())
+        _corner_note(
+            ax,
+            f"{n:,} township{'' if n == 1 else 's'} with unserved demand\n"
+            f"{total:,.0f} unserved transactions/year",
+        )
     bar = _colourbar(
         fig, norm, cmap, "unserved share of the township's demand (grey: fully served)"
     )
@@ -693,6 +574,7 @@ def maturity_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         colours = [cmap(norm(v)) if math.isfinite(v) else to_rgba("#eeeeee") for v in mat]
         _add_polygons(ax, gis.counties, facecolors=colours, edgecolor="white", linewidth=0.3)
         _add_polygons(ax, gis.boundaries, edgecolor=CITY_EDGE, linewidth=0.8, zorder=2)
+        mapparts.furniture(ax, gis.geographic)
         ax.set_title(f"{run.stage_label(s)} · county maturity", fontsize=11)
         finite = mat[np.isfinite(mat)]
         if len(finite):
@@ -715,5 +597,56 @@ def compare_centres_map(runs: Mapping[str, RunData], stage: int) -> Figure | Non
         _city_labels(ax, gis)
         ax.set_title(f"{label} · {run.stage_label(stage)}", fontsize=11)
     handles = [*_action_handles(), *_size_handles(max_area)]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
+    return fig
+
+
+def change_map(a: RunData, b: RunData, stages: Sequence[int]) -> Figure | None:
+    """What changed between two runs: per stage, each centre whose floor area differs, sized
+    by the difference and coloured by its sign (B more: blue, B less: orange).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        ``None`` when a run has no map layers or the runs share no stage.
+    """
+    if a.gis is None or b.gis is None or not stages:
+        return None
+    frame = MapFrame(b.gis)
+    fig, axes = _map_grid(len(stages), frame, 4, legend_in=0.6)
+    ca, cb = a.gis.centres, b.gis.centres
+    deltas = {}
+    for s in stages:
+        area_a = ca[ca["stage"] == s].set_index("centre_id")["area_m2"]
+        sub = cb[cb["stage"] == s].set_index("centre_id")
+        deltas[s] = (sub, sub["area_m2"] - area_a.reindex(sub.index).fillna(0.0))
+    top = max((float(d.abs().max()) for _, d in deltas.values() if len(d)), default=1.0)
+    for ax, s in zip(axes, stages, strict=True):
+        _base(ax, b.gis, frame)
+        sub, delta = deltas[s]
+        x, y = _xy(sub)
+        hit = (delta.abs() > 0.5).to_numpy()
+        ax.scatter(x[~hit], y[~hit], s=2, c="#bdbdbd", linewidths=0, zorder=3)
+        order = np.argsort(-delta.abs().to_numpy()[hit], kind="mergesort")
+        d = delta.to_numpy()[hit][order]
+        ax.scatter(
+            x[hit][order],
+            y[hit][order],
+            s=_marker_area(np.abs(d), max(top, 1.0)),
+            c=[GROW if v > 0 else SHRINK for v in d],
+            edgecolors="white",
+            linewidths=0.3,
+            alpha=0.85,
+            zorder=4,
+        )
+        more, less = int((d > 0).sum()), int((d < 0).sum())
+        ax.set_title(f"{b.stage_label(s)} · B − A floor area", fontsize=11)
+        _corner_note(ax, f"{more:,} centres larger in B, {less:,} smaller\n{len(d):,} differ")
+    handles = [
+        _dot(GROW, "B has more floor area"),
+        _dot(SHRINK, "B has less floor area"),
+        _dot("#bdbdbd", "same in both", 4.0),
+        *_size_handles(max(top, 1.0)),
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
     return fig

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from planner.config import LEVELS
+from planner.config import LEVELS, StagesConfig
 from planner.errors import InputError
 from planner.run_folder import GPKG_FILE, read_run_folder
 from planner.summary import PlanSummary
@@ -96,11 +96,21 @@ class RunData:
         """``generated_data`` of the manifest (provenance columns with generated values)."""
         return [str(g) for g in self.manifest.get("generated_data", [])]
 
+    @property
+    def dataset(self) -> str:
+        """The province(s) the run planned (``manifest.json`` ``dataset.label``), or ``""``."""
+        dataset = self.manifest.get("dataset", {})
+        return str(dataset.get("label", "")) if isinstance(dataset, dict) else ""
+
     def stage_label(self, stage: int) -> str:
-        """``"Today (2025)"`` for stage 0, ``"Stage 2 (2030)"`` for a planning stage."""
+        """``"Today (2025)"`` for stage 0, ``"Stage 2 (2030)"`` for a planning stage.
+
+        Years a config leaves out are the schema's defaults (``[stages]`` of
+        ``configs/default.toml``), as in the run.
+        """
         stages_cfg = self.config.get("stages", {})
-        years = list(stages_cfg.get("years", []))
-        base = stages_cfg.get("base_year")
+        years = list(stages_cfg.get("years", StagesConfig().years))
+        base = stages_cfg.get("base_year", StagesConfig().base_year)
         if stage == 0:
             return f"Today ({base})" if base is not None else "Today"
         if 0 < stage <= len(years):
@@ -168,7 +178,9 @@ def read_gis(path: Path) -> GisLayers:
             path, layer="centres", columns=["centre_id", "stage", "level", "area_m2", "action"]
         )
         townships = pyogrio.read_dataframe(
-            path, layer="townships", columns=["township_id", "stage", "phase", "demand", "unserved"]
+            path,
+            layer="townships",
+            columns=["township_id", "stage", "name", "phase", "demand", "unserved"],
         )
         counties = pyogrio.read_dataframe(path, layer="counties")
         boundaries = pyogrio.read_dataframe(path, layer="boundaries", columns=["code", "name"])

@@ -2,41 +2,48 @@
 
 :func:`render_report` reads only the run folder (``plan/*.csv``, ``plan/summary.json``,
 ``plan.gpkg``, ``config.toml``, ``manifest.json``) and returns one HTML page with every
-chart and map inlined as a base64 PNG, the CSS inlined and no script: the page opens offline
-and its Content-Security-Policy forbids any network fetch. With ``against``, the page is a
-reviewer's side-by-side view of two runs: *A* is the reference (``against``), *B* the run
-under review (``run_dir``) and every difference is *B − A*.
+chart and map inlined as a base64 PNG, the CSS inlined and, with ``plan.gpkg``, the
+interactive map's scripts inlined (:mod:`planner.report.webmap`): the page opens offline and
+its Content-Security-Policy allows those scripts by hash and forbids any network fetch. With
+``against``, the page is a reviewer's side-by-side view of two runs: *A* is the reference
+(``against``), *B* the run under review (``run_dir``) and every difference is *B − A*.
 """
 
 from __future__ import annotations
 
 import base64
 import difflib
-import html
 import json
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from planner import __version__
-from planner.report import charts
+from planner.report import changes, charts, webmap
+from planner.report.compare import changed_keys_note
+from planner.report.compare import compare_centres as _compare_centres
+from planner.report.compare import compare_metrics as _compare_metrics
+from planner.report.compare import compare_objective as _compare_objective
 from planner.report.data import (
-    Kind,
     Metric,
     RunData,
     action_counts,
     finite,
-    largest_changes,
     mode_transitions,
     objective_terms,
     read_run,
     stage_metrics,
 )
+from planner.report.markup import CSS, OBJECTIVE_LABELS
+from planner.report.markup import escape as _e
+from planner.report.markup import fmt as _fmt
+from planner.report.markup import fmt_delta as _fmt_delta
+from planner.report.markup import table as _table
 from planner.run_folder import REPORT_FILE
 from planner.solve import Status
 
@@ -45,8 +52,9 @@ log = logging.getLogger(__name__)
 REPORT_NAME = REPORT_FILE
 MAX_CONFIG_CHARS = 100_000
 """Longest config echoed in a report (a config is a few kB; a larger one is cut)."""
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
-"""Content-Security-Policy of the page: inline images and styles only, nothing fetched."""
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
+"""Content-Security-Policy of the page: inline images and styles, and only the inline scripts
+whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
 
 GENERATED_MEANING = {
     "centres.inventory_source": "today's inventory of centres (floor areas, windows)",
@@ -57,91 +65,7 @@ GENERATED_MEANING = {
 }
 """What a ``generated_data`` entry of the manifest means, in words."""
 
-OBJECTIVE_LABELS = {
-    "floor_area": "Floor-area operating cost",
-    "windows": "Window staffing",
-    "backoffice": "Back-office desks",
-    "expansion": "Expansion",
-    "reduction": "Reduction",
-    "travel": "Citizens' travel time",
-    "online": "Online handling",
-    "unserved": "Unserved-demand penalty",
-    "township_shortfall": "Township-station shortfall penalty",
-    "top_heavy": "Top-heavy penalty",
-    "total": "Total objective",
-}
-
-CSS = """
-:root { --ink:#1f2328; --muted:#5f6670; --line:#e3e5e8; --olive:#556b2f; --bg:#f5f5f0;
-  --warn:#9a5b00; --warnbg:#fff6e5; --info:#f3f7ec; }
-* { box-sizing: border-box; }
-body { margin:0; background:var(--bg); color:var(--ink);
-  font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
-    system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-  font-size:14px; line-height:1.5; }
-.page { max-width:1440px; margin:0 auto; background:#fff; padding:28px 36px 48px;
-  box-shadow:0 0 0 1px var(--line); }
-header.top { border-bottom:3px solid var(--olive); padding-bottom:14px; margin-bottom:18px; }
-h1 { font-size:26px; margin:0 0 4px; letter-spacing:.2px; }
-h1 small { font-weight:400; color:var(--muted); font-size:16px; }
-h2 { font-size:19px; margin:34px 0 10px; padding-bottom:4px; border-bottom:1px solid var(--line); }
-h3 { font-size:15px; margin:20px 0 8px; }
-p.lead { margin:2px 0 10px; color:var(--muted); font-size:15px; }
-.meta { display:flex; flex-wrap:wrap; gap:6px 8px; margin-top:8px; }
-.tag { display:inline-block; border:1px solid var(--line); border-radius:12px; padding:1px 10px;
-  font-size:12.5px; color:var(--muted); background:#fafafa; }
-.tag.ok { color:#1e6b2e; border-color:#b7dfbf; background:#eef8f0; }
-.tag.bad { color:#8a1c1c; border-color:#f0b8b8; background:#fdf0f0; }
-nav.toc { margin:12px 0 4px; font-size:13px; }
-nav.toc a { color:var(--olive); text-decoration:none; margin-right:14px; white-space:nowrap; }
-.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(200px,1fr)); gap:12px;
-  margin:16px 0 6px; }
-.card { border:1px solid var(--line); border-radius:8px; padding:10px 14px; background:#fcfcfa; }
-.card .k { font-size:12px; color:var(--muted); text-transform:uppercase; letter-spacing:.4px; }
-.card .v { font-size:22px; font-weight:700; margin-top:2px; font-variant-numeric:tabular-nums; }
-.card .d { font-size:12.5px; color:var(--muted); }
-.note { border-left:4px solid var(--olive); background:var(--info); padding:10px 14px;
-  margin:14px 0; border-radius:0 6px 6px 0; }
-.note.generated { border-color:#b58900; background:#fff9e6; }
-.note.warn { border-color:#d9822b; background:var(--warnbg); }
-.note ul { margin:6px 0 0; padding-left:20px; }
-.warnings li { margin:3px 0; }
-table { border-collapse:collapse; width:100%; margin:6px 0 10px; font-size:13px; }
-th, td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left;
-  vertical-align:top; }
-thead th { background:#f4f5f1; font-weight:600; border-bottom:2px solid #d5d8cf;
-  white-space:nowrap; }
-tbody tr:nth-child(even) td { background:#fbfbf9; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-tr.group th { background:#eef1e6; color:var(--olive); font-size:12.5px; text-transform:uppercase;
-  letter-spacing:.4px; }
-td.delta { color:var(--muted); }
-td.delta.pos { color:#1d5fa8; } td.delta.neg { color:#b04a00; }
-th.b, td.b { border-left:2px solid #d5d8cf; }
-.small { font-size:12px; color:var(--muted); }
-.id { font-family:ui-monospace,"DejaVu Sans Mono",monospace; font-size:11.5px; color:var(--muted); }
-figure.chart { margin:8px 0 18px; }
-figure.chart img { width:100%; height:auto; display:block; border:1px solid var(--line);
-  border-radius:6px; }
-figcaption { font-size:12.5px; color:var(--muted); margin-top:6px; }
-pre { background:#f7f7f4; border:1px solid var(--line); border-radius:6px; padding:10px 12px;
-  font-size:12px; line-height:1.45; overflow:auto; max-height:560px; }
-pre .add { color:#1e6b2e; background:#eaf6ec; display:inline-block; width:100%; }
-pre .del { color:#8a1c1c; background:#fbeeee; display:inline-block; width:100%; }
-details { margin:8px 0; } summary { cursor:pointer; color:var(--olive); font-weight:600; }
-.two { display:grid; grid-template-columns:1fr 1fr; gap:18px; }
-.two.wide-left { grid-template-columns:3fr 2fr; }
-td.nowrap { white-space:nowrap; }
-footer { margin-top:36px; font-size:12px; color:var(--muted); border-top:1px solid var(--line);
-  padding-top:10px; }
-"""
-
-
 # --- small HTML helpers -----------------------------------------------------------------------
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _img(fig: Any, alt: str, key: str, caption: str = "") -> str:
@@ -156,48 +80,6 @@ def _img(fig: Any, alt: str, key: str, caption: str = "") -> str:
         f'<figure class="chart" id="fig-{_e(key)}"><img data-chart="{_e(key)}" alt="{_e(alt)}" '
         f'src="data:image/png;base64,{b64}">{cap}</figure>'
     )
-
-
-def _fmt(value: float | None, kind: Kind) -> str:
-    if value is None or not finite(value):
-        return "—"
-    if kind == "share":
-        return f"{value:.1%}"
-    if kind == "minutes":
-        return f"{value:.1f}"
-    return f"{value:,.0f}"
-
-
-def _fmt_delta(delta: float | None, kind: Kind) -> tuple[str, str]:
-    """Text and CSS class of a difference."""
-    if delta is None or not finite(delta):
-        return "—", "delta"
-    scale = 100.0 if kind == "share" else 1.0
-    shown = delta * scale
-    digits = 1 if kind in ("share", "minutes") else 0
-    if round(shown, digits) == 0:
-        return "0", "delta"
-    unit = " pp" if kind == "share" else ""
-    cls = "delta pos" if delta > 0 else "delta neg"
-    return f"{shown:+,.{digits}f}{unit}", cls
-
-
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], num_from: int = 1) -> str:
-    """A plain table; cells are HTML already; columns from ``num_from`` are numeric."""
-    ths = "".join(
-        f'<th class="num">{h}</th>' if i >= num_from else f"<th>{h}</th>"
-        for i, h in enumerate(head)
-    )
-    body = []
-    for row in rows:
-        tds = "".join(
-            f'<td class="num">{c}</td>'
-            if i >= num_from
-            else (f'<td class="nowrap">{c}</td>' if i == 0 else f"<td>{c}</td>")
-            for i, c in enumerate(row)
-        )
-        body.append(f"<tr>{tds}</tr>")
-    return f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _status_tag(run: RunData) -> str:
@@ -343,40 +225,6 @@ def _objective_table(run: RunData) -> str:
     return _table(["Objective term (all stages)", "kCNY", "share"], rows)
 
 
-def _changes_table(run: RunData) -> str:
-    top = largest_changes(run)
-    if top.empty:
-        return "<p>No centres.</p>"
-    stages = run.stages
-    head = [
-        "Centre",
-        "Level",
-        *(f"{_e(run.stage_label(s))}<br><span class='small'>m²</span>" for s in stages),
-        "Change m²",
-        "Last action",
-        "Why (stage of the largest step)",
-    ]
-    rows = []
-    for r in top.to_dict("records"):
-        change = float(r["change"])
-        text, cls = _fmt_delta(change, "area")
-        rows.append(
-            "<tr>"
-            f"<td>{_e(r['name'])}<br><span class='id'>{_e(r['centre_id'])}</span></td>"
-            f"<td>{_e(r['level'])}</td>"
-            + "".join(f'<td class="num">{r[f"area_s{s}"]:,.0f}</td>' for s in stages)
-            + f'<td class="num {cls}">{text}</td>'
-            f"<td>{_e(r['last_action'])}<br><span class='small'>{_e(r['last_mode'])}</span></td>"
-            f"<td class='small'>stage {int(r['reason_stage'])}: {_e(r['reason'])}</td>"
-            "</tr>"
-        )
-    ths = "".join(
-        f'<th class="num">{h}</th>' if 2 <= i < 3 + len(stages) else f"<th>{h}</th>"
-        for i, h in enumerate(head)
-    )
-    return f"<table><thead><tr>{ths}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
 def _counts_table(frame: pd.DataFrame, first: str, labels: dict[Any, str]) -> str:
     if frame.empty:
         return "<p>Nothing to count.</p>"
@@ -478,19 +326,29 @@ def _manifest_block(run: RunData) -> str:
     )
 
 
-def _page(title: str, body: str, font: str) -> str:
+def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = None) -> str:
+    scripts = interactive.scripts if interactive is not None else ()
+    allowed = " ".join(webmap.script_hash(s) for s in scripts) or "'none'"
+    css = CSS + (interactive.css if interactive is not None else "")
+    tail = "".join(f"<script>{s}</script>" for s in scripts)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP.format(scripts=allowed)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="olive-planner {_e(__version__)}">'
-        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n"
+        f"<title>{_e(title)}</title><style>{css}</style></head>\n"
         f'<body><div class="page">{body}'
         f"<footer>Olive Planner {_e(__version__)} · charts drawn with matplotlib, font "
-        f"{_e(font)} · this page is self-contained (no network).</footer>"
-        "</div></body></html>\n"
+        f"{_e(font)}; interactive map drawn with Leaflet (vendored, inlined) · this page is "
+        "self-contained (no network).</footer>"
+        f"</div>{tail}</body></html>\n"
     )
+
+
+def _dataset(run: RunData) -> str:
+    """``"浙江省 · "``: the province(s) a run planned, for titles (empty when unknown)."""
+    return f"{_e(run.dataset)} · " if run.dataset else ""
 
 
 def _toc(entries: Sequence[tuple[str, str]]) -> str:
@@ -498,12 +356,53 @@ def _toc(entries: Sequence[tuple[str, str]]) -> str:
     return f'<nav class="toc">{links}</nav>'
 
 
-def _single(run: RunData, font: str) -> str:
+def _maps_section(run: RunData, interactive: webmap.WebMap | None) -> str:
+    """The interactive map, then the static maps (centres, maturity, phase, unserved)."""
+    if run.gis is None:
+        return "<p>No <code>plan.gpkg</code> in the run folder: no maps.</p>"
+    stages = run.stages
+    planning = [s for s in stages if s > 0]
+    parts: list[str] = []
+    if interactive is not None:
+        parts += ['<h3 id="map">Interactive map</h3>', interactive.markup]
+    parts += [
+        _img(
+            charts.centres_map(run, stages),
+            "Centres per stage: today by level, later stages by action",
+            "map-centres",
+            "Marker area grows with floor area (as area<sup>0.6</sup>, so township stations "
+            "stay visible next to city halls; same scale in every panel); a cross marks a "
+            "centre closed in or before that stage; centres that share a seat (a county hall "
+            "and its town's station) sit on a small ring around it. City boundaries in dark "
+            "grey, counties in light grey.",
+        ),
+        _img(
+            charts.maturity_map(run, stages),
+            "County maturity per stage",
+            "map-maturity",
+            "Population-weighted government-netizen maturity of each county.",
+        ),
+        _img(
+            charts.townships_phase_map(run, planning),
+            "Township phase per stage",
+            "map-phase",
+            "Phase of each township's county (三步走): physical primary, balanced, online primary.",
+        ),
+        _img(
+            charts.unserved_map(run, planning),
+            "Unserved demand per stage",
+            "map-unserved",
+            "Townships with unserved demand (neither online nor at a centre within reach), "
+            "coloured and sized by the unserved share of their demand.",
+        ),
+    ]
+    return "".join(parts)
+
+
+def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -> str:
     metrics = stage_metrics(run)
     by_key = {m.key: m for m in metrics}
     stages = run.stages
-    planning = [s for s in stages if s > 0]
-    last = stages[-1]
     olive = charts.olive_figure(
         [
             charts.OliveRow("Floor area", run, "floor_area_m2"),
@@ -513,7 +412,7 @@ def _single(run: RunData, font: str) -> str:
     )
     parts = [
         '<header class="top">',
-        f"<h1>{_e(run.name)} <small>Olive Planner report</small></h1>",
+        f"<h1>{_e(run.name)} <small>{_dataset(run)}Olive Planner report</small></h1>",
         f'<p class="lead">{_e(_short(run.description))}</p>' if run.description else "",
         _meta_tags(run),
         _toc(
@@ -546,45 +445,9 @@ def _single(run: RunData, font: str) -> str:
         _metrics_table(run, metrics),
         '<h2 id="maps">Maps</h2>',
     ]
-    if run.gis is None:
-        parts.append("<p>No <code>plan.gpkg</code> in the run folder: no maps.</p>")
-    else:
-        parts += [
-            _img(
-                charts.centres_map(run, stages),
-                "Centres per stage: today by level, later stages by action",
-                "map-centres",
-                "Marker area grows with floor area (as area<sup>0.6</sup>, so township stations "
-                "stay visible next to city halls; same scale in every panel); a cross marks a "
-                "centre closed in or before that stage. City boundaries in dark grey, counties "
-                "in light grey.",
-            ),
-            _img(
-                charts.maturity_map(run, stages),
-                "County maturity per stage",
-                "map-maturity",
-                "Population-weighted government-netizen maturity of each county.",
-            ),
-            _img(
-                charts.townships_phase_map(run, planning),
-                "Township phase per stage",
-                "map-phase",
-                "Phase of each township's county (三步走): physical primary, balanced, online "
-                "primary.",
-            ),
-            _img(
-                charts.unserved_map(run, planning),
-                "Unserved demand per stage",
-                "map-unserved",
-                "Townships with unserved demand (neither online nor at a centre within reach), "
-                "coloured and sized by the unserved share of their demand.",
-            ),
-        ]
+    parts.append(_maps_section(run, interactive))
     parts += [
-        '<h2 id="changes">Largest changes</h2>',
-        f"<p class='small'>The centres whose floor area changes most from today to "
-        f"{_e(run.stage_label(last))}.</p>",
-        _changes_table(run),
+        changes.changes_section(run),
         _modes_section(run),
         '<h2 id="objective">Objective terms</h2>',
         _objective_table(run),
@@ -597,105 +460,6 @@ def _single(run: RunData, font: str) -> str:
 
 
 # --- the reviewer's comparison ----------------------------------------------------------------
-
-
-def _compare_metrics(a: RunData, b: RunData, stages: Sequence[int]) -> str:
-    ma = {m.key: m for m in stage_metrics(a)}
-    mb = {m.key: m for m in stage_metrics(b)}
-    keys = list(mb) + [k for k in ma if k not in mb]
-    label_run = b if len(b.stages) >= len(a.stages) else a
-    top = "".join(
-        f'<th colspan="3" class="num b">{_e(label_run.stage_label(s))}</th>' for s in stages
-    )
-    sub = "".join(
-        '<th class="num b">A</th><th class="num">B</th><th class="num">Δ</th>' for _ in stages
-    )
-    rows = []
-    group = ""
-    for key in keys:
-        m = mb.get(key) or ma[key]
-        if m.group != group:
-            group = m.group
-            rows.append(
-                f'<tr class="group"><th colspan="{1 + 3 * len(stages)}">{_e(group)}</th></tr>'
-            )
-        cells = []
-        for s in stages:
-            va = ma[key].values.get(s) if key in ma else None
-            vb = mb[key].values.get(s) if key in mb else None
-            delta = vb - va if va is not None and vb is not None else None
-            text, cls = _fmt_delta(delta, m.kind)
-            cells.append(
-                f'<td class="num b">{_fmt(va, m.kind)}</td><td class="num">{_fmt(vb, m.kind)}</td>'
-                f'<td class="num {cls}">{text}</td>'
-            )
-        rows.append(f"<tr><td>{_e(m.label)}</td>{''.join(cells)}</tr>")
-    return (
-        '<table class="metrics compare"><thead>'
-        f'<tr><th rowspan="2">Metric</th>{top}</tr><tr>{sub}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _compare_objective(a: RunData, b: RunData) -> str:
-    ta, tb = objective_terms(a), objective_terms(b)
-    keys = [k for k in tb if k != "total"] + [k for k in ta if k not in tb and k != "total"]
-    keys = [*sorted(keys, key=lambda k: -abs(tb.get(k, 0.0) - ta.get(k, 0.0))), "total"]
-    rows = []
-    for k in keys:
-        va, vb = ta.get(k), tb.get(k)
-        delta = vb - va if va is not None and vb is not None else None
-        text, cls = _fmt_delta(delta, "kcny")
-        rel = f"{delta / va:+.1%}" if delta is not None and va else "—"
-        label = OBJECTIVE_LABELS.get(k, k)
-        if k == "total":
-            label = f"<strong>{_e(label)}</strong>"
-        else:
-            label = f"{_e(label)} <span class='id'>{_e(k)}</span>"
-        rows.append(
-            f"<tr><td>{label}</td><td class='num'>{_fmt(va, 'kcny')}</td>"
-            f"<td class='num'>{_fmt(vb, 'kcny')}</td><td class='num {cls}'>{text}</td>"
-            f"<td class='num'>{rel}</td></tr>"
-        )
-    return (
-        "<table><thead><tr><th>Objective term (kCNY)</th><th class='num'>A</th>"
-        "<th class='num'>B</th><th class='num'>Δ</th><th class='num'>Δ %</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def _compare_centres(a: RunData, b: RunData, stage: int, top: int = 15) -> str:
-    ca = a.centres[a.centres["stage"] == stage].set_index("centre_id")
-    cb = b.centres[b.centres["stage"] == stage].set_index("centre_id")
-    ids = ca.index.intersection(cb.index)
-    if not len(ids):
-        return "<p>The two runs share no centre ids.</p>"
-    delta = cb.loc[ids, "floor_area_m2"] - ca.loc[ids, "floor_area_m2"]
-    delta = delta[delta.abs() > 0.5]
-    if delta.empty:
-        return f"<p>Every shared centre has the same floor area in {_e(b.stage_label(stage))}.</p>"
-    order = delta.abs().sort_values(ascending=False, kind="mergesort").index[:top]
-    rows = []
-    for cid in order:
-        text, cls = _fmt_delta(float(delta[cid]), "area")
-        rows.append(
-            f"<tr><td>{_e(cb.at[cid, 'name'])}<br><span class='id'>{_e(cid)}</span></td>"
-            f"<td>{_e(cb.at[cid, 'level'])}</td>"
-            f"<td class='num'>{ca.at[cid, 'floor_area_m2']:,.0f}</td>"
-            f"<td class='num'>{cb.at[cid, 'floor_area_m2']:,.0f}</td>"
-            f"<td class='num {cls}'>{text}</td>"
-            f"<td>{_e(ca.at[cid, 'action'])} / {_e(ca.at[cid, 'mode'])}</td>"
-            f"<td>{_e(cb.at[cid, 'action'])} / {_e(cb.at[cid, 'mode'])}</td></tr>"
-        )
-    changed = int((delta.abs() > 0.5).sum())
-    return (
-        f"<p class='small'>{changed:,} of {len(ids):,} shared centres differ in floor area in "
-        f"{_e(b.stage_label(stage))}; the largest differences:</p>"
-        "<table><thead><tr><th>Centre</th><th>Level</th><th class='num'>A m²</th>"
-        "<th class='num'>B m²</th><th class='num'>Δ m²</th><th>A action / mode</th>"
-        "<th>B action / mode</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 def _compare_warnings(a: RunData, b: RunData) -> str:
@@ -747,6 +511,36 @@ def _config_diff(a: RunData, b: RunData) -> str:
     return f"<pre class='diff'>{chr(10).join(out)}</pre>"
 
 
+def _centres_section(a: RunData, b: RunData, common: Sequence[int], last: int) -> str:
+    """Both plans' centres in the last common stage, the map of what changed per stage and
+    the largest differences per stage."""
+    parts = [
+        f'<h2 id="centres">Centres in {_e(b.stage_label(last))}</h2>',
+        _img(
+            charts.compare_centres_map({f"A: {a.name}": a, f"B: {b.name}": b}, last),
+            "Centres by action in the last common stage, A and B",
+            "map-compare",
+            "Marker area grows with floor area (as area<sup>0.6</sup>), same scale in both panels.",
+        ),
+        '<h3 id="changed">What changed, stage by stage</h3>',
+        _img(
+            charts.change_map(a, b, [s for s in common if s > 0]),
+            "Centres whose floor area differs between A and B, per stage",
+            "map-change",
+            "Each centre whose floor area differs between the runs, sized by the difference "
+            "(same scale in every panel); grey dots are the same in both.",
+        ),
+        *(
+            f"<details{' open' if s == last else ''}><summary>Centres in "
+            f"{_e(b.stage_label(s))}: largest differences</summary>"
+            f"{_compare_centres(a, b, s)}</details>"
+            for s in common
+            if s > 0
+        ),
+    ]
+    return "".join(parts)
+
+
 def _compare(a: RunData, b: RunData, font: str) -> str:
     stages = sorted(set(a.stages) | set(b.stages))
     common = sorted(set(a.stages) & set(b.stages))
@@ -768,7 +562,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
     run_rows = [
         (
             label,
-            f"<strong>{_e(run.name)}</strong><br>"
+            f"<strong>{_e(run.name)}</strong> {_dataset(run).removesuffix(' · ')}<br>"
             f"<span class='small'>{_e(_short(run.description))}</span>",
             f"<span class='id'>{_e(run.path)}</span>",
             _status_tag(run),
@@ -794,6 +588,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
         ),
         "</header>",
         _table(["Plan", "Name", "Run folder", "Status", "Objective kCNY"], run_rows, num_from=4),
+        changed_keys_note(a, b),
         _generated_note([a, b]),
         _notes([a, b]),
         '<h2 id="olive">Olive profiles (橄榄型)</h2>',
@@ -805,14 +600,7 @@ def _compare(a: RunData, b: RunData, font: str) -> str:
         _compare_metrics(a, b, stages),
         '<h2 id="objective">Objective terms</h2>',
         _compare_objective(a, b),
-        f'<h2 id="centres">Centres in {_e(b.stage_label(last))}</h2>',
-        _img(
-            charts.compare_centres_map({f"A: {a.name}": a, f"B: {b.name}": b}, last),
-            "Centres by action in the last common stage, A and B",
-            "map-compare",
-            "Marker area grows with floor area (as area<sup>0.6</sup>), same scale in both panels.",
-        ),
-        _compare_centres(a, b, last),
+        _centres_section(a, b, common, last),
         _compare_warnings(a, b),
         '<h2 id="config">Config</h2><h3>Diff (A → B)</h3>',
         _config_diff(a, b),
@@ -844,7 +632,7 @@ def render_report(run_dir: Path, against: Path | None = None) -> str:
     Returns
     -------
     str
-        One self-contained HTML document (inline PNG images and CSS, no script).
+        One self-contained HTML document (inline PNG images, CSS and the map's scripts).
 
     Raises
     ------
@@ -854,14 +642,16 @@ def render_report(run_dir: Path, against: Path | None = None) -> str:
     start = time.perf_counter()
     run = read_run(Path(run_dir))
     reference = read_run(Path(against)) if against is not None else None
+    interactive = webmap.web_map(run) if reference is None else None
     with charts.chart_style() as font:
         if reference is None:
-            title = f"{run.name}: Olive Planner report"
-            body = _single(run, font)
+            where = f" ({run.dataset})" if run.dataset else ""
+            title = f"{run.name}{where}: Olive Planner report"
+            body = _single(run, font, interactive)
         else:
             title = f"{run.name} against {reference.name}: Olive Planner review"
             body = _compare(reference, run, font)
-    page = _page(title, body, font)
+    page = _page(title, body, font, interactive)
     log.info("report of %s rendered in %.1f s", run_dir, time.perf_counter() - start)
     return page
 
