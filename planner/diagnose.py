@@ -59,8 +59,8 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     if not result.is_ok:
         return []
     grouped: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
-    for (family, stage, key), var in model.var.elastic.items():
-        value = float(var.varValue or 0.0)
+    assert result.solution is not None
+    for (family, stage, key), value in result.solution.elastic.items():
         if value > VIOLATION_TOLERANCE:
             grouped[family, stage].append((key, value))
     out = []

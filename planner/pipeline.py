@@ -26,7 +26,7 @@ from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan import Plan, combine_plans, extract_plan
-from planner.solve import SolveResult, Status, solve
+from planner.solve import SolveResult, Status, initial_arcs, solve
 from planner.travel import TravelTable, metric_crs, travel_table
 from planner.validate import validate
 
@@ -303,7 +303,7 @@ def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
         msg = "execute() needs prepared model data"
         raise ValueError(msg)
     with timings.step("build", progress):
-        model = build_model(prepared.data)
+        model = build_model(prepared.data, arcs=initial_arcs(prepared.data, cfg.solver))
     with timings.step("solve", progress):
         result = solve(model, cfg.solver)
     plan = None

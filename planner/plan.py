@@ -43,10 +43,6 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-def _values(variables: list[Any]) -> np.ndarray:
-    return np.array([v.varValue or 0.0 for v in variables], dtype=float)
-
-
 def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
     out = np.where(np.abs(values) < eps, 0.0, values)
     return out
@@ -94,18 +90,19 @@ def extract_plan(
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
     d = model.data
-    v = model.var
+    v = result.solution
+    assert v is not None
     days = cfg.windows.working_days_per_year
 
     arcs = d.arcs.copy()
-    arcs["volume"] = _clean(_values(v.x))
+    arcs["volume"] = _clean(v.x)
     dm = d.demand.copy()
     y = np.zeros(len(dm))
     u = np.zeros(len(dm))
     if v.y:
-        y[list(v.y)] = _values(list(v.y.values()))
+        y[list(v.y)] = list(v.y.values())
     if v.u:
-        u[list(v.u)] = _values(list(v.u.values()))
+        u[list(v.u)] = list(v.u.values())
     dm["online"] = dm["online_fixed"] + _clean(y)
     dm["unserved"] = _clean(u)
     dm["physical"] = (dm["demand"] - dm["online"] - dm["unserved"]).clip(lower=0.0)
@@ -145,13 +142,13 @@ def extract_plan(
                 float(c_in.at[cid, "windows"]),
             )
         )
-    for (s, cid), var in v.area.items():
-        w = float(v.w[s, cid].varValue or 0.0)
-        rows.append((s, cid, float(var.varValue or 0.0), w, float(math.ceil(round(w, 6)))))
+    for (s, cid), area in v.area.items():
+        w = v.w[s, cid]
+        rows.append((s, cid, area, w, float(math.ceil(round(w, 6)))))
     cen = pd.DataFrame(
         rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
     )
-    desks = {key: float(var.varValue or 0.0) for key, var in v.desks.items()}
+    desks = v.desks
     cen["backoffice_desks"] = [
         float(math.ceil(round(desks.get((s, c), 0.0), 6))) if s > 0 else 0.0
         for s, c in zip(cen["stage"], cen["centre_id"], strict=True)
@@ -213,7 +210,7 @@ def extract_plan(
         vol = sub.groupby(["stage", "township_id"])["volume"].sum()
         mean = (mins / vol).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
-    short = {key: float(var.varValue or 0.0) for key, var in v.g.items()}
+    short = v.g
     tw["station_shortfall_m2"] = [
         short.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
     ]
@@ -460,15 +457,13 @@ def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
 
 
 def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any]:
-    breakdown = {
-        name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
-        + model.constants.get(name, 0.0)
-        for name, terms in model.cost_terms.items()
-    }
+    assert result.solution is not None
+    breakdown = result.solution.costs
     return {
         "status": str(result.status),
         "solver": result.solver,
         "solver_detail": result.detail,
+        "optimality": result.optimality,
         "objective_kcny": result.objective,
         "objective_terms_kcny": breakdown,
         "top_heavy_share": {str(k): v for k, v in top_heavy_share(plan.levels).items()},
