@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -329,7 +330,10 @@ def cbc_path() -> str | None:
     system = shutil.which("cbc")
     if system:
         return system
-    bundled = pulp.COIN_CMD(path=pulp.PULP_CBC_CMD().path)
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates PULP_CBC_CMD (for 4.0) but it is where the bundled binary is
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bundled = pulp.COIN_CMD(path=pulp.PULP_CBC_CMD().path)
     return str(bundled.path) if bundled.available() else None
 
 
