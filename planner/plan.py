@@ -208,7 +208,8 @@ def extract_plan(
         sub = used[used["level"] == level]
         mins = (sub["minutes"] * sub["volume"]).groupby([sub["stage"], sub["township_id"]]).sum()
         vol = sub.groupby(["stage", "township_id"])["volume"].sum()
-        mean = (mins / vol).rename(f"minutes_{level}")
+        # 9 decimals: equal minutes averaged in another order must print the same
+        mean = (mins / vol).round(9).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
     short = v.g
     tw["station_shortfall_m2"] = [
