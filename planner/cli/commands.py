@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -158,7 +159,7 @@ def run_cmd(
             f"province+city area share {shares}"
         )
         for w in run.plan.warnings:
-            m.err_console.print(f"[yellow]warning:[/] {w}", markup=True)
+            m.err_console.print(f"[yellow]warning:[/] {escape(w)}", markup=True)
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in prepared.timings.seconds.items())
         m.out_console.print(f"plan written to {run.run_dir} ({timing})")
     if result.status != "optimal":

@@ -298,7 +298,9 @@ class HighsSolver:
 
     def run(self) -> RunInfo:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
-        self.h.setOptionValue("time_limit", max(left, 1.0))
+        if left <= 0:
+            return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
+        self.h.setOptionValue("time_limit", left)
         start = time.perf_counter()
         self.h.run()
         seconds = time.perf_counter() - start
@@ -365,6 +367,8 @@ class CbcSolver(HighsSolver):
 
     def run(self) -> RunInfo:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
+        if left <= 0:
+            return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
             mps = Path(tmp) / "lp.mps"
@@ -372,7 +376,7 @@ class CbcSolver(HighsSolver):
             with quiet_stdout(True):
                 self.h.writeModel(str(mps))
             basis = Path(tmp) / "lp.bas"
-            args = [self.path, str(mps), "-sec", f"{max(left, 1.0):.0f}", "-dualSimplex"]
+            args = [self.path, str(mps), "-sec", f"{max(left, 1e-3):.3f}", "-dualSimplex"]
             args += ["-basisO", str(basis), "-printingOptions", "all", "-solution", str(sol)]
             done = subprocess.run(args, capture_output=True, text=True, check=False)
             if self.cfg.verbose:
@@ -529,3 +533,11 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         costs=costs,
         duals=by_family,
     )
+
+
+def write_mps(model: PlanModel, path: Path) -> None:
+    """The model (cost objective, every column it holds now) as MPS, written by HiGHS."""
+    solver = HighsSolver(SolverConfig())
+    solver.load(lp_arrays(model))
+    with quiet_stdout(True):
+        solver.h.writeModel(str(path))
