@@ -148,6 +148,13 @@ class PlanModel:
     """The constraints by name, in the order they were added."""
     columns: list[pulp.LpVariable] = field(default_factory=list)
     """Every variable in creation order (the column order handed to the solver)."""
+    _positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def positions(self) -> dict[int, int]:
+        """Column position by ``id(variable)`` (cached, extended as columns are added)."""
+        for j in range(len(self._positions), len(self.columns)):
+            self._positions[id(self.columns[j])] = j
+        return self._positions
 
     @property
     def n_variables(self) -> int:
@@ -566,7 +573,7 @@ def add_arcs(model: PlanModel, idx: np.ndarray) -> ArcColumns:
         for row, coef in zip(n, val, strict=True):
             rows[row].expr.addterm(var, coef)
         if cj:
-            objective.addterm(var, cj)  # type: ignore[union-attr]
+            objective.addterm(var, cj)
         travel.append((var, cj))
     model.columns.extend(new)
     model.n_nonzeros += sum(len(n) for n in names)

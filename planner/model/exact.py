@@ -141,7 +141,7 @@ def column_objectives(model: PlanModel, cost: np.ndarray, phase: str) -> np.ndar
     if phase == "cost":
         return cost
     out = np.zeros(len(model.columns))
-    position = {id(var): j for j, var in enumerate(model.columns)}
+    position = model.positions()
     v, d = model.var, model.data
     if phase == "floor_area":
         for var in v.area.values():
@@ -176,7 +176,7 @@ def solve_exact(
     phases = PHASES if tie_break else PHASES[:1]
     pricer = ArcPricer.of(model, lp.row_index, names=tie_break) if generate else None
     if pricer is not None:
-        position = {id(var): j for j, var in enumerate(model.columns)}
+        position = model.positions()
         for i, var in model.var.x.items():
             pricer.column[i] = position[id(var)]
     allowed = np.ones(len(model.data.arcs), dtype=bool)

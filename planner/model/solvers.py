@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pulp
@@ -81,7 +81,7 @@ class LpArrays:
 def lp_arrays(model: PlanModel) -> LpArrays:
     """The model's columns and rows as arrays (infinite bounds as ``inf``)."""
     columns = model.columns
-    position = {id(var): j for j, var in enumerate(columns)}
+    position = model.positions()
     objective = model.prob.objective if model.prob.objective is not None else {}
     n = len(columns)
     cost = np.fromiter((objective.get(v, 0.0) for v in columns), float, n)
@@ -253,6 +253,9 @@ class HighsSolver:
             lp.value,
         )
         self.n = n
+        self._cost = lp.cost.copy()
+        self._lo, self._up = lp.lower.copy(), lp.upper.copy()
+        self._row_lo, self._row_up = lp.row_lower.copy(), lp.row_upper.copy()
 
     def add_columns(
         self, cost: np.ndarray, starts: np.ndarray, index: np.ndarray, value: np.ndarray
@@ -271,29 +274,27 @@ class HighsSolver:
             value,
         )
         self.n += k
+        self._cost = np.append(self._cost, cost)
+        self._lo = np.append(self._lo, np.zeros(k))
+        self._up = np.append(self._up, np.full(k, np.inf))
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        lp = self.h.getLp()
-        return (
-            np.asarray(lp.col_lower_, dtype=float),
-            np.asarray(lp.col_upper_, dtype=float),
-            np.asarray(lp.row_lower_, dtype=float),
-            np.asarray(lp.row_upper_, dtype=float),
-        )
+        return self._lo, self._up, self._row_lo, self._row_up
 
     def fix_columns(self, index: np.ndarray, at_upper: np.ndarray) -> None:
-        lo, up, _, _ = self.bounds()
-        value = np.where(at_upper, up[index], lo[index])
+        value = np.where(at_upper, self._up[index], self._lo[index])
+        self._lo[index] = self._up[index] = value
         idx = index.astype(np.int32)
         self.h.changeColsBounds(len(idx), idx, value, value)
 
     def fix_rows(self, index: np.ndarray, at_upper: np.ndarray) -> None:
-        _, _, lo, up = self.bounds()
-        value = np.where(at_upper, up[index], lo[index])
+        value = np.where(at_upper, self._row_up[index], self._row_lo[index])
+        self._row_lo[index] = self._row_up[index] = value
         idx = index.astype(np.int32)
-        self.h.changeRowsBounds(len(idx), idx, value, value)
+        self.h.changeRowsBounds(len(idx), idx, value, value)  # type: ignore[attr-defined]  # in highspy, not in its stubs
 
     def set_objective(self, cost: np.ndarray) -> None:
+        self._cost = cost.copy()
         self.h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
 
     def run(self) -> RunInfo:
@@ -396,7 +397,7 @@ class CbcSolver(HighsSolver):
             status = Status.UNBOUNDED
         elif first.startswith("Stopped"):
             status = Status.TIME_LIMIT_NO_SOLUTION
-        objective = float(self.h.getLp().col_cost_ @ self._x) if status == Status.OPTIMAL else None
+        objective = float(self._cost @ self._x) if status == Status.OPTIMAL else None
         detail = first.split(" - ")[0].strip()
         if polish is not None:
             detail += f" (values recomputed from CBC's basis: {polish} simplex iterations)"
@@ -497,10 +498,10 @@ class Solution:
 def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None) -> Solution:
     """The solution of ``model`` from a solver's column values (``PlanModel.columns``
     order) and row duals (``PlanModel.rows`` order)."""
-    position = {id(var): j for j, var in enumerate(model.columns)}
+    position = model.positions()
     values = np.where(np.abs(primal) < 1e-12, 0.0, primal)
 
-    def get(family: dict) -> dict:  # type: ignore[type-arg]
+    def get(family: dict[Any, pulp.LpVariable]) -> dict[Any, float]:
         return {key: float(values[position[id(var)]]) for key, var in family.items()}
 
     v = model.var
