@@ -49,7 +49,7 @@ class SolveResult:
     @property
     def is_ok(self) -> bool:
         """A plan can be extracted (optimal, or feasible at the time limit)."""
-        return self.status in {Status.OPTIMAL, Status.TIME_LIMIT} and self.solution is not None
+        return self.status in {Status.OPTIMAL, Status.TIME_LIMIT}
 
 
 def make_solver(cfg: SolverConfig) -> LpSolver:

@@ -192,7 +192,9 @@ def solve_exact(
             seconds += run.seconds
             rounds += 1
             if run.status != Status.OPTIMAL:
-                return ExactOutcome(run, None, None, {"phases": report, "failed_in": phase})
+                # a feasible point at the time limit is still a (not proven optimal) plan
+                primal = solver.primal() if run.status == Status.TIME_LIMIT else None
+                return ExactOutcome(run, primal, None, {"phases": report, "stopped_in": phase})
             if pricer is None:
                 break
             rc = pricer.reduced_costs(phase, solver.duals())
