@@ -16,7 +16,7 @@ import numpy as np
 from planner.config import SolverConfig, SolverName
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
-from planner.model.exact import solve_exact, start_arcs
+from planner.model.exact import ExactOutcome, solve_exact, start_arcs
 from planner.model.solvers import (
     CbcSolver,
     HighsSolver,
@@ -72,12 +72,21 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     solver = make_solver(cfg)
     generate = len(model.var.x) < len(model.data.arcs)
     outcome = solve_exact(model, solver, generate=generate, tie_break=cfg.tie_break)
-    run = outcome.run
     solution = None
-    objective = None
     if outcome.primal is not None:
         solution = read_solution(model, outcome.primal, outcome.duals)
-        objective = float(sum(solution.costs.values()))
+    result = make_result(model, solver, outcome, solution)
+    log.info("solve: %s in %.1f s (%s)", result.status, result.seconds, result.detail)
+    return result
+
+
+def make_result(
+    model: PlanModel, solver: LpSolver, outcome: ExactOutcome, solution: Solution | None
+) -> SolveResult:
+    """The typed outcome of a solve: status, objective (kCNY, constants included), values
+    and how optimality was established."""
+    run = outcome.run
+    objective = float(sum(solution.costs.values())) if solution is not None else None
     optimality = dict(outcome.optimality)
     optimality["formulation"] = model.data.formulation
     optimality["exact"] = model.data.formulation == "items"
@@ -86,7 +95,7 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
             "approximate screening: one split per demand class and online fixed by "
             "dominance; the item-level LP (model.formulation = 'items') is the exact optimum"
         )
-    result = SolveResult(
+    return SolveResult(
         run.status,
         objective,
         solver.name,
@@ -96,5 +105,3 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
         solution,
         optimality,
     )
-    log.info("solve: %s in %.1f s (%s)", result.status, result.seconds, result.detail)
-    return result

@@ -51,7 +51,7 @@ import pandas as pd
 
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
-from planner.model.solvers import LpSolver, RunInfo, Status, lp_arrays
+from planner.model.solvers import LpArrays, LpSolver, RunInfo, Status, lp_arrays
 
 log = logging.getLogger(__name__)
 
@@ -167,12 +167,21 @@ class ExactOutcome:
 
 
 def solve_exact(
-    model: PlanModel, solver: LpSolver, generate: bool, tie_break: bool
+    model: PlanModel,
+    solver: LpSolver,
+    generate: bool,
+    tie_break: bool,
+    loaded: LpArrays | None = None,
 ) -> ExactOutcome:
     """Solve ``model`` (built with all arcs, or with :func:`start_arcs` when ``generate``)
-    to the item-level optimum, then break ties lexicographically (module docstring)."""
-    lp = lp_arrays(model)
-    solver.load(lp)
+    to the item-level optimum, then break ties lexicographically (module docstring).
+
+    ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
+    :mod:`planner.model.warm`); otherwise it is loaded here.
+    """
+    lp = loaded if loaded is not None else lp_arrays(model)
+    if loaded is None:
+        solver.load(lp)
     phases = PHASES if tie_break else PHASES[:1]
     pricer = ArcPricer.of(model, lp.row_index, names=tie_break) if generate else None
     if pricer is not None:

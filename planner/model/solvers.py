@@ -293,6 +293,30 @@ class HighsSolver:
         idx = index.astype(np.int32)
         self.h.changeRowsBounds(len(idx), idx, value, value)  # type: ignore[attr-defined]  # in highspy, not in its stubs
 
+    def reset_bounds(
+        self, lower: np.ndarray, upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray
+    ) -> None:
+        """Every column and row bound anew (keeps the basis: a warm start)."""
+        import highspy
+
+        inf = highspy.kHighsInf
+        self._lo, self._up = lower.copy(), upper.copy()
+        self._row_lo, self._row_up = row_lower.copy(), row_upper.copy()
+        cols = np.arange(len(lower), dtype=np.int32)
+        rows = np.arange(len(row_lower), dtype=np.int32)
+        self.h.changeColsBounds(
+            len(cols),
+            cols,
+            np.where(np.isinf(lower), -inf, lower),
+            np.where(np.isinf(upper), inf, upper),
+        )
+        self.h.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, not in its stubs
+            len(rows),
+            rows,
+            np.where(np.isinf(row_lower), -inf, row_lower),
+            np.where(np.isinf(row_upper), inf, row_upper),
+        )
+
     def set_objective(self, cost: np.ndarray) -> None:
         self._cost = cost.copy()
         self.h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
