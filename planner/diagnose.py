@@ -65,8 +65,9 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     if not result.is_ok:
         return []
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)
-    for (family, stage, key), var in model.var.elastic.items():
-        value = float(var.varValue or 0.0)
+    if result.solution is None:
+        return []
+    for (family, stage, key), value in result.solution.elastic.items():
         if value > VIOLATION_TOLERANCE:
             grouped[ElasticRule(family), stage].append((key, value))
     out = []

@@ -38,7 +38,7 @@ from planner.model.data import ModelData, prepare
 from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
-from planner.solve import SolveResult, Status, solve
+from planner.solve import SolveResult, Status, initial_arcs, solve
 from planner.travel import TravelTable, combined_provenance, metric_crs, travel_table
 from planner.validate import validate
 from planner.workbook.files import input_files
@@ -327,7 +327,8 @@ def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
     cfg = prepared.loaded.config
     timings = prepared.timings
     with timings.step("build", progress):
-        model = build_model(prepared.model_data())
+        data = prepared.model_data()
+        model = build_model(data, arcs=initial_arcs(data, cfg.solver))
     with timings.step("solve", progress):
         result = solve(model, cfg.solver)
     plan = None

@@ -20,6 +20,7 @@ from planner.inputs import Inputs
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
+from planner.model.solvers import Solution as SolverSolution
 from planner.solve import SolveResult, Status
 from planner.summary import (
     UNSERVED_SHARE,
@@ -86,35 +87,23 @@ class Solution:
     cost_terms: dict[str, float]
 
 
-def read_solution(model: PlanModel) -> Solution:
-    """Read every value the plan needs from the solved PuLP model."""
-    v = model.var
-
-    def value(var: Any) -> float:
-        return float(var.varValue or 0.0)
-
-    def values(variables: list[Any]) -> np.ndarray:
-        return np.array([v.varValue or 0.0 for v in variables], dtype=float)
-
+def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
+    """The values the plan tables need, from the solver's solution of ``model``."""
     n = len(model.data.demand)
     online, unserved = np.zeros(n), np.zeros(n)
-    if v.y:
-        online[list(v.y)] = values(list(v.y.values()))
-    if v.u:
-        unserved[list(v.u)] = values(list(v.u.values()))
+    if solved.y:
+        online[list(solved.y)] = list(solved.y.values())
+    if solved.u:
+        unserved[list(solved.u)] = list(solved.u.values())
     return Solution(
-        volume=values(v.x),
+        volume=np.asarray(solved.x, dtype=float),
         online=online,
         unserved=unserved,
-        area={key: value(var) for key, var in v.area.items()},
-        windows={key: value(v.w[key]) for key in v.area},
-        desks={key: value(var) for key, var in v.desks.items()},
-        shortfall={key: value(var) for key, var in v.g.items()},
-        cost_terms={
-            name: float(sum(coef * (var.varValue or 0.0) for var, coef in terms))
-            + model.constants.get(name, 0.0)
-            for name, terms in model.cost_terms.items()
-        },
+        area=dict(solved.area),
+        windows={key: solved.w.get(key, 0.0) for key in solved.area},
+        desks=dict(solved.desks),
+        shortfall=dict(solved.g),
+        cost_terms=dict(solved.costs),
     )
 
 
@@ -164,7 +153,10 @@ def extract_plan(
     if not result.is_ok:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
-    sol = read_solution(model)
+    if result.solution is None:
+        msg = "cannot extract a plan from a solve without a solution"
+        raise PlannerError(msg)
+    sol = read_solution(model, result.solution)
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
@@ -309,7 +301,8 @@ def _township_table(
         sub = used[used["level"] == level]
         mins = (sub["minutes"] * sub["volume"]).groupby([sub["stage"], sub["township_id"]]).sum()
         vol = sub.groupby(["stage", "township_id"])["volume"].sum()
-        mean = (mins / vol).rename(f"minutes_{level}")
+        # 9 decimals: equal minutes averaged in another order must print the same
+        mean = (mins / vol).round(9).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
     tw["station_shortfall_m2"] = [
         sol.shortfall.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
@@ -519,6 +512,9 @@ def _combined_summary(
         status=next((p.status for p in ordered if p.status != Status.OPTIMAL), Status.OPTIMAL),
         solver=first.solver,
         solver_detail=f"{len(ordered)} independent parts",
+        optimality={
+            "parts": {code: dict(parts[code].summary.optimality) for code in sorted(parts)}
+        },
         objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
         objective_terms_kcny=terms,
         top_heavy_share=top_heavy_share(levels),
@@ -542,6 +538,7 @@ def _summary(
         status=result.status,
         solver=result.solver,
         solver_detail=result.detail,
+        optimality=dict(result.optimality),
         objective_kcny=result.objective,
         objective_terms_kcny=sol.cost_terms,
         top_heavy_share=top_heavy_share(levels),

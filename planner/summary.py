@@ -132,6 +132,10 @@ class PlanSummary:
     model: ModelSize
     parts: dict[str, PartSummary] | None = None
     warnings: tuple[str, ...] = field(default=())
+    optimality: Mapping[str, Any] = field(default_factory=dict)
+    """How optimality was established (formulation, exact or screening, method, the
+    reduced-cost certificate, the tie-break): :attr:`planner.solve.SolveResult.optimality`;
+    for a plan combined from parts, each part's under ``parts``."""
 
     @property
     def last_stage(self) -> StageMetrics | None:
@@ -145,6 +149,7 @@ class PlanSummary:
             "status": str(self.status),
             "solver": self.solver,
             "solver_detail": self.solver_detail,
+            "optimality": dict(self.optimality),
             "objective_kcny": self.objective_kcny,
             "objective_terms_kcny": dict(self.objective_terms_kcny),
             "top_heavy_share": _text_keys(self.top_heavy_share),
@@ -179,6 +184,7 @@ class PlanSummary:
             status=_status(value.get("status"), "status"),
             solver=str(value.get("solver", "")),
             solver_detail=str(value.get("solver_detail", "")),
+            optimality=dict(value.get("optimality") or {}),
             objective_kcny=_optional_number(value.get("objective_kcny"), "objective_kcny"),
             objective_terms_kcny={
                 str(k): _number(v, f"objective_terms_kcny.{k}")

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner.validate", "planner.travel", "planner.maturity"),
     ("planner.datasets", "planner.workbook.template"),
     ("planner.model",),
-    ("planner.solve",),
+    ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
     ("planner.summary", "planner.plan"),
     ("planner.run_folder", "planner.io"),
     ("planner.report", "planner.diff", "planner.dask_cluster"),

@@ -48,9 +48,9 @@ def _solve(folder: Path, formulation: str = "classes", **kwargs: object):  # typ
 def _x(run, township: str, centre: str) -> float:  # type: ignore[no-untyped-def]
     a = run.model.data.arcs
     total = 0.0
-    for var, t, c in zip(run.model.var.x, a["township_id"], a["centre_id"], strict=True):
+    for value, t, c in zip(run.result.solution.x, a["township_id"], a["centre_id"], strict=True):
         if t == township and c == centre:
-            total += var.varValue
+            total += value
     return total
 
 
@@ -61,8 +61,8 @@ def test_one_county_centre_serves_both_towns(tmp_path: Path, formulation: str) -
     run = _solve(tmp_path, formulation, config=SIMPLE_COSTS)
     assert _x(run, "320101001", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
     assert _x(run, "320101002", "cnty_320101") == pytest.approx(1.0, abs=1e-6)
-    assert run.model.var.w[1, "cnty_320101"].varValue == pytest.approx(20 / 67.5, rel=1e-6)
-    assert run.model.var.area[1, "cnty_320101"].varValue == pytest.approx(60.0, rel=1e-6)
+    assert run.result.solution.w[1, "cnty_320101"] == pytest.approx(20 / 67.5, rel=1e-6)
+    assert run.result.solution.area[1, "cnty_320101"] == pytest.approx(60.0, rel=1e-6)
     assert run.result.objective == pytest.approx(60 + 100 * 20 / 67.5, rel=1e-6)
     plan = run.plan
     assert plan is not None
@@ -158,7 +158,7 @@ def test_pending_items_accepted_at_township_are_decided_at_the_county(
         }
     ]
     run = _solve(tmp_path, formulation, items=items, centres=centres, config=SIMPLE_COSTS)
-    desks = {c: var.varValue for (_, c), var in run.model.var.desks.items()}
+    desks = {c: value for (_, c), value in run.result.solution.desks.items()}
     assert desks == pytest.approx({"cnty_320101": 60_000 / 76_500}, rel=1e-6)
     assert run.plan is not None
     row = run.plan.centres.set_index(["centre_id", "stage"]).loc[("cnty_320101", 1)]
@@ -225,7 +225,7 @@ def test_township_without_residents_keeps_its_station_minimum_and_its_rows(
         config={"policy": {"township_min_station_m2": 80.0}},
     )
     assert (1, "320101002") in run.model.var.g  # the minimum-station row exists
-    assert run.model.var.area[1, "town_320101002"].varValue == pytest.approx(80.0, abs=1e-6)
+    assert run.result.solution.area[1, "town_320101002"] == pytest.approx(80.0, abs=1e-6)
     assert run.plan is not None
     row = run.plan.townships.set_index("township_id").loc["320101002"]
     assert row["demand"] == 0.0

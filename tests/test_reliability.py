@@ -14,6 +14,7 @@ from planner.cli.main import cli
 from planner.config import load_config
 from planner.errors import SolveError
 from planner.io.run_dir import TMP_MARKER
+from planner.model import solvers
 from planner.pipeline import run_config
 from planner.solve import Status, status_from_highs
 from tests.tiny import tiny_centres, write_case
@@ -123,15 +124,35 @@ def test_highs_status_is_read_from_highs_not_pulp(
 
 
 def test_missing_cbc_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # neither a cbc on PATH nor PuLP's bundled binary
+    monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(pulp.COIN_CMD, "available", lambda self: False)
     config = write_case(tmp_path, config={"solver": {"name": "cbc"}})
-    with pytest.raises(
-        SolveError, match=r"install Debian's 'coinor-cbc' or 'pip install pulp\[cbc\]'"
-    ):
+    with pytest.raises(SolveError, match=r"install Debian's 'coinor-cbc'"):
         run_config(load_config(config))
     result = CliRunner().invoke(cli, ["run", "-q", str(config)])
     assert result.exit_code == 3
     assert "coinor-cbc" in result.stderr
+
+
+def test_cbc_without_a_system_cbc_uses_pulps_binary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a fresh venv: no cbc on PATH
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert solvers.cbc_path() is not None
+    config = write_case(tmp_path, config={"solver": {"name": "cbc"}})
+    run = run_config(load_config(config))
+    assert run.result.status == "optimal"
+    assert run.result.solver == "cbc"
+
+
+def test_error_text_with_brackets_is_printed_as_is(tmp_path: Path) -> None:
+    folder = tmp_path / "dir[abc]"
+    folder.mkdir()
+    result = CliRunner().invoke(cli, ["run", "-q", str(folder / "missing.toml")])
+    assert result.exit_code == 2
+    assert "dir[abc]" in result.stderr
 
 
 # --- interrupted runs -------------------------------------------------------------------

@@ -12,32 +12,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from planner.config import LoadedConfig, load_config
+from planner.config import load_config
 from planner.errors import InputError
 from planner.inputs import read_inputs, sha256_file
-from planner.pipeline import (
-    Prepared,
-    Timings,
-    check_reachability,
-    execute,
-    load_and_check,
-    prepare_part,
-    unreachable,
-    write_run,
-)
+from planner.pipeline import execute, write_run
 from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import prepare_run, tiny_centres, write_case
 
 CENTRES = tiny_centres(city=100.0, stations={"320101001": 40.0, "320101002": 20.0})
-
-
-def prepare_run(loaded: LoadedConfig) -> Prepared:
-    """Load, validate and prepare one LP for all data (as ``run_config`` does)."""
-    timings = Timings()
-    inputs, crs = load_and_check(loaded, timings)
-    prepared = prepare_part(loaded, inputs, crs, timings)
-    check_reachability(inputs, [unreachable(prepared.model_data())])
-    return prepared
 
 
 @pytest.fixture()

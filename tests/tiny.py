@@ -8,7 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from planner.config import deep_merge
+from planner.config import LoadedConfig, deep_merge
+from planner.pipeline import (
+    Prepared,
+    Timings,
+    check_reachability,
+    load_and_check,
+    prepare_part,
+    unreachable,
+)
 
 BOX = [[117.5, 31.5], [118.6, 31.5], [118.6, 32.5], [117.5, 32.5], [117.5, 31.5]]
 
@@ -307,3 +315,13 @@ def _scalar(val: Any) -> str:
     if isinstance(val, list):
         return "[" + ", ".join(_scalar(v) for v in val) + "]"
     return repr(val)
+
+
+def prepare_run(loaded: LoadedConfig) -> Prepared:
+    """Load, validate and prepare one LP for all data (what ``run_config`` does for a
+    dataset it does not split), for tests that build or solve the model themselves."""
+    timings = Timings()
+    inputs, crs = load_and_check(loaded, timings)
+    prepared = prepare_part(loaded, inputs, crs, timings)
+    check_reachability(inputs, [unreachable(prepared.model_data())])
+    return prepared

@@ -25,23 +25,44 @@ Constraints:
 
     \textstyle\sum_{c} x_{stkc} + y_{stk} + u_{stk} &= D_{stk}
         && \text{demand}\\
-    \textstyle\sum_{t,k} \mu_k x_{stkc} &\le \kappa_{l(c)}\, w_{sc}
+    \textstyle\sum_{t,k} \mu_k x_{stkc} &= \kappa_{l(c)}\, w_{sc}
         && \text{window time}\\
-    \textstyle\sum \beta x + \sum \beta y + B^{fixed}_{sc} &\le \kappa_{bo}\, z_{sc}
+    \textstyle\sum \beta x + \sum \beta y + B^{fixed}_{sc} &= \kappa_{bo}\, z_{sc}
         && \text{back office}\\
     \alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc} &\le A_{sc} && \text{floor area}\\
     A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} &= 0,\quad A_{0c} = A^0_c
         && \text{area evolution}\\
     A_{s c_t} + g_{st} &\ge \underline{A}_{\text{station}} && \text{township minimum}\\
-    \textstyle\sum_{c \in p,\, l(c) \in \{P, C\}} A_{sc} - \theta_s \sum_{c \in p} A_{sc}
+    \textstyle (1 - \theta_s) \sum_{c \in U_p} A_{sc}
+        - \theta_s \sum_{c \in p \setminus U_p} (\alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc})
         &\le h_{sp} && \text{top-heavy}
 
-with :math:`A_{sc} \ge \min(\underline{A}_{l(c)}, A^0_c)` (core area kept), :math:`\mu_k` the
+with :math:`U_p` the province and city centres of region :math:`p`,
+:math:`A_{sc} \ge \min(\underline{A}_{l(c)}, A^0_c)` (core area kept), :math:`\mu_k` the
 front-window minutes of item :math:`k`, :math:`\kappa_l` a window's usable thousand
 minutes a year (service minutes x days x utilisation of its level), :math:`\beta` the
 back-office minutes of pending items (decided at the serving centre from county level up,
 at the township's own approving centre for township stations and online demand) and
 :math:`B^{fixed}` those of the online volume fixed at its cap.
+
+Windows and desks are exactly the ones the load needs (window time and back office are
+equalities): they carry no lower bound and cost money, so the inequality form has the same
+optimum, and the equality makes :math:`\alpha w + \alpha_{bo} z` the floor area **in use**.
+
+Top-heavy excess. :math:`h_{sp}` is the province+city floor area above the share
+:math:`\theta_s` of the region's floor area, where the county and township levels count
+only the area they use:
+
+.. math::
+
+    h_{sp} \ge \textstyle\sum_{U_p} A_{sc}
+        - \theta_s \big(\sum_{U_p} A_{sc} + \sum_{p \setminus U_p}
+        (\alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc})\big).
+
+Floor area that serves nothing cannot lower it: idle county or township area is not in the
+sum, and idle province or city area only raises it. (Measured against all floor area, as
+before, every idle township m2 lowered the excess by :math:`\theta_s` m2, so while the
+penalty :math:`\theta_s \eta` exceeded a township m2's cost the LP built empty stations.)
 
 Optional hard rules: :math:`g \equiv 0` (``policy.township_min_station_hard``),
 :math:`\sum_c A_{sc} \le \bar{A}_s` (``policy.max_total_area_m2``) and
@@ -91,8 +112,9 @@ RESIDUAL_EPS = 1e-12
 class Variables:
     """The model's variables by family; keys are tuples of ids."""
 
-    x: list[pulp.LpVariable] = field(default_factory=list)
-    """Aligned with the rows of ``ModelData.arcs``."""
+    x: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    """Keyed by the row of ``ModelData.arcs``: every arc, or the arcs generated so far
+    (column generation, :mod:`planner.model.exact`)."""
     y: dict[int, pulp.LpVariable] = field(default_factory=dict)
     """Keyed by the row of ``ModelData.demand`` (only rows whose online volume is free)."""
     u: dict[int, pulp.LpVariable] = field(default_factory=dict)
@@ -122,6 +144,17 @@ class PlanModel:
     """Objective terms by name, for the breakdown after the solve."""
     constants: dict[str, float] = field(default_factory=dict)
     """Constant objective terms by name (kCNY)."""
+    rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    """The constraints by name, in the order they were added."""
+    columns: list[pulp.LpVariable] = field(default_factory=list)
+    """Every variable in creation order (the column order handed to the solver)."""
+    _positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def positions(self) -> dict[int, int]:
+        """Column position by ``id(variable)`` (cached, extended as columns are added)."""
+        for j in range(len(self._positions), len(self.columns)):
+            self._positions[id(self.columns[j])] = j
+        return self._positions
 
     @property
     def n_variables(self) -> int:
@@ -151,6 +184,7 @@ class _Build:
     d: ModelData
     v: Variables = field(default_factory=Variables)
     rows: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    columns: list[pulp.LpVariable] = field(default_factory=list)
     elastic: bool = False
     """Add a penalised violation variable to every hard rule (infeasibility diagnosis)."""
 
@@ -162,27 +196,19 @@ class _Build:
         return var
 
     def new(self, name: str, lb: float | None = 0.0, ub: float | None = None) -> pulp.LpVariable:
-        return self.prob.add_variable(name, lowBound=lb, upBound=ub)
+        var = self.prob.add_variable(name, lowBound=lb, upBound=ub)
+        self.columns.append(var)
+        return var
 
 
 def add_flow_variables(b: _Build) -> None:
-    """x (physical), y (online, bounded by potential x maturity x demand), u (unserved).
+    """y (online, bounded by potential x maturity x demand) and u (unserved); the physical
+    flows x come with :func:`attach_arcs`.
 
     Online volume fixed at its cap (see :func:`planner.model.data.online_dominates`) is a
     constant, not a variable.
     """
     d, v = b.d, b.v
-    a = d.arcs
-    v.x = [
-        b.new(f"x__{s}__{t}__{k}__{c}")
-        for s, t, k, c in zip(
-            _col(a, "stage"),
-            _col(a, "township_id"),
-            _col(a, "class_id"),
-            _col(a, "centre_id"),
-            strict=True,
-        )
-    ]
     dm = d.demand
     for i, (s, t, k, cap, residual) in enumerate(
         zip(
@@ -226,46 +252,32 @@ def add_demand_balance(b: _Build) -> None:
     terms: dict[int, list[tuple[pulp.LpVariable, float]]] = {i: [(u, 1.0)] for i, u in v.u.items()}
     for i, y in v.y.items():
         terms[i].append((y, 1.0))
-    index = {
-        key: i
-        for i, key in enumerate(
-            zip(_col(dm, "stage"), _col(dm, "township_id"), _col(dm, "class_id"), strict=True)
-        )
-        if i in v.u
-    }
-    a = d.arcs
-    for var, key in zip(
-        v.x,
-        zip(_col(a, "stage"), _col(a, "township_id"), _col(a, "class_id"), strict=True),
-        strict=True,
-    ):
-        terms[index[key]].append((var, 1.0))
     residual = dm["residual"].to_numpy()
-    for (s, t, k), i in index.items():
-        rows[f"demand__{s}__{t}__{k}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms[i]), pulp.LpConstraintEQ, rhs=float(residual[i])
-        )
+    for i, (s, t, k) in enumerate(
+        zip(_col(dm, "stage"), _col(dm, "township_id"), _col(dm, "class_id"), strict=True)
+    ):
+        if i in v.u:
+            rows[f"demand__{s}__{t}__{k}"] = pulp.LpConstraint(
+                pulp.LpAffineExpression(terms[i]), pulp.LpConstraintEQ, rhs=float(residual[i])
+            )
 
 
 def add_window_time(b: _Build) -> None:
-    r"""Window time: :math:`\sum_{t,k} \mu_k x_{stkc} - \kappa_{l(c)} w_{sc} \le 0`."""
+    r"""Window time: :math:`\sum_{t,k} \mu_k x_{stkc} - \kappa_{l(c)} w_{sc} = 0`.
+
+    Every window variable has its row (without one, idle windows would count as in use);
+    the arcs' terms come with :func:`attach_arcs`.
+    """
     d, v, rows = b.d, b.v, b.rows
-    a = d.arcs
-    terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for var, s, c, mu in zip(
-        v.x, _col(a, "stage"), _col(a, "centre_id"), _col(a, "work"), strict=True
-    ):
-        terms[s, c].append((var, float(mu)))
     cap = d.centres["window_capacity"]
-    for (s, c), expr in sorted(terms.items()):
-        expr.append((v.w[s, c], -float(cap[c])))
+    for s, c in sorted(v.w):
         rows[f"windowtime__{s}__{c}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
+            pulp.LpAffineExpression([(v.w[s, c], -float(cap[c]))]), pulp.LpConstraintEQ, rhs=0.0
         )
 
 
 def add_backoffice(b: _Build) -> None:
-    r"""Back office: :math:`\sum \beta x + \sum \beta y + B^{fixed}_{sc} \le \kappa_{bo} z_{sc}`.
+    r"""Back office: :math:`\sum \beta x + \sum \beta y + B^{fixed}_{sc} = \kappa_{bo} z_{sc}`.
 
     Pending items accepted at a front window (or online) are decided by back-office desks
     :math:`z_{sc}` of the approving centre: the serving centre itself at county level and
@@ -275,11 +287,10 @@ def add_backoffice(b: _Build) -> None:
     terms: dict[Key, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
     fixed: dict[Key, float] = defaultdict(float)
     a = d.arcs
-    for var, s, c, beta in zip(
-        v.x, _col(a, "stage"), _col(a, "bo_centre"), _col(a, "bo_work"), strict=True
-    ):
+    # a row for every centre any arc sends pending work to (the arcs' terms come later)
+    for s, c, beta in zip(_col(a, "stage"), _col(a, "bo_centre"), _col(a, "bo_work"), strict=True):
         if beta > 0 and c:
-            terms[s, c].append((var, float(beta)))
+            terms[s, c]
     bo = d.backoffice
     online_rows = {
         key: i
@@ -312,7 +323,7 @@ def add_backoffice(b: _Build) -> None:
         desks = v.desks[key] = b.new(f"desks__{s}__{c}")
         expr = [*terms.get(key, []), (desks, -d.backoffice_capacity)]
         rows[f"backoffice__{s}__{c}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=-fixed.get(key, 0.0)
+            pulp.LpAffineExpression(expr), pulp.LpConstraintEQ, rhs=-fixed.get(key, 0.0)
         )
 
 
@@ -381,17 +392,27 @@ def add_township_minimum(b: _Build) -> None:
 
 
 def add_top_heavy(b: _Build) -> None:
-    r"""Top-heavy: :math:`\sum_{upper} A - \theta_s \sum_{all} A - h_{sp} \le 0` per region."""
+    r"""Top-heavy, per region: :math:`(1-\theta_s) \sum_{U_p} A_{sc} - \theta_s
+    \sum_{p \setminus U_p} (\alpha_{l(c)} w_{sc} + \alpha_{bo} z_{sc}) - h_{sp} \le 0`.
+
+    Lower levels count the floor area in use (windows and desks), never idle area: see the
+    module docstring.
+    """
     d, v, rows = b.d, b.v, b.rows
     c = d.centres
+    apw = c["area_per_window"]
     for s in d.stages:
         theta = d.top_heavy_share[s]
         for region, members in sorted(c.groupby("region").groups.items()):
             h = v.h[s, region] = b.new(f"topheavy__{s}__{region}", 0.0, None)
-            expr = [
-                (v.area[s, cid], (1.0 - theta) if c.at[cid, "upper"] else -theta)
-                for cid in sorted(members)
-            ]
+            expr: list[tuple[pulp.LpVariable, float]] = []
+            for cid in sorted(members):
+                if c.at[cid, "upper"]:
+                    expr.append((v.area[s, cid], 1.0 - theta))
+                    continue
+                expr.append((v.w[s, cid], -theta * float(apw[cid])))
+                if (s, cid) in v.desks and d.backoffice_m2_per_desk > 0:
+                    expr.append((v.desks[s, cid], -theta * d.backoffice_m2_per_desk))
             expr.append((h, -1.0))
             rows[f"topheavy__{s}__{region}"] = pulp.LpConstraint(
                 pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
@@ -453,10 +474,9 @@ def add_elastic_bounds(b: _Build) -> None:
 
 
 def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpVariable, float]]]:
-    """The objective's terms by name (coefficients in kCNY)."""
+    """The objective's terms by name (coefficients in kCNY); travel comes with the arcs."""
     L = d.lengths
     c = d.centres
-    a = d.arcs
     stage = d.demand["stage"].to_numpy()
     return {
         "floor_area": [
@@ -464,10 +484,7 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         ],
         "windows": [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
         "backoffice": [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
-        "travel": [
-            (var, L[s] * float(cost))
-            for var, s, cost in zip(v.x, _col(a, "stage"), _col(a, "travel_cost"), strict=True)
-        ],
+        "travel": [],
         "online": [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],
         "unserved": [(var, L[stage[i]] * d.unserved_penalty) for i, var in v.u.items()],
         "township_shortfall": [(var, L[s] * d.shortfall_penalty) for (s, _), var in v.g.items()],
@@ -487,11 +504,103 @@ ELASTIC_PENALTY = 1e6
 """kCNY per unit of violation of a hard rule in the diagnosis LP (dominates every cost)."""
 
 
-def build_model(d: ModelData, name: str = "olive_plan", elastic: bool = False) -> PlanModel:
+@dataclass(frozen=True)
+class ArcColumns:
+    """New arc columns as arrays (for a solver that takes columns in bulk)."""
+
+    variables: list[pulp.LpVariable]
+    cost: np.ndarray
+    """Objective coefficient of each column (kCNY per thousand transactions)."""
+    starts: np.ndarray
+    """CSC: column ``j``'s entries are ``rows[starts[j]:starts[j+1]]``."""
+    rows: list[str]
+    """Row name of each entry."""
+    values: np.ndarray
+
+
+def arc_entries(
+    d: ModelData, idx: np.ndarray
+) -> tuple[np.ndarray, list[list[str]], list[list[float]]]:
+    """Objective coefficient, row names and coefficients of the arc columns ``idx``."""
+    a = d.arcs
+    stage = a["stage"].to_numpy()[idx]
+    cost = np.array([d.lengths[int(s)] for s in stage]) * a["travel_cost"].to_numpy()[idx]
+    names: list[list[str]] = []
+    coefs: list[list[float]] = []
+    for s, t, k, c, mu, bc, beta in zip(
+        stage.tolist(),
+        a["township_id"].to_numpy()[idx].tolist(),
+        a["class_id"].to_numpy()[idx].tolist(),
+        a["centre_id"].to_numpy()[idx].tolist(),
+        a["work"].to_numpy()[idx].tolist(),
+        a["bo_centre"].to_numpy()[idx].tolist(),
+        a["bo_work"].to_numpy()[idx].tolist(),
+        strict=True,
+    ):
+        n = [f"demand__{s}__{t}__{k}", f"windowtime__{s}__{c}"]
+        v = [1.0, float(mu)]
+        if beta > 0 and bc:
+            n.append(f"backoffice__{s}__{bc}")
+            v.append(float(beta))
+        names.append(n)
+        coefs.append(v)
+    return cost, names, coefs
+
+
+def add_arcs(model: PlanModel, idx: np.ndarray) -> ArcColumns:
+    """Add the physical flows of arcs ``idx`` (rows of ``ModelData.arcs`` not yet in the
+    model) to the PuLP model: variables, row terms, objective. Returns them as columns."""
+    d, v, rows = model.data, model.var, model.rows
+    idx = np.asarray(idx, dtype=np.int64)
+    cost, names, coefs = arc_entries(d, idx)
+    a = d.arcs
+    objective = model.prob.objective
+    travel = model.cost_terms["travel"]
+    new = []
+    for i, s, t, k, c, cj, n, val in zip(
+        idx.tolist(),
+        a["stage"].to_numpy()[idx].tolist(),
+        a["township_id"].to_numpy()[idx].tolist(),
+        a["class_id"].to_numpy()[idx].tolist(),
+        a["centre_id"].to_numpy()[idx].tolist(),
+        cost.tolist(),
+        names,
+        coefs,
+        strict=True,
+    ):
+        var = v.x[i] = model.prob.add_variable(f"x__{s}__{t}__{k}__{c}", lowBound=0.0)
+        new.append(var)
+        for row, coef in zip(n, val, strict=True):
+            rows[row].expr.addterm(var, coef)
+        if cj:
+            objective.addterm(var, cj)
+        travel.append((var, cj))
+    model.columns.extend(new)
+    model.n_nonzeros += sum(len(n) for n in names)
+    starts = np.zeros(len(idx) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(n) for n in names])
+    return ArcColumns(
+        new,
+        cost,
+        starts,
+        [r for n in names for r in n],
+        np.array([c for val in coefs for c in val], dtype=float),
+    )
+
+
+def build_model(
+    d: ModelData,
+    name: str = "olive_plan",
+    elastic: bool = False,
+    arcs: np.ndarray | None = None,
+) -> PlanModel:
     """Build the LP (see the module docstring for the formulation).
 
     With ``elastic`` every hard rule gets a violation variable at :data:`ELASTIC_PENALTY`,
     so the LP is always feasible and the violations say which rules cannot hold together.
+    ``arcs`` (rows of ``ModelData.arcs``) restricts the physical flows to those arcs (the
+    start of column generation); every row exists either way, so later arcs only add
+    columns (:func:`add_arcs`).
     """
     prob = pulp.LpProblem(name, pulp.LpMinimize)
     b = _Build(prob=prob, d=d, elastic=elastic)
@@ -528,9 +637,12 @@ def build_model(d: ModelData, name: str = "olive_plan", elastic: bool = False) -
         var=v,
         cost_terms=terms,
         constants=constants,
+        rows=rows,
+        columns=b.columns,
         n_constraints=len(rows),
         n_nonzeros=sum(len(row) for row in rows.values()),
     )
+    add_arcs(model, np.arange(len(d.arcs)) if arcs is None else arcs)
     log.info(
         "model: %d variables, %d constraints, %d non-zeros",
         model.n_variables,

@@ -254,30 +254,13 @@ def _approvers(
     return out
 
 
-def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: Config) -> ModelData:
-    """Turn inputs, travel times and maturity into the model's numbers.
-
-    Parameters
-    ----------
-    inputs
-        Validated inputs.
-    travel
-        Township-centre minutes (:func:`planner.travel.travel_table`).
-    maturity
-        Township maturity per stage (:func:`planner.maturity.township_maturity`).
-    cfg
-        The run configuration.
-    """
-    stages = list(range(1, len(cfg.stages.years) + 1))
+def _per_item(
+    inputs: Inputs, maturity: pd.DataFrame, cfg: Config, stages: list[int], fixed: pd.Series
+) -> pd.DataFrame:
+    """Demand per stage, township and item (thousand transactions a year), with its online
+    volume fixed at its cap (``fixed`` items), window and back-office minutes and class."""
     items = inputs.items
     rate = items["annual_per_1000"].astype(float)
-    centres = _centre_table(inputs, cfg)
-    formulation = cfg.model.formulation
-    fixed = online_dominates(items, centres, cfg)
-    if formulation == "items":
-        fixed = fixed & False
-
-    # demand per stage, township and item (thousand transactions a year)
     growth = {
         s: (1.0 + cfg.stages.demand_growth_per_year) ** (year - cfg.stages.base_year)
         for s, year in zip(stages, cfg.stages.years, strict=True)
@@ -310,19 +293,25 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
     per_item["bo"] = per_item["item_id"].map(bo)
     per_item["bo_work"] = per_item["residual"] * per_item["bo"]
     per_item["bo_fixed"] = per_item["online_fixed"] * per_item["bo"]
-    per_item = per_item.merge(
-        _class_ids(inputs, stages, fixed, formulation), on=["stage", "item_id"]
+    return per_item.merge(
+        _class_ids(inputs, stages, fixed, cfg.model.formulation), on=["stage", "item_id"]
     )
 
-    keys = ["stage", "township_id", "class_id"]
+
+KEYS = ["stage", "township_id", "class_id"]
+
+
+def _demand(per_item: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Per (stage, township, class): volumes, mean window and back-office minutes of a
+    physical transaction, and the approving centre of its pending items."""
     demand = (
-        per_item.groupby(keys, sort=True)[
+        per_item.groupby(KEYS, sort=True)[
             ["demand", "online_fixed", "online_cap", "residual", "work", "bo_work", "bo_fixed"]
         ]
         .sum()
         .reset_index()
     )
-    bo_mean = per_item.groupby(keys, sort=True)["bo"].mean().to_numpy()
+    bo_mean = per_item.groupby(KEYS, sort=True)["bo"].mean().to_numpy()
     demand["bo_phys"] = np.where(
         demand["residual"] > 0,
         demand["bo_work"] / demand["residual"].where(demand["residual"] > 0, 1.0),
@@ -337,26 +326,41 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         )
     }
     demand["bo_centre"] = _approvers(demand, class_levels, own)
-    mean_mu = per_item.groupby(keys, sort=True)["mu"].mean().to_numpy()
+    mean_mu = per_item.groupby(KEYS, sort=True)["mu"].mean().to_numpy()
     demand["minutes"] = np.where(
         demand["residual"] > 0,
         demand["work"] / demand["residual"].where(demand["residual"] > 0, 1.0),
         mean_mu,
     )
-    demand = demand.drop(columns=["work", "bo_work"])
-    class_residual = per_item.groupby(keys)["residual"].transform("sum")
-    per_item["share"] = np.where(
-        class_residual > 0,
-        per_item["residual"] / class_residual.where(class_residual > 0, 1.0),
-        0.0,
+    return demand.drop(columns=["work", "bo_work"])
+
+
+def _item_shares(per_item: pd.DataFrame) -> pd.DataFrame:
+    """Each item's part of its class's residual (to split class flows back to items)."""
+    class_residual = per_item.groupby(KEYS)["residual"].transform("sum")
+    per_item = per_item.assign(
+        share=np.where(
+            class_residual > 0,
+            per_item["residual"] / class_residual.where(class_residual > 0, 1.0),
+            0.0,
+        )
     )
     per_item = per_item[
         ["stage", "township_id", "item_id", "class_id", "demand", "online_fixed", "share"]
     ]
-    per_item = per_item.sort_values(["stage", "township_id", "item_id"], ignore_index=True)
+    return per_item.sort_values(["stage", "township_id", "item_id"], ignore_index=True)
 
-    # candidate physical assignments: competent level, within the travel limit, only for
-    # demand that is not entirely online
+
+def _arcs(
+    per_item: pd.DataFrame,
+    demand: pd.DataFrame,
+    inputs: Inputs,
+    travel: pd.DataFrame,
+    cfg: Config,
+) -> pd.DataFrame:
+    """Candidate physical assignments: competent level, within the travel limit, only for
+    demand that is not entirely online."""
+    items = inputs.items
     pairs = _eligible_pairs(inputs, travel, cfg)
     comp = (
         per_item[["stage", "item_id", "class_id"]]
@@ -391,7 +395,7 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
     # kCNY per thousand transactions == CNY per transaction
     arcs["travel_cost"] = cfg.costs.value_of_time_per_hour / 60.0 * trip * arcs["minutes"]
     arcs = arcs.sort_values(["stage", "township_id", "class_id", "centre_id"], ignore_index=True)
-    arcs = arcs[
+    return arcs[
         [
             "stage",
             "township_id",
@@ -404,12 +408,41 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
             "bo_work",
         ]
     ]
+
+
+def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: Config) -> ModelData:
+    """Turn inputs, travel times and maturity into the model's numbers.
+
+    The item-level formulation (``model.formulation = "items"``, the default) keeps every
+    online volume a variable; only the approximate ``classes`` mode fixes online volume at
+    its cap by :func:`online_dominates` (whose argument leaves one effect uncovered).
+
+    Parameters
+    ----------
+    inputs
+        Validated inputs.
+    travel
+        Township-centre minutes (:func:`planner.travel.travel_table`).
+    maturity
+        Township maturity per stage (:func:`planner.maturity.township_maturity`).
+    cfg
+        The run configuration.
+    """
+    stages = list(range(1, len(cfg.stages.years) + 1))
+    centres = _centre_table(inputs, cfg)
+    formulation = cfg.model.formulation
+    fixed = online_dominates(inputs.items, centres, cfg)
+    if formulation == "items":
+        fixed = fixed & False
+    per_item = _per_item(inputs, maturity, cfg, stages, fixed)
+    demand = _demand(per_item, inputs)
+    per_item = _item_shares(per_item)
+    arcs = _arcs(per_item, demand, inputs, travel, cfg)
     backoffice = demand.loc[
         (demand["bo_fixed"] > 0) | (demand["bo_online"] > 0),
         ["stage", "township_id", "class_id", "bo_centre", "bo_fixed", "bo_online"],
     ].reset_index(drop=True)
     win = cfg.windows
-
     stations = inputs.centres[inputs.centres["level"] == "township"]
     costs = cfg.costs
     return ModelData(

@@ -1,0 +1,283 @@
+r"""The exact optimum of the item-level LP, fast, and one plan whatever the solver.
+
+Column generation on arcs
+-------------------------
+The item-level LP has one flow :math:`x_{stkc}` per arc (stage, township, item, centre);
+most arcs carry nothing at the optimum. The model starts with every row and every non-arc
+column but only a few arcs (:func:`start_arcs`: per demand row, the nearest centre of each
+competent level). After each solve, every item-level arc not yet in the model is priced
+with the row duals :math:`\pi` (HiGHS's sign convention, reduced cost :math:`c_j - a_j^T\pi`):
+
+.. math::
+
+    \bar c_{stkc} = L_s \tau_{tc} - \pi^{dem}_{stk} - \mu_k \pi^{win}_{sc}
+        - \beta_k \pi^{bo}_{s,b(c)} - \textstyle\sum_q c^{(q)}_{stkc}\, \pi^{fix}_q
+
+(the last sum only in the tie-break phases below). Arcs with :math:`\bar c < -\varepsilon`
+are added (to the PuLP model and to the solver, which re-solves warm from its basis) until
+none is left. Then the restricted LP's optimum is the optimum of the full item-level LP: its
+duals are feasible for every column of the full LP (LP duality), within the tolerance
+:data:`PRICING_TOLERANCE`, the solver's own dual feasibility tolerance.
+
+Lexicographic tie-break
+-----------------------
+The LP has alternative optima (equal-cost centres, e.g. a province and a city centre at one
+seat), so two solvers can return different plans of equal cost. The reported plan is the
+lexicographic minimum of (1) cost, (2) total floor area, (3) citizens' travel (transactions
+x minutes x years) and (4) a generic objective :math:`\sum_j w_j v_j` over every column,
+with :math:`w_j \in [1, 2)` from a CRC-32 of the column's name: with such weights the
+optimum of (4) over the optimal face is a unique vertex (with probability one over the
+weights; it depends only on names, never on the solver or the column order).
+
+After each phase the LP is restricted to that phase's optimal face by complementary
+slackness, which holds between **every** primal optimum and any one dual optimum: a column
+whose reduced cost exceeds :data:`FACE_TOLERANCE` in absolute value is fixed at the bound it
+sits at, and a row whose dual does is made an equality at its active side; arcs not in the
+model whose reduced cost exceeds the tolerance can never enter again. Then the next
+objective is minimised over what is left, warm from the previous basis, with column
+generation among the arcs still allowed. No objective row is added, so no tolerance on the
+objective value is involved.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.model.build import PlanModel, add_arcs
+from planner.model.data import ModelData
+from planner.model.solvers import LpArrays, LpSolver, RunInfo, Status, lp_arrays
+
+log = logging.getLogger(__name__)
+
+PRICING_TOLERANCE = 1e-7
+"""An arc prices out when its reduced cost is below minus this (objective units per unit
+of flow); HiGHS's default dual feasibility tolerance."""
+FACE_TOLERANCE = 1e-7
+"""A reduced cost or dual beyond this (absolute) fixes its column or row to the optimal
+face before the next tie-break phase."""
+PHASES = ("cost", "floor_area", "travel", "generic")
+
+
+def start_arcs(d: ModelData) -> np.ndarray:
+    """Per demand row, the nearest arc at each competent level (rows of ``d.arcs``)."""
+    a = d.arcs[["stage", "township_id", "class_id", "minutes", "centre_id"]].assign(
+        level=d.arcs["centre_id"].map(d.centres["level"])
+    )
+    order = a.sort_values(["stage", "township_id", "class_id", "level", "minutes", "centre_id"])
+    first = ~order.duplicated(["stage", "township_id", "class_id", "level"])
+    return np.sort(order.index[first].to_numpy())
+
+
+def name_weights(names: list[str]) -> np.ndarray:
+    """A weight in [1, 2) per name from its CRC-32 (stable across runs and machines)."""
+    return 1.0 + np.array([zlib.crc32(n.encode()) for n in names], dtype=float) / 2.0**32
+
+
+def _key(*parts: pd.Series) -> pd.Series:
+    out = parts[0].astype(str)
+    for p in parts[1:]:
+        out = out + "__" + p.astype(str)
+    return out
+
+
+@dataclass
+class ArcPricer:
+    """Every item-level arc's rows and phase objectives, for pricing in bulk."""
+
+    demand: np.ndarray
+    window: np.ndarray
+    backoffice: np.ndarray
+    """Row positions (-1: no back-office row)."""
+    mu: np.ndarray
+    beta: np.ndarray
+    objectives: dict[str, np.ndarray]
+    column: np.ndarray
+    """The arc's column position in the solver, -1 while it is not in the model."""
+
+    @classmethod
+    def of(cls, model: PlanModel, row_index: dict[str, int], names: bool) -> ArcPricer:
+        a = model.data.arcs
+        s = a["stage"]
+        index = pd.Series(row_index)
+        demand = ("demand__" + _key(s, a["township_id"], a["class_id"])).map(index)
+        window = ("windowtime__" + _key(s, a["centre_id"])).map(index)
+        has_bo = (a["bo_work"] > 0) & (a["bo_centre"] != "")
+        bo = ("backoffice__" + _key(s, a["bo_centre"])).map(index).where(has_bo)
+        years = s.map(model.data.lengths).to_numpy(dtype=float)
+        objectives = {
+            "cost": years * a["travel_cost"].to_numpy(dtype=float),
+            "floor_area": np.zeros(len(a)),
+            "travel": years * a["minutes"].to_numpy(dtype=float),
+        }
+        if names:
+            arc_names = "x__" + _key(s, a["township_id"], a["class_id"], a["centre_id"])
+            objectives["generic"] = name_weights(arc_names.tolist())
+        column = np.full(len(a), -1, dtype=np.int64)
+        return cls(
+            demand.to_numpy(dtype=np.int64),
+            window.to_numpy(dtype=np.int64),
+            bo.fillna(-1).to_numpy(dtype=np.int64),
+            a["work"].to_numpy(dtype=float),
+            np.where(has_bo, a["bo_work"].to_numpy(dtype=float), 0.0),
+            objectives,
+            column,
+        )
+
+    def reduced_costs(self, phase: str, duals: np.ndarray) -> np.ndarray:
+        """Reduced cost of every arc under the phase objective and the row duals."""
+        y = np.append(duals, 0.0)  # position -1 reads 0
+        rc = self.objectives[phase] - y[self.demand] - self.mu * y[self.window]
+        return rc - self.beta * y[self.backoffice]
+
+
+def column_objectives(model: PlanModel, cost: np.ndarray, phase: str) -> np.ndarray:
+    """The phase objective over the model's columns (``PlanModel.columns`` order)."""
+    if phase == "cost":
+        return cost
+    out = np.zeros(len(model.columns))
+    position = model.positions()
+    v, d = model.var, model.data
+    if phase == "floor_area":
+        for var in v.area.values():
+            out[position[id(var)]] = 1.0
+    elif phase == "travel":
+        a = d.arcs
+        years = a["stage"].map(d.lengths).to_numpy(dtype=float) * a["minutes"].to_numpy()
+        for i, var in v.x.items():
+            out[position[id(var)]] = years[i]
+    else:
+        out = name_weights([var.name for var in model.columns])
+    return out
+
+
+@dataclass
+class ExactOutcome:
+    """The final run, its solution arrays and how optimality was established."""
+
+    run: RunInfo
+    primal: np.ndarray | None
+    duals: np.ndarray | None
+    optimality: dict[str, Any] = field(default_factory=dict)
+
+
+def solve_exact(
+    model: PlanModel,
+    solver: LpSolver,
+    generate: bool,
+    tie_break: bool,
+    loaded: LpArrays | None = None,
+) -> ExactOutcome:
+    """Solve ``model`` (built with all arcs, or with :func:`start_arcs` when ``generate``)
+    to the item-level optimum, then break ties lexicographically (module docstring).
+
+    ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
+    :mod:`planner.model.warm`); otherwise it is loaded here.
+    """
+    lp = loaded if loaded is not None else lp_arrays(model)
+    if loaded is None:
+        solver.load(lp)
+    phases = PHASES if tie_break else PHASES[:1]
+    pricer = ArcPricer.of(model, lp.row_index, names=tie_break) if generate else None
+    if pricer is not None:
+        position = model.positions()
+        for i, var in model.var.x.items():
+            pricer.column[i] = position[id(var)]
+    allowed = np.ones(len(model.data.arcs), dtype=bool)
+    report: list[dict[str, Any]] = []
+    run = RunInfo(Status.ERROR, None, 0.0, "not run")
+    seconds = 0.0
+    for phase in phases:
+        if phase != "cost":
+            solver.set_objective(column_objectives(model, lp.cost, phase))
+        rounds, added, min_rc = 0, 0, None
+        while True:
+            run = solver.run()
+            seconds += run.seconds
+            rounds += 1
+            if run.status != Status.OPTIMAL:
+                # a feasible point at the time limit is still a (not proven optimal) plan
+                primal = solver.primal() if run.status == Status.TIME_LIMIT else None
+                return ExactOutcome(run, primal, None, {"phases": report, "stopped_in": phase})
+            if pricer is None:
+                break
+            rc = pricer.reduced_costs(phase, solver.duals())
+            # the certificate: cost phase over every arc, later phases over the arcs that may
+            # still enter (columns in the model are the solver's business)
+            scope = allowed if phase == "cost" else allowed & (pricer.column < 0)
+            min_rc = float(rc[scope].min()) if scope.any() else 0.0
+            new = np.flatnonzero(allowed & (pricer.column < 0) & (rc < -PRICING_TOLERANCE))
+            if not len(new):
+                break
+            added += len(new)
+            _add(model, solver, pricer, new, phase, lp.row_index)
+        report.append(
+            {
+                "phase": phase,
+                "objective": run.objective,
+                "solves": rounds,
+                "arcs_added": added,
+                "min_reduced_cost": min_rc,
+            }
+        )
+        log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
+        if phase != phases[-1]:
+            _restrict_to_face(solver)
+            if pricer is not None:
+                rc = pricer.reduced_costs(phase, solver.duals())
+                allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
+    total = RunInfo(run.status, None, seconds, run.detail)
+    optimality = {
+        "method": "column generation on arcs" if generate else "direct (every arc)",
+        "arcs_total": len(model.data.arcs),
+        "arcs_in_model": len(model.var.x),
+        "pricing_tolerance": PRICING_TOLERANCE,
+        "min_reduced_cost_all_arcs": report[0]["min_reduced_cost"],
+        "tie_break": list(phases),
+        "face_tolerance": FACE_TOLERANCE,
+        "phases": report,
+    }
+    return ExactOutcome(total, solver.primal(), solver.duals(), optimality)
+
+
+def _restrict_to_face(solver: LpSolver) -> None:
+    """Fix columns and rows by complementary slackness with the current duals."""
+    d = solver.reduced_costs()
+    y = solver.duals()
+    lo, up, row_lo, row_up = solver.bounds()
+    cols = np.flatnonzero((np.abs(d) > FACE_TOLERANCE) & (lo < up))
+    at_upper = d[cols] < 0
+    ok = ~at_upper | np.isfinite(up[cols])
+    solver.fix_columns(cols[ok], at_upper[ok])
+    rows = np.flatnonzero((np.abs(y) > FACE_TOLERANCE) & (row_lo < row_up))
+    # HiGHS's sign convention: a positive dual holds the row at its lower bound
+    at_upper_r = y[rows] < 0
+    finite = np.where(at_upper_r, np.isfinite(row_up[rows]), np.isfinite(row_lo[rows]))
+    solver.fix_rows(rows[finite], at_upper_r[finite])
+
+
+def _add(
+    model: PlanModel,
+    solver: LpSolver,
+    pricer: ArcPricer,
+    new: np.ndarray,
+    phase: str,
+    row_index: dict[str, int],
+) -> None:
+    """Add arcs ``new`` to the PuLP model and to the solver (with the current phase's
+    objective)."""
+    first = len(model.columns)
+    cols = add_arcs(model, new)
+    pricer.column[new] = np.arange(first, first + len(new))
+    col = np.repeat(np.arange(len(new)), np.diff(cols.starts))
+    row = np.fromiter((row_index[r] for r in cols.rows), np.int64, len(cols.rows))
+    val = cols.values
+    keep = val != 0
+    col, row, val = col[keep], row[keep], val[keep]
+    starts = np.searchsorted(col, np.arange(len(new) + 1))
+    solver.add_columns(pricer.objectives[phase][new], starts, row, val)
