@@ -56,10 +56,9 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     """Solve the elastic LP and group the hard rules it had to violate."""
     model = build_model(data, elastic=True)
     result = solve(model, run.prepared.loaded.config.solver)
-    if not result.is_ok:
+    if not result.is_ok or result.solution is None:
         return []
     grouped: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
-    assert result.solution is not None
     for (family, stage, key), value in result.solution.elastic.items():
         if value > VIOLATION_TOLERANCE:
             grouped[family, stage].append((key, value))

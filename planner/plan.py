@@ -86,12 +86,11 @@ def extract_plan(
     PlannerError
         If the solve did not produce a usable solution (``result.is_ok`` is false).
     """
-    if not result.is_ok:
+    v = result.solution
+    if not result.is_ok or v is None:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
     d = model.data
-    v = result.solution
-    assert v is not None
     days = cfg.windows.working_days_per_year
 
     arcs = d.arcs.copy()
@@ -458,8 +457,7 @@ def top_heavy_share(levels: pd.DataFrame) -> dict[int, float]:
 
 
 def _summary(model: PlanModel, result: SolveResult, plan: Plan) -> dict[str, Any]:
-    assert result.solution is not None
-    breakdown = result.solution.costs
+    breakdown = result.solution.costs if result.solution is not None else {}
     return {
         "status": str(result.status),
         "solver": result.solver,
