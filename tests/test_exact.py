@@ -128,3 +128,22 @@ def test_column_generation_reaches_the_direct_optimum(tmp_path: Path) -> None:
     info = generated.optimality
     assert info["method"] == "column generation on arcs"
     assert info["min_reduced_cost_all_arcs"] >= -info["pricing_tolerance"]
+
+
+def test_generated_columns_are_in_the_pulp_model_and_its_lp_file(tmp_path: Path) -> None:
+    direct = _equal_cost_case(tmp_path, "highs", generate=False)
+    data = direct.prepared.data  # type: ignore[attr-defined]
+    model = build_model(data, arcs=np.array([0]))
+    result = solve(model, direct.prepared.loaded.config.solver)  # type: ignore[attr-defined]
+    assert result.status == "optimal"
+    path = tmp_path / "model.lp"
+    model.prob.writeLP(str(path))
+    text = path.read_text()
+    generated = [var.name for i, var in model.var.x.items() if i != 0]
+    assert generated
+    assert all(name in text for name in generated)
+    # the PuLP objective holds the generated arcs' travel cost like any built arc
+    assert model.prob.objective is not None
+    travel = [var for var, cost in model.cost_terms["travel"] if cost]
+    assert len(travel) == len(model.var.x)
+    assert all(var in model.prob.objective for var in travel)
