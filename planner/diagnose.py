@@ -62,7 +62,7 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     """Solve the elastic LP and group the hard rules it had to violate."""
     model = build_model(data, elastic=True)
     result = solve(model, run.prepared.loaded.config.solver)
-    if not result.is_ok:
+    if not result.is_ok or result.solution is None:
         return []
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)
     if result.solution is None:

@@ -150,11 +150,8 @@ def extract_plan(
     PlannerError
         If the solve did not produce a usable solution (``result.is_ok`` is false).
     """
-    if not result.is_ok:
+    if not result.is_ok or result.solution is None:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
-        raise PlannerError(msg)
-    if result.solution is None:
-        msg = "cannot extract a plan from a solve without a solution"
         raise PlannerError(msg)
     sol = read_solution(model, result.solution)
     d = model.data

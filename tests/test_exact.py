@@ -127,4 +127,36 @@ def test_column_generation_reaches_the_direct_optimum(tmp_path: Path) -> None:
     assert generated.solution.x == pytest.approx(direct.result.solution.x, abs=1e-6)  # type: ignore[attr-defined]
     info = generated.optimality
     assert info["method"] == "column generation on arcs"
-    assert info["min_reduced_cost_all_arcs"] >= -info["pricing_tolerance"]
+    assert float(info["min_reduced_cost_all_arcs"]) >= -float(info["pricing_tolerance"])
+
+
+def test_generated_columns_are_in_the_pulp_model_and_its_lp_file(tmp_path: Path) -> None:
+    direct = _equal_cost_case(tmp_path, "highs", generate=False)
+    data = direct.prepared.data  # type: ignore[attr-defined]
+    model = build_model(data, arcs=np.array([0]))
+    result = solve(model, direct.prepared.loaded.config.solver)  # type: ignore[attr-defined]
+    assert result.status == "optimal"
+    path = tmp_path / "model.lp"
+    model.prob.writeLP(str(path))
+    text = path.read_text()
+    generated = [var.name for i, var in model.var.x.items() if i != 0]
+    assert generated
+    assert all(name in text for name in generated)
+    # the PuLP objective holds the generated arcs' travel cost like any built arc
+    assert model.prob.objective is not None
+    travel = [var for var, cost in model.cost_terms["travel"] if cost]
+    assert len(travel) == len(model.var.x)
+    assert all(var in model.prob.objective for var in travel)
+
+
+@pytest.mark.parametrize("formulation", ["items", "classes"])
+def test_summary_says_how_optimality_was_established(tmp_path: Path, formulation: str) -> None:
+    config = write_case(tmp_path, config={"model": {"formulation": formulation}})
+    run = execute(prepare_run(load_config(config)))
+    assert run.plan is not None
+    info = run.plan.summary.optimality
+    assert info["formulation"] == formulation
+    assert info["method"] == "direct (every arc)"
+    assert [p["phase"] for p in info["phases"]] == ["cost", "floor_area", "travel", "generic"]
+    assert info["exact"] == (formulation == "items")
+    assert ("note" in info) == (formulation == "classes")

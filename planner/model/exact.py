@@ -222,7 +222,8 @@ def solve_exact(
                 "objective": run.objective,
                 "solves": rounds,
                 "arcs_added": added,
-                "min_reduced_cost": min_rc,
+                # as text: the plan files round numbers to 6 decimals
+                "min_reduced_cost": None if min_rc is None else f"{min_rc:.3e}",
             }
         )
         log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
@@ -236,10 +237,10 @@ def solve_exact(
         "method": "column generation on arcs" if generate else "direct (every arc)",
         "arcs_total": len(model.data.arcs),
         "arcs_in_model": len(model.var.x),
-        "pricing_tolerance": PRICING_TOLERANCE,
+        "pricing_tolerance": f"{PRICING_TOLERANCE:g}",
         "min_reduced_cost_all_arcs": report[0]["min_reduced_cost"],
         "tie_break": list(phases),
-        "face_tolerance": FACE_TOLERANCE,
+        "face_tolerance": f"{FACE_TOLERANCE:g}",
         "phases": report,
     }
     return ExactOutcome(total, solver.primal(), solver.duals(), optimality)
