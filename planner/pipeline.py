@@ -35,6 +35,7 @@ from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
+from planner.model.warm import WarmPool
 from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
@@ -209,6 +210,7 @@ def run_config(
     progress: Progress = _quiet,
     on_part: PartHook | None = None,
     workers: int = 1,
+    pool: WarmPool | None = None,
 ) -> RunResult:
     """Validate, build, solve and extract the plan of a config.
 
@@ -220,7 +222,8 @@ def run_config(
     each solved part before its LP is released (the benchmark writes it to MPS there).
     With ``workers > 1`` the provinces are solved in parallel on a Dask ``LocalCluster``
     (the plan is the same: each part is solved exactly as it would be alone). Step timings
-    of parts are summed (CPU-like seconds), so they can exceed the wall time.
+    of parts are summed (CPU-like seconds), so they can exceed the wall time. ``pool``
+    keeps a dataset solved as one LP for warm re-solves (:func:`execute`).
     """
     cfg = loaded.config
     timings = Timings()
@@ -231,7 +234,7 @@ def run_config(
     if len(codes) == 1 or not cfg.model.decompose or coupled:
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
         check_reachability(inputs, [unreachable(prepared.model_data())])
-        return execute(prepared, progress)
+        return execute(prepared, progress, pool)
     parts = {code: select_region(inputs, code) for code in codes}
     if workers > 1 and on_part is None:
         results = _solve_parts_on_dask(loaded, parts, workers, timings)
@@ -322,15 +325,27 @@ def combine_runs(
     return RunResult(prepared, None, result, plan, parts=results)
 
 
-def execute(prepared: Prepared, progress: Progress = _quiet) -> RunResult:
-    """Build, solve and (when the solve is usable) extract the plan."""
+def execute(
+    prepared: Prepared, progress: Progress = _quiet, pool: WarmPool | None = None
+) -> RunResult:
+    """Build, solve and (when the solve is usable) extract the plan.
+
+    With a :class:`~planner.model.warm.WarmPool` (a sweep's worker keeps one), a model with
+    the same rows as one the pool holds is re-solved warm from its last basis instead of
+    being built again; the plan is the same unique optimum a cold run reports.
+    """
     cfg = prepared.loaded.config
     timings = prepared.timings
-    with timings.step("build", progress):
+    if pool is not None and WarmPool.eligible(cfg.solver):
         data = prepared.model_data()
-        model = build_model(data, arcs=initial_arcs(data, cfg.solver))
-    with timings.step("solve", progress):
-        result = solve(model, cfg.solver)
+        with timings.step("solve", progress):
+            model, result, _ = pool.solve(data, cfg.solver, build_model)
+    else:
+        with timings.step("build", progress):
+            data = prepared.model_data()
+            model = build_model(data, arcs=initial_arcs(data, cfg.solver))
+        with timings.step("solve", progress):
+            result = solve(model, cfg.solver)
     plan = None
     if result.is_ok:
         with timings.step("extract", progress):

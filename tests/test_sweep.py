@@ -473,3 +473,28 @@ def test_scenario_config_round_trips_through_toml() -> None:
         "flags": [True, False],
     }
     assert tomllib.loads(to_toml(value)) == value
+
+
+def test_scenarios_of_one_worker_reuse_the_model_warm_and_plan_as_cold(
+    sweep_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process running the four cost-only scenarios in turn builds the model once and
+    re-solves it warm three times; every plan equals the scenario's config run cold."""
+    from planner.model.warm import WarmPool
+    from planner.sweep import scenario
+
+    pool = WarmPool()
+    monkeypatch.setattr(scenario, "WARM_POOL", pool)
+    sweep = load_sweep(_sweep_file(sweep_root, "warm", SWEEP_4.replace("four", "warm")))
+    records = [scenario.run_scenario(spec) for spec in sweep.scenarios]
+    assert [r.status for r in records] == ["solved"] * 4
+    assert pool.warm_solves == 3
+    for spec, record in zip(sweep.scenarios, records, strict=True):
+        alone = load_config(
+            spec.base, deep_merge(spec.overrides, {"output": {"dir": str(tmp_path / "cold")}})
+        )
+        cold = write_run(run_config(alone))
+        for name in PLAN_FILES:
+            assert filecmp.cmp(
+                Path(record.run_dir) / "plan" / name, cold / "plan" / name, shallow=False
+            ), f"{spec.name}: plan/{name} differs from the cold run"

@@ -18,14 +18,16 @@ basis; the optimum is the same unique vertex a cold run reaches.
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pulp
 
-from planner.config import SolverConfig
+from planner.config import SolverConfig, SolverName
 from planner.model.build import PlanModel, constant_terms, objective_terms
 from planner.model.data import ModelData
 from planner.model.exact import solve_exact
@@ -141,3 +143,40 @@ class WarmModel:
         if outcome.primal is not None:
             solution = read_solution(self.model, outcome.primal, outcome.duals)
         return make_result(self.model, self.solver, outcome, solution)
+
+
+@dataclass
+class WarmPool:
+    """Built models kept between the runs of one process (a sweep's worker), so that a
+    scenario that changes only costs, weights or bounds re-solves warm.
+
+    Only HiGHS models built with every arc qualify (:func:`eligible`); any other run is
+    built and solved cold as usual. At most ``keep`` models are held (each holds its LP
+    and the solver's copy: about 2 GB for the Jiangsu default); the newest first.
+    """
+
+    keep: int = 1
+    models: list[WarmModel] = field(default_factory=list)
+    warm_solves: int = 0
+    """How many solves reused a kept model (for tests and logs)."""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @staticmethod
+    def eligible(cfg: SolverConfig) -> bool:
+        """Whether a run with this solver config can be kept and re-solved warm."""
+        return cfg.name == SolverName.HIGHS and not cfg.column_generation
+
+    def solve(
+        self, data: ModelData, cfg: SolverConfig, build: Callable[[ModelData], PlanModel]
+    ) -> tuple[PlanModel, SolveResult, bool]:
+        """The model and optimum for ``data``: warm from a kept model with the same rows and
+        solver settings, else built with ``build`` and kept. The flag says it was warm."""
+        with self.lock:
+            for warm in self.models:
+                if warm.cfg == cfg and same_rows(warm.model.data, data) is None:
+                    self.warm_solves += 1
+                    return warm.model, warm.resolve(data), True
+            model = build(data)
+            kept, result = WarmModel.start(model, cfg)
+            self.models = [kept, *self.models][: max(self.keep, 0)]
+            return model, result, False

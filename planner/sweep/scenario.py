@@ -17,6 +17,7 @@ from planner.errors import InputError
 from planner.inputs import sha256_file
 from planner.io.plan_files import json_text
 from planner.io.run_dir import is_planner_run, written_by_sweep
+from planner.model.warm import WarmPool
 from planner.pipeline import code_hash, run_config, write_run
 from planner.run_folder import PLAN_DIR, SUMMARY_FILE
 from planner.sweep.folder import RECORD_FILE, write_text
@@ -31,6 +32,10 @@ from planner.sweep.spec import ScenarioSpec, format_value
 from planner.sweep.toml_writer import to_toml
 
 log = logging.getLogger(__name__)
+
+WARM_POOL = WarmPool()
+"""The last model this process built, kept for the next scenario: one that changes only
+costs, weights or bounds re-solves it warm (:class:`planner.model.warm.WarmPool`)."""
 
 
 def input_paths(loaded: LoadedConfig) -> dict[str, Path]:
@@ -155,7 +160,7 @@ def _announce(topic: str | None, name: str) -> None:
 
 def _solve(spec: ScenarioSpec, loaded: LoadedConfig, digest: str, start: float) -> ScenarioRecord:
     """As ``planner run``: validate, solve (province by province if several), write."""
-    run = run_config(loaded)
+    run = run_config(loaded, pool=WARM_POOL)
     if run.plan is None:
         record = failed_record(spec, explain(run), start, digest, solver_status=run.result.status)
         _store_failure(spec, record)
