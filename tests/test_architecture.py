@@ -44,18 +44,6 @@ LAYERS: list[tuple[str, ...]] = [
 
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 700
-# Known exceptions while other helpers split these files (issue 12 wave); the lead removes
-# each entry once its split is merged.
-KNOWN_LONG = {
-    "planner/model/": "being split by the model helper (issue 13)",
-    "planner/solve.py": "being rewritten by the solver helper (issue 13)",
-    "planner/datasets/build.py": "being split by the datasets helper",
-    # not in the brief's list: the report helper is adding an interactive map to these two
-    # files now; splitting them here would collide with that work (report/html.py: 881
-    # lines, _single 96 lines; report/charts.py: 722 lines)
-    "planner/report/html.py": "the interactive-map helper is changing it",
-    "planner/report/charts.py": "the interactive-map helper is changing it",
-}
 
 
 def _module_name(path: Path) -> str:
@@ -149,16 +137,10 @@ def test_the_checks_see_a_cycle_and_an_upward_import(tmp_path: Path) -> None:
     assert all(_layer(m) > _layer("planner.errors") for m in found)
 
 
-def _known_long(rel: str) -> bool:
-    return any(rel == k or (k.endswith("/") and rel.startswith(k)) for k in KNOWN_LONG)
-
-
 def test_no_function_over_80_lines_and_no_module_over_700() -> None:
     too_long = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if _known_long(rel):
-            continue
         text = path.read_text(encoding="utf-8")
         lines = len(text.splitlines())
         if lines > MAX_MODULE_LINES:
