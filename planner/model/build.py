@@ -192,6 +192,10 @@ class _Build:
         """A violation variable of a hard rule when building elastically, else None."""
         if not self.elastic:
             return None
+        return self.elastic_var(family, stage, key)
+
+    def elastic_var(self, family: str, stage: int, key: str) -> pulp.LpVariable:
+        """A new violation variable of a hard rule (the elastic LP only)."""
         var = self.v.elastic[family, stage, key] = self.new(f"violate_{family}__{stage}__{key}")
         return var
 
@@ -459,15 +463,13 @@ def add_elastic_bounds(b: _Build) -> None:
     c = d.centres
     for (s, cid), area in v.area.items():
         for family, sign in (("growth", 1.0), ("shrink", -1.0)):
-            slack = b.violation(family, s, cid)
-            assert slack is not None
+            slack = b.elastic_var(family, s, cid)
             row = rows[f"evolve__{s}__{cid}"]
             row.addInPlace(pulp.LpAffineExpression([(slack, -sign)]))
         lb = float(c.at[cid, "area_lb"])
         if lb > 0:
             area.lowBound = 0.0
-            slack = b.violation("core_area", s, cid)
-            assert slack is not None
+            slack = b.elastic_var("core_area", s, cid)
             rows[f"core__{s}__{cid}"] = pulp.LpConstraint(
                 pulp.LpAffineExpression([(area, 1.0), (slack, 1.0)]), pulp.LpConstraintGE, rhs=lb
             )
