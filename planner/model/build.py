@@ -99,6 +99,7 @@ import pandas as pd
 import pulp
 
 from planner.model.data import ModelData
+from planner.terms import CostTerm, ElasticRule
 
 log = logging.getLogger(__name__)
 
@@ -188,13 +189,13 @@ class _Build:
     elastic: bool = False
     """Add a penalised violation variable to every hard rule (infeasibility diagnosis)."""
 
-    def violation(self, family: str, stage: int, key: str) -> pulp.LpVariable | None:
+    def violation(self, family: ElasticRule, stage: int, key: str) -> pulp.LpVariable | None:
         """A violation variable of a hard rule when building elastically, else None."""
         if not self.elastic:
             return None
         return self.elastic_var(family, stage, key)
 
-    def elastic_var(self, family: str, stage: int, key: str) -> pulp.LpVariable:
+    def elastic_var(self, family: ElasticRule, stage: int, key: str) -> pulp.LpVariable:
         """A new violation variable of a hard rule (the elastic LP only)."""
         var = self.v.elastic[family, stage, key] = self.new(f"violate_{family}__{stage}__{key}")
         return var
@@ -382,7 +383,7 @@ def add_township_minimum(b: _Build) -> None:
     for s in d.stages:
         for t in townships:
             if d.min_station_hard:
-                slack = b.violation("township_min", s, t)
+                slack = b.violation(ElasticRule.TOWNSHIP_MIN, s, t)
                 expr = [] if slack is None else [(slack, 1.0)]
             else:
                 g = v.g[s, t] = b.new(f"shortfall__{s}__{t}", 0.0, None)
@@ -430,7 +431,7 @@ def add_area_budget(b: _Build) -> None:
         return
     for s in d.stages:
         expr = [(var, 1.0) for (st, _), var in v.area.items() if st == s]
-        slack = b.violation("area_budget", s, "all")
+        slack = b.violation(ElasticRule.AREA_BUDGET, s, "all")
         if slack is not None:
             expr.append((slack, -1.0))
         rows[f"area_budget__{s}"] = pulp.LpConstraint(
@@ -447,7 +448,7 @@ def add_unserved_cap(b: _Build) -> None:
     for s in d.stages:
         total = float(d.demand.loc[d.demand["stage"] == s, "demand"].sum())
         expr = [(u, 1.0) for i, u in v.u.items() if stage[i] == s]
-        slack = b.violation("unserved_cap", s, "all")
+        slack = b.violation(ElasticRule.UNSERVED_CAP, s, "all")
         if slack is not None:
             expr.append((slack, -1.0))
         rows[f"unserved_cap__{s}"] = pulp.LpConstraint(
@@ -462,14 +463,14 @@ def add_elastic_bounds(b: _Build) -> None:
     d, v, rows = b.d, b.v, b.rows
     c = d.centres
     for (s, cid), area in v.area.items():
-        for family, sign in (("growth", 1.0), ("shrink", -1.0)):
+        for family, sign in ((ElasticRule.GROWTH, 1.0), (ElasticRule.SHRINK, -1.0)):
             slack = b.elastic_var(family, s, cid)
             row = rows[f"evolve__{s}__{cid}"]
             row.addInPlace(pulp.LpAffineExpression([(slack, -sign)]))
         lb = float(c.at[cid, "area_lb"])
         if lb > 0:
             area.lowBound = 0.0
-            slack = b.elastic_var("core_area", s, cid)
+            slack = b.elastic_var(ElasticRule.CORE_AREA, s, cid)
             rows[f"core__{s}__{cid}"] = pulp.LpConstraint(
                 pulp.LpAffineExpression([(area, 1.0), (slack, 1.0)]), pulp.LpConstraintGE, rhs=lb
             )
@@ -481,25 +482,27 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
     c = d.centres
     stage = d.demand["stage"].to_numpy()
     return {
-        "floor_area": [
+        CostTerm.FLOOR_AREA: [
             (var, L[s] * float(c.at[cid, "area_cost"])) for (s, cid), var in v.area.items()
         ],
-        "windows": [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
-        "backoffice": [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
-        "travel": [],
-        "online": [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],
-        "unserved": [(var, L[stage[i]] * d.unserved_penalty) for i, var in v.u.items()],
-        "township_shortfall": [(var, L[s] * d.shortfall_penalty) for (s, _), var in v.g.items()],
-        "top_heavy": [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
-        "expansion": [(var, d.expansion_cost) for var in v.e.values()],
-        "reduction": [(var, d.reduction_cost) for var in v.r.values()],
+        CostTerm.WINDOWS: [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
+        CostTerm.BACKOFFICE: [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
+        CostTerm.TRAVEL: [],
+        CostTerm.ONLINE: [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],
+        CostTerm.UNSERVED: [(var, L[stage[i]] * d.unserved_penalty) for i, var in v.u.items()],
+        CostTerm.TOWNSHIP_SHORTFALL: [
+            (var, L[s] * d.shortfall_penalty) for (s, _), var in v.g.items()
+        ],
+        CostTerm.TOP_HEAVY: [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
+        CostTerm.EXPANSION: [(var, d.expansion_cost) for var in v.e.values()],
+        CostTerm.REDUCTION: [(var, d.reduction_cost) for var in v.r.values()],
     }
 
 
 def constant_terms(d: ModelData) -> dict[str, float]:
     """Objective terms that no decision changes: online volume fixed at its cap."""
     L = d.demand["stage"].map(d.lengths)
-    return {"online": float((L * d.demand["online_fixed"]).sum() * d.online_cost)}
+    return {CostTerm.ONLINE: float((L * d.demand["online_fixed"]).sum() * d.online_cost)}
 
 
 ELASTIC_PENALTY = 1e6
@@ -557,7 +560,7 @@ def add_arcs(model: PlanModel, idx: np.ndarray) -> ArcColumns:
     cost, names, coefs = arc_entries(d, idx)
     a = d.arcs
     objective = model.prob.objective
-    travel = model.cost_terms["travel"]
+    travel = model.cost_terms[CostTerm.TRAVEL]
     new = []
     for i, s, t, k, c, cj, n, val in zip(
         idx.tolist(),
@@ -624,7 +627,7 @@ def build_model(
     v, rows = b.v, b.rows
     terms = objective_terms(d, v)
     if elastic:
-        terms["violations"] = [(var, ELASTIC_PENALTY) for var in v.elastic.values()]
+        terms[CostTerm.VIOLATIONS] = [(var, ELASTIC_PENALTY) for var in v.elastic.values()]
     constants = constant_terms(d)
     prob.setObjective(
         pulp.LpAffineExpression(

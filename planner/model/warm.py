@@ -33,6 +33,7 @@ from planner.model.data import ModelData
 from planner.model.exact import solve_exact
 from planner.model.solvers import HighsSolver, LpArrays, lp_arrays, read_solution
 from planner.solve import SolveResult, make_result
+from planner.terms import CostTerm
 
 SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_capacity", "upper"]
 """Centre fields that are row coefficients or right-hand sides (must not change)."""
@@ -88,7 +89,7 @@ def _retarget(model: PlanModel, d: ModelData) -> None:
     terms = objective_terms(d, v)
     years = pd.Series(d.arcs["stage"]).map(d.lengths).to_numpy(dtype=float)
     travel = years * d.arcs["travel_cost"].to_numpy(dtype=float)
-    terms["travel"] = [(var, float(travel[i])) for i, var in v.x.items()]
+    terms[CostTerm.TRAVEL] = [(var, float(travel[i])) for i, var in v.x.items()]
     constants = constant_terms(d)
     model.prob.setObjective(
         pulp.LpAffineExpression(
