@@ -158,3 +158,10 @@ def test_bounds_bracket_the_plan() -> None:
     assert out["lower_bound_kcny"] == pytest.approx(1000.0)
     assert out["plan_cost_kcny"] == pytest.approx(1000.0 + extra)
     assert out["gap"] == pytest.approx(extra / (1000.0 + extra))
+    # its parts: pooled windows rounded up (2 each stage), the modes' windows beyond that,
+    # training
+    assert out["integer_rounding_kcny"] == pytest.approx(120 * 0.5 * 10)
+    assert out["mode_windows_kcny"] == pytest.approx(2 * 120 * 5)
+    assert out["training_kcny"] == pytest.approx(12 * 8)
+    parts = out["integer_rounding_kcny"] + out["mode_windows_kcny"] + out["training_kcny"]
+    assert parts == pytest.approx(extra)
