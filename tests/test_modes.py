@@ -140,7 +140,7 @@ def test_today_from_windows_against_items() -> None:
     today, source = today_modes(given, need, 1)
     assert source == "data"
     assert list(today) == [1, 0]
-    with pytest.raises(ValueError, match="'mode' holds 'other'"):
+    with pytest.raises(ValueError, match="centre 'c' has mode 'other' in column 'mode'"):
         today_modes(given.assign(mode="other"), need, 1)
 
 
@@ -165,3 +165,11 @@ def test_bounds_bracket_the_plan() -> None:
     assert out["training_kcny"] == pytest.approx(12 * 8)
     parts = out["integer_rounding_kcny"] + out["mode_windows_kcny"] + out["training_kcny"]
     assert parts == pytest.approx(extra)
+
+
+def test_nothing_served_anywhere() -> None:
+    # no centre serves anything (every township out of reach): no window, modes kept
+    need = mode_windows(items(2, 25.0, 25.0).iloc[0:0], CAPACITY, rules())
+    chosen = decide_modes(need, pd.Series({"c": 1, "d": 0}), STAGES, LENGTHS, rules())
+    assert set(chosen["windows"]) == {0.0}
+    assert _path(chosen) == ["small_general"] * 3

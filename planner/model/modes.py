@@ -169,9 +169,13 @@ def decide_modes(
     n, S = len(centres), len(stages)
     full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
     w = np.stack(
-        [full[f"w{m}"].fillna(0.0).to_numpy().reshape(S, n).T for m in range(len(MODES))], axis=2
+        [
+            full[f"w{m}"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+            for m in range(len(MODES))
+        ],
+        axis=2,
     )  # (centres, stages, modes)
-    big_ok = full["big_ok"].fillna(True).to_numpy(dtype=bool).reshape(S, n).T
+    big_ok = full["big_ok"].astype(object).fillna(True).to_numpy(dtype=bool).reshape(S, n).T
     years = np.array([lengths[s] for s in stages])
     per_year = w * rules.window_cost
     per_year[:, :, 2] += w[:, :, 2] * rules.training_cost
@@ -210,9 +214,9 @@ def _chosen(
     """The chosen path as a (stage, centre_id) table."""
     n, S = len(centres), len(stages)
     rows = np.arange(n)
-    ded1 = full["ded1"].fillna(0.0).to_numpy().reshape(S, n).T
-    hot = full["hot"].fillna(0).to_numpy().reshape(S, n).T
-    served = full["served"].fillna(0).to_numpy().reshape(S, n).T
+    ded1 = full["ded1"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+    hot = full["hot"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+    served = full["served"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
     frames = []
     for j, s in enumerate(stages):
         m = best[:, j]
@@ -251,9 +255,12 @@ def today_modes(
     """
     if "mode" in centres.columns:
         mode = centres["mode"].astype(str).str.strip()
-        bad = sorted(set(mode) - set(MODES))
-        if bad:
-            msg = f"centres: column 'mode' holds {bad[0]!r}; expected one of {', '.join(MODES)}"
+        bad = mode[~mode.isin(MODES)]
+        if len(bad):
+            msg = (
+                f"centres: centre {str(bad.index[0])!r} has mode {bad.iloc[0]!r} in column "
+                f"'mode'; expected one of {', '.join(MODES)}"
+            )
             raise ValueError(msg)
         return mode.map({m: i for i, m in enumerate(MODES)}).astype(np.int64), "data"
     first = need.xs(first_stage, level="stage") if len(need) else need
