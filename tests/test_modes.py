@@ -173,3 +173,31 @@ def test_nothing_served_anywhere() -> None:
     chosen = decide_modes(need, pd.Series({"c": 1, "d": 0}), STAGES, LENGTHS, rules())
     assert set(chosen["windows"]) == {0.0}
     assert _path(chosen) == ["small_general"] * 3
+
+
+def test_savings_round_trip_through_summary_json() -> None:
+    from planner.summary import ModeSaving, PlanSummary, SummaryError, mode_savings
+
+    cen = pd.DataFrame(
+        {
+            "stage": [0, 1, 1],
+            "level": ["county", "county", "township"],
+            "windows": [9.0, 2.0, 1.0],
+            "windows_traditional": [9.0, 6.0, 4.0],
+            "training_kcny": [0.0, 12.0, 0.0],
+        }
+    )
+    saved = mode_savings(cen, 120.0)
+    assert saved[1]["county"] == ModeSaving(6.0, 2.0, 4.0, 12.0, 468.0)
+    assert saved[1]["township"].windows_saved == 3.0
+    assert saved[1]["city"].windows == 0.0
+    value = {
+        "status": "optimal",
+        "objective_terms_kcny": {},
+        "top_heavy_share": {},
+        "stages": {},
+        "model": {},
+        "mode_savings": {"1": {"county": {"windows": 2.0}}},
+    }
+    with pytest.raises(SummaryError, match="mode_savings.1.county.windows_traditional"):
+        PlanSummary.from_json(value)
