@@ -49,7 +49,8 @@ def conversion_figure(run: RunData) -> Figure | None:
         ax.set_xticks(x + width * (len(conv.index) - 1) / 2, pairs)
         ax.set_title("Conversions between stages (centres)")
         if len(conv.index):
-            ax.legend(fontsize=8, frameon=False)
+            ax.set_ylim(0, max(1.0, float(conv.to_numpy().max())) * 1.25)
+            ax.legend(fontsize=8, frameon=False, loc="upper right")
         if has_windows:
             planned = cen[cen["stage"] > 0].groupby("stage")
             stages = list(planned.groups)
@@ -60,7 +61,8 @@ def conversion_figure(run: RunData) -> Figure | None:
             ax2.bar(xs + 0.2, chosen, 0.4, label="chosen modes", color=COLOURS[0])
             ax2.set_xticks(xs, [run.stage_label(int(s)) for s in stages])
             ax2.set_title("Windows: chosen modes vs all traditional")
-            ax2.legend(fontsize=8, frameon=False)
+            ax2.set_ylim(0, max(1.0, float(trad.max(initial=0.0))) * 1.2)
+            ax2.legend(fontsize=8, frameon=False, loc="upper center", ncol=2)
         fig.tight_layout()
     return fig
 
