@@ -199,5 +199,5 @@ def test_savings_round_trip_through_summary_json() -> None:
         "model": {},
         "mode_savings": {"1": {"county": {"windows": 2.0}}},
     }
-    with pytest.raises(SummaryError, match="mode_savings.1.county.windows_traditional"):
+    with pytest.raises(SummaryError, match=r"mode_savings\.1\.county\.windows_traditional"):
         PlanSummary.from_json(value)
