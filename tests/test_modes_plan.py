@@ -88,3 +88,37 @@ def test_no_pace_keeps_todays_modes(tmp_path: Path, plan: Path) -> None:
         return float(summary["optimality"]["window_modes"]["plan_cost_kcny"])
 
     assert cost(held) >= cost(plan) - 1e-6
+
+
+def _with_modes(config: Path, modes: dict[str, str]) -> Path:
+    """Add a ``mode`` column to the case's centres.csv (centre id -> mode)."""
+    path = config.parent / "centres.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["mode"] = frame["centre_id"].map(modes).fillna("traditional")
+    frame.to_csv(path, index=False, lineterminator="\n")
+    return config
+
+
+def test_modes_given_in_the_centres_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from planner.cli.main import cli
+    from tests.tiny import write_case
+
+    one_stage = {"stages": {"years": [2027]}}
+    config = _with_modes(
+        write_case(tmp_path / "ok", config=one_stage), {"cnty_320101": "small_general"}
+    )
+    run = run_config(load_config(config))
+    assert run.plan is not None
+    today = run.plan.centres[run.plan.centres["stage"] == 0].set_index("centre_id")
+    assert today.at["cnty_320101", "mode"] == "small_general"
+    assert today.at["prov_320000", "mode"] == "traditional"
+    assert set(today["mode_source"]) == {"data"}
+    # a mode the planner does not know: one line naming the centre, exit 2, nothing written
+    config = _with_modes(write_case(tmp_path / "bad", config=one_stage), {"cnty_320101": "hybrid"})
+    result = CliRunner().invoke(cli, ["run", "-q", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "centre 'cnty_320101' has mode 'hybrid'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "bad" / "out" / "tiny").exists()
