@@ -77,6 +77,24 @@ def test_converts_once_training_pays_back() -> None:
 
 
 def test_low_volume_centre_with_many_items_converts() -> None:
+    # ten items at the standard (20 a day) with a twentieth of a window of work each:
+    # traditional 10 windows, small general 11 (every item keeps its own, plus a general
+    # one), big general 1. By hand (kCNY): all traditional 10 x 120 x 10 years = 12,000;
+    # small general in stage 1 (the pace), then big: 11 x 120 x 2 + 1 x (120 + t) x 8 =
+    # 3,600 + 8 t, cheaper while t < 1,050
+    need = mode_windows(items(10, 5.0, 20.0), CAPACITY, rules())
+    row = need.loc[(1, "c")]
+    assert (row["w0"], row["w1"], row["w2"]) == (10.0, 11.0, 1.0)
+    today = pd.Series({"c": 0})
+    converts = decide_modes(need, today, STAGES, LENGTHS, rules(training=1049.0))
+    assert _path(converts) == ["small_general", "big_general", "big_general"]
+    assert list(converts["windows"]) == [11.0, 1.0, 1.0]
+    stays = decide_modes(need, today, STAGES, LENGTHS, rules(training=1051.0))
+    assert _path(stays) == ["traditional"] * 3
+    assert list(stays["windows"]) == [10.0, 10.0, 10.0]
+
+
+def test_quiet_items_pool_in_small_general() -> None:
     # ten items of 15 transactions a day (below the standard), a tenth of a window each:
     # traditional 10 windows, small general 1, big general 1 (+ training): small general
     # saves 9 windows a stage and big general adds only training, so it stops there
