@@ -340,14 +340,39 @@ class WindowsConfig(_Section):
     dedicated_min_daily: float = Field(
         20.0,
         gt=0,
-        description="An item with at least this many transactions a day at a centre keeps "
-        "dedicated windows; items below it are pooled into comprehensive windows.",
+        description="Volume standard of small general (小全科), in transactions a window-day: an "
+        "item with at least this many transactions a day at a centre keeps dedicated windows; "
+        "the rest share general windows (at least one).",
     )
-    big_general_max_daily: float = Field(
-        60.0,
+    big_general_max_daily: float | None = Field(
+        None,
         gt=0,
-        description="A centre whose total daily transactions stay below this runs every "
-        "window as comprehensive (大全科), as do centres with no dedicated item.",
+        description="Standard of big general (大全科): only a centre whose daily transactions "
+        "stay at or below this may pool all front work (the paper: it suits township stations "
+        "and small centres); none = any centre where it pays.",
+    )
+    training_cost_per_window_year: float = Field(
+        6_000.0,
+        ge=0,
+        description="Training cost of one big-general window a year (CNY): every window must "
+        "handle every immediate item. A centre converts once the windows it saves pay this.",
+    )
+    pooling_efficiency: float = Field(
+        1.0,
+        gt=0,
+        le=2,
+        description="Work a big-general window handles relative to a dedicated one (1 = the "
+        "same minutes; above 1 pooled queues idle less).",
+    )
+    mode_steps_per_stage: int = Field(
+        1,
+        ge=0,
+        le=2,
+        description="Pace of conversion: at most this many steps (traditional -> small general "
+        "-> big general) per stage.",
+    )
+    mode_backwards: bool = Field(
+        False, description="Allow a centre to step back to a more traditional mode."
     )
     viable_min_m2: float = Field(
         20.0,

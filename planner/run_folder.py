@@ -35,6 +35,7 @@ LEVELS_FILE = "levels.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
 ITEMS_FILE = "items.csv"
 CENTRE_ITEMS_FILE = "centre_items.csv"
+MODES_FILE = "modes.csv"
 
 REQUIRED_FILES = (
     f"{PLAN_DIR}/{SUMMARY_FILE}",

@@ -117,6 +117,43 @@ class PartSummary:
 
 
 @dataclass(frozen=True)
+class ModeSaving:
+    """What window-mode conversion saves at one level in one stage, against every centre
+    of the level running traditional (one window per item)."""
+
+    windows_traditional: float
+    """Windows the level's centres would need run traditional."""
+    windows: float
+    """Windows the chosen modes need."""
+    windows_saved: float
+    training_kcny: float
+    """Training of big-general windows, kCNY a year."""
+    saved_kcny: float
+    """Window cost saved less training, kCNY a year."""
+
+
+def mode_savings(
+    centres: pd.DataFrame, window_cost_kcny: float
+) -> dict[int, dict[str, ModeSaving]]:
+    """Per planning stage and level, the windows and money conversion saves (from the
+    centre table's ``windows``, ``windows_traditional`` and ``training_kcny``)."""
+    cen = centres[centres["stage"] > 0]
+    g = cen.groupby(["stage", "level"])[["windows_traditional", "windows", "training_kcny"]].sum()
+    out: dict[int, dict[str, ModeSaving]] = {}
+    for s in sorted(cen["stage"].unique()):
+        out[int(s)] = {}
+        for lv in LEVELS:
+            row = g.loc[(s, lv)] if (s, lv) in g.index else None
+            trad = float(row["windows_traditional"]) if row is not None else 0.0
+            win = float(row["windows"]) if row is not None else 0.0
+            training = float(row["training_kcny"]) if row is not None else 0.0
+            out[int(s)][lv] = ModeSaving(
+                trad, win, trad - win, training, window_cost_kcny * (trad - win) - training
+            )
+    return out
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     """What ``plan/summary.json`` holds, typed."""
 
@@ -136,6 +173,8 @@ class PlanSummary:
     """How optimality was established (formulation, exact or screening, method, the
     reduced-cost certificate, the tie-break): :attr:`planner.solve.SolveResult.optimality`;
     for a plan combined from parts, each part's under ``parts``."""
+    mode_savings: dict[int, dict[str, ModeSaving]] = field(default_factory=dict)
+    """Per stage and level: what window-mode conversion saves (:func:`mode_savings`)."""
 
     @property
     def last_stage(self) -> StageMetrics | None:
@@ -164,6 +203,11 @@ class PlanSummary:
                     "top_heavy_share": _text_keys(p.top_heavy_share),
                 }
                 for code, p in self.parts.items()
+            }
+        if self.mode_savings:
+            out["mode_savings"] = {
+                str(s): {lv: asdict(m) for lv, m in by_level.items()}
+                for s, by_level in self.mode_savings.items()
             }
         if warnings:
             out["warnings"] = list(self.warnings)
@@ -197,7 +241,29 @@ class PlanSummary:
             model=_model_from_json(_table(value, "model")),
             parts=None if parts is None else _parts_from_json(parts),
             warnings=tuple(str(w) for w in _list(value.get("warnings", []), "warnings")),
+            mode_savings=_savings_from_json(_table(value, "mode_savings"))
+            if "mode_savings" in value
+            else {},
         )
+
+
+def _savings_from_json(value: Mapping[str, Any]) -> dict[int, dict[str, ModeSaving]]:
+    out: dict[int, dict[str, ModeSaving]] = {}
+    for k in value:
+        s = _stage(k, "mode_savings")
+        by_level = _table(value, k)
+        out[s] = {
+            str(lv): ModeSaving(
+                **{
+                    f.name: _number(
+                        _table(by_level, lv).get(f.name), f"mode_savings.{k}.{lv}.{f.name}"
+                    )
+                    for f in fields(ModeSaving)
+                }
+            )
+            for lv in by_level
+        }
+    return out
 
 
 def _text_keys(values: Mapping[int, float]) -> dict[str, float]:

@@ -39,7 +39,14 @@ INSTALL_HINT = (
     "run `make test` (its set-up installs Debian's chromium and fonts-noto-cjk), or "
     "`apt-get install -y chromium fonts-noto-cjk`"
 )
-SINGLE_CHARTS = {"olive", "map-centres", "map-maturity", "map-phase", "map-unserved"}
+SINGLE_CHARTS = {
+    "olive",
+    "map-centres",
+    "map-maturity",
+    "map-phase",
+    "map-unserved",
+    "mode-conversions",
+}
 COMPARE_CHARTS = {"olive-area", "olive-windows", "map-compare", "map-change"}
 IMG_SRC = re.compile(r"""<img\b[^>]*\bsrc="([^"]*)\"""")
 URL_ATTR = re.compile(r"""\b(?:src|href|action|poster|data)\s*=\s*["']?([^"'\s>]+)""", re.I)
@@ -199,7 +206,7 @@ def test_without_gpkg_there_are_no_maps(run_dir: Path, tmp_path: Path) -> None:
     shutil.copytree(run_dir, copy)
     (copy / "plan.gpkg").unlink()
     text = render_report(copy)
-    assert set(_images(text)) == {"olive"}
+    assert set(_images(text)) == {"olive", "mode-conversions"}
     assert "plan.gpkg is missing" in text
 
 

@@ -45,6 +45,7 @@ PLAN_FILES = [
     "counties.csv",
     "items.csv",
     "levels.csv",
+    "modes.csv",
     "summary.json",
     "townships.csv",
 ]

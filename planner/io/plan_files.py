@@ -23,6 +23,7 @@ from planner.run_folder import (
     COUNTIES_FILE,
     ITEMS_FILE,
     LEVELS_FILE,
+    MODES_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
 )
@@ -42,6 +43,10 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "daily_transactions": 2,
     "window_minutes": 1,
     "mode": None,
+    "mode_source": None,
+    "windows_dedicated": 0,
+    "windows_general": 0,
+    "windows_traditional": 0,
     "dedicated_items": 0,
     "action": None,
     "reason": None,
@@ -99,6 +104,16 @@ CENTRE_ITEM_COLUMNS: dict[str, int | None] = {
 }
 
 
+MODE_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "level": None,
+    "mode": None,
+    "centres": 0,
+    "windows": 0,
+    "windows_dedicated": 0,
+    "windows_general": 0,
+    "windows_traditional": 0,
+}
 ITEM_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "item_id": None,
@@ -153,6 +168,7 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
         ITEMS_FILE: format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
+        MODES_FILE: format_table(plan.modes, MODE_COLUMNS, ["stage", "level", "mode"]),
         CENTRE_ITEMS_FILE: format_table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.inputs import Inputs
+from planner.model.modes import ModeRules
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,22 @@ class ModelData:
     """kCNY per m2-year of township station shortfall."""
     top_heavy_penalty: float
     """kCNY per m2-year of top-heavy excess."""
+    modes: ModeRules | None = None
+    """Window-mode standards, costs and pace (:mod:`planner.model.modes`)."""
+
+
+def mode_rules(cfg: Config) -> ModeRules:
+    """The ``[windows]`` mode keys in model units (kCNY)."""
+    win = cfg.windows
+    return ModeRules(
+        standard_daily=win.dedicated_min_daily,
+        big_max_daily=win.big_general_max_daily,
+        window_cost=cfg.costs.window_cost_per_year / 1000.0,
+        training_cost=win.training_cost_per_window_year / 1000.0,
+        pooling_efficiency=win.pooling_efficiency,
+        steps_per_stage=win.mode_steps_per_stage,
+        backwards=win.mode_backwards,
+    )
 
 
 def _centre_table(inputs: Inputs, cfg: Config) -> pd.DataFrame:
@@ -476,4 +493,5 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         unserved_penalty=costs.unserved_penalty_per_transaction,
         shortfall_penalty=costs.township_shortfall_penalty_per_m2_year / 1000.0,
         top_heavy_penalty=costs.top_heavy_penalty_per_m2_year / 1000.0,
+        modes=mode_rules(cfg),
     )

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import changes, charts, webmap
+from planner.report import changes, charts, modechart, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -253,6 +253,7 @@ def _modes_section(run: RunData) -> str:
         + "</div><div><h3>Centres by action</h3>"
         + _counts_table(actions, "Action", action_labels)
         + "</div></div>"
+        + modechart.conversion_html(run)
     )
 
 

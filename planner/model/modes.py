@@ -1,0 +1,312 @@
+r"""Window modes (窗口模式) as a decision: what each mode needs, and the best path per centre.
+
+The paper's third pillar (seed, section 3.3) converts front windows step by step:
+traditional 一人一事一窗 (mode 0) -> small general 小全科 (mode 1) -> big general 大全科
+(mode 2). A mode changes how many windows a centre needs for the same work.
+
+Windows a mode needs
+--------------------
+At centre :math:`c` in stage :math:`s`, item :math:`k` has window load :math:`\ell_k`
+(thousand window-minutes a year, :math:`\mu_k x`) and :math:`v_k` transactions a working
+day; :math:`\kappa` is a window's usable thousand minutes a year and :math:`K` the items
+served (:math:`\ell_k > 0`). With :math:`n_k = \max(1, \lceil \ell_k / \kappa \rceil)`:
+
+.. math::
+
+    W_0 &= \textstyle\sum_{k \in K} n_k && \text{traditional: every item its own window(s)}\\
+    W_1 &= \textstyle\sum_{k \in H} n_k
+        + \max\big(1, \lceil \sum_{k \in K \setminus H} \ell_k / \kappa \rceil\big)
+        && \text{small general}\\
+    W_2 &= \max\big(1, \lceil \textstyle\sum_{k \in K} \ell_k / (\kappa \epsilon) \rceil\big)
+        && \text{big general}
+
+with :math:`H = \{k \in K : v_k \ge \bar v\}` the items at or above the volume standard
+``windows.dedicated_min_daily`` (transactions per window-day) and :math:`\epsilon`
+``windows.pooling_efficiency``. A centre that serves nothing needs no window in any mode.
+Big general is allowed only where the centre's daily transactions stay at or below
+``windows.big_general_max_daily`` (when set).
+
+The decision
+------------
+Per centre the mode path :math:`m_0, m_1, \dots, m_S` (:math:`m_0` today's mode) minimises
+
+.. math::
+
+    \textstyle\sum_s L_s \big(\omega\, W_{m_s} + \tau\, W_{m_s} [m_s = 2]\big)
+    \quad\text{s.t.}\quad 0 \le m_s - m_{s-1} \le p
+
+(:math:`\omega` window cost, :math:`\tau` ``windows.training_cost_per_window_year``,
+:math:`p` ``windows.mode_steps_per_stage``; with ``windows.mode_backwards`` the lower bound
+is :math:`-p`). Given the flows, centres are independent and each has at most
+:math:`3^S` paths: :func:`decide_modes` enumerates them all, so the path is the exact
+optimum of this problem (ties: fewer conversions, then the more traditional path).
+
+Bound on the joint problem
+--------------------------
+The flows come from the LP, which pools all window time of a centre
+(:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least
+:math:`\sum_k \ell_k/(\kappa \max(1,\epsilon))` windows, so the LP's optimum with its
+window cost scaled by :math:`1/\max(1,\epsilon)` is a lower bound on the joint mixed-integer
+problem (modes, integer windows and flows together); the plan (LP flows, the chosen modes,
+their integer windows and training) is a feasible point of it. :func:`mode_bounds` reports
+both, the gap between them and its parts: rounding the pooled windows up to integers, the
+windows the chosen modes need beyond that, and training (floor area for windows beyond the
+LP's is not costed: the plan keeps the LP's floor area). The bound ignores integrality, so
+the gap is mostly rounding and training that every integer plan pays; it is a proven gap,
+not the distance to the joint optimum, which this method does not compute.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MODES: tuple[str, ...] = ("traditional", "small_general", "big_general")
+"""Window modes, in the order conversion goes."""
+ROUND = 6
+"""Decimals kept before rounding window counts up (LP noise never adds a window)."""
+
+
+@dataclass(frozen=True)
+class ModeRules:
+    """The mode standards and pace (from ``[windows]``), in model units."""
+
+    standard_daily: float
+    """Transactions a day at or above which an item keeps dedicated windows (small general)."""
+    big_max_daily: float | None
+    """Big general only at centres whose daily transactions stay at or below this."""
+    window_cost: float
+    """kCNY per window-year."""
+    training_cost: float
+    """kCNY per big-general window-year."""
+    pooling_efficiency: float
+    steps_per_stage: int
+    backwards: bool
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    return np.ceil(np.round(x, ROUND))
+
+
+def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> pd.DataFrame:
+    """Windows each mode needs per (stage, centre).
+
+    Parameters
+    ----------
+    items
+        One row per (stage, centre_id, item_id) served: ``load`` (thousand window-minutes a
+        year) and ``daily`` (transactions a working day).
+    capacity
+        Centre id -> a window's usable thousand minutes a year.
+    rules
+        The standards.
+
+    Returns
+    -------
+    DataFrame indexed by (stage, centre_id): ``w0``, ``w1``, ``w2`` (windows in each mode),
+    ``ded1`` (dedicated windows of small general), ``hot`` (items at or above the
+    standard), ``served`` (items served), ``daily`` (transactions a day), ``big_ok``.
+    """
+    f = items[items["load"] > 0].copy()
+    kappa = f["centre_id"].map(capacity).to_numpy(dtype=float)
+    f["n"] = np.maximum(1.0, _up(f["load"].to_numpy() / kappa))
+    f["hot"] = f["daily"] >= rules.standard_daily
+    f["ded"] = np.where(f["hot"], f["n"], 0.0)
+    f["cold_load"] = np.where(f["hot"], 0.0, f["load"])
+    g = f.groupby(["stage", "centre_id"]).agg(
+        w0=("n", "sum"),
+        ded1=("ded", "sum"),
+        cold=("cold_load", "sum"),
+        load=("load", "sum"),
+        hot=("hot", "sum"),
+        served=("n", "size"),
+        daily=("daily", "sum"),
+    )
+    kap = g.index.get_level_values("centre_id").map(capacity).to_numpy(dtype=float)
+    g["w1"] = g["ded1"] + np.maximum(1.0, _up(g["cold"].to_numpy() / kap))
+    g["w2"] = np.maximum(1.0, _up(g["load"].to_numpy() / (kap * rules.pooling_efficiency)))
+    g["big_ok"] = True if rules.big_max_daily is None else g["daily"] <= rules.big_max_daily
+    return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
+
+
+def _paths(n_stages: int) -> np.ndarray:
+    """Every mode path over the stages, shape (paths, stages), most traditional first."""
+    return np.array(list(itertools.product(range(len(MODES)), repeat=n_stages)), dtype=np.int64)
+
+
+def decide_modes(
+    need: pd.DataFrame,
+    today: pd.Series,
+    stages: list[int],
+    lengths: dict[int, float],
+    rules: ModeRules,
+) -> pd.DataFrame:
+    """The cheapest mode path per centre (module docstring), by enumerating every path.
+
+    Parameters
+    ----------
+    need
+        :func:`mode_windows` (centres that serve nothing in a stage need no window there).
+    today
+        Centre id -> today's mode index (every centre of the plan).
+    stages, lengths
+        Stage numbers and their years.
+    rules
+        Standards, costs and pace.
+
+    Returns
+    -------
+    DataFrame indexed by (stage, centre_id) for every centre and stage: ``mode`` and
+    ``windows``, ``windows_dedicated``, ``windows_general``, ``windows_traditional``,
+    ``dedicated_items`` and ``training_kcny`` (a year).
+    """
+    centres = today.index.to_numpy()
+    n, S = len(centres), len(stages)
+    full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
+    w = np.stack(
+        [
+            full[f"w{m}"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+            for m in range(len(MODES))
+        ],
+        axis=2,
+    )  # (centres, stages, modes)
+    big_ok = full["big_ok"].astype(object).fillna(True).to_numpy(dtype=bool).reshape(S, n).T
+    years = np.array([lengths[s] for s in stages])
+    per_year = w * rules.window_cost
+    per_year[:, :, 2] += w[:, :, 2] * rules.training_cost
+    cost = per_year * years[None, :, None]
+    cost[:, :, 2] = np.where(big_ok, cost[:, :, 2], np.inf)
+    paths = _paths(S)
+    total = np.zeros((n, len(paths)))
+    for j in range(S):
+        total += cost[:, j, :][:, paths[:, j]]
+    prev = np.concatenate(
+        [
+            np.broadcast_to(today.to_numpy()[:, None, None], (n, len(paths), 1)),
+            np.broadcast_to(paths[None, :, :-1], (n, len(paths), S - 1)),
+        ],
+        axis=2,
+    )
+    step = paths[None, :, :] - prev
+    lo = -rules.steps_per_stage if rules.backwards else 0
+    ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
+    total = np.where(ok, np.round(total, 6), np.inf)
+    changes = (step != 0).sum(axis=2)
+    # lexicographic: cost, fewer conversions, then the path order (most traditional first)
+    order = np.lexsort((np.broadcast_to(np.arange(len(paths)), total.shape), changes, total))
+    best = paths[order[:, 0]]  # (centres, stages)
+    return _chosen(full, best, w, stages, centres, rules)
+
+
+def _chosen(
+    full: pd.DataFrame,
+    best: np.ndarray,
+    w: np.ndarray,
+    stages: list[int],
+    centres: np.ndarray,
+    rules: ModeRules,
+) -> pd.DataFrame:
+    """The chosen path as a (stage, centre_id) table."""
+    n, S = len(centres), len(stages)
+    rows = np.arange(n)
+    ded1 = full["ded1"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+    hot = full["hot"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+    served = full["served"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
+    frames = []
+    for j, s in enumerate(stages):
+        m = best[:, j]
+        windows = w[rows, j, m]
+        dedicated = np.select([m == 0, m == 1], [windows, ded1[:, j]], 0.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "stage": s,
+                    "centre_id": centres,
+                    "mode": np.array(MODES, dtype=object)[m],
+                    "windows": windows,
+                    "windows_dedicated": dedicated,
+                    "windows_general": windows - dedicated,
+                    "windows_traditional": w[:, j, 0],
+                    "dedicated_items": np.select([m == 0, m == 1], [served[:, j], hot[:, j]], 0),
+                    "training_kcny": np.where(m == 2, windows * rules.training_cost, 0.0),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).set_index(["stage", "centre_id"])
+
+
+def today_modes(
+    centres: pd.DataFrame, need: pd.DataFrame, first_stage: int
+) -> tuple[pd.Series, str]:
+    """Today's mode per centre and where it comes from.
+
+    A ``mode`` column in the centres table is taken as given (source ``data``). Otherwise
+    today's windows are held against what each mode would need for the items the centre
+    serves in the first stage (:func:`mode_windows`): traditional where today's windows
+    cover one window per item (:math:`W^{today} \\ge W_0`), small general where they cover
+    the dedicated windows of the items at or above the standard plus one general window
+    (:math:`\\ge W_1`), else big general (source ``inventory``). A centre that serves
+    nothing in the first stage needs no window in any mode and counts as traditional.
+    """
+    if "mode" in centres.columns:
+        mode = centres["mode"].astype(str).str.strip()
+        bad = mode[~mode.isin(MODES)]
+        if len(bad):
+            msg = (
+                f"centres: centre {str(bad.index[0])!r} has mode {bad.iloc[0]!r} in column "
+                f"'mode'; expected one of {', '.join(MODES)}"
+            )
+            raise ValueError(msg)
+        return mode.map({m: i for i, m in enumerate(MODES)}).astype(np.int64), "data"
+    first = need.xs(first_stage, level="stage") if len(need) else need
+    w0 = first["w0"].reindex(centres.index).fillna(0.0)
+    w1 = first["w1"].reindex(centres.index).fillna(0.0)
+    windows = centres["windows"].astype(float)
+    out = np.where(windows >= w0, 0, np.where(windows >= w1, 1, 2))
+    return pd.Series(out, index=centres.index, dtype=np.int64), "inventory"
+
+
+def mode_bounds(
+    centres: pd.DataFrame,
+    objective: float | None,
+    lengths: dict[int, float],
+    rules: ModeRules,
+) -> dict[str, Any]:
+    """Lower bound, the plan's cost with its modes, and the gap (module docstring).
+
+    ``centres`` is the plan's centre table (stages > 0 carry ``windows_lp``, ``windows``
+    and ``training_kcny``); ``objective`` the LP optimum (kCNY).
+    """
+    cen = centres[centres["stage"] > 0]
+    years = cen["stage"].map(lengths).to_numpy(dtype=float)
+    w_lp = cen["windows_lp"].to_numpy(dtype=float)
+    whole = _up(w_lp)
+    lp_windows = float((years * w_lp).sum())
+    rounding = rules.window_cost * float((years * (whole - w_lp)).sum())
+    modes = rules.window_cost * float(
+        (years * (cen["windows"].to_numpy(dtype=float) - whole)).sum()
+    )
+    training = float((years * cen["training_kcny"].to_numpy(dtype=float)).sum())
+    extra = rounding + modes + training
+    out: dict[str, Any] = {
+        "method": "LP flows, then every mode path per centre (exact given the flows)",
+        "pooling_efficiency": rules.pooling_efficiency,
+        "integer_rounding_kcny": rounding,
+        "mode_windows_kcny": modes,
+        "training_kcny": training,
+    }
+    if objective is None:
+        return out
+    shrink = 1.0 - 1.0 / max(1.0, rules.pooling_efficiency)
+    lower = objective - rules.window_cost * lp_windows * shrink
+    plan = objective + extra
+    out["lower_bound_kcny"] = lower
+    out["plan_cost_kcny"] = plan
+    out["gap"] = (plan - lower) / plan if plan > 0 else 0.0
+    out["gap_proven"] = math.isfinite(out["gap"])
+    return out
