@@ -151,7 +151,9 @@ def dask_client(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            # a random port: the default 8787 may be taken by another cluster on this machine
+            # (distributed then warns and moves on; a fixed port buys nothing here)
+            dashboard_address=":0",
             silence_logs=log_level,
         ) as cluster,
         Client(cluster) as client,
