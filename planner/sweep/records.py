@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from planner.config import LEVELS
+from planner.config import LEVELS, StagesConfig
 from planner.errors import PlannerError
 from planner.run_folder import REPORT_FILE, read_run_folder
 from planner.solve import Status
@@ -32,6 +32,13 @@ class ScenarioStage:
     """Province + city share of the floor area."""
     metrics: StageMetrics
     """The plan's metrics of the stage (as in ``summary.json``)."""
+    year: int | None = None
+    """The stage's year (``stages.years`` of the scenario's config)."""
+
+    @property
+    def label(self) -> str:
+        """``"1 (2027)"``: the stage and its year."""
+        return f"{self.stage} ({self.year})" if self.year is not None else str(self.stage)
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,13 @@ def read_record(run_dir: Path) -> ScenarioRecord | None:
         return None
 
 
+def stage_years(config: Mapping[str, Any]) -> dict[int, int]:
+    """Year of every planning stage of a run's ``config.toml`` (defaults where it sets none)."""
+    stages = config.get("stages", {})
+    years = stages.get("years", StagesConfig().years) if isinstance(stages, Mapping) else []
+    return {i: int(y) for i, y in enumerate(years, start=1) if isinstance(y, int)}
+
+
 def record_from_run(
     spec: ScenarioSpec,
     status: ScenarioStatus,
@@ -152,12 +166,14 @@ def record_from_run(
     run = read_run_folder(spec.run_dir)
     summary = run.summary
     area = level_areas(run.levels)
+    years = stage_years(run.config)
     stages = [
         ScenarioStage(
             stage=s,
             area_m2=area.get(s, dict.fromkeys(LEVELS, 0.0)),
             top_heavy_share=summary.top_heavy_share[s],
             metrics=metrics,
+            year=years.get(s),
         )
         for s, metrics in sorted(summary.stages.items())
     ]
