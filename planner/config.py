@@ -12,12 +12,13 @@ the config file, so a config can be run from anywhere.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -569,18 +570,61 @@ class Config(_Section):
         n = len(self.stages.years)
         cap = self.policy.max_total_area_m2
         if cap is not None and len(cap) != n:
-            msg = (
-                f"'policy.max_total_area_m2' has {len(cap)} entries but 'stages.years' has {n}; "
-                "give one cap per stage"
+            raise ValueError(_per_stage_message("policy.max_total_area_m2", len(cap), n, True))
+        shares = self.policy.top_heavy_max_share
+        if len(shares) != n:
+            given = "top_heavy_max_share" in self.policy.model_fields_set
+            raise ValueError(
+                _per_stage_message("policy.top_heavy_max_share", len(shares), n, given)
             )
-            raise ValueError(msg)
-        if len(self.policy.top_heavy_max_share) != n:
-            msg = (
-                f"'policy.top_heavy_max_share' has {len(self.policy.top_heavy_max_share)} "
-                f"entries but 'stages.years' has {n}; give one share per stage"
-            )
-            raise ValueError(msg)
         return self
+
+
+def _per_stage_message(key: str, entries: int, stages: int, given: bool) -> str:
+    """A per-stage list of the wrong length: one entry per stage of ``stages.years``."""
+    which = f"'{key}'" if given else f"the default of '{key}'"
+    return (
+        f"{which} has {entries} entries but 'stages.years' has {stages} stage(s): "
+        f"one entry per stage is expected; set '{key}' to {stages} entries"
+    )
+
+
+def suggest_key(parts: Sequence[str]) -> str | None:
+    """The schema key closest to an unknown dotted key (``difflib``), or ``None``.
+
+    ``parts`` is the unknown key split at dots; the candidates are the keys of the table
+    that holds it (tables keyed by name, such as ``policy.levels.<level>``, are walked
+    through).
+    """
+    node: Any = Config
+    for part in parts[:-1]:
+        if get_origin(node) is dict:
+            node = get_args(node)[1]
+        elif isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
+            node = node.model_fields[part].annotation
+        else:
+            return None
+        if get_origin(node) is not dict and not (
+            isinstance(node, type) and issubclass(node, BaseModel)
+        ):
+            args = [a for a in get_args(node) if isinstance(a, type) and issubclass(a, BaseModel)]
+            node = args[0] if args else node
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return None
+    close = difflib.get_close_matches(parts[-1], list(node.model_fields), n=1, cutoff=0.6)
+    return ".".join([*parts[:-1], close[0]]) if close else None
+
+
+def unknown_key_message(path: Path | str, parts: Sequence[str]) -> str:
+    """``<file>: unknown key 'a.b' (did you mean 'a.c'? see configs/default.toml)``."""
+    where = ".".join(parts)
+    guess = suggest_key(parts)
+    hint = f"did you mean '{guess}'?" if guess else "check the spelling;"
+    return f"{path}: unknown key '{where}' ({hint} see configs/default.toml)"
+
+
+SWEEP_KEYS = frozenset({"base", "vary"})
+"""Top-level keys of a sweep file: a config holding them is a sweep file given to ``run``."""
 
 
 class LoadedConfig(BaseModel):
@@ -607,13 +651,20 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
     where = ".".join(str(p) for p in first["loc"]) or "(top level)"
     kind = first["type"]
     if kind == "extra_forbidden":
-        return f"{path}: unknown key '{where}' (check the spelling; see configs/default.toml)"
+        if len(first["loc"]) == 1 and str(first["loc"][0]) in SWEEP_KEYS:
+            return (
+                f"{path}: this is a sweep file (it has '{where}'), not a run config: "
+                f"run it with `planner sweep {path}`"
+            )
+        return unknown_key_message(path, [str(p) for p in first["loc"]])
     message = first["msg"].removeprefix("Value error, ")
     if "input" in first and kind not in {"value_error", "missing"}:
         return f"{path}: '{where}' was {first['input']!r}: {message}"
     if kind == "missing":
         return f"{path}: '{where}' is required but missing"
-    return f"{path}: {message}" if message.startswith("'") else f"{path}: '{where}': {message}"
+    if message.startswith("'") or where == "(top level)":
+        return f"{path}: {message}"
+    return f"{path}: '{where}': {message}"
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:
