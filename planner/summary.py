@@ -117,6 +117,61 @@ class PartSummary:
 
 
 @dataclass(frozen=True)
+class DatasetIdentity:
+    """What part of the dataset a plan covers (as in ``manifest.json`` ``dataset``).
+
+    Attributes
+    ----------
+    selection
+        ``data.province`` as the run had it (``"all"`` or a province code).
+    provinces
+        ``(code, name)`` of every province planned, by code.
+    label
+        The provinces' names (``"江苏省"``), or ``"N provinces"`` beyond three.
+    """
+
+    selection: str
+    provinces: tuple[tuple[str, str], ...]
+    label: str
+
+    @property
+    def text(self) -> str:
+        """``"浙江省 (33)"``; the label alone for more than one province."""
+        if len(self.provinces) == 1:
+            code, name = self.provinces[0]
+            return f"{name} ({code})"
+        return self.label
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object (the manifest's ``dataset`` layout)."""
+        return {
+            "selection": self.selection,
+            "provinces": [{"code": c, "name": n} for c, n in self.provinces],
+            "label": self.label,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str = "dataset") -> DatasetIdentity:
+        """Read the object written by :meth:`to_json` (or the manifest's ``dataset``).
+
+        Raises
+        ------
+        SummaryError
+            A field is missing or of the wrong type.
+        """
+        if not isinstance(value, Mapping):
+            msg = f"'{where}' is not an object"
+            raise SummaryError(msg)
+        provinces = []
+        for i, p in enumerate(_list(value.get("provinces"), f"{where}.provinces")):
+            if not isinstance(p, Mapping) or not {"code", "name"} <= p.keys():
+                msg = f"'{where}.provinces.{i}' is not an object with a code and a name"
+                raise SummaryError(msg)
+            provinces.append((str(p["code"]), str(p["name"])))
+        return cls(str(value.get("selection", "")), tuple(provinces), str(value.get("label", "")))
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     """What ``plan/summary.json`` holds, typed."""
 
@@ -136,6 +191,8 @@ class PlanSummary:
     """How optimality was established (formulation, exact or screening, method, the
     reduced-cost certificate, the tie-break): :attr:`planner.solve.SolveResult.optimality`;
     for a plan combined from parts, each part's under ``parts``."""
+    dataset: DatasetIdentity | None = None
+    """The part of the dataset planned (set when the run folder is written)."""
 
     @property
     def last_stage(self) -> StageMetrics | None:
@@ -167,6 +224,8 @@ class PlanSummary:
             }
         if warnings:
             out["warnings"] = list(self.warnings)
+        if self.dataset is not None:
+            out["dataset"] = self.dataset.to_json()
         return out
 
     @classmethod
@@ -180,6 +239,7 @@ class PlanSummary:
         """
         stages = _table(value, "stages")
         parts = value.get("parts")
+        dataset = value.get("dataset")
         return cls(
             status=_status(value.get("status"), "status"),
             solver=str(value.get("solver", "")),
@@ -197,6 +257,7 @@ class PlanSummary:
             model=_model_from_json(_table(value, "model")),
             parts=None if parts is None else _parts_from_json(parts),
             warnings=tuple(str(w) for w in _list(value.get("warnings", []), "warnings")),
+            dataset=None if dataset is None else DatasetIdentity.from_json(dataset),
         )
 
 

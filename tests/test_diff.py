@@ -37,6 +37,7 @@ from tests.tiny import city_or_county_config, tiny_centres, write_case
 DOCUMENTED_KEYS = {
     "centres",
     "config",
+    "dataset",
     "files",
     "identical",
     "levels",
@@ -394,7 +395,12 @@ def test_runs_with_different_stages_are_compared_on_the_common_ones(
     )
     d = diff_runs(load_run(twins[0]), load_run(two))
     assert (d.stages_a, d.stages_b) == ([0, 1], [0, 1, 2])
-    assert [c.key for c in d.config] == ["policy.top_heavy_max_share", "stages.years"]
+    # the items file differs too (a second stage column): compared by content, it is listed
+    assert [c.key for c in d.config] == [
+        "data.items",
+        "policy.top_heavy_max_share",
+        "stages.years",
+    ]
     assert any("different stages" in n for n in d.notes)
     assert all(c.stage in (0, 1) for c in d.centres)
     assert {m.name for m in d.metrics if m.a is None} >= {"top_heavy_share.2"}

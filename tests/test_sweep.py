@@ -152,7 +152,7 @@ def test_comparison_files(four: SweepResult) -> None:
     assert page.count("data:image/png;base64,") == 1
     assert "http://" not in page and "https://" not in page
     for r in four.records:
-        assert page.count(f"<span class=\"small\">{r.name}</span>") == 2  # a row per stage
+        assert page.count(f'<span class="small">{r.name}</span>') == 2  # a row per stage
     record = json.loads((folder / "sweep.json").read_text())
     assert [s["name"] for s in record["scenarios"]] == [r.name for r in four.records]
     assert record["counts"] == {"solved": 4, "reused": 0, "failed": 0}

@@ -118,6 +118,7 @@ def to_dict(d: PlanDiff) -> dict[str, Any]:
         "identical": d.identical,
         "run_a": d.run_a,
         "run_b": d.run_b,
+        "dataset": {"a": d.dataset_a, "b": d.dataset_b},
         "tolerance": {
             "area_m2": d.tolerance.area_m2,
             "unserved_share": d.tolerance.unserved_share,

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.config import LEVELS
+from planner.diff.inputs import by_content
 from planner.diff.records import (
     CENTRE_FIELDS,
     DEFAULT_TOLERANCE,
@@ -23,7 +24,7 @@ from planner.diff.records import (
     Tolerance,
 )
 from planner.run_folder import RunFolder
-from planner.summary import PlanSummary
+from planner.summary import DatasetIdentity, PlanSummary, SummaryError
 
 
 def _num(value: Any) -> float | None:
@@ -260,13 +261,15 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
     if not desks:
         notes.append("back-office desks not compared: a run has no backoffice_desks column")
     warnings_a, warnings_b = list(a.summary.warnings), list(b.summary.warnings)
+    config, input_notes = by_content(_config_changes(a.config, b.config), a.manifest, b.manifest)
+    notes += input_notes
     return PlanDiff(
         run_a=str(a.path),
         run_b=str(b.path),
         identical=all(f.status == "same" for f in files),
         tolerance=tolerance,
         files=files,
-        config=_config_changes(a.config, b.config),
+        config=config,
         stages_a=stages_a,
         stages_b=stages_b,
         levels=_level_changes(a.levels, b.levels),
@@ -283,4 +286,17 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
         warnings_removed=[w for w in warnings_a if w not in warnings_b],
         warnings_added=[w for w in warnings_b if w not in warnings_a],
         notes=notes,
+        dataset_a=dataset_text(a),
+        dataset_b=dataset_text(b),
     )
+
+
+def dataset_text(run: RunFolder) -> str | None:
+    """The part of the dataset a run planned: ``summary.json``'s ``dataset``, else the
+    manifest's (older runs); ``None`` when neither says."""
+    if run.summary.dataset is not None:
+        return run.summary.dataset.text
+    try:
+        return DatasetIdentity.from_json(run.manifest["dataset"]).text
+    except (KeyError, SummaryError):
+        return None

@@ -40,8 +40,11 @@ def _md_more(total: int, shown: int) -> list[str]:
 def _head(d: PlanDiff) -> list[str]:
     out = ["## Run diff", ""]
     out += _md_table(
-        ["run", "folder", "status"],
-        [["A", f"`{d.run_a}`", d.status_a or "n/a"], ["B", f"`{d.run_b}`", d.status_b or "n/a"]],
+        ["run", "folder", "dataset", "status"],
+        [
+            ["A", f"`{d.run_a}`", _md(d.dataset_a or "n/a"), d.status_a or "n/a"],
+            ["B", f"`{d.run_b}`", _md(d.dataset_b or "n/a"), d.status_b or "n/a"],
+        ],
         set(),
     )
     out += ["", f"**{_md(headline(d))}**", ""]

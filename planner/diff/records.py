@@ -11,6 +11,7 @@ JSON_DIGITS = 6
 """Decimals floats are rounded to in :func:`to_json`."""
 JSON_KEYS = (
     "centres",
+    "dataset",
     "config",
     "files",
     "identical",
@@ -233,6 +234,8 @@ class PlanDiff:
         Plan warnings only in A, only in B.
     notes
         What could not be compared, in words.
+    dataset_a, dataset_b
+        The part of the dataset each run planned (``summary.json`` or ``manifest.json``).
     """
 
     run_a: str
@@ -257,6 +260,9 @@ class PlanDiff:
     warnings_removed: list[str] = field(default_factory=list)
     warnings_added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dataset_a: str | None = None
+    dataset_b: str | None = None
+    """The province (or part of the dataset) each run planned, e.g. ``"江苏省 (32)"``."""
 
     @property
     def changed_levels(self) -> list[LevelChange]:

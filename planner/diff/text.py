@@ -50,8 +50,12 @@ def _centre_text(c: CentreChange) -> str:
     return "; ".join(parts)
 
 
+def _of(dataset: str | None) -> str:
+    return f" ({dataset})" if dataset else ""
+
+
 def _head(d: PlanDiff) -> list[str]:
-    out = [headline(d), f"  A: {d.run_a}", f"  B: {d.run_b}"]
+    out = [headline(d), f"  A: {d.run_a}{_of(d.dataset_a)}", f"  B: {d.run_b}{_of(d.dataset_b)}"]
     if d.status_a != d.status_b:
         out.append(f"  solve status: {d.status_a} -> {d.status_b}")
     for f in d.differing_files:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from planner.run_folder import (
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
 )
+from planner.summary import DatasetIdentity
 
 CENTRE_COLUMNS: dict[str, int | None] = {
     "centre_id": None,
@@ -141,8 +143,13 @@ def json_text(value: Any, digits: int = 6) -> str:
     )
 
 
-def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
-    """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths."""
+def write_plan_tables(
+    plan: Plan, folder: Path, dataset: DatasetIdentity | None = None
+) -> list[Path]:
+    """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths.
+
+    ``dataset`` (the part of the dataset planned) goes into ``summary.json``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     tables = {
         CENTRES_FILE: format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
@@ -163,6 +170,7 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     path = folder / SUMMARY_FILE
-    path.write_text(json_text(plan.summary.to_json()), encoding="utf-8", newline="\n")
+    summary = plan.summary if dataset is None else replace(plan.summary, dataset=dataset)
+    path.write_text(json_text(summary.to_json()), encoding="utf-8", newline="\n")
     written.append(path)
     return written
