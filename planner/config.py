@@ -12,19 +12,19 @@ the config file, so a config can be run from anywhere.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
+from planner.schema_keys import per_stage_message, unknown_key_message
 
 LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 """The four levels of the network, top-down."""
@@ -570,57 +570,12 @@ class Config(_Section):
         n = len(self.stages.years)
         cap = self.policy.max_total_area_m2
         if cap is not None and len(cap) != n:
-            raise ValueError(_per_stage_message("policy.max_total_area_m2", len(cap), n, True))
+            raise ValueError(per_stage_message("policy.max_total_area_m2", len(cap), n, True))
         shares = self.policy.top_heavy_max_share
         if len(shares) != n:
             given = "top_heavy_max_share" in self.policy.model_fields_set
-            raise ValueError(
-                _per_stage_message("policy.top_heavy_max_share", len(shares), n, given)
-            )
+            raise ValueError(per_stage_message("policy.top_heavy_max_share", len(shares), n, given))
         return self
-
-
-def _per_stage_message(key: str, entries: int, stages: int, given: bool) -> str:
-    """A per-stage list of the wrong length: one entry per stage of ``stages.years``."""
-    which = f"'{key}'" if given else f"the default of '{key}'"
-    return (
-        f"{which} has {entries} entries but 'stages.years' has {stages} stage(s): "
-        f"one entry per stage is expected; set '{key}' to {stages} entries"
-    )
-
-
-def suggest_key(parts: Sequence[str]) -> str | None:
-    """The schema key closest to an unknown dotted key (``difflib``), or ``None``.
-
-    ``parts`` is the unknown key split at dots; the candidates are the keys of the table
-    that holds it (tables keyed by name, such as ``policy.levels.<level>``, are walked
-    through).
-    """
-    node: Any = Config
-    for part in parts[:-1]:
-        if get_origin(node) is dict:
-            node = get_args(node)[1]
-        elif isinstance(node, type) and issubclass(node, BaseModel) and part in node.model_fields:
-            node = node.model_fields[part].annotation
-        else:
-            return None
-        if get_origin(node) is not dict and not (
-            isinstance(node, type) and issubclass(node, BaseModel)
-        ):
-            args = [a for a in get_args(node) if isinstance(a, type) and issubclass(a, BaseModel)]
-            node = args[0] if args else node
-    if not (isinstance(node, type) and issubclass(node, BaseModel)):
-        return None
-    close = difflib.get_close_matches(parts[-1], list(node.model_fields), n=1, cutoff=0.6)
-    return ".".join([*parts[:-1], close[0]]) if close else None
-
-
-def unknown_key_message(path: Path | str, parts: Sequence[str]) -> str:
-    """``<file>: unknown key 'a.b' (did you mean 'a.c'? see configs/default.toml)``."""
-    where = ".".join(parts)
-    guess = suggest_key(parts)
-    hint = f"did you mean '{guess}'?" if guess else "check the spelling;"
-    return f"{path}: unknown key '{where}' ({hint} see configs/default.toml)"
 
 
 SWEEP_KEYS = frozenset({"base", "vary"})
@@ -656,7 +611,7 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
                 f"{path}: this is a sweep file (it has '{where}'), not a run config: "
                 f"run it with `planner sweep {path}`"
             )
-        return unknown_key_message(path, [str(p) for p in first["loc"]])
+        return unknown_key_message(Config, path, [str(p) for p in first["loc"]])
     message = first["msg"].removeprefix("Value error, ")
     if "input" in first and kind not in {"value_error", "missing"}:
         return f"{path}: '{where}' was {first['input']!r}: {message}"

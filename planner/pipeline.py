@@ -35,6 +35,7 @@ from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
+from planner.names import names_from_inputs
 from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
@@ -436,7 +437,8 @@ def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
     """The files of a run folder, into the temporary folder ``tmp``."""
     loaded = run.prepared.loaded
     identity = dataset_identity(loaded, regions(run.prepared.inputs))
-    write_plan_tables(plan, tmp / PLAN_DIR, DatasetIdentity.from_json(identity))
+    names = names_from_inputs(run.prepared.inputs)
+    write_plan_tables(plan, tmp / PLAN_DIR, DatasetIdentity.from_json(identity), names)
     if loaded.config.output.gpkg:
         years = [loaded.config.stages.base_year, *loaded.config.stages.years]
         try:

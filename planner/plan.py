@@ -367,7 +367,7 @@ def _actions(
     """Action per centre and stage against the previous stage, with a reason in words."""
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
-    names = inputs.items["name_en"]
+    names = inputs.items.get("name_zh", inputs.items["name_en"])  # as the catalogue has them
     served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
     # demand-weighted online share of each county (as in counties.csv)
     by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))

@@ -269,8 +269,8 @@ def test_one_weight_text_output(penalty: tuple[Path, Path]) -> None:
     assert lines[0].startswith("different: ")
     assert "1 config key differs" in lines[0]
     assert f"  {PENALTY_KEY}: 0.0 -> 1000.0" in lines
-    assert any(line.split()[:2] == ["cnty_320101", "s1"] for line in lines)
-    assert any(line.split()[:2] == ["city_320100", "s1"] for line in lines)
+    assert any(line.split()[:3] == ["cnty_320101", "cnty_320101", "s1"] for line in lines)
+    assert any(line.split()[:3] == ["city_320100", "city_320100", "s1"] for line in lines)
     assert "Centres: 2 changed (stage 1: 2); largest area change first" in lines
 
 
@@ -371,7 +371,7 @@ def test_markdown_has_tables(penalty: tuple[Path, Path]) -> None:
     assert "| key | A | B |\n| --- | --- | --- |" in text
     assert f"| `{PENALTY_KEY}` | 0.0 | 1000.0 |" in text
     assert "| centre | stage | level | area A | area B | Δ area |" in text
-    assert "| `cnty_320101` | 1 | county |" in text
+    assert "| `cnty_320101` cnty_320101 | s1 (2026) | county |" in text
 
 
 def test_output_file_gets_the_diff_and_stdout_the_verdict(

@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from planner.cli.main import cli
-from planner.config import suggest_key
+from planner.config import Config
 from planner.errors import InputError
+from planner.schema_keys import suggest_key
 from planner.sweep.scenario import scenario_config
 from planner.sweep.spec import load_sweep
 from tests.tiny import write_case
@@ -47,11 +48,11 @@ def test_sweep_file_given_to_run_and_run_config_given_to_sweep() -> None:
 
 
 def test_unknown_keys_get_a_suggestion(tmp_path: Path) -> None:
-    assert suggest_key(["solver", "time_limt_s"]) == "solver.time_limit_s"
-    assert suggest_key(["policy", "levels", "county", "min_area"]) == (
+    assert suggest_key(Config, ["solver", "time_limt_s"]) == "solver.time_limit_s"
+    assert suggest_key(Config, ["policy", "levels", "county", "min_area"]) == (
         "policy.levels.county.min_area_m2"
     )
-    assert suggest_key(["costs", "zzzzzz"]) is None
+    assert suggest_key(Config, ["costs", "zzzzzz"]) is None
     config = write_case(tmp_path / "case", config={"solver": {"time_limt_s": 5}})
     line = _one_error(_cli("validate", config))
     assert line.endswith(

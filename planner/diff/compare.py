@@ -35,6 +35,15 @@ def _num(value: Any) -> float | None:
     return out if math.isfinite(out) else None
 
 
+def _text(row: pd.Series, column: str) -> str:
+    """A text column of a merged row, B's value first (``""`` where neither run has it)."""
+    for col in (f"{column}_b", f"{column}_a", column):
+        value = row.get(col)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
 def _int(value: Any) -> int | None:
     out = _num(value)
     return None if out is None else round(out)
@@ -172,6 +181,7 @@ def _centre_changes(
                 mode_b=str(row["mode_b"]),
                 action_a=str(row["action_a"]),
                 action_b=str(row["action_b"]),
+                name=_text(row, "name"),
             )
         )
     return out, desks
@@ -198,6 +208,8 @@ def _township_changes(
                 demand_b=_num(row["demand_b"]) or 0.0,
                 unserved_a=_num(row["unserved_a"]) or 0.0,
                 unserved_b=_num(row["unserved_b"]) or 0.0,
+                township_name=_text(row, "township_name"),
+                county_name=_text(row, "county_name"),
             )
         )
     phases = [
@@ -207,6 +219,8 @@ def _township_changes(
             county_code=str(row["county_code_b"] or row["county_code_a"]),
             phase_a=str(row["phase_a"]),
             phase_b=str(row["phase_b"]),
+            township_name=_text(row, "township_name"),
+            county_name=_text(row, "county_name"),
         )
         for _, row in m[m["phase_a"] != m["phase_b"]].iterrows()
     ]
@@ -288,6 +302,8 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
         notes=notes,
         dataset_a=dataset_text(a),
         dataset_b=dataset_text(b),
+        years_a=a.years,
+        years_b=b.years,
     )
 
 

@@ -139,6 +139,8 @@ class CentreChange:
     mode_b: str
     action_a: str
     action_b: str
+    name: str = ""
+    """The centre's name (``plan/centres.csv``)."""
 
     @property
     def area_delta(self) -> float:
@@ -163,6 +165,8 @@ class ServiceChange:
     demand_b: float
     unserved_a: float
     unserved_b: float
+    township_name: str = ""
+    county_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,8 @@ class PhaseChange:
     county_code: str
     phase_a: str
     phase_b: str
+    township_name: str = ""
+    county_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,6 +269,14 @@ class PlanDiff:
     dataset_a: str | None = None
     dataset_b: str | None = None
     """The province (or part of the dataset) each run planned, e.g. ``"江苏省 (32)"``."""
+    years_a: dict[int, int] = field(default_factory=dict)
+    years_b: dict[int, int] = field(default_factory=dict)
+    """The year of every stage of each run (stage 0: today's base year)."""
+
+    def stage_label(self, stage: int) -> str:
+        """``"s1 (2027)"``: the stage with its year in B (else in A)."""
+        year = self.years_b.get(stage, self.years_a.get(stage))
+        return f"s{stage} ({year})" if year is not None else f"s{stage}"
 
     @property
     def changed_levels(self) -> list[LevelChange]:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.names import Names, sort_keys, with_names
 from planner.plan import Plan
 from planner.run_folder import (
     ASSIGNMENTS_FILE,
@@ -144,23 +145,34 @@ def json_text(value: Any, digits: int = 6) -> str:
 
 
 def write_plan_tables(
-    plan: Plan, folder: Path, dataset: DatasetIdentity | None = None
+    plan: Plan,
+    folder: Path,
+    dataset: DatasetIdentity | None = None,
+    names: Names | None = None,
 ) -> list[Path]:
     """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths.
 
-    ``dataset`` (the part of the dataset planned) goes into ``summary.json``.
+    Every table gets the names of its ids (:func:`planner.names.with_names`: blank where
+    ``names`` does not know them); ``dataset`` (the part of the dataset planned) goes into
+    ``summary.json``.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    known = names if names is not None else Names()
+
+    def table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list[str]) -> str:
+        named, written = with_names(frame, columns, known)
+        return format_table(named, written, sort_keys(sort))
+
     tables = {
-        CENTRES_FILE: format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
-        TOWNSHIPS_FILE: format_table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
-        COUNTIES_FILE: format_table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
-        LEVELS_FILE: format_table(plan.levels, LEVEL_COLUMNS, ["stage"]),
-        ASSIGNMENTS_FILE: format_table(
+        CENTRES_FILE: table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
+        TOWNSHIPS_FILE: table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
+        COUNTIES_FILE: table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
+        LEVELS_FILE: table(plan.levels, LEVEL_COLUMNS, ["stage"]),
+        ASSIGNMENTS_FILE: table(
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
-        ITEMS_FILE: format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
-        CENTRE_ITEMS_FILE: format_table(
+        ITEMS_FILE: table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
+        CENTRE_ITEMS_FILE: table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),
     }

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from planner.config import LEVELS, StagesConfig
+from planner.config import LEVELS
 from planner.errors import PlannerError
 from planner.run_folder import REPORT_FILE, read_run_folder
 from planner.solve import Status
@@ -149,13 +149,6 @@ def read_record(run_dir: Path) -> ScenarioRecord | None:
         return None
 
 
-def stage_years(config: Mapping[str, Any]) -> dict[int, int]:
-    """Year of every planning stage of a run's ``config.toml`` (defaults where it sets none)."""
-    stages = config.get("stages", {})
-    years = stages.get("years", StagesConfig().years) if isinstance(stages, Mapping) else []
-    return {i: int(y) for i, y in enumerate(years, start=1) if isinstance(y, int)}
-
-
 def record_from_run(
     spec: ScenarioSpec,
     status: ScenarioStatus,
@@ -166,7 +159,7 @@ def record_from_run(
     run = read_run_folder(spec.run_dir)
     summary = run.summary
     area = level_areas(run.levels)
-    years = stage_years(run.config)
+    years = run.years
     stages = [
         ScenarioStage(
             stage=s,

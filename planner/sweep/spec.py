@@ -16,10 +16,11 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from planner.config import Config, LoadedConfig, deep_merge, load_config, suggest_key
+from planner.config import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
 from planner.io.run_dir import check_sweep_dir, check_writable
+from planner.schema_keys import suggest_key
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -360,7 +361,7 @@ def config_key_problem(key: str) -> str | None:
         if isinstance(node, type) and issubclass(node, BaseModel):
             fields = node.model_fields
             if part not in fields:
-                guess = suggest_key(parts[: i + 1])
+                guess = suggest_key(Config, parts[: i + 1])
                 hint = f"did you mean '{guess}'?" if guess else "check the spelling;"
                 return f"unknown config key '{here}' ({hint} see configs/default.toml)"
             node = fields[part].annotation
