@@ -8,7 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,13 +23,13 @@ from planner.model.data import ModelData
 from planner.model.solvers import Solution as SolverSolution
 from planner.solve import SolveResult, Status
 from planner.summary import (
-    UNSERVED_SHARE,
     ModelSize,
     PartSummary,
     PlanSummary,
     stage_metrics,
     top_heavy_share,
 )
+from planner.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -49,6 +49,8 @@ class Plan:
     """Per stage and item: demand, online, physical, unserved (transactions a year)."""
     summary: PlanSummary
     """Headline figures and warnings (what ``plan/summary.json`` holds)."""
+    unserved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSERVED_COLUMNS))
+    """Per stage, township and item with unserved demand: the reason (:mod:`planner.unserved`)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -162,6 +164,8 @@ def extract_plan(
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     cen = _centre_table(sol, used, dm, inputs, cfg)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
+    listed = unserved_list(d, per_item, inputs)
+    tw["unserved_items"] = unserved_items(tw, listed)  # the one rule (planner.unserved)
     lv = level_table(cen)
     summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
     return Plan(
@@ -173,6 +177,7 @@ def extract_plan(
         centre_items=_centre_item_table(used),
         items=_item_table(per_item),
         summary=summary,
+        unserved=listed,
     )
 
 
@@ -344,7 +349,7 @@ def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
         * 1000.0
     ).reset_index()
     totals["townships_unserved"] = (
-        per_item.assign(flag=per_item["unserved"] > UNSERVED_SHARE * per_item["demand"])
+        per_item.assign(flag=is_unserved(per_item["unserved"], per_item["demand"]))
         .groupby(["stage", "item_id"])["flag"]
         .sum()
         .to_numpy()
@@ -487,6 +492,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         centre_items=cat("centre_items", ["stage", "centre_id", "item_id"]),
         items=items,
         summary=summary,
+        unserved=cat("unserved", ["stage", "township_id", "item_id"]),
     )
 
 

@@ -65,9 +65,18 @@ class StageMetrics:
             online_share=float(grp["online"].sum() / demand) if demand else 0.0,
             physical_share=float(grp["physical"].sum() / demand) if demand else 0.0,
             unserved=float(grp["unserved"].sum()),
-            townships_with_unserved=int((grp["unserved"] > UNSERVED_SHARE * grp["demand"]).sum()),
+            townships_with_unserved=int(_unserved_townships(grp)),
             townships_below_min_station=int((grp["station_shortfall_m2"] > SHORTFALL_M2).sum()),
         )
+
+
+def _unserved_townships(grp: pd.DataFrame) -> int:
+    """Townships with unserved demand of at least one item (``unserved_items``, the rule of
+    :mod:`planner.unserved`); a township table without that column (older run folders) by
+    its total: unserved above :data:`UNSERVED_SHARE` of its demand."""
+    if "unserved_items" in grp.columns:
+        return int((grp["unserved_items"] > 0).sum())
+    return int((grp["unserved"] > UNSERVED_SHARE * grp["demand"]).sum())
 
 
 def stage_metrics(townships: pd.DataFrame) -> dict[int, StageMetrics]:

@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner.datasets", "planner.workbook.template"),
     ("planner.model",),
     ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
-    ("planner.summary", "planner.plan", "planner.names"),
+    ("planner.summary", "planner.plan", "planner.names", "planner.unserved", "planner.stations"),
     ("planner.run_folder", "planner.io"),
     ("planner.report", "planner.diff", "planner.dask_cluster"),
     ("planner.pipeline",),

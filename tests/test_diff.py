@@ -64,12 +64,14 @@ UNSERVED_KEY = "costs.unserved_penalty_per_transaction"
 
 PLAN_FILES = [
     "assignments.csv",
+    "build_or_expand.csv",
     "centre_items.csv",
     "centres.csv",
     "counties.csv",
     "levels.csv",
     "summary.json",
     "townships.csv",
+    "unserved.csv",
 ]
 
 

@@ -40,6 +40,7 @@ PENALTY = "costs.top_heavy_penalty_per_m2_year"
 WINDOW = "costs.window_cost_per_year"
 PLAN_FILES = [
     "assignments.csv",
+    "build_or_expand.csv",
     "centre_items.csv",
     "centres.csv",
     "counties.csv",
@@ -47,6 +48,7 @@ PLAN_FILES = [
     "levels.csv",
     "summary.json",
     "townships.csv",
+    "unserved.csv",
 ]
 
 SWEEP_4 = f"""

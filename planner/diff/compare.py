@@ -193,8 +193,13 @@ def _township_changes(
     m = a.merge(b, on=["township_id", "stage"], how="inner", suffixes=("_a", "_b"))
     m = m.sort_values(["township_id", "stage"], kind="mergesort", ignore_index=True)
     rel = tolerance.unserved_share
-    has_a = m["unserved_a"].fillna(0.0) > rel * m["demand_a"].fillna(0.0)
-    has_b = m["unserved_b"].fillna(0.0) > rel * m["demand_b"].fillna(0.0)
+    if "unserved_items_a" in m.columns and "unserved_items_b" in m.columns:
+        # the one rule (planner.unserved): unserved demand of at least one item
+        has_a = pd.to_numeric(m["unserved_items_a"], errors="coerce").fillna(0) > 0
+        has_b = pd.to_numeric(m["unserved_items_b"], errors="coerce").fillna(0) > 0
+    else:  # run folders written before unserved_items: the township's total
+        has_a = m["unserved_a"].fillna(0.0) > rel * m["demand_a"].fillna(0.0)
+        has_b = m["unserved_b"].fillna(0.0) > rel * m["demand_b"].fillna(0.0)
     service = []
     for i in m.index[(has_a != has_b).to_numpy()]:
         row = m.loc[i]

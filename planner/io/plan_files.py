@@ -25,9 +25,12 @@ from planner.run_folder import (
     COUNTIES_FILE,
     ITEMS_FILE,
     LEVELS_FILE,
+    STATIONS_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
+    UNSERVED_FILE,
 )
+from planner.stations import stations_to_build
 from planner.summary import DatasetIdentity
 
 CENTRE_COLUMNS: dict[str, int | None] = {
@@ -59,6 +62,7 @@ TOWNSHIP_COLUMNS: dict[str, int | None] = {
     "online": 1,
     "physical": 1,
     "unserved": 1,
+    "unserved_items": 0,
     "online_share": 4,
     "minutes_province": 1,
     "minutes_city": 1,
@@ -102,6 +106,29 @@ CENTRE_ITEM_COLUMNS: dict[str, int | None] = {
 }
 
 
+UNSERVED_LIST_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "township_id": None,
+    "county_code": None,
+    "item_id": None,
+    "demand": 1,
+    "unserved": 1,
+    "reason_code": None,
+    "reason": None,
+}
+STATION_FILE_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "level": None,
+    "centre_id": None,
+    "name": None,
+    "county_code": None,
+    "work": None,
+    "area_before_m2": 1,
+    "floor_area_m2": 1,
+    "area_change_m2": 1,
+    "windows": 0,
+    "reason": None,
+}
 ITEM_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "item_id": None,
@@ -174,6 +201,12 @@ def write_plan_tables(
         ITEMS_FILE: table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
         CENTRE_ITEMS_FILE: table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
+        ),
+        UNSERVED_FILE: table(
+            plan.unserved, UNSERVED_LIST_COLUMNS, ["stage", "township_id", "item_id"]
+        ),
+        STATIONS_FILE: table(
+            stations_to_build(plan.centres), STATION_FILE_COLUMNS, ["stage", "level", "centre_id"]
         ),
     }
     written = []
