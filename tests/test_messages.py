@@ -94,3 +94,11 @@ def test_a_bad_value_in_a_sweep_names_the_sweep_file(tmp_path: Path) -> None:
     text = str(err.value)
     assert text.startswith(f"{sweep}: scenario {spec.name} (costs.window_cost_per_year = -5)")
     assert "'costs.window_cost_per_year' was -5" in text
+
+
+def test_item_levels_say_one_column_per_stage(tmp_path: Path) -> None:
+    cfg = {"stages": {"years": [2026, 2028]}, "policy": {"top_heavy_max_share": [0.3, 0.3]}}
+    config = write_case(tmp_path / "case", config=cfg)
+    line = _one_error(_cli("validate", config))
+    assert "has levels for 1 stage(s) but the config has 2 (add 'levels_s2')" in line
+    assert "one levels column per stage of 'stages.years' is expected" in line

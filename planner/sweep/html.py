@@ -32,7 +32,8 @@ h1 { margin:0 0 4px; font-size:24px; } h2 { margin:28px 0 8px; font-size:18px;
 .muted { color:#5f6670; }
 table { border-collapse:collapse; margin:8px 0; font-size:12.5px; }
 th, td { border-bottom:1px solid #e3e5e8; padding:3px 8px; text-align:left; vertical-align:top; }
-th { background:#f3f7ec; min-width:4.5em; max-width:9em; white-space:normal; overflow-wrap:anywhere; }
+th { background:#f3f7ec; min-width:4.5em; max-width:9em; white-space:normal;
+  overflow-wrap:anywhere; }
 td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
 .wide { overflow-x:auto; max-width:100%; } td .small { font-size:11px; color:#5f6670; }
 tr.dominated td { color:#8a8f96; } tr.failed td { background:#fff1f0; }
