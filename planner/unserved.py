@@ -115,3 +115,18 @@ def unserved_items(townships: pd.DataFrame, listed: pd.DataFrame) -> pd.Series:
     counts = listed.groupby(["stage", "township_id"]).size()
     keys = zip(townships["stage"], townships["township_id"], strict=True)
     return pd.Series([int(counts.get(k, 0)) for k in keys], index=townships.index, dtype=int)
+
+
+def unserved_townships(townships: pd.DataFrame, stage: int) -> set[str]:
+    """Ids of the townships with unserved demand in ``stage``, by the one rule.
+
+    ``townships`` is a plan township table (``plan/townships.csv``); one without
+    ``unserved_items`` (a run folder written before it) is judged by its total, unserved
+    above :data:`UNSERVED_SHARE` of the demand.
+    """
+    rows = townships[townships["stage"] == stage]
+    if "unserved_items" in rows.columns:
+        hit = pd.to_numeric(rows["unserved_items"], errors="coerce").fillna(0) > 0
+    else:
+        hit = is_unserved(rows["unserved"].astype(float), rows["demand"].astype(float))
+    return {str(t) for t in rows.loc[hit, "township_id"]}

@@ -15,6 +15,8 @@ import pandas as pd
 from click.testing import CliRunner
 
 from planner.cli.main import cli
+from planner.run_folder import read_run_folder
+from planner.unserved import unserved_townships
 from tests.tiny import two_province_case, write_case
 
 ITEMS = [
@@ -82,3 +84,11 @@ def test_build_or_expand_lists_every_expanding_centre(tmp_path: Path) -> None:
     assert (work["area_before_m2"] - before).abs().max() < 0.11
     assert ((work["work"] == "build") == (work["area_before_m2"] < 1.0)).all()
     assert (work["county_name"] != "").all() and work["county_name"].notna().all()
+
+
+def test_report_map_and_summary_count_the_same_townships(tmp_path: Path) -> None:
+    plan = _plan(tmp_path)
+    run = read_run_folder(plan.parent)
+    # T2's share of unserved demand is below 0.1% of its total: the old map rule missed it
+    assert unserved_townships(run.townships, 1) == {"320101002"}
+    assert run.summary.stages[1].townships_with_unserved == 1
