@@ -151,7 +151,7 @@ def dask_client(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be another cluster's
             silence_logs=log_level,
         ) as cluster,
         Client(cluster) as client,
