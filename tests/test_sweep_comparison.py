@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from planner.cli import common
+from planner.cli.sweep_cmd import _summary
 from planner.summary import StageMetrics
 from planner.sweep.comparison import comparison_csv, dominance
 from planner.sweep.html import changed_label, render_html
@@ -82,3 +86,17 @@ def test_html_rows_say_what_changed_with_stage_years(tmp_path: Path) -> None:
     assert '<div class="wide"><table>' in table
     assert "<td>window_cost_per_year = 100000<br>" in table
     assert "<td>1 (2027)</td>" in table and "<td>2 (2028)</td>" in table
+
+
+def test_cli_summary_labels_the_last_stage_with_its_year(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sweep = _sweep(tmp_path)
+    records = [_record("s-0", 100.0, (_stage(1), _stage(2)), 0)]
+    result = SweepResult(
+        sweep, records, [], files={k: tmp_path / k for k in ("csv", "html", "json")}
+    )
+    monkeypatch.setattr(common.out_console, "width", 200)  # one line per header
+    _summary(result)
+    out = capsys.readouterr().out
+    assert "top-heavy (s2 (2028))" in out and "unserved (s2 (2028))" in out
