@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,10 @@ def _record(
 
 
 def _sweep(tmp_path: Path) -> Sweep:
-    values = {"costs.window_cost_per_year": [100000, 100001], "maturity.annual_catch_up": [0.06]}
+    values: dict[str, list[Any]] = {
+        "costs.window_cost_per_year": [100000, 100001],
+        "maturity.annual_catch_up": [0.06],
+    }
     return Sweep(tmp_path / "s.toml", "s", tmp_path / "base.toml", "product", values, tmp_path, ())
 
 

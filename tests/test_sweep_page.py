@@ -17,7 +17,7 @@ from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult
 from planner.sweep.spec import Sweep
 from tests.test_report import INSTALL_HINT
 
-KEYS = {
+KEYS: dict[str, list[Any]] = {
     "costs.top_heavy_penalty_per_m2_year": [1000, 4000],
     "costs.unserved_penalty_per_transaction": [2000, 5000],
     "maturity.annual_catch_up": [0.04, 0.08],
