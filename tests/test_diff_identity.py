@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from planner.cli.main import cli
 from planner.diff import diff_runs, load_run, render_text
 from planner.sweep.toml_writer import to_toml
-from tests.tiny import write_case
+from tests.tiny import two_province_case, write_case
 
 WEIGHT = "window_cost_per_year"
 
@@ -71,3 +71,15 @@ def test_summary_and_diff_name_the_province(tmp_path: Path) -> None:
     assert summary["dataset"]["selection"] == "all"
     text = render_text(diff_runs(load_run(run), load_run(run)))
     assert f"A: {run} (江苏省 (32))" in text
+
+
+def test_province_flag_reaches_summary_and_diff(tmp_path: Path) -> None:
+    config = two_province_case(tmp_path / "case", {})
+    result = CliRunner().invoke(cli, ["run", "-q", str(config), "--province", "安徽"])
+    assert result.exit_code == 0, result.output
+    run = next(p.parent.parent for p in tmp_path.rglob("plan/summary.json"))
+    summary = json.loads((run / "plan" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["dataset"]["selection"] == "34"
+    assert summary["dataset"]["provinces"] == [{"code": "34", "name": "安徽省"}]
+    d = diff_runs(load_run(run), load_run(run))
+    assert d.dataset_a == d.dataset_b == "安徽省 (34)"
