@@ -13,17 +13,18 @@ the config file, so a config can be run from anywhere.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from planner.config_base import MAX_HORIZON_YEARS, Section
+from planner.config_sections import MaturityConfig, TravelConfig
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
+from planner.schema_keys import per_stage_message, unknown_key_message
 
 LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 """The four levels of the network, top-down."""
@@ -32,44 +33,7 @@ UPPER_LEVELS: tuple[str, ...] = ("province", "city")
 """Levels whose floor area counts towards the top-heavy share."""
 
 
-MAX_NUMBER = 1e12
-"""Largest magnitude of any number in a config: products of such numbers stay finite (and
-below the 1e20 HiGHS reads as infinite), so no cost or bound turns into inf or nan."""
-MAX_HORIZON_YEARS = 100
-"""Latest stage end year after ``stages.base_year`` (growth compounds over the years)."""
-
-
-def _numbers(value: object) -> Iterator[float]:
-    """Every number in a field value (lists, tuples and dicts of numbers included)."""
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int | float):
-        yield float(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _numbers(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _numbers(item)
-
-
-class _Section(BaseModel):
-    # every number finite (inf and nan are refused naming the key) and of bounded magnitude
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _bounded(cls, value: object) -> object:
-        if any(abs(x) > MAX_NUMBER for x in _numbers(value)):
-            raise PydanticCustomError(
-                "number_too_large",
-                "every number in a config must be within +-{limit} (no plan needs more)",
-                {"limit": f"{MAX_NUMBER:g}"},
-            )
-        return value
-
-
-class DataConfig(_Section):
+class DataConfig(Section):
     """Input files (relative to the config file)."""
 
     townships: Path = Field(
@@ -113,7 +77,7 @@ class DataConfig(_Section):
     )
 
 
-class StagesConfig(_Section):
+class StagesConfig(Section):
     """The planning stages (三步走)."""
 
     base_year: int = Field(2025, description="Year of today's inventory (stage 0).")
@@ -158,7 +122,7 @@ class StagesConfig(_Section):
         return [b - a for a, b in pairwise(ends)]
 
 
-class LevelPolicy(_Section):
+class LevelPolicy(Section):
     """Capacity rules and unit costs of one level."""
 
     area_per_window_m2: float = Field(
@@ -231,7 +195,7 @@ def _default_levels() -> dict[str, LevelPolicy]:
     }
 
 
-class PolicyConfig(_Section):
+class PolicyConfig(Section):
     """Network-wide policies of the olive layout."""
 
     levels: dict[str, LevelPolicy] = Field(
@@ -330,7 +294,7 @@ class PolicyConfig(_Section):
         return value
 
 
-class WindowsConfig(_Section):
+class WindowsConfig(Section):
     """Window working time and the window-mode thresholds (全科窗口)."""
 
     service_minutes_per_day: float = Field(
@@ -394,92 +358,7 @@ class WindowsConfig(_Section):
     )
 
 
-class MaturityConfig(_Section):
-    """Government-netizen maturity (政务网民成熟度) from census indicators."""
-
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "edu_years_mean": 0.35,
-            "urban_share": 0.25,
-            "working_age_share": 0.15,
-            "literacy": 0.15,
-            "car_share": 0.10,
-        },
-        description="Weights of the normalised indicators (they are rescaled to sum to 1): "
-        "edu_years_mean (6..13 years), urban_share, working_age_share (1 - share 0-14 - "
-        "share 65+, 0.55..0.80), literacy (1 - illiterate share, 0.85..1.0), car_share "
-        "(0..0.7).",
-    )
-    kind_offsets: dict[str, float] = Field(
-        default_factory=lambda: {"street": 0.05, "town": 0.0, "township": -0.05, "other": 0.0},
-        description="Added to a township's maturity by its kind (streets are urban).",
-    )
-    annual_catch_up: float = Field(
-        0.06,
-        ge=0,
-        le=1,
-        description="Share of the remaining gap to full maturity (1.0) closed each year; "
-        "regions move at their own pace from their own start.",
-    )
-    phase_thresholds: tuple[float, float] = Field(
-        (0.45, 0.65),
-        description="County maturity below the first is physical-primary, below the second "
-        "balanced, else online-primary.",
-    )
-
-    @field_validator("weights")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        known = {"edu_years_mean", "urban_share", "working_age_share", "literacy", "car_share"}
-        unknown = sorted(set(value) - known)
-        if unknown:
-            msg = f"unknown indicator(s) {unknown} in 'maturity.weights'; expected {sorted(known)}"
-            raise ValueError(msg)
-        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            msg = "'maturity.weights' must be >= 0 with a positive sum"
-            raise ValueError(msg)
-        return value
-
-    @model_validator(mode="after")
-    def _thresholds(self) -> MaturityConfig:
-        lo, hi = self.phase_thresholds
-        if not 0 <= lo <= hi <= 1:
-            msg = f"'maturity.phase_thresholds' was {[lo, hi]} but must satisfy 0 <= lo <= hi <= 1"
-            raise ValueError(msg)
-        return self
-
-
-class TravelConfig(_Section):
-    """How travel minutes are estimated (no open road network exists for this data)."""
-
-    graph: Literal["delaunay", "knn"] = Field(
-        "delaunay", description="Road proxy graph over township seats."
-    )
-    knn_k: int = Field(6, ge=1, le=30, description="Neighbours per seat when graph = 'knn'.")
-    max_edge_km: float = Field(
-        35.0, gt=0, description="Drop graph edges longer than this (lakes, estuaries)."
-    )
-    detour_factor: float = Field(
-        1.35, ge=1.0, le=3.0, description="Road distance / straight-line distance."
-    )
-    speed_kmh: float = Field(40.0, gt=0, le=130, description="Average door-to-door speed.")
-    local_access_minutes: float = Field(
-        10.0, ge=0, description="Minutes from home to the seat of one's own township."
-    )
-    round_trip: bool = Field(True, description="Charge citizens' time for the way back too.")
-    projected_crs: str = Field(
-        "auto",
-        description="Metric CRS for distances; 'auto' picks the UTM zone of the data centroid.",
-    )
-    matrix: Path | None = Field(
-        None,
-        description="Measured travel times replacing the proxy graph: CSV or Parquet with "
-        "township_id, centre_id, minutes (one-way, door to door, e.g. an OD cost matrix from "
-        "ArcGIS, QGIS or OSRM); pairs it lacks fall back to the proxy (counted in a warning).",
-    )
-
-
-class CostsConfig(_Section):
+class CostsConfig(Section):
     """Objective weights (CNY). Annual terms are multiplied by each stage's length."""
 
     window_cost_per_year: float = Field(
@@ -513,7 +392,7 @@ class SolverName(StrEnum):
     CBC = "cbc"
 
 
-class SolverConfig(_Section):
+class SolverConfig(Section):
     """Solver choice and limits."""
 
     name: SolverName = Field(SolverName.HIGHS, description="'highs' (highspy) or 'cbc'.")
@@ -543,7 +422,7 @@ class SolverConfig(_Section):
     )
 
 
-class ModelConfig(_Section):
+class ModelConfig(Section):
     """How the LP is formulated."""
 
     formulation: Literal["classes", "items"] = Field(
@@ -560,7 +439,7 @@ class ModelConfig(_Section):
     )
 
 
-class OutputConfig(_Section):
+class OutputConfig(Section):
     """Where and how the plan is written."""
 
     dir: Path = Field(Path("../outputs"), description="Parent folder of run folders.")
@@ -569,7 +448,7 @@ class OutputConfig(_Section):
     report: bool = Field(True, description="Write report.html.")
 
 
-class Config(_Section):
+class Config(Section):
     """A complete run configuration."""
 
     name: str = Field(
@@ -594,18 +473,16 @@ class Config(_Section):
         n = len(self.stages.years)
         cap = self.policy.max_total_area_m2
         if cap is not None and len(cap) != n:
-            msg = (
-                f"'policy.max_total_area_m2' has {len(cap)} entries but 'stages.years' has {n}; "
-                "give one cap per stage"
-            )
-            raise ValueError(msg)
-        if len(self.policy.top_heavy_max_share) != n:
-            msg = (
-                f"'policy.top_heavy_max_share' has {len(self.policy.top_heavy_max_share)} "
-                f"entries but 'stages.years' has {n}; give one share per stage"
-            )
-            raise ValueError(msg)
+            raise ValueError(per_stage_message("policy.max_total_area_m2", len(cap), n, True))
+        shares = self.policy.top_heavy_max_share
+        if len(shares) != n:
+            given = "top_heavy_max_share" in self.policy.model_fields_set
+            raise ValueError(per_stage_message("policy.top_heavy_max_share", len(shares), n, given))
         return self
+
+
+SWEEP_KEYS = frozenset({"base", "vary"})
+"""Top-level keys of a sweep file: a config holding them is a sweep file given to ``run``."""
 
 
 class LoadedConfig(BaseModel):
@@ -632,13 +509,20 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
     where = ".".join(str(p) for p in first["loc"]) or "(top level)"
     kind = first["type"]
     if kind == "extra_forbidden":
-        return f"{path}: unknown key '{where}' (check the spelling; see configs/default.toml)"
+        if len(first["loc"]) == 1 and str(first["loc"][0]) in SWEEP_KEYS:
+            return (
+                f"{path}: this is a sweep file (it has '{where}'), not a run config: "
+                f"run it with `planner sweep {path}`"
+            )
+        return unknown_key_message(Config, path, [str(p) for p in first["loc"]])
     message = first["msg"].removeprefix("Value error, ")
     if "input" in first and kind not in {"value_error", "missing"}:
         return f"{path}: '{where}' was {first['input']!r}: {message}"
     if kind == "missing":
         return f"{path}: '{where}' is required but missing"
-    return f"{path}: {message}" if message.startswith("'") else f"{path}: '{where}': {message}"
+    if message.startswith("'") or where == "(top level)":
+        return f"{path}: {message}"
+    return f"{path}: '{where}': {message}"
 
 
 def parse_config(raw: dict[str, Any], path: Path) -> Config:

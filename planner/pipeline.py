@@ -36,10 +36,12 @@ from planner.maturity import township_maturity
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.model.warm import WarmPool
+from planner.names import names_from_inputs
 from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, initial_arcs, solve
+from planner.summary import DatasetIdentity
 from planner.travel import TravelTable, combined_provenance, metric_crs, travel_table
 from planner.validate import validate
 from planner.workbook.files import input_files
@@ -449,7 +451,9 @@ LOW_SPACE_BYTES = 1 << 20
 def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
     """The files of a run folder, into the temporary folder ``tmp``."""
     loaded = run.prepared.loaded
-    write_plan_tables(plan, tmp / PLAN_DIR)
+    identity = dataset_identity(loaded, regions(run.prepared.inputs))
+    names = names_from_inputs(run.prepared.inputs)
+    write_plan_tables(plan, tmp / PLAN_DIR, DatasetIdentity.from_json(identity), names)
     if loaded.config.output.gpkg:
         years = [loaded.config.stages.base_year, *loaded.config.stages.years]
         try:

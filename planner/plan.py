@@ -8,7 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,6 @@ from planner.model.modes import MODES, decide_modes, mode_bounds, mode_windows, 
 from planner.model.solvers import Solution as SolverSolution
 from planner.solve import SolveResult, Status
 from planner.summary import (
-    UNSERVED_SHARE,
     ModelSize,
     PartSummary,
     PlanSummary,
@@ -32,6 +31,7 @@ from planner.summary import (
     stage_metrics,
     top_heavy_share,
 )
+from planner.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -51,6 +51,8 @@ class Plan:
     """Per stage and item: demand, online, physical, unserved (transactions a year)."""
     summary: PlanSummary
     """Headline figures and warnings (what ``plan/summary.json`` holds)."""
+    unserved: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNSERVED_COLUMNS))
+    """Per stage, township and item with unserved demand: the reason (:mod:`planner.unserved`)."""
 
     @property
     def modes(self) -> pd.DataFrame:
@@ -229,6 +231,8 @@ def extract_plan(
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     cen = _centre_table(d, sol, used, dm, inputs, cfg)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
+    listed = unserved_list(d, per_item, inputs)
+    tw["unserved_items"] = unserved_items(tw, listed)  # the one rule (planner.unserved)
     lv = level_table(cen)
     summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
     summary = _mode_summary(summary, cen, cfg)
@@ -241,6 +245,7 @@ def extract_plan(
         centre_items=_centre_item_table(used),
         items=_item_table(per_item),
         summary=summary,
+        unserved=listed,
     )
 
 
@@ -410,7 +415,7 @@ def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
         * 1000.0
     ).reset_index()
     totals["townships_unserved"] = (
-        per_item.assign(flag=per_item["unserved"] > UNSERVED_SHARE * per_item["demand"])
+        per_item.assign(flag=is_unserved(per_item["unserved"], per_item["demand"]))
         .groupby(["stage", "item_id"])["flag"]
         .sum()
         .to_numpy()
@@ -433,7 +438,7 @@ def _actions(
     """Action per centre and stage against the previous stage, with a reason in words."""
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
-    names = inputs.items["name_en"]
+    names = inputs.items.get("name_zh", inputs.items["name_en"])  # as the catalogue has them
     served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
     # demand-weighted online share of each county (as in counties.csv)
     by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))
@@ -554,6 +559,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         centre_items=cat("centre_items", ["stage", "centre_id", "item_id"]),
         items=items,
         summary=summary,
+        unserved=cat("unserved", ["stage", "township_id", "item_id"]),
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.config import StagesConfig
 from planner.errors import InputError
 from planner.summary import PlanSummary, SummaryError
 
@@ -30,6 +31,8 @@ REPORT_FILE = "report.html"
 SUMMARY_FILE = "summary.json"
 CENTRES_FILE = "centres.csv"
 TOWNSHIPS_FILE = "townships.csv"
+UNSERVED_FILE = "unserved.csv"
+STATIONS_FILE = "build_or_expand.csv"
 COUNTIES_FILE = "counties.csv"
 LEVELS_FILE = "levels.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
@@ -89,6 +92,11 @@ TABLES = {
 }
 
 
+PLAN_TEXT = ("county", "city", "township_name", "county_name", "city_name", "centre_name")
+"""Text columns of the plan CSVs besides a table's ids: the county key as written (read back
+as ``county_code``, the planner's name) and the names of :mod:`planner.names`."""
+
+
 @dataclass(frozen=True, eq=False)
 class RunFolder:
     """A run folder as read back.
@@ -132,6 +140,16 @@ class RunFolder:
     def stages(self) -> list[int]:
         """Stages of the plan, today (0) first."""
         return sorted(int(s) for s in self.levels["stage"].unique())
+
+    @property
+    def years(self) -> dict[int, int]:
+        """The year of every stage (0: ``stages.base_year``), from ``config.toml``; the
+        schema's defaults where the config sets none."""
+        table = self.config.get("stages", {})
+        table = table if isinstance(table, dict) else {}
+        years = [table.get("base_year", StagesConfig().base_year)]
+        years += list(table.get("years", StagesConfig().years))
+        return {i: int(y) for i, y in enumerate(years) if isinstance(y, int)}
 
 
 def _one_line(err: BaseException) -> str:
@@ -206,11 +224,13 @@ def read_summary(path: Path) -> PlanSummary:
 
 def read_table(path: Path, spec: TableSpec) -> pd.DataFrame:
     """Read a plan CSV; check the columns of ``spec``; ``stage`` becomes int."""
-    text = (*spec.ids, *spec.text)
+    text = (*spec.ids, *spec.text, *PLAN_TEXT)
     try:
         frame = pd.read_csv(
             path, dtype=dict.fromkeys(text, str), keep_default_na=False, na_values=[""]
         )
+        if "county" in frame.columns and "county_code" not in frame.columns:
+            frame = frame.rename(columns={"county": "county_code"})  # the key as written
     except OSError as err:
         msg = f"{path}: cannot read ({err.strerror or _one_line(err)})"
         raise InputError(msg) from None

@@ -65,9 +65,18 @@ class StageMetrics:
             online_share=float(grp["online"].sum() / demand) if demand else 0.0,
             physical_share=float(grp["physical"].sum() / demand) if demand else 0.0,
             unserved=float(grp["unserved"].sum()),
-            townships_with_unserved=int((grp["unserved"] > UNSERVED_SHARE * grp["demand"]).sum()),
+            townships_with_unserved=int(_unserved_townships(grp)),
             townships_below_min_station=int((grp["station_shortfall_m2"] > SHORTFALL_M2).sum()),
         )
+
+
+def _unserved_townships(grp: pd.DataFrame) -> int:
+    """Townships with unserved demand of at least one item (``unserved_items``, the rule of
+    :mod:`planner.unserved`); a township table without that column (older run folders) by
+    its total: unserved above :data:`UNSERVED_SHARE` of its demand."""
+    if "unserved_items" in grp.columns:
+        return int((grp["unserved_items"] > 0).sum())
+    return int((grp["unserved"] > UNSERVED_SHARE * grp["demand"]).sum())
 
 
 def stage_metrics(townships: pd.DataFrame) -> dict[int, StageMetrics]:
@@ -154,6 +163,61 @@ def mode_savings(
 
 
 @dataclass(frozen=True)
+class DatasetIdentity:
+    """What part of the dataset a plan covers (as in ``manifest.json`` ``dataset``).
+
+    Attributes
+    ----------
+    selection
+        ``data.province`` as the run had it (``"all"`` or a province code).
+    provinces
+        ``(code, name)`` of every province planned, by code.
+    label
+        The provinces' names (``"江苏省"``), or ``"N provinces"`` beyond three.
+    """
+
+    selection: str
+    provinces: tuple[tuple[str, str], ...]
+    label: str
+
+    @property
+    def text(self) -> str:
+        """``"浙江省 (33)"``; the label alone for more than one province."""
+        if len(self.provinces) == 1:
+            code, name = self.provinces[0]
+            return f"{name} ({code})"
+        return self.label
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object (the manifest's ``dataset`` layout)."""
+        return {
+            "selection": self.selection,
+            "provinces": [{"code": c, "name": n} for c, n in self.provinces],
+            "label": self.label,
+        }
+
+    @classmethod
+    def from_json(cls, value: Any, where: str = "dataset") -> DatasetIdentity:
+        """Read the object written by :meth:`to_json` (or the manifest's ``dataset``).
+
+        Raises
+        ------
+        SummaryError
+            A field is missing or of the wrong type.
+        """
+        if not isinstance(value, Mapping):
+            msg = f"'{where}' is not an object"
+            raise SummaryError(msg)
+        provinces = []
+        for i, p in enumerate(_list(value.get("provinces"), f"{where}.provinces")):
+            if not isinstance(p, Mapping) or not {"code", "name"} <= p.keys():
+                msg = f"'{where}.provinces.{i}' is not an object with a code and a name"
+                raise SummaryError(msg)
+            provinces.append((str(p["code"]), str(p["name"])))
+        return cls(str(value.get("selection", "")), tuple(provinces), str(value.get("label", "")))
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     """What ``plan/summary.json`` holds, typed."""
 
@@ -175,6 +239,8 @@ class PlanSummary:
     for a plan combined from parts, each part's under ``parts``."""
     mode_savings: dict[int, dict[str, ModeSaving]] = field(default_factory=dict)
     """Per stage and level: what window-mode conversion saves (:func:`mode_savings`)."""
+    dataset: DatasetIdentity | None = None
+    """The part of the dataset planned (set when the run folder is written)."""
 
     @property
     def last_stage(self) -> StageMetrics | None:
@@ -211,6 +277,8 @@ class PlanSummary:
             }
         if warnings:
             out["warnings"] = list(self.warnings)
+        if self.dataset is not None:
+            out["dataset"] = self.dataset.to_json()
         return out
 
     @classmethod
@@ -224,6 +292,7 @@ class PlanSummary:
         """
         stages = _table(value, "stages")
         parts = value.get("parts")
+        dataset = value.get("dataset")
         return cls(
             status=_status(value.get("status"), "status"),
             solver=str(value.get("solver", "")),
@@ -244,6 +313,7 @@ class PlanSummary:
             mode_savings=_savings_from_json(_table(value, "mode_savings"))
             if "mode_savings" in value
             else {},
+            dataset=None if dataset is None else DatasetIdentity.from_json(dataset),
         )
 
 

@@ -151,7 +151,8 @@ def check_items(inputs: Inputs, config: Config) -> None:
                 inputs,
                 "items",
                 f"has levels for {len(stages)} stage(s) but the config has {n} "
-                f"(add 'levels_s{len(stages) + 1}')",
+                f"(add 'levels_s{len(stages) + 1}'): one levels column per stage of "
+                "'stages.years' is expected",
             )
         for s, levels in enumerate(stages[:n], start=1):
             if not levels:

@@ -16,9 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "planner"
 
 LAYERS: list[tuple[str, ...]] = [
-    ("planner", "planner.errors"),
+    ("planner", "planner.errors", "planner.schema_keys"),
     (
         "planner.config",
+        "planner.config_base",
+        "planner.config_sections",
         "planner.config_docs",
         "planner.terms",
         "planner.regions",
@@ -33,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner.datasets", "planner.workbook.template"),
     ("planner.model",),
     ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
-    ("planner.summary", "planner.plan"),
+    ("planner.summary", "planner.plan", "planner.names", "planner.unserved", "planner.stations"),
     ("planner.run_folder", "planner.io"),
     ("planner.report", "planner.diff", "planner.dask_cluster"),
     ("planner.pipeline",),

@@ -37,6 +37,7 @@ from tests.tiny import city_or_county_config, tiny_centres, write_case
 DOCUMENTED_KEYS = {
     "centres",
     "config",
+    "dataset",
     "files",
     "identical",
     "levels",
@@ -63,12 +64,14 @@ UNSERVED_KEY = "costs.unserved_penalty_per_transaction"
 
 PLAN_FILES = [
     "assignments.csv",
+    "build_or_expand.csv",
     "centre_items.csv",
     "centres.csv",
     "counties.csv",
     "levels.csv",
     "summary.json",
     "townships.csv",
+    "unserved.csv",
 ]
 
 
@@ -268,8 +271,8 @@ def test_one_weight_text_output(penalty: tuple[Path, Path]) -> None:
     assert lines[0].startswith("different: ")
     assert "1 config key differs" in lines[0]
     assert f"  {PENALTY_KEY}: 0.0 -> 1000.0" in lines
-    assert any(line.split()[:2] == ["cnty_320101", "s1"] for line in lines)
-    assert any(line.split()[:2] == ["city_320100", "s1"] for line in lines)
+    assert any(line.split()[:3] == ["cnty_320101", "cnty_320101", "s1"] for line in lines)
+    assert any(line.split()[:3] == ["city_320100", "city_320100", "s1"] for line in lines)
     assert "Centres: 2 changed (stage 1: 2); largest area change first" in lines
 
 
@@ -373,7 +376,7 @@ def test_markdown_has_tables(penalty: tuple[Path, Path]) -> None:
     assert "| key | A | B |\n| --- | --- | --- |" in text
     assert f"| `{PENALTY_KEY}` | 0.0 | 1000.0 |" in text
     assert "| centre | stage | level | area A | area B | Δ area |" in text
-    assert "| `cnty_320101` | 1 | county |" in text
+    assert "| `cnty_320101` cnty_320101 | s1 (2026) | county |" in text
 
 
 def test_output_file_gets_the_diff_and_stdout_the_verdict(
@@ -397,7 +400,12 @@ def test_runs_with_different_stages_are_compared_on_the_common_ones(
     )
     d = diff_runs(load_run(twins[0]), load_run(two))
     assert (d.stages_a, d.stages_b) == ([0, 1], [0, 1, 2])
-    assert [c.key for c in d.config] == ["policy.top_heavy_max_share", "stages.years"]
+    # the items file differs too (a second stage column): compared by content, it is listed
+    assert [c.key for c in d.config] == [
+        "data.items",
+        "policy.top_heavy_max_share",
+        "stages.years",
+    ]
     assert any("different stages" in n for n in d.notes)
     assert all(c.stage in (0, 1) for c in d.centres)
     assert {m.name for m in d.metrics if m.a is None} >= {"top_heavy_share.2"}

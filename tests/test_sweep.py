@@ -40,6 +40,7 @@ PENALTY = "costs.top_heavy_penalty_per_m2_year"
 WINDOW = "costs.window_cost_per_year"
 PLAN_FILES = [
     "assignments.csv",
+    "build_or_expand.csv",
     "centre_items.csv",
     "centres.csv",
     "counties.csv",
@@ -48,6 +49,7 @@ PLAN_FILES = [
     "modes.csv",
     "summary.json",
     "townships.csv",
+    "unserved.csv",
 ]
 
 SWEEP_4 = f"""
@@ -153,7 +155,7 @@ def test_comparison_files(four: SweepResult) -> None:
     assert page.count("data:image/png;base64,") == 1
     assert "http://" not in page and "https://" not in page
     for r in four.records:
-        assert page.count(f"<td>{r.name}</td>") >= 2  # metrics rows (and dominance)
+        assert page.count(f'<span class="small">{r.name}</span>') == 2  # a row per stage
     record = json.loads((folder / "sweep.json").read_text())
     assert [s["name"] for s in record["scenarios"]] == [r.name for r in four.records]
     assert record["counts"] == {"solved": 4, "reused": 0, "failed": 0}

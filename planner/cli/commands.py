@@ -7,7 +7,8 @@ a second instead of three. No import cycle is involved (``tests/test_architectur
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,8 @@ def run_cmd(
     if province is not None:
         from planner.regions import PROVINCES, province_code
 
-        code = province_code(province)
+        with _blame_flag():
+            code = province_code(province)
         base = load_config(config)
         overrides["data"] = {"province": code}
         overrides["name"] = f"{base.config.name}-{code}"
@@ -152,8 +154,10 @@ def run_cmd(
     # a second run into the same folder is refused before it solves (when the folder's parent
     # exists: nothing is created for a run that fails on bad input)
     lock = run_lock(loaded.run_dir) if loaded.run_dir.parent.is_dir() else nullcontext()
+    blame = _blame_flag() if province is not None else nullcontext()
     with lock, _Steps(not quiet) as steps:
-        run = run_config(loaded, steps, workers=workers or default_workers())
+        with blame:
+            run = run_config(loaded, steps, workers=workers or default_workers())
         run_dir = write_run(run, steps) if run.plan is not None else None
     if run.plan is None:
         from planner.diagnose import explain
@@ -164,6 +168,20 @@ def run_cmd(
         _print_run(run, run.plan, run_dir, quiet)
     except KeyboardInterrupt:
         raise InterruptedAfterWrite from None
+
+
+@contextmanager
+def _blame_flag() -> Iterator[None]:
+    """An input error about ``data.province`` that ``--province`` set names the flag."""
+    from planner.errors import InputError
+
+    try:
+        yield
+    except InputError as err:
+        text = str(err)
+        if "'data.province'" not in text:
+            raise
+        raise InputError(text.replace("'data.province'", "--province")) from None
 
 
 def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:

@@ -128,7 +128,9 @@ def _summary(result: SweepResult) -> None:
     )
     table.add_column("scenario", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    for head in ("total cost kCNY", "top-heavy (last)", "unserved (last)", "s"):
+    last_stage = next((r.stages[-1].label for r in result.records if r.stages), "last")
+    heads = ("total cost kCNY", f"top-heavy (s{last_stage})", f"unserved (s{last_stage})", "s")
+    for head in heads:
         table.add_column(head, justify="right")
     table.add_column("dominated")
     for r in result.records:

@@ -53,6 +53,7 @@ def _level_json(r: LevelChange, tolerance: Tolerance) -> dict[str, Any]:
 def _centre_json(c: CentreChange) -> dict[str, Any]:
     return {
         "centre_id": c.centre_id,
+        "name": c.name,
         "stage": c.stage,
         "level": c.level,
         "changed": list(c.changed),
@@ -76,8 +77,10 @@ def _townships_json(d: PlanDiff) -> dict[str, Any]:
         "service": [
             {
                 "township_id": s.township_id,
+                "township_name": s.township_name,
                 "stage": s.stage,
                 "county_code": s.county_code,
+                "county_name": s.county_name,
                 "direction": s.direction,
                 "demand_a": s.demand_a,
                 "demand_b": s.demand_b,
@@ -89,8 +92,10 @@ def _townships_json(d: PlanDiff) -> dict[str, Any]:
         "phase": [
             {
                 "township_id": p.township_id,
+                "township_name": p.township_name,
                 "stage": p.stage,
                 "county_code": p.county_code,
+                "county_name": p.county_name,
                 "phase_a": p.phase_a,
                 "phase_b": p.phase_b,
             }
@@ -118,6 +123,7 @@ def to_dict(d: PlanDiff) -> dict[str, Any]:
         "identical": d.identical,
         "run_a": d.run_a,
         "run_b": d.run_b,
+        "dataset": {"a": d.dataset_a, "b": d.dataset_b},
         "tolerance": {
             "area_m2": d.tolerance.area_m2,
             "unserved_share": d.tolerance.unserved_share,
@@ -127,7 +133,12 @@ def to_dict(d: PlanDiff) -> dict[str, Any]:
             {"key": c.key, "a": _plain(c.a), "b": _plain(c.b), "in_a": c.in_a, "in_b": c.in_b}
             for c in d.config
         ],
-        "stages": {"a": d.stages_a, "b": d.stages_b},
+        "stages": {
+            "a": d.stages_a,
+            "b": d.stages_b,
+            "years_a": {str(k): v for k, v in sorted(d.years_a.items())},
+            "years_b": {str(k): v for k, v in sorted(d.years_b.items())},
+        },
         "status": {"a": d.status_a, "b": d.status_b},
         "levels": [_level_json(r, d.tolerance) for r in d.levels],
         "centres": {

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.config import LEVELS
+from planner.diff.inputs import by_content
 from planner.diff.records import (
     CENTRE_FIELDS,
     DEFAULT_TOLERANCE,
@@ -23,7 +24,7 @@ from planner.diff.records import (
     Tolerance,
 )
 from planner.run_folder import RunFolder
-from planner.summary import PlanSummary
+from planner.summary import DatasetIdentity, PlanSummary, SummaryError
 
 
 def _num(value: Any) -> float | None:
@@ -32,6 +33,15 @@ def _num(value: Any) -> float | None:
         return None
     out = float(value)
     return out if math.isfinite(out) else None
+
+
+def _text(row: pd.Series, column: str) -> str:
+    """A text column of a merged row, B's value first (``""`` where neither run has it)."""
+    for col in (f"{column}_b", f"{column}_a", column):
+        value = row.get(col)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def _int(value: Any) -> int | None:
@@ -171,6 +181,7 @@ def _centre_changes(
                 mode_b=str(row["mode_b"]),
                 action_a=str(row["action_a"]),
                 action_b=str(row["action_b"]),
+                name=_text(row, "name"),
             )
         )
     return out, desks
@@ -182,8 +193,13 @@ def _township_changes(
     m = a.merge(b, on=["township_id", "stage"], how="inner", suffixes=("_a", "_b"))
     m = m.sort_values(["township_id", "stage"], kind="mergesort", ignore_index=True)
     rel = tolerance.unserved_share
-    has_a = m["unserved_a"].fillna(0.0) > rel * m["demand_a"].fillna(0.0)
-    has_b = m["unserved_b"].fillna(0.0) > rel * m["demand_b"].fillna(0.0)
+    if "unserved_items_a" in m.columns and "unserved_items_b" in m.columns:
+        # the one rule (planner.unserved): unserved demand of at least one item
+        has_a = pd.to_numeric(m["unserved_items_a"], errors="coerce").fillna(0) > 0
+        has_b = pd.to_numeric(m["unserved_items_b"], errors="coerce").fillna(0) > 0
+    else:  # run folders written before unserved_items: the township's total
+        has_a = m["unserved_a"].fillna(0.0) > rel * m["demand_a"].fillna(0.0)
+        has_b = m["unserved_b"].fillna(0.0) > rel * m["demand_b"].fillna(0.0)
     service = []
     for i in m.index[(has_a != has_b).to_numpy()]:
         row = m.loc[i]
@@ -197,6 +213,8 @@ def _township_changes(
                 demand_b=_num(row["demand_b"]) or 0.0,
                 unserved_a=_num(row["unserved_a"]) or 0.0,
                 unserved_b=_num(row["unserved_b"]) or 0.0,
+                township_name=_text(row, "township_name"),
+                county_name=_text(row, "county_name"),
             )
         )
     phases = [
@@ -206,6 +224,8 @@ def _township_changes(
             county_code=str(row["county_code_b"] or row["county_code_a"]),
             phase_a=str(row["phase_a"]),
             phase_b=str(row["phase_b"]),
+            township_name=_text(row, "township_name"),
+            county_name=_text(row, "county_name"),
         )
         for _, row in m[m["phase_a"] != m["phase_b"]].iterrows()
     ]
@@ -260,13 +280,15 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
     if not desks:
         notes.append("back-office desks not compared: a run has no backoffice_desks column")
     warnings_a, warnings_b = list(a.summary.warnings), list(b.summary.warnings)
+    config, input_notes = by_content(_config_changes(a.config, b.config), a.manifest, b.manifest)
+    notes += input_notes
     return PlanDiff(
         run_a=str(a.path),
         run_b=str(b.path),
         identical=all(f.status == "same" for f in files),
         tolerance=tolerance,
         files=files,
-        config=_config_changes(a.config, b.config),
+        config=config,
         stages_a=stages_a,
         stages_b=stages_b,
         levels=_level_changes(a.levels, b.levels),
@@ -283,4 +305,19 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
         warnings_removed=[w for w in warnings_a if w not in warnings_b],
         warnings_added=[w for w in warnings_b if w not in warnings_a],
         notes=notes,
+        dataset_a=dataset_text(a),
+        dataset_b=dataset_text(b),
+        years_a=a.years,
+        years_b=b.years,
     )
+
+
+def dataset_text(run: RunFolder) -> str | None:
+    """The part of the dataset a run planned: ``summary.json``'s ``dataset``, else the
+    manifest's (older runs); ``None`` when neither says."""
+    if run.summary.dataset is not None:
+        return run.summary.dataset.text
+    try:
+        return DatasetIdentity.from_json(run.manifest["dataset"]).text
+    except (KeyError, SummaryError):
+        return None

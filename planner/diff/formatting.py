@@ -146,7 +146,7 @@ def level_rows(d: PlanDiff, stages: list[int]) -> list[list[str]]:
     """Level totals of the stages that differ, as table cells (text and markdown)."""
     return [
         [
-            str(r.stage),
+            d.stage_label(r.stage),
             r.level,
             fmt_area(r.area_a),
             fmt_area(r.area_b),

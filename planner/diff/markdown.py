@@ -40,8 +40,11 @@ def _md_more(total: int, shown: int) -> list[str]:
 def _head(d: PlanDiff) -> list[str]:
     out = ["## Run diff", ""]
     out += _md_table(
-        ["run", "folder", "status"],
-        [["A", f"`{d.run_a}`", d.status_a or "n/a"], ["B", f"`{d.run_b}`", d.status_b or "n/a"]],
+        ["run", "folder", "dataset", "status"],
+        [
+            ["A", f"`{d.run_a}`", _md(d.dataset_a or "n/a"), d.status_a or "n/a"],
+            ["B", f"`{d.run_b}`", _md(d.dataset_b or "n/a"), d.status_b or "n/a"],
+        ],
         set(),
     )
     out += ["", f"**{_md(headline(d))}**", ""]
@@ -106,8 +109,8 @@ def _centres(d: PlanDiff, limit: int) -> list[str]:
         ]
         rows = [
             [
-                f"`{c.centre_id}`",
-                str(c.stage),
+                f"`{c.centre_id}` {_md(c.name)}".rstrip(),
+                _md(d.stage_label(c.stage)),
                 c.level,
                 f"{c.area_a:,.1f}",
                 f"{c.area_b:,.1f}",
@@ -148,9 +151,9 @@ def _townships(d: PlanDiff, limit: int) -> list[str]:
         shown_s = ranked_service(d)[:limit]
         rows = [
             [
-                f"`{s.township_id}`",
-                str(s.stage),
-                s.county_code,
+                f"`{s.township_id}` {_md(s.township_name)}".rstrip(),
+                _md(d.stage_label(s.stage)),
+                _md(f"{s.county_code} {s.county_name}".rstrip()),
                 s.direction,
                 f"{s.unserved_a:,.1f}",
                 f"{s.unserved_b:,.1f}",
@@ -164,7 +167,13 @@ def _townships(d: PlanDiff, limit: int) -> list[str]:
     if d.phases:
         shown_p = d.phases[:limit]
         rows = [
-            [f"`{p.township_id}`", str(p.stage), p.county_code, p.phase_a, p.phase_b]
+            [
+                f"`{p.township_id}` {_md(p.township_name)}".rstrip(),
+                _md(d.stage_label(p.stage)),
+                _md(f"{p.county_code} {p.county_name}".rstrip()),
+                p.phase_a,
+                p.phase_b,
+            ]
             for p in shown_p
         ]
         out += [""] if d.service else []

@@ -11,6 +11,7 @@ JSON_DIGITS = 6
 """Decimals floats are rounded to in :func:`to_json`."""
 JSON_KEYS = (
     "centres",
+    "dataset",
     "config",
     "files",
     "identical",
@@ -138,6 +139,8 @@ class CentreChange:
     mode_b: str
     action_a: str
     action_b: str
+    name: str = ""
+    """The centre's name (``plan/centres.csv``)."""
 
     @property
     def area_delta(self) -> float:
@@ -162,6 +165,8 @@ class ServiceChange:
     demand_b: float
     unserved_a: float
     unserved_b: float
+    township_name: str = ""
+    county_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,8 @@ class PhaseChange:
     county_code: str
     phase_a: str
     phase_b: str
+    township_name: str = ""
+    county_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,8 @@ class PlanDiff:
         Plan warnings only in A, only in B.
     notes
         What could not be compared, in words.
+    dataset_a, dataset_b
+        The part of the dataset each run planned (``summary.json`` or ``manifest.json``).
     """
 
     run_a: str
@@ -257,6 +266,17 @@ class PlanDiff:
     warnings_removed: list[str] = field(default_factory=list)
     warnings_added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dataset_a: str | None = None
+    dataset_b: str | None = None
+    """The province (or part of the dataset) each run planned, e.g. ``"江苏省 (32)"``."""
+    years_a: dict[int, int] = field(default_factory=dict)
+    years_b: dict[int, int] = field(default_factory=dict)
+    """The year of every stage of each run (stage 0: today's base year)."""
+
+    def stage_label(self, stage: int) -> str:
+        """``"s1 (2027)"``: the stage with its year in B (else in A)."""
+        year = self.years_b.get(stage, self.years_a.get(stage))
+        return f"s{stage} ({year})" if year is not None else f"s{stage}"
 
     @property
     def changed_levels(self) -> list[LevelChange]:

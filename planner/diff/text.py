@@ -50,8 +50,16 @@ def _centre_text(c: CentreChange) -> str:
     return "; ".join(parts)
 
 
+def _county(code: str, name: str) -> str:
+    return f"{code} {name}" if name else code
+
+
+def _of(dataset: str | None) -> str:
+    return f" ({dataset})" if dataset else ""
+
+
 def _head(d: PlanDiff) -> list[str]:
-    out = [headline(d), f"  A: {d.run_a}", f"  B: {d.run_b}"]
+    out = [headline(d), f"  A: {d.run_a}{_of(d.dataset_a)}", f"  B: {d.run_b}{_of(d.dataset_b)}"]
     if d.status_a != d.status_b:
         out.append(f"  solve status: {d.status_a} -> {d.status_b}")
     for f in d.differing_files:
@@ -103,8 +111,10 @@ def _centres(d: PlanDiff, limit: int) -> list[str]:
             " largest area change first"
         )
         shown = ranked_centres(d)[:limit]
-        rows = [[c.centre_id, f"s{c.stage}", c.level, _centre_text(c)] for c in shown]
-        out += _text_table(["centre", "stage", "level", "change"], rows, set())
+        rows = [
+            [c.centre_id, c.name, d.stage_label(c.stage), c.level, _centre_text(c)] for c in shown
+        ]
+        out += _text_table(["centre", "name", "stage", "level", "change"], rows, set())
         out += _more(len(d.centres), len(shown))
     else:
         out.append("Centres: no changes")
@@ -130,23 +140,30 @@ def _townships(d: PlanDiff, limit: int) -> list[str]:
             [
                 s.direction,
                 s.township_id,
-                f"s{s.stage}",
-                s.county_code,
+                s.township_name,
+                d.stage_label(s.stage),
+                _county(s.county_code, s.county_name),
                 f"unserved {s.unserved_a:,.1f} -> {s.unserved_b:,.1f} of {s.demand_b:,.1f}",
             ]
             for s in shown_s
         ]
         out += _text_table(
-            ["service", "township", "stage", "county", "unserved of demand"], rows, set()
+            ["service", "township", "name", "stage", "county", "unserved of demand"], rows, set()
         )
         out += _more(len(d.service), len(shown_s))
     if d.phases:
         shown_p = d.phases[:limit]
         rows = [
-            [p.township_id, f"s{p.stage}", p.county_code, f"{p.phase_a} -> {p.phase_b}"]
+            [
+                p.township_id,
+                p.township_name,
+                d.stage_label(p.stage),
+                _county(p.county_code, p.county_name),
+                f"{p.phase_a} -> {p.phase_b}",
+            ]
             for p in shown_p
         ]
-        out += _text_table(["township", "stage", "county", "phase"], rows, set())
+        out += _text_table(["township", "name", "stage", "county", "phase"], rows, set())
         out += _more(len(d.phases), len(shown_p))
     for label, ids in (("only in A", d.townships_only_a), ("only in B", d.townships_only_b)):
         if ids:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from planner.names import Names, sort_keys, with_names
 from planner.plan import Plan
 from planner.run_folder import (
     ASSIGNMENTS_FILE,
@@ -24,9 +26,13 @@ from planner.run_folder import (
     ITEMS_FILE,
     LEVELS_FILE,
     MODES_FILE,
+    STATIONS_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
+    UNSERVED_FILE,
 )
+from planner.stations import stations_to_build
+from planner.summary import DatasetIdentity
 
 CENTRE_COLUMNS: dict[str, int | None] = {
     "centre_id": None,
@@ -61,6 +67,7 @@ TOWNSHIP_COLUMNS: dict[str, int | None] = {
     "online": 1,
     "physical": 1,
     "unserved": 1,
+    "unserved_items": 0,
     "online_share": 4,
     "minutes_province": 1,
     "minutes_city": 1,
@@ -114,6 +121,29 @@ MODE_COLUMNS: dict[str, int | None] = {
     "windows_general": 0,
     "windows_traditional": 0,
 }
+UNSERVED_LIST_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "township_id": None,
+    "county_code": None,
+    "item_id": None,
+    "demand": 1,
+    "unserved": 1,
+    "reason_code": None,
+    "reason": None,
+}
+STATION_FILE_COLUMNS: dict[str, int | None] = {
+    "stage": None,
+    "level": None,
+    "centre_id": None,
+    "name": None,
+    "county_code": None,
+    "work": None,
+    "area_before_m2": 1,
+    "floor_area_m2": 1,
+    "area_change_m2": 1,
+    "windows": 0,
+    "reason": None,
+}
 ITEM_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "item_id": None,
@@ -156,21 +186,43 @@ def json_text(value: Any, digits: int = 6) -> str:
     )
 
 
-def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
-    """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths."""
+def write_plan_tables(
+    plan: Plan,
+    folder: Path,
+    dataset: DatasetIdentity | None = None,
+    names: Names | None = None,
+) -> list[Path]:
+    """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths.
+
+    Every table gets the names of its ids (:func:`planner.names.with_names`: blank where
+    ``names`` does not know them); ``dataset`` (the part of the dataset planned) goes into
+    ``summary.json``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    known = names if names is not None else Names()
+
+    def table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list[str]) -> str:
+        named, written = with_names(frame, columns, known)
+        return format_table(named, written, sort_keys(sort))
+
     tables = {
-        CENTRES_FILE: format_table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
-        TOWNSHIPS_FILE: format_table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
-        COUNTIES_FILE: format_table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
-        LEVELS_FILE: format_table(plan.levels, LEVEL_COLUMNS, ["stage"]),
-        ASSIGNMENTS_FILE: format_table(
+        CENTRES_FILE: table(plan.centres, CENTRE_COLUMNS, ["centre_id", "stage"]),
+        TOWNSHIPS_FILE: table(plan.townships, TOWNSHIP_COLUMNS, ["township_id", "stage"]),
+        COUNTIES_FILE: table(plan.counties, COUNTY_COLUMNS, ["county_code", "stage"]),
+        LEVELS_FILE: table(plan.levels, LEVEL_COLUMNS, ["stage"]),
+        ASSIGNMENTS_FILE: table(
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
-        ITEMS_FILE: format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
-        MODES_FILE: format_table(plan.modes, MODE_COLUMNS, ["stage", "level", "mode"]),
-        CENTRE_ITEMS_FILE: format_table(
+        ITEMS_FILE: table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
+        MODES_FILE: table(plan.modes, MODE_COLUMNS, ["stage", "level", "mode"]),
+        CENTRE_ITEMS_FILE: table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
+        ),
+        UNSERVED_FILE: table(
+            plan.unserved, UNSERVED_LIST_COLUMNS, ["stage", "township_id", "item_id"]
+        ),
+        STATIONS_FILE: table(
+            stations_to_build(plan.centres), STATION_FILE_COLUMNS, ["stage", "level", "centre_id"]
         ),
     }
     written = []
@@ -179,6 +231,7 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     path = folder / SUMMARY_FILE
-    path.write_text(json_text(plan.summary.to_json()), encoding="utf-8", newline="\n")
+    summary = plan.summary if dataset is None else replace(plan.summary, dataset=dataset)
+    path.write_text(json_text(summary.to_json()), encoding="utf-8", newline="\n")
     written.append(path)
     return written

@@ -47,6 +47,7 @@ from planner.report.palette import (
     MUTED,
     WIDTH_IN,
 )
+from planner.unserved import unserved_townships
 
 log = logging.getLogger(__name__)
 
@@ -524,7 +525,8 @@ def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         sub = tw[tw["stage"] == s].sort_values("share", kind="mergesort")
         x, y = _xy(sub)
         share = sub["share"].to_numpy()
-        hit = share > 1e-3
+        # the one rule of an unserved township (planner.unserved), as the summary counts
+        hit = sub["township_id"].astype(str).isin(unserved_townships(run.townships, s)).to_numpy()
         ax.scatter(x[~hit], y[~hit], s=3, c="#b9b9b9", linewidths=0, zorder=3)
         if hit.any():
             ax.scatter(

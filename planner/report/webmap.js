@@ -82,7 +82,7 @@
   }
   function styleTownship(m, i) {
     var p = m.feature.properties, phase = p.ph[i] === null ? null : data.phases[p.ph[i]];
-    var unserved = p.u[i] !== null && p.u[i] > 0;
+    var unserved = p.ui ? p.ui[i] !== null && p.ui[i] > 0 : p.u[i] !== null && p.u[i] > 0;
     m.setStyle({
       fillColor: phase === null ? "#bdbdbd" : data.style.phases[phase], fillOpacity: 0.95,
       color: unserved ? "#b30000" : "#ffffff", weight: unserved ? 1.6 : 0.6

@@ -252,6 +252,7 @@ def _township_features(run: RunData, stages: Sequence[int], coded: dict[str, Any
         "d": ("demand", 0),
         "o": ("online_share", 3),
         "u": ("unserved", 0),
+        "ui": ("unserved_items", 0),  # the one rule of an unserved township
         "mp": ("minutes_province", 1),
         "mc": ("minutes_city", 1),
         "mk": ("minutes_county", 1),

@@ -12,7 +12,7 @@ from pathlib import Path
 from planner.config import LEVELS
 from planner.report.charts import OliveRow, chart_style, olive_figure, to_png
 from planner.report.data import read_run
-from planner.sweep.comparison import CRITERIA, non_dominated
+from planner.sweep.comparison import CRITERIA, non_dominated, plan_status
 from planner.sweep.records import ScenarioRecord, SweepResult, error_text
 from planner.sweep.spec import Sweep, format_value
 
@@ -32,10 +32,13 @@ h1 { margin:0 0 4px; font-size:24px; } h2 { margin:28px 0 8px; font-size:18px;
 .muted { color:#5f6670; }
 table { border-collapse:collapse; margin:8px 0; font-size:12.5px; }
 th, td { border-bottom:1px solid #e3e5e8; padding:3px 8px; text-align:left; vertical-align:top; }
-th { background:#f3f7ec; } td.num { text-align:right; font-variant-numeric:tabular-nums; }
+th { background:#f3f7ec; min-width:4.5em; max-width:9em; white-space:normal;
+  overflow-wrap:anywhere; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+.wide { overflow-x:auto; max-width:100%; } td .small { font-size:11px; color:#5f6670; }
 tr.dominated td { color:#8a8f96; } tr.failed td { background:#fff1f0; }
 .tag { display:inline-block; padding:0 6px; border-radius:8px; font-size:11.5px; }
-.solved { background:#e6f2da; } .reused { background:#e5eef8; } .failed { background:#fde2e0; }
+.optimal { background:#e6f2da; } .time_limit { background:#fff4d6; } .failed { background:#fde2e0; }
 img { max-width:100%; height:auto; } code { font-size:12.5px; }
 """
 
@@ -59,7 +62,8 @@ def render_html(result: SweepResult) -> str:
     sweep = result.sweep
     records = result.records
     dominated = {d.scenario: d.dominated_by for d in result.dominance}
-    counts = ", ".join(f"{result.count(s)} {s}" for s in ("solved", "reused", "failed"))
+    failed = sum(not r.ok for r in records)
+    counts = f"{len(records) - failed} with a plan, {failed} failed"
     parts = [
         f"<h1>Sweep {_e(sweep.name)}</h1>",
         f'<p class="muted">{len(records)} scenarios ({counts}) of <code>{_e(sweep.base)}</code>, '
@@ -117,10 +121,10 @@ def _metrics_table(
     sweep: Sweep, records: Sequence[ScenarioRecord], dominated: Mapping[str, tuple[str, ...]]
 ) -> str:
     head = [
-        "scenario",
+        "scenario (what changed)",
         *sweep.keys,
         "status",
-        "stage",
+        "stage (year)",
         *(f"{level} m²" for level in LEVELS),
         "province+city share",
         "online share",
@@ -129,13 +133,15 @@ def _metrics_table(
         "townships without service",
         "total cost (kCNY)",
     ]
-    rows = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    rows = ['<div class="wide"><table><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
     for r in records:
         css = "failed" if not r.ok else "dominated" if r.name in dominated else ""
-        tag = f'<span class="tag {r.status}">{r.status}</span>'
+        status = plan_status(r)
+        tag = f'<span class="tag {_e(status)}">{_e(status)}</span>'
         if r.name in dominated:
             tag += ' <span class="muted">(dominated)</span>'
-        first = [_e(r.name), *(_e(format_value(r.values.get(k))) for k in sweep.keys)]
+        name = f'{_e(changed_label(sweep, r))}<br><span class="small">{_e(r.name)}</span>'
+        first = [name, *(_e(format_value(r.values.get(k))) for k in sweep.keys)]
         if not r.stages:
             cells = [*first, tag, "", *[""] * (len(head) - len(first) - 2)]
             rows.append(_row(cells, css, len(first) + 2))
@@ -144,7 +150,7 @@ def _metrics_table(
             cells = [
                 *first,
                 tag,
-                str(s.stage),
+                _e(s.label),
                 *(_num(s.area_m2.get(level, 0.0), 0) for level in LEVELS),
                 _num(s.top_heavy_share, 3, percent=True),
                 _num(s.metrics.online_share, 3, percent=True),
@@ -154,8 +160,17 @@ def _metrics_table(
                 _num(r.objective_kcny, 0),
             ]
             rows.append(_row(cells, css, len(first) + 2))
-    rows.append("</table>")
+    rows.append("</table></div>")
     return "\n".join(rows)
+
+
+def changed_label(sweep: Sweep, record: ScenarioRecord) -> str:
+    """What sets a scenario apart: ``key = value`` for every key that takes more than one
+    value in the sweep (the last part of the dotted key), e.g.
+    ``top_heavy_penalty_per_m2_year = 4000, annual_catch_up = 0.08``."""
+    varied = [k for k in sweep.keys if len(sweep.values.get(k, [])) > 1] or list(sweep.keys)
+    parts = [f"{k.rsplit('.', 1)[-1]} = {format_value(record.values.get(k))}" for k in varied]
+    return ", ".join(parts) or record.name
 
 
 def _row(cells: Sequence[str], css: str, numeric_from: int) -> str:
@@ -177,9 +192,7 @@ def _olive_section(sweep: Sweep, records: Sequence[ScenarioRecord]) -> str:
         for i in range(0, len(runs), OLIVE_ROWS_PER_CHART):
             chunk = runs[i : i + OLIVE_ROWS_PER_CHART]
             rows = [
-                OliveRow(
-                    label=r.name.removeprefix(f"{sweep.name}-"), run=run, column="floor_area_m2"
-                )
+                OliveRow(label=changed_label(sweep, r), run=run, column="floor_area_m2")
                 for r, run in chunk
             ]
             with chart_style():

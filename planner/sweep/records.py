@@ -32,6 +32,13 @@ class ScenarioStage:
     """Province + city share of the floor area."""
     metrics: StageMetrics
     """The plan's metrics of the stage (as in ``summary.json``)."""
+    year: int | None = None
+    """The stage's year (``stages.years`` of the scenario's config)."""
+
+    @property
+    def label(self) -> str:
+        """``"1 (2027)"``: the stage and its year."""
+        return f"{self.stage} ({self.year})" if self.year is not None else str(self.stage)
 
 
 @dataclass(frozen=True)
@@ -152,12 +159,14 @@ def record_from_run(
     run = read_run_folder(spec.run_dir)
     summary = run.summary
     area = level_areas(run.levels)
+    years = run.years
     stages = [
         ScenarioStage(
             stage=s,
             area_m2=area.get(s, dict.fromkeys(LEVELS, 0.0)),
             top_heavy_share=summary.top_heavy_share[s],
             metrics=metrics,
+            year=years.get(s),
         )
         for s, metrics in sorted(summary.stages.items())
     ]

@@ -88,7 +88,14 @@ def scenario_config(spec: ScenarioSpec) -> LoadedConfig:
     InputError
         The merged config does not validate (the message names the base file and key).
     """
-    merged = load_config(spec.base, spec.full_overrides)
+    try:
+        merged = load_config(spec.base, spec.full_overrides)
+    except InputError as err:
+        if spec.sweep_file is None:
+            raise
+        values = ", ".join(f"{k} = {format_value(v)}" for k, v in spec.values.items())
+        msg = f"{spec.sweep_file}: scenario {spec.name} ({values}) is not a valid config: {err}"
+        raise InputError(msg) from None
     data = {name: str(path) for name, path in input_paths(merged).items()}
     raw = deep_merge(merged.raw, {"data": data})
     described = ", ".join(f"{k} = {format_value(v)}" for k, v in spec.values.items())

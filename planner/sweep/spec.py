@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -19,6 +20,7 @@ from planner.config import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
 from planner.io.run_dir import check_sweep_dir, check_writable
+from planner.schema_keys import suggest_key
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -97,6 +99,8 @@ class ScenarioSpec:
     base: Path
     sweep_dir: Path
     sweep_name: str
+    sweep_file: Path | None = None
+    """The sweep file (named in the error of a value that makes the scenario invalid)."""
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -161,7 +165,10 @@ def _validation_message(path: Path, err: ValidationError, prefix: str, hint: str
     where = ".".join([prefix, *(str(p) for p in first["loc"])]).strip(".") or "(top level)"
     kind = first["type"]
     if kind == "extra_forbidden":
-        return f"{path}: unknown key '{where}' ({hint})"
+        close = difflib.get_close_matches(where, list(SweepFile.model_fields), n=1, cutoff=0.6)
+        return f"{path}: unknown key '{where}' (" + (
+            f"did you mean '{close[0]}'? {hint})" if close else f"{hint})"
+        )
     if kind == "missing":
         return f"{path}: '{where}' is required but missing"
     message = first["msg"].removeprefix("Value error, ")
@@ -187,6 +194,13 @@ def _read_sweep_file(path: Path) -> SweepFile:
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML ({err})"
         raise InputError(msg) from None
+    if isinstance(raw, dict) and not {"base", "vary"} & raw.keys():
+        msg = (
+            f"{path}: this is a run config, not a sweep file (it has no 'base' and no [vary]): "
+            f"run it with `planner run {path}`, or write a sweep file naming it as 'base' "
+            "(see configs/sweep-example.toml)"
+        )
+        raise InputError(msg)
     try:
         spec = SweepFile.model_validate(raw)
     except ValidationError as err:
@@ -259,6 +273,7 @@ def load_sweep(path: Path | str, output_dir: Path | None = None) -> Sweep:
             base=base,
             sweep_dir=sweep_dir,
             sweep_name=spec.name,
+            sweep_file=path,
         )
         for i, (name, combo) in enumerate(zip(names, combos, strict=True))
     )
@@ -346,7 +361,9 @@ def config_key_problem(key: str) -> str | None:
         if isinstance(node, type) and issubclass(node, BaseModel):
             fields = node.model_fields
             if part not in fields:
-                return f"unknown config key '{here}' (check the spelling; see configs/default.toml)"
+                guess = suggest_key(Config, parts[: i + 1])
+                hint = f"did you mean '{guess}'?" if guess else "check the spelling;"
+                return f"unknown config key '{here}' ({hint} see configs/default.toml)"
             node = fields[part].annotation
         elif get_origin(node) is dict:
             node = get_args(node)[1]
