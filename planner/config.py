@@ -13,15 +13,22 @@ the config file, so a config can be run from anywhere.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from enum import StrEnum
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
+from planner.config_policy import (
+    LevelFloorRule,
+    OliveRule,
+    RuleCostsConfig,
+    SurplusRule,
+    check_stage_lists,
+)
+from planner.config_section import MAX_HORIZON_YEARS
+from planner.config_section import Section as _Section
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
 
@@ -30,43 +37,6 @@ LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 
 UPPER_LEVELS: tuple[str, ...] = ("province", "city")
 """Levels whose floor area counts towards the top-heavy share."""
-
-
-MAX_NUMBER = 1e12
-"""Largest magnitude of any number in a config: products of such numbers stay finite (and
-below the 1e20 HiGHS reads as infinite), so no cost or bound turns into inf or nan."""
-MAX_HORIZON_YEARS = 100
-"""Latest stage end year after ``stages.base_year`` (growth compounds over the years)."""
-
-
-def _numbers(value: object) -> Iterator[float]:
-    """Every number in a field value (lists, tuples and dicts of numbers included)."""
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int | float):
-        yield float(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _numbers(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _numbers(item)
-
-
-class _Section(BaseModel):
-    # every number finite (inf and nan are refused naming the key) and of bounded magnitude
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _bounded(cls, value: object) -> object:
-        if any(abs(x) > MAX_NUMBER for x in _numbers(value)):
-            raise PydanticCustomError(
-                "number_too_large",
-                "every number in a config must be within +-{limit} (no plan needs more)",
-                {"limit": f"{MAX_NUMBER:g}"},
-            )
-        return value
 
 
 class DataConfig(_Section):
@@ -279,6 +249,19 @@ class PolicyConfig(_Section):
         ge=0,
         description="Per township and level, consider only this many of the nearest other "
         'centres beside its own (a sparsification; "unbounded" = every centre in reach).',
+    )
+
+    olive: OliveRule = Field(
+        default_factory=OliveRule, description="The olive shape as a rule (issue 15)."
+    )
+    surplus: SurplusRule = Field(
+        default_factory=SurplusRule, description="Surplus floor area converted (压缩转化)."
+    )
+    level_floor: LevelFloorRule = Field(
+        default_factory=LevelFloorRule, description="Level sizes kept against today's."
+    )
+    rule_costs: RuleCostsConfig = Field(
+        default_factory=RuleCostsConfig, description="What each rule costs (rule_costs.csv)."
     )
 
     @field_validator("cross_border_nearest", mode="before")
@@ -580,6 +563,7 @@ class Config(_Section):
                 f"entries but 'stages.years' has {n}; give one share per stage"
             )
             raise ValueError(msg)
+        check_stage_lists(self.policy.olive, self.policy.level_floor, n)
         return self
 
 

@@ -21,6 +21,7 @@ from planner.maturity import county_phases
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.model.solvers import Solution as SolverSolution
+from planner.olive import mark_conversions, olive_warnings, with_area_split
 from planner.solve import SolveResult, Status
 from planner.summary import (
     UNSERVED_SHARE,
@@ -161,6 +162,7 @@ def extract_plan(
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     cen = _centre_table(sol, used, dm, inputs, cfg)
+    cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     lv = level_table(cen)
     summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
@@ -174,6 +176,14 @@ def extract_plan(
         items=_item_table(per_item),
         summary=summary,
     )
+
+
+def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
+    """Area in use, surplus and conversions per centre (:mod:`planner.olive`)."""
+    converted = {(s, c): q for (f, s, c), q in solved.policy.items() if f == "convert"}
+    apw = d.centres["area_per_window"]
+    cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
+    return mark_conversions(cen)
 
 
 def _flows(
@@ -442,7 +452,9 @@ def _actions(
 
 def level_table(cen: pd.DataFrame) -> pd.DataFrame:
     """Totals per stage and level (the olive profile) from the centre table."""
-    lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
+    split = [c for c in ("area_in_use_m2", "surplus_m2", "converted_m2") if c in cen]
+    columns = ["floor_area_m2", *split, "windows", "transactions"]
+    lv = cen.groupby(["stage", "level"])[columns].sum()
     lv = lv.reindex(
         pd.MultiIndex.from_product(
             [sorted(cen["stage"].unique()), list(LEVELS)], names=["stage", "level"]
@@ -571,11 +583,6 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
                 f"stage {s}: no demand is served physically: every centre is closed, out of "
                 "reach or without capacity"
             )
-    last = int(levels["stage"].max())
-    final = levels[levels["stage"] == last].set_index("level")["area_share"]
-    if final.idxmax() != "county":
-        out.append(
-            f"stage {last}: the largest floor-area share is at '{final.idxmax()}' "
-            f"({final.max():.0%}), not at county: the layout is not olive-shaped"
-        )
+    thetas = dict(enumerate(cfg.policy.top_heavy_max_share, start=1))
+    out.extend(olive_warnings(levels, thetas))
     return replace(summary, warnings=tuple(out))

@@ -19,6 +19,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner", "planner.errors"),
     (
         "planner.config",
+        "planner.config_section",
+        "planner.config_policy",
         "planner.config_docs",
         "planner.terms",
         "planner.regions",
@@ -33,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner.datasets", "planner.workbook.template"),
     ("planner.model",),
     ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
-    ("planner.summary", "planner.plan"),
+    ("planner.summary", "planner.plan", "planner.olive", "planner.rule_costs"),
     ("planner.run_folder", "planner.io"),
     ("planner.report", "planner.diff", "planner.dask_cluster"),
     ("planner.pipeline",),

@@ -99,6 +99,7 @@ import pandas as pd
 import pulp
 
 from planner.model.data import ModelData
+from planner.model.policy import add_conversion, add_level_floor, add_olive, policy_terms
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,9 @@ class Variables:
     """Keyed by (stage, region)."""
     elastic: dict[tuple[str, int, str], pulp.LpVariable] = field(default_factory=dict)
     """Diagnosis only: violation of a hard rule, keyed by (family, stage, id)."""
+    policy: dict[tuple[str, int, str], pulp.LpVariable] = field(default_factory=dict)
+    """Olive and level-floor violations, conversions (:mod:`planner.model.policy`), keyed by
+    (family, stage, id)."""
 
 
 @dataclass
@@ -163,7 +167,7 @@ class PlanModel:
             len(v.x)
             + len(v.y)
             + len(v.u)
-            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h, v.elastic))
+            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h, v.elastic, v.policy))
         )
 
     n_constraints: int = 0
@@ -491,6 +495,7 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         "top_heavy": [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
         "expansion": [(var, d.expansion_cost) for var in v.e.values()],
         "reduction": [(var, d.reduction_cost) for var in v.r.values()],
+        **policy_terms(d.lengths, d.policy, v),
     }
 
 
@@ -616,6 +621,9 @@ def build_model(
         add_top_heavy,
         add_area_budget,
         add_unserved_cap,
+        add_olive,
+        add_conversion,
+        add_level_floor,
         add_elastic_bounds,
     ):
         family(b)

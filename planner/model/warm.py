@@ -19,7 +19,7 @@ basis; the optimum is the same unique vertex a cold run reaches.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -29,11 +29,17 @@ from planner.config import SolverConfig
 from planner.model.build import PlanModel, constant_terms, objective_terms
 from planner.model.data import ModelData
 from planner.model.exact import solve_exact
+from planner.model.policy_data import PolicyData
 from planner.model.solvers import HighsSolver, LpArrays, lp_arrays, read_solution
 from planner.solve import SolveResult, make_result
 
 SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_capacity", "upper"]
 """Centre fields that are row coefficients or right-hand sides (must not change)."""
+
+
+def _policy_rows(d: ModelData) -> PolicyData:
+    """The policy data without its costs (penalties and conversion cost may change warm)."""
+    return replace(d.policy, olive_penalty=(), convert_cost=0.0, floor_penalty=0.0)
 
 
 def same_rows(a: ModelData, b: ModelData) -> str | None:
@@ -64,6 +70,7 @@ def same_rows(a: ModelData, b: ModelData) -> str | None:
             and a.backoffice_capacity == b.backoffice_capacity
             and a.backoffice_m2_per_desk == b.backoffice_m2_per_desk,
         ),
+        ("policy rules", _policy_rows(a) == _policy_rows(b)),
     ]
     bad = [name for name, ok in checks if not ok]
     return ", ".join(bad) if bad else None
