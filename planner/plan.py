@@ -8,7 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,9 @@ from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.model.solvers import Solution as SolverSolution
 from planner.olive import mark_conversions, olive_warnings, with_area_split
+from planner.rule_costs import COLUMNS as RULE_COST_COLUMNS
+from planner.rule_costs import combine as combine_rule_costs
+from planner.rule_costs import marginal_costs
 from planner.solve import SolveResult, Status
 from planner.summary import (
     UNSERVED_SHARE,
@@ -50,6 +53,10 @@ class Plan:
     """Per stage and item: demand, online, physical, unserved (transactions a year)."""
     summary: PlanSummary
     """Headline figures and warnings (what ``plan/summary.json`` holds)."""
+    rule_costs: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RULE_COST_COLUMNS)
+    )
+    """What each policy rule costs at the margin (:mod:`planner.rule_costs`)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -175,6 +182,7 @@ def extract_plan(
         centre_items=_centre_item_table(used),
         items=_item_table(per_item),
         summary=summary,
+        rule_costs=marginal_costs(d, result.solution.duals),
     )
 
 
@@ -499,6 +507,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         centre_items=cat("centre_items", ["stage", "centre_id", "item_id"]),
         items=items,
         summary=summary,
+        rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
     )
 
 

@@ -35,6 +35,9 @@ LEVELS_FILE = "levels.csv"
 ASSIGNMENTS_FILE = "assignments.csv"
 ITEMS_FILE = "items.csv"
 CENTRE_ITEMS_FILE = "centre_items.csv"
+RULE_COSTS_FILE = "rule_costs.csv"
+"""What each policy rule costs at the margin (:mod:`planner.rule_costs`); not required (older
+run folders lack it)."""
 
 REQUIRED_FILES = (
     f"{PLAN_DIR}/{SUMMARY_FILE}",

@@ -150,3 +150,17 @@ def test_county_floor_keeps_todays_area_in_use(tmp_path: Path, hard: bool) -> No
         assert run.result.solution is not None
         dual = run.result.solution.duals["level_floor"]["level_floor__1__32__county"]
         assert dual == pytest.approx(-(145 - 140 * 67.5 / 72) / 45, rel=1e-6)
+
+
+def test_rule_costs_table_prices_the_olive_at_its_dual(tmp_path: Path) -> None:
+    # the dual above, per window and year (the stage lasts one year): 7,096.8 CNY
+    run = _run(tmp_path, {"olive": {"stages": [1], "measures": ["windows"]}})
+    assert run.plan is not None
+    costs = run.plan.rule_costs.set_index(["rule", "stage", "level"])
+    row = costs.loc[("olive (windows)", 1, "city<=county")]
+    assert row["unit"] == "window"
+    assert row["binding_rows"] == 1
+    expected = (285 * 72 / 139.5 - 140) * 1000.0
+    assert row["marginal_max_cny_per_unit_year"] == pytest.approx(expected, rel=1e-6)
+    # the province and township rows hold with slack: no price
+    assert costs.loc[("olive (windows)", 1, "township<=county"), "binding_rows"] == 0

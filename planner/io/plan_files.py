@@ -23,6 +23,7 @@ from planner.run_folder import (
     COUNTIES_FILE,
     ITEMS_FILE,
     LEVELS_FILE,
+    RULE_COSTS_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
 )
@@ -89,6 +90,16 @@ LEVEL_COLUMNS: dict[str, int | None] = {
     "windows": 0,
     "transactions": 1,
     "centres_open": None,
+}
+RULE_COST_COLUMNS: dict[str, int | None] = {
+    "rule": None,
+    "stage": None,
+    "level": None,
+    "unit": None,
+    "rows": None,
+    "binding_rows": None,
+    "marginal_max_cny_per_unit_year": 2,
+    "marginal_mean_cny_per_unit_year": 2,
 }
 ASSIGNMENT_COLUMNS: dict[str, int | None] = {
     "stage": None,
@@ -159,6 +170,9 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
             plan.assignments, ASSIGNMENT_COLUMNS, ["stage", "township_id", "centre_id"]
         ),
         ITEMS_FILE: format_table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
+        RULE_COSTS_FILE: format_table(
+            plan.rule_costs, RULE_COST_COLUMNS, ["rule", "stage", "level"]
+        ),
         CENTRE_ITEMS_FILE: format_table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),

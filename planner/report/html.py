@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import changes, charts, webmap
+from planner.report import changes, charts, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -423,6 +423,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
                 ("changes", "Largest changes"),
                 ("modes", "Window modes"),
                 ("objective", "Objective"),
+                ("rules", "Rule costs"),
                 ("warnings", "Warnings"),
                 ("config", "Config"),
                 ("manifest", "Manifest"),
@@ -451,6 +452,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
         _modes_section(run),
         '<h2 id="objective">Objective terms</h2>',
         _objective_table(run),
+        rules.rule_costs_section(run),
         _warnings_section(run) if not run.warnings else "",
         _config_section([("", run)]),
         '<h2 id="manifest">Manifest</h2>',
