@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from planner.cli.main import cli
 from planner.config import deep_merge, load_config
-from planner.pipeline import RunResult, run_config
+from planner.pipeline import RunResult, run_config, write_run
 from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 ITEM = [{"levels_s1": "city|county"}]
@@ -164,3 +166,12 @@ def test_rule_costs_table_prices_the_olive_at_its_dual(tmp_path: Path) -> None:
     assert row["marginal_max_cny_per_unit_year"] == pytest.approx(expected, rel=1e-6)
     # the province and township rows hold with slack: no price
     assert costs.loc[("olive (windows)", 1, "township<=county"), "binding_rows"] == 0
+
+
+def test_planner_diff_shows_rule_cost_changes(tmp_path: Path) -> None:
+    # A prices the olive (7,096.8 CNY per window-year); B has no olive rule: its row is gone
+    a = write_run(_run(tmp_path / "a", {"olive": {"stages": [1], "measures": ["windows"]}}))
+    b = write_run(_run(tmp_path / "b", {"olive": {"stages": []}}))
+    result = CliRunner().invoke(cli, ["diff", str(a), str(b)])
+    assert "Rule costs (largest marginal, CNY per unit-year):" in result.output
+    assert "olive (windows) s1 city<=county: 7,097 -> - per window-year" in result.output

@@ -22,6 +22,7 @@ from planner.diff.records import (
     ServiceChange,
     Tolerance,
 )
+from planner.diff.rules import rule_cost_changes
 from planner.run_folder import RunFolder
 from planner.summary import PlanSummary
 
@@ -283,4 +284,5 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
         warnings_removed=[w for w in warnings_a if w not in warnings_b],
         warnings_added=[w for w in warnings_b if w not in warnings_a],
         notes=notes,
+        rule_costs=rule_cost_changes(a.plan_dir, b.plan_dir),
     )
