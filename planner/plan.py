@@ -57,6 +57,8 @@ class Plan:
         default_factory=lambda: pd.DataFrame(columns=RULE_COST_COLUMNS)
     )
     """What each policy rule costs at the margin (:mod:`planner.rule_costs`)."""
+    rule_totals: pd.DataFrame | None = None
+    """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
 
     @property
     def warnings(self) -> list[str]:

@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
     ("planner.summary", "planner.plan", "planner.olive", "planner.rule_costs"),
     ("planner.run_folder", "planner.io"),
-    ("planner.report", "planner.diff", "planner.dask_cluster"),
+    ("planner.report", "planner.diff", "planner.dask_cluster", "planner.rule_costs_total"),
     ("planner.pipeline",),
     ("planner.diagnose", "planner.sweep"),
     ("planner.cli",),

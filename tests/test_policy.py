@@ -175,3 +175,24 @@ def test_planner_diff_shows_rule_cost_changes(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["diff", str(a), str(b)])
     assert "Rule costs (largest marginal, CNY per unit-year):" in result.output
     assert "olive (windows) s1 city<=county: 7,097 -> - per window-year" in result.output
+
+
+def test_total_rule_costs_by_re_solve(tmp_path: Path) -> None:
+    # With the olive by windows the optimum is 285 w = 40.860 kCNY; without it everything
+    # goes to the city at 38.889 kCNY: the olive costs 1.971 kCNY in total. The top-heavy
+    # penalty is 0 here, so relaxing it changes nothing.
+    policy = {"olive": {"stages": [1], "measures": ["windows"]}, "rule_costs": {"total": True}}
+    run = _run(tmp_path, policy)
+    assert run.plan is not None and run.plan.rule_totals is not None
+    totals = run.plan.rule_totals.set_index("rule")
+    with_olive = 285 * 20 / 139.5
+    assert totals.at["olive", "objective_kcny"] == pytest.approx(with_olive, rel=1e-6)
+    assert totals.at["olive", "relaxed_objective_kcny"] == pytest.approx(CITY_ONLY, rel=1e-6)
+    assert totals.at["olive", "total_cost_kcny"] == pytest.approx(with_olive - CITY_ONLY, rel=1e-6)
+    assert totals.at["top-heavy cap", "total_cost_kcny"] == pytest.approx(0.0, abs=1e-6)
+    assert set(totals["status"]) == {"optimal"}
+    plan_dir = write_run(run) / "plan"
+    text = (plan_dir / "rule_totals.csv").read_text()
+    assert (
+        text.splitlines()[0] == "rule,objective_kcny,relaxed_objective_kcny,total_cost_kcny,status"
+    )

@@ -24,6 +24,7 @@ from planner.run_folder import (
     ITEMS_FILE,
     LEVELS_FILE,
     RULE_COSTS_FILE,
+    RULE_TOTALS_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
 )
@@ -101,6 +102,13 @@ RULE_COST_COLUMNS: dict[str, int | None] = {
     "marginal_max_cny_per_unit_year": 2,
     "marginal_mean_cny_per_unit_year": 2,
 }
+RULE_TOTAL_COLUMNS: dict[str, int | None] = {
+    "rule": None,
+    "objective_kcny": 1,
+    "relaxed_objective_kcny": 1,
+    "total_cost_kcny": 1,
+    "status": None,
+}
 ASSIGNMENT_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "township_id": None,
@@ -177,6 +185,8 @@ def write_plan_tables(plan: Plan, folder: Path) -> list[Path]:
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),
     }
+    if plan.rule_totals is not None:
+        tables[RULE_TOTALS_FILE] = format_table(plan.rule_totals, RULE_TOTAL_COLUMNS, ["rule"])
     written = []
     for name, text in tables.items():
         path = folder / name

@@ -6,7 +6,7 @@ import pandas as pd
 
 from planner.report.data import RunData
 from planner.report.markup import escape, table
-from planner.run_folder import PLAN_DIR, RULE_COSTS_FILE
+from planner.run_folder import PLAN_DIR, RULE_COSTS_FILE, RULE_TOTALS_FILE
 
 INTRO = (
     "<p class='small'>The marginal cost of a rule is what the plan would save (CNY a year) "
@@ -26,9 +26,31 @@ def read_rule_costs(run: RunData) -> pd.DataFrame | None:
     return pd.read_csv(path, dtype={"rule": str, "level": str, "unit": str})
 
 
+def totals_table(run: RunData) -> str:
+    """Each rule family's total cost by re-solve, when the run computed it."""
+    path = run.path / PLAN_DIR / RULE_TOTALS_FILE
+    if not path.is_file():
+        return (
+            "<p class='small'>Total costs (re-solved without each rule) were not computed: "
+            "set <code>policy.rule_costs.total = true</code>.</p>"
+        )
+    totals = pd.read_csv(path, dtype={"rule": str, "status": str})
+    rows = [
+        (
+            escape(r.rule),
+            "—" if pd.isna(r.total_cost_kcny) else f"{r.total_cost_kcny:,.0f}",
+            "—" if pd.isna(r.relaxed_objective_kcny) else f"{r.relaxed_objective_kcny:,.0f}",
+            escape(r.status),
+        )
+        for r in totals.itertuples()
+    ]
+    head = ["Rule (relaxed)", "Total cost (kCNY, all stages)", "Objective without it", "Solve"]
+    return "<h3>Total cost: the objective without the rule</h3>" + table(head, rows)
+
+
 def rule_costs_section(run: RunData) -> str:
-    """The section: one row per rule, stage and level."""
-    head = '<h2 id="rules">What each rule costs</h2>'
+    """The section: one row per rule, stage and level, then the totals."""
+    head = '<h2 id="rules">What each rule costs</h2>' + totals_table(run)
     costs = read_rule_costs(run)
     if costs is None:
         return f"{head}<p>This run folder has no {RULE_COSTS_FILE}.</p>"
