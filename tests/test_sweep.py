@@ -45,6 +45,7 @@ PLAN_FILES = [
     "counties.csv",
     "items.csv",
     "levels.csv",
+    "rule_costs.csv",
     "summary.json",
     "townships.csv",
 ]
