@@ -21,6 +21,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.config_base import MAX_HORIZON_YEARS, Section
+from planner.config_policy import (
+    LevelFloorRule,
+    OliveRule,
+    RuleCostsConfig,
+    SurplusRule,
+    check_stage_lists,
+)
 from planner.config_sections import MaturityConfig, TravelConfig
 from planner.errors import InputError
 from planner.files import MAX_CONFIG_BYTES, read_regular_file
@@ -243,6 +250,19 @@ class PolicyConfig(Section):
         ge=0,
         description="Per township and level, consider only this many of the nearest other "
         'centres beside its own (a sparsification; "unbounded" = every centre in reach).',
+    )
+
+    olive: OliveRule = Field(
+        default_factory=OliveRule, description="The olive shape as a rule (issue 15)."
+    )
+    surplus: SurplusRule = Field(
+        default_factory=SurplusRule, description="Surplus floor area converted (压缩转化)."
+    )
+    level_floor: LevelFloorRule = Field(
+        default_factory=LevelFloorRule, description="Level sizes kept against today's."
+    )
+    rule_costs: RuleCostsConfig = Field(
+        default_factory=RuleCostsConfig, description="What each rule costs (rule_costs.csv)."
     )
 
     @field_validator("cross_border_nearest", mode="before")
@@ -478,6 +498,7 @@ class Config(Section):
         if len(shares) != n:
             given = "top_heavy_max_share" in self.policy.model_fields_set
             raise ValueError(per_stage_message("policy.top_heavy_max_share", len(shares), n, given))
+        check_stage_lists(self.policy.olive, self.policy.level_floor, n)
         return self
 
 

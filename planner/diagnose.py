@@ -47,6 +47,8 @@ CONFIG_KEYS = {
     ElasticRule.TOWNSHIP_MIN: "policy.township_min_station_hard (or township_min_station_m2)",
     ElasticRule.AREA_BUDGET: "policy.max_total_area_m2",
     ElasticRule.UNSERVED_CAP: "policy.max_unserved_share",
+    ElasticRule.OLIVE: "policy.olive.hard (or policy.olive.stages)",
+    ElasticRule.LEVEL_FLOOR: "policy.level_floor.hard (or policy.level_floor.share_of_today)",
 }
 """Rules relaxed by one config key."""
 
@@ -86,6 +88,8 @@ WHAT = {
     ElasticRule.GROWTH: "centres would have to grow beyond their growth limit",
     ElasticRule.SHRINK: "centres would have to shrink faster than allowed",
     ElasticRule.CORE_AREA: "centres would have to fall below their core area",
+    ElasticRule.OLIVE: "the hard olive (county widest, province narrowest) cannot hold",
+    ElasticRule.LEVEL_FLOOR: "a level cannot keep its floor against today's size",
 }
 
 

@@ -39,6 +39,7 @@ from planner.model.warm import WarmPool
 from planner.names import names_from_inputs
 from planner.plan import Plan, combine_plans, extract_plan
 from planner.report.html import write_report
+from planner.rule_costs_total import Part, total_costs
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.solve import SolveResult, Status, initial_arcs, solve
 from planner.summary import DatasetIdentity
@@ -236,7 +237,7 @@ def run_config(
     if len(codes) == 1 or not cfg.model.decompose or coupled:
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
         check_reachability(inputs, [unreachable(prepared.model_data())])
-        return execute(prepared, progress, pool)
+        return with_total_costs(execute(prepared, progress, pool), workers)
     parts = {code: select_region(inputs, code) for code in codes}
     if workers > 1 and on_part is None:
         results = _solve_parts_on_dask(loaded, parts, workers, timings)
@@ -246,7 +247,24 @@ def run_config(
             results[code] = solve_region(loaded, code, sub, timings, progress, on_part)
     reachability = {code: r.unreachable for code, r in results.items()}
     check_reachability(inputs, list(reachability.values()))
-    return combine_runs(loaded, inputs, timings, results)
+    return with_total_costs(combine_runs(loaded, inputs, timings, results), workers)
+
+
+def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
+    """The run with each rule's total cost (``policy.rule_costs.total``): re-solved once per
+    rule family with the rule relaxed (:mod:`planner.rule_costs_total`)."""
+    cfg = run.prepared.loaded.config
+    if not cfg.policy.rule_costs.total or run.plan is None or run.result.objective is None:
+        return run
+    runs = list(run.parts.values()) if run.parts else [run]
+    parts = [
+        Part(r.prepared.inputs, r.prepared.travel.minutes, r.prepared.maturity, r.result.objective)
+        for r in runs
+        if r.result.objective is not None
+    ]
+    with run.prepared.timings.step("rule costs", _quiet):
+        totals = total_costs(parts, cfg, workers)
+    return replace(run, plan=replace(run.plan, rule_totals=totals))
 
 
 def solve_region(

@@ -22,6 +22,10 @@ from planner.model.build import PlanModel
 from planner.model.data import ModelData, mode_rules
 from planner.model.modes import MODES, decide_modes, mode_bounds, mode_windows, today_modes
 from planner.model.solvers import Solution as SolverSolution
+from planner.olive import mark_conversions, olive_warnings, with_area_split
+from planner.rule_costs import COLUMNS as RULE_COST_COLUMNS
+from planner.rule_costs import combine as combine_rule_costs
+from planner.rule_costs import marginal_costs
 from planner.solve import SolveResult, Status
 from planner.summary import (
     ModelSize,
@@ -58,6 +62,13 @@ class Plan:
     def modes(self) -> pd.DataFrame:
         """Centres and windows per stage, level and window mode (``plan/modes.csv``)."""
         return mode_table(self.centres)
+
+    rule_costs: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RULE_COST_COLUMNS)
+    )
+    """What each policy rule costs at the margin (:mod:`planner.rule_costs`)."""
+    rule_totals: pd.DataFrame | None = None
+    """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
 
     @property
     def warnings(self) -> list[str]:
@@ -230,6 +241,7 @@ def extract_plan(
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     cen = _centre_table(d, sol, used, dm, inputs, cfg)
+    cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     listed = unserved_list(d, per_item, inputs)
     tw["unserved_items"] = unserved_items(tw, listed)  # the one rule (planner.unserved)
@@ -246,7 +258,16 @@ def extract_plan(
         items=_item_table(per_item),
         summary=summary,
         unserved=listed,
+        rule_costs=marginal_costs(d, result.solution.duals),
     )
+
+
+def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
+    """Area in use, surplus and conversions per centre (:mod:`planner.olive`)."""
+    converted = {(s, c): q for (f, s, c), q in solved.policy.items() if f == "convert"}
+    apw = d.centres["area_per_window"]
+    cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
+    return mark_conversions(cen)
 
 
 def _flows(
@@ -513,7 +534,9 @@ def _actions(
 
 def level_table(cen: pd.DataFrame) -> pd.DataFrame:
     """Totals per stage and level (the olive profile) from the centre table."""
-    lv = cen.groupby(["stage", "level"])[["floor_area_m2", "windows", "transactions"]].sum()
+    split = [c for c in ("area_in_use_m2", "surplus_m2", "converted_m2") if c in cen]
+    columns = ["floor_area_m2", *split, "windows", "transactions"]
+    lv = cen.groupby(["stage", "level"])[columns].sum()
     lv = lv.reindex(
         pd.MultiIndex.from_product(
             [sorted(cen["stage"].unique()), list(LEVELS)], names=["stage", "level"]
@@ -560,6 +583,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         items=items,
         summary=summary,
         unserved=cat("unserved", ["stage", "township_id", "item_id"]),
+        rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
     )
 
 
@@ -656,11 +680,6 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
                 f"stage {s}: no demand is served physically: every centre is closed, out of "
                 "reach or without capacity"
             )
-    last = int(levels["stage"].max())
-    final = levels[levels["stage"] == last].set_index("level")["area_share"]
-    if final.idxmax() != "county":
-        out.append(
-            f"stage {last}: the largest floor-area share is at '{final.idxmax()}' "
-            f"({final.max():.0%}), not at county: the layout is not olive-shaped"
-        )
+    thetas = dict(enumerate(cfg.policy.top_heavy_max_share, start=1))
+    out.extend(olive_warnings(levels, thetas))
     return replace(summary, warnings=tuple(out))

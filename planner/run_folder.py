@@ -39,6 +39,11 @@ ASSIGNMENTS_FILE = "assignments.csv"
 ITEMS_FILE = "items.csv"
 CENTRE_ITEMS_FILE = "centre_items.csv"
 MODES_FILE = "modes.csv"
+RULE_COSTS_FILE = "rule_costs.csv"
+"""What each policy rule costs at the margin (:mod:`planner.rule_costs`); not required (older
+run folders lack it)."""
+RULE_TOTALS_FILE = "rule_totals.csv"
+"""Each rule family's total cost by re-solve; only with ``policy.rule_costs.total``."""
 
 REQUIRED_FILES = (
     f"{PLAN_DIR}/{SUMMARY_FILE}",

@@ -24,6 +24,12 @@ class CostTerm(StrEnum):
     TOP_HEAVY = "top_heavy"
     EXPANSION = "expansion"
     REDUCTION = "reduction"
+    OLIVE = "olive"
+    """Penalty of olive violations (:mod:`planner.model.policy`)."""
+    LEVEL_FLOOR = "level_floor"
+    """Penalty of level sizes below their floor against today."""
+    CONVERSION = "conversion"
+    """Surplus floor area converted to other uses (压缩转化)."""
     VIOLATIONS = "violations"
     """Only in the elastic LP of a diagnosis."""
 
@@ -37,3 +43,5 @@ class ElasticRule(StrEnum):
     GROWTH = "growth"
     SHRINK = "shrink"
     CORE_AREA = "core_area"
+    OLIVE = "olive"
+    LEVEL_FLOOR = "level_floor"

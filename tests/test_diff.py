@@ -43,6 +43,7 @@ DOCUMENTED_KEYS = {
     "levels",
     "metrics",
     "notes",
+    "rule_costs",
     "run_a",
     "run_b",
     "stages",

@@ -21,6 +21,7 @@ import pytest
 from planner.model import build
 from planner.model.build import _Build
 from planner.model.data import ModelData
+from planner.model.policy_data import PolicyData
 
 CAP = {"city": 30.0, "cnty": 40.0, "stn": 50.0}
 """Thousand usable window minutes a year per window, by centre."""
@@ -104,6 +105,7 @@ def hand_data(**changes: object) -> ModelData:
         unserved_penalty=50.0,
         shortfall_penalty=9.0,
         top_heavy_penalty=2.0,
+        policy=PolicyData(),  # the olive, conversion and floor rules off
     )
     return dataclasses.replace(data, **changes)  # type: ignore[arg-type]
 

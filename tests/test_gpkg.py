@@ -42,8 +42,8 @@ TIME_FIELDS = ["year", "valid_from", "valid_to"]
 YEARS = [2025, 2026, 2028, 2030]
 CENTRE_FIELDS = [
     "centre_id", "stage", "level", "name", "county", "city", "township_id", "area_m2",
-    "area_chg", "windows", "desks", "tx_year", "tx_day", "mode", "mode_src", "win_ded",
-    "win_gen", "action", "reason", "inv_src",
+    "area_use", "surplus", "converted", "area_chg", "windows", "desks", "tx_year", "tx_day",
+    "mode", "mode_src", "win_ded", "win_gen", "action", "reason", "inv_src",
     *TIME_FIELDS,
 ]  # fmt: skip
 TOWNSHIP_FIELDS = [
@@ -54,7 +54,10 @@ TOWNSHIP_FIELDS = [
 ASSIGNMENT_FIELDS = [
     "stage", "township_id", "centre_id", "level", "tx_year", "minutes", *TIME_FIELDS,
 ]  # fmt: skip
-LEVEL_FIELDS = ["stage", "level", "area_m2", "area_share", "windows", "tx_year", "centres_open"]
+LEVEL_FIELDS = [
+    "stage", "level", "area_m2", "area_use", "surplus", "converted", "area_share", "windows",
+    "tx_year", "centres_open",
+]  # fmt: skip
 BOUNDARY_FIELDS = ["code", "name"]
 COUNTY_FIELDS = ["county", "name", "city", *county_stage_field_names(range(STAGES + 1))]
 FIELDS = {

@@ -128,10 +128,43 @@ def test_windows_cover_assigned_minutes(run: RunResult) -> None:
 
 
 def test_top_heavy_share_falls_every_stage(run: RunResult) -> None:
+    # by area in use (issue 15, item 8) it falls every stage; by floor area it falls until
+    # province and city sit at their core areas (min_area_m2), which then stay while the
+    # total shrinks
     assert run.plan is not None
+    lv = run.plan.levels
+    use = lv.pivot(index="stage", columns="level", values="area_in_use_m2")
+    in_use = ((use["province"] + use["city"]) / use.sum(axis=1)).tolist()
+    assert all(b < a for a, b in pairwise(in_use)), in_use
     shares = run.plan.summary.top_heavy_share
     values = [shares[s] for s in range(4)]
-    assert all(b < a for a, b in pairwise(values)), values
+    area = lv.pivot(index="stage", columns="level", values="floor_area_m2")
+    upper = (area["province"] + area["city"]).tolist()
+    cfg = run.prepared.loaded.config
+    centres = run.prepared.inputs.centres
+    core = sum(
+        min(cfg.policy.levels[lvl].min_area_m2, float(a))
+        for lvl, a in zip(centres["level"], centres["floor_area_m2"], strict=True)
+        if lvl in ("province", "city")
+    )
+    for s in range(1, 4):
+        assert values[s] < values[s - 1] or upper[s] == pytest.approx(core), (values, upper)
+
+
+def test_the_olive_holds_in_stages_2_and_3(run: RunResult) -> None:
+    # issue 15, item 8: the county widest by area in use and by (LP) windows; total floor
+    # area falls in stage 3
+    assert run.plan is not None
+    lv = run.plan.levels
+    cen = run.plan.centres
+    windows = cen.groupby(["stage", "level"])["windows_lp"].sum()
+    for s in (2, 3):
+        use = lv[lv["stage"] == s].set_index("level")["area_in_use_m2"]
+        assert use.idxmax() == "county"
+        w = windows.loc[s]
+        assert w["county"] >= w.max() - 1e-6 * w.max(), w.to_dict()
+    total = lv.groupby("stage")["floor_area_m2"].sum()
+    assert total[3] < total[2]
 
 
 def test_county_holds_the_largest_share_by_stage_3(run: RunResult) -> None:

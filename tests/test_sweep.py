@@ -47,6 +47,7 @@ PLAN_FILES = [
     "items.csv",
     "levels.csv",
     "modes.csv",
+    "rule_costs.csv",
     "summary.json",
     "townships.csv",
     "unserved.csv",

@@ -19,6 +19,9 @@ def test_the_lp_uses_exactly_the_named_cost_terms_and_elastic_rules(tmp_path: Pa
             "max_total_area_m2": [1000.0],
             "max_unserved_share": 0.5,
             "levels": {"county": {"min_area_m2": 10.0}},
+            "olive": {"stages": [1], "hard": True},
+            "surplus": {"convert": True},
+            "level_floor": {"share_of_today": {"county": [0.5]}, "hard": True},
         }
     }
     config = write_case(tmp_path, centres=tiny_centres(stations={"320101001": 30.0}), config=hard)

@@ -29,7 +29,14 @@ def _plan(config: Path, out: Path, name: str) -> Path:
         {
             "name": name,
             "stages": {"base_year": 2025, "years": [2026, 2027, 2028]},
-            "policy": {"top_heavy_max_share": [1.0, 1.0, 1.0], "township_min_station_m2": 0.0},
+            "policy": {
+                "top_heavy_max_share": [1.0, 1.0, 1.0],
+                "township_min_station_m2": 0.0,
+                # the issue-15 rules as the imported config has them (the defaults)
+                "olive": {"stages": [2, 3]},
+                "surplus": {"convert": True},
+                "level_floor": {"share_of_today": {"county": [1.0, 0.0, 0.0]}},
+            },
             "output": {"dir": str(out), "gpkg": False, "report": False},
         },
     )

@@ -153,6 +153,10 @@ def to_dict(d: PlanDiff) -> dict[str, Any]:
         ],
         "warnings": {"removed": d.warnings_removed, "added": d.warnings_added},
         "notes": d.notes,
+        "rule_costs": [
+            {"rule": c.rule, "stage": c.stage, "level": c.level, "unit": c.unit, "a": c.a, "b": c.b}
+            for c in d.rule_costs
+        ],
     }
 
 

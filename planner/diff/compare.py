@@ -23,6 +23,7 @@ from planner.diff.records import (
     ServiceChange,
     Tolerance,
 )
+from planner.diff.rules import rule_cost_changes
 from planner.run_folder import RunFolder
 from planner.summary import DatasetIdentity, PlanSummary, SummaryError
 
@@ -309,6 +310,7 @@ def diff_runs(a: RunFolder, b: RunFolder, tolerance: Tolerance = DEFAULT_TOLERAN
         dataset_b=dataset_text(b),
         years_a=a.years,
         years_b=b.years,
+        rule_costs=rule_cost_changes(a.plan_dir, b.plan_dir),
     )
 
 

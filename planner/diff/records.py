@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.diff.rules import RuleCostChange
+
 TEXT_LIMIT = 50
 """Rows shown per list in text and markdown (JSON always holds every row)."""
 JSON_DIGITS = 6
@@ -18,6 +20,7 @@ JSON_KEYS = (
     "levels",
     "metrics",
     "notes",
+    "rule_costs",
     "run_a",
     "run_b",
     "stages",
@@ -266,6 +269,8 @@ class PlanDiff:
     warnings_removed: list[str] = field(default_factory=list)
     warnings_added: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rule_costs: list[RuleCostChange] = field(default_factory=list)
+    """Rules whose largest marginal cost changed (``plan/rule_costs.csv``)."""
     dataset_a: str | None = None
     dataset_b: str | None = None
     """The province (or part of the dataset) each run planned, e.g. ``"江苏省 (32)"``."""

@@ -17,6 +17,7 @@ from planner.diff.records import (
     CentreChange,
     PlanDiff,
 )
+from planner.diff.rules import rule_cost_lines
 
 
 def _text_table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -191,6 +192,7 @@ def render_text(d: PlanDiff, limit: int = TEXT_LIMIT) -> str:
     out += _metrics_and_levels(d)
     out += _centres(d, limit)
     out += _townships(d, limit)
+    out += rule_cost_lines(d.rule_costs)
     if d.warnings_removed or d.warnings_added:
         out += ["", "Warnings:"]
         out += [f"  - {w}" for w in d.warnings_removed]

@@ -26,6 +26,8 @@ from planner.run_folder import (
     ITEMS_FILE,
     LEVELS_FILE,
     MODES_FILE,
+    RULE_COSTS_FILE,
+    RULE_TOTALS_FILE,
     STATIONS_FILE,
     SUMMARY_FILE,
     TOWNSHIPS_FILE,
@@ -41,6 +43,9 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "name": None,
     "county_code": None,
     "floor_area_m2": 1,
+    "area_in_use_m2": 1,
+    "surplus_m2": 1,
+    "converted_m2": 1,
     "area_change_m2": 1,
     "windows": 0,
     "windows_lp": 3,
@@ -91,10 +96,30 @@ LEVEL_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "level": None,
     "floor_area_m2": 1,
+    "area_in_use_m2": 1,
+    "surplus_m2": 1,
+    "converted_m2": 1,
     "area_share": 4,
     "windows": 0,
     "transactions": 1,
     "centres_open": None,
+}
+RULE_COST_COLUMNS: dict[str, int | None] = {
+    "rule": None,
+    "stage": None,
+    "level": None,
+    "unit": None,
+    "rows": None,
+    "binding_rows": None,
+    "marginal_max_cny_per_unit_year": 2,
+    "marginal_mean_cny_per_unit_year": 2,
+}
+RULE_TOTAL_COLUMNS: dict[str, int | None] = {
+    "rule": None,
+    "objective_kcny": 1,
+    "relaxed_objective_kcny": 1,
+    "total_cost_kcny": 1,
+    "status": None,
 }
 ASSIGNMENT_COLUMNS: dict[str, int | None] = {
     "stage": None,
@@ -215,6 +240,9 @@ def write_plan_tables(
         ),
         ITEMS_FILE: table(plan.items, ITEM_COLUMNS, ["stage", "item_id"]),
         MODES_FILE: table(plan.modes, MODE_COLUMNS, ["stage", "level", "mode"]),
+        RULE_COSTS_FILE: format_table(
+            plan.rule_costs, RULE_COST_COLUMNS, ["rule", "stage", "level"]
+        ),
         CENTRE_ITEMS_FILE: table(
             plan.centre_items, CENTRE_ITEM_COLUMNS, ["stage", "centre_id", "item_id"]
         ),
@@ -225,6 +253,8 @@ def write_plan_tables(
             stations_to_build(plan.centres), STATION_FILE_COLUMNS, ["stage", "level", "centre_id"]
         ),
     }
+    if plan.rule_totals is not None:
+        tables[RULE_TOTALS_FILE] = format_table(plan.rule_totals, RULE_TOTAL_COLUMNS, ["rule"])
     written = []
     for name, text in tables.items():
         path = folder / name

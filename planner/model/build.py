@@ -99,6 +99,7 @@ import pandas as pd
 import pulp
 
 from planner.model.data import ModelData
+from planner.model.policy import add_conversion, add_level_floor, add_olive, policy_terms
 from planner.terms import CostTerm, ElasticRule
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,9 @@ class Variables:
     """Keyed by (stage, region)."""
     elastic: dict[tuple[str, int, str], pulp.LpVariable] = field(default_factory=dict)
     """Diagnosis only: violation of a hard rule, keyed by (family, stage, id)."""
+    policy: dict[tuple[str, int, str], pulp.LpVariable] = field(default_factory=dict)
+    """Olive and level-floor violations, conversions (:mod:`planner.model.policy`), keyed by
+    (family, stage, id)."""
 
 
 @dataclass
@@ -164,7 +168,7 @@ class PlanModel:
             len(v.x)
             + len(v.y)
             + len(v.u)
-            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h, v.elastic))
+            + sum(len(d) for d in (v.w, v.desks, v.area, v.e, v.r, v.g, v.h, v.elastic, v.policy))
         )
 
     n_constraints: int = 0
@@ -496,6 +500,7 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         CostTerm.TOP_HEAVY: [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
         CostTerm.EXPANSION: [(var, d.expansion_cost) for var in v.e.values()],
         CostTerm.REDUCTION: [(var, d.reduction_cost) for var in v.r.values()],
+        **policy_terms(d.lengths, d.policy, v),
     }
 
 
@@ -621,6 +626,9 @@ def build_model(
         add_top_heavy,
         add_area_budget,
         add_unserved_cap,
+        add_olive,
+        add_conversion,
+        add_level_floor,
         add_elastic_bounds,
     ):
         family(b)

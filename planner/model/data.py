@@ -15,6 +15,7 @@ import pandas as pd
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.inputs import Inputs
 from planner.model.modes import ModeRules
+from planner.model.policy_data import PolicyData, prepare_policy
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class ModelData:
     """kCNY per m2-year of township station shortfall."""
     top_heavy_penalty: float
     """kCNY per m2-year of top-heavy excess."""
+    policy: PolicyData
+    """The olive rule, surplus conversion and level floors (:mod:`planner.model.policy`)."""
     modes: ModeRules | None = None
     """Window-mode standards, costs and pace (:mod:`planner.model.modes`)."""
 
@@ -494,4 +497,5 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         shortfall_penalty=costs.township_shortfall_penalty_per_m2_year / 1000.0,
         top_heavy_penalty=costs.top_heavy_penalty_per_m2_year / 1000.0,
         modes=mode_rules(cfg),
+        policy=prepare_policy(inputs.centres, centres, cfg),
     )

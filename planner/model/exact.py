@@ -163,6 +163,8 @@ class ExactOutcome:
     run: RunInfo
     primal: np.ndarray | None
     duals: np.ndarray | None
+    """Row duals of the cost phase (prices in kCNY per unit of each row), not of a later
+    tie-break phase."""
     optimality: dict[str, Any] = field(default_factory=dict)
 
 
@@ -192,6 +194,7 @@ def solve_exact(
     report: list[dict[str, Any]] = []
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
     seconds = 0.0
+    cost_duals: np.ndarray | None = None
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
@@ -227,13 +230,23 @@ def solve_exact(
             }
         )
         log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
+        if phase == "cost":
+            cost_duals = solver.duals()
         if phase != phases[-1]:
             _restrict_to_face(solver)
             if pricer is not None:
                 rc = pricer.reduced_costs(phase, solver.duals())
                 allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
     total = RunInfo(run.status, None, seconds, run.detail)
-    optimality = {
+    optimality = _optimality(model, generate, phases, report)
+    return ExactOutcome(total, solver.primal(), cost_duals, optimality)
+
+
+def _optimality(
+    model: PlanModel, generate: bool, phases: tuple[str, ...], report: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """How optimality was established, for ``summary.json``."""
+    return {
         "method": "column generation on arcs" if generate else "direct (every arc)",
         "arcs_total": len(model.data.arcs),
         "arcs_in_model": len(model.var.x),
@@ -243,7 +256,6 @@ def solve_exact(
         "face_tolerance": f"{FACE_TOLERANCE:g}",
         "phases": report,
     }
-    return ExactOutcome(total, solver.primal(), solver.duals(), optimality)
 
 
 def _restrict_to_face(solver: LpSolver) -> None:

@@ -517,6 +517,9 @@ class Solution:
     """Objective terms by name (kCNY), constants included."""
     duals: dict[str, dict[str, float]] = field(default_factory=dict)
     """Row family (the name's part before ``__``) -> row name -> dual."""
+    policy: dict[tuple[str, int, str], float] = field(default_factory=dict)
+    """Policy violations and conversions (:mod:`planner.model.policy`), by (family, stage,
+    id)."""
 
 
 def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None) -> Solution:
@@ -557,6 +560,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         elastic=get(v.elastic),
         costs=costs,
         duals=by_family,
+        policy=get(v.policy),
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -31,12 +31,18 @@ from planner.config import SolverConfig, SolverName
 from planner.model.build import PlanModel, constant_terms, objective_terms
 from planner.model.data import ModelData
 from planner.model.exact import solve_exact
+from planner.model.policy_data import PolicyData
 from planner.model.solvers import HighsSolver, LpArrays, lp_arrays, read_solution
 from planner.solve import SolveResult, make_result
 from planner.terms import CostTerm
 
 SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_capacity", "upper"]
 """Centre fields that are row coefficients or right-hand sides (must not change)."""
+
+
+def _policy_rows(d: ModelData) -> PolicyData:
+    """The policy data without its costs (penalties and conversion cost may change warm)."""
+    return replace(d.policy, olive_penalty=(), convert_cost=0.0, floor_penalty=0.0)
 
 
 def same_rows(a: ModelData, b: ModelData) -> str | None:
@@ -67,6 +73,7 @@ def same_rows(a: ModelData, b: ModelData) -> str | None:
             and a.backoffice_capacity == b.backoffice_capacity
             and a.backoffice_m2_per_desk == b.backoffice_m2_per_desk,
         ),
+        ("policy rules", _policy_rows(a) == _policy_rows(b)),
     ]
     bad = [name for name, ok in checks if not ok]
     return ", ".join(bad) if bad else None

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import changes, charts, modechart, webmap
+from planner.report import changes, charts, modechart, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -400,6 +400,10 @@ def _maps_section(run: RunData, interactive: webmap.WebMap | None) -> str:
     return "".join(parts)
 
 
+IN_USE = ("area_in_use_m2",)
+"""The olive chart's in-use row (absent from run folders written before issue 15)."""
+
+
 def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -> str:
     metrics = stage_metrics(run)
     by_key = {m.key: m for m in metrics}
@@ -407,6 +411,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
     olive = charts.olive_figure(
         [
             charts.OliveRow("Floor area", run, "floor_area_m2"),
+            *[charts.OliveRow("Area in use", run, c) for c in IN_USE if c in run.levels],
             charts.OliveRow("Windows", run, "windows"),
         ],
         stages,
@@ -424,6 +429,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
                 ("changes", "Largest changes"),
                 ("modes", "Window modes"),
                 ("objective", "Objective"),
+                ("rules", "Rule costs"),
                 ("warnings", "Warnings"),
                 ("config", "Config"),
                 ("manifest", "Manifest"),
@@ -435,9 +441,10 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
         _notes([run]),
         _warnings_section(run) if run.warnings else "",
         '<h2 id="olive">Olive profile (橄榄型)</h2>',
-        "<p class='small'>Floor area and windows by level in every stage, bars centred on zero: "
-        "a top-heavy network (头重脚轻) is wide at province and city, an olive is widest at the "
-        "county level with strong township stations. The dashed outline is today's shape.</p>",
+        "<p class='small'>Floor area, area in use (windows and desks) and windows by level, "
+        "bars centred on zero: a top-heavy network (头重脚轻) is wide at province and city, "
+        "an olive is widest at the county level with strong township stations. The dashed "
+        "outline is today's shape.</p>",
         _img(olive, "Olive profile: floor area and windows by level and stage", "olive"),
         '<h2 id="metrics">Headline metrics</h2>',
         "<p class='small'>Travel minutes are demand-weighted means over the townships a level "
@@ -452,6 +459,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
         _modes_section(run),
         '<h2 id="objective">Objective terms</h2>',
         _objective_table(run),
+        rules.rule_costs_section(run),
         _warnings_section(run) if not run.warnings else "",
         _config_section([("", run)]),
         '<h2 id="manifest">Manifest</h2>',

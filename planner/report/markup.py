@@ -19,6 +19,9 @@ OBJECTIVE_LABELS = {
     "unserved": "Unserved-demand penalty",
     "township_shortfall": "Township-station shortfall penalty",
     "top_heavy": "Top-heavy penalty",
+    "olive": "Olive-rule penalty",
+    "level_floor": "Level-floor penalty",
+    "conversion": "Surplus converted (压缩转化)",
     "total": "Total objective",
 }
 

@@ -52,7 +52,7 @@ def _level_values(run: RunData, column: str, stage: int) -> list[float]:
 
 
 def _fmt_quantity(value: float, column: str) -> str:
-    if column == "floor_area_m2":
+    if column in ("floor_area_m2", "area_in_use_m2"):
         if value >= 1_000_000:
             return f"{value / 1e6:,.2f}M m²"
         if value >= 1000:
