@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from planner.datasets.units import CRS_MEMBER, fmt_number, write_csv
+from planner.datasets.units import (
+    CENTRE_CSV_COLUMNS,
+    CRS_MEMBER,
+    TOWNSHIP_CSV_COLUMNS,
+    fmt_number,
+    write_csv,
+)
 from planner.workbook.cells import Where, WorkbookError
 from planner.workbook.schema import COUNTIES
 
@@ -27,17 +33,7 @@ class Imported:
     sha256: str
 
 
-TOWNSHIP_COLUMNS = (
-    "township_id",
-    "name",
-    "kind",
-    "county_code",
-    "lon",
-    "lat",
-    "point_source",
-    "population",
-    "population_source",
-)
+TOWNSHIP_COLUMNS = TOWNSHIP_CSV_COLUMNS
 COUNTY_COLUMNS = (
     "county_code",
     "name",
@@ -53,19 +49,7 @@ COUNTY_COLUMNS = (
     "car_share",
     "census_source",
 )
-CENTRE_COLUMNS = (
-    "centre_id",
-    "level",
-    "name",
-    "admin_code",
-    "parent_id",
-    "township_id",
-    "lon",
-    "lat",
-    "floor_area_m2",
-    "windows",
-    "inventory_source",
-)
+CENTRE_COLUMNS = CENTRE_CSV_COLUMNS
 CENTRE_EXTRA = ("desks", "items_offered", "today_mode")
 """Validated and carried in ``centres.csv`` when any is filled; the model does not use them
 yet."""
