@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,9 +91,11 @@ class Inputs:
         return len(next(iter(self.item_levels.values()))) if self.item_levels else 0
 
 
-def _read_text(path: Path, what: str) -> str:
+@contextmanager
+def _file_errors(path: Path, what: str) -> Iterator[None]:
+    """Turn a missing, folder or unreadable data path into one-line bad input."""
     try:
-        data = read_regular_file(path, what, MAX_INPUT_BYTES)
+        yield
     except FileNotFoundError:
         msg = f"{path}: {what} file not found (check 'data' paths in the config)"
         raise InputError(msg) from None
@@ -101,6 +105,11 @@ def _read_text(path: Path, what: str) -> str:
     except OSError as err:
         msg = f"{path}: cannot read {what} file ({err.strerror})"
         raise InputError(msg) from None
+
+
+def _read_text(path: Path, what: str) -> str:
+    with _file_errors(path, what):
+        data = read_regular_file(path, what, MAX_INPUT_BYTES)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -177,17 +186,8 @@ def format_ids(values: list[str], limit: int = 5) -> str:
 
 def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
     """Read a polygon layer; it must carry a CRS and a ``code`` field."""
-    try:
+    with _file_errors(path, what):
         check_regular_file(path, what, MAX_INPUT_BYTES)
-    except FileNotFoundError:
-        msg = f"{path}: {what} file not found (check 'data' paths in the config)"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path}: {what} path is a folder, expected a file"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read {what} file ({err.strerror})"
-        raise InputError(msg) from None
     try:
         frame = pyogrio.read_dataframe(path)
     except Exception as err:  # pyogrio raises several GDAL error types
