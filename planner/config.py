@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.config_base import MAX_HORIZON_YEARS, Section
+from planner.config_items import ItemClassesConfig
 from planner.config_policy import (
     LevelFloorRule,
     OliveRule,
@@ -263,6 +264,10 @@ class PolicyConfig(Section):
     )
     rule_costs: RuleCostsConfig = Field(
         default_factory=RuleCostsConfig, description="What each rule costs (rule_costs.csv)."
+    )
+    item_classes: ItemClassesConfig = Field(
+        default_factory=ItemClassesConfig,
+        description="Per item class, what township stations accept (front acceptance).",
     )
 
     @field_validator("cross_border_nearest", mode="before")

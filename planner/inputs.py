@@ -21,8 +21,10 @@ import pyogrio
 from pyproj import CRS
 
 from planner.config import LEVELS, LoadedConfig
+from planner.config_items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesConfig
 from planner.errors import InputError
 from planner.files import MAX_INPUT_BYTES, check_regular_file, read_regular_file
+from planner.item_rules import accept_levels, decide_levels
 from planner.regions import PROVINCES, province_code
 from planner.workbook.files import input_files
 
@@ -81,10 +83,15 @@ class Inputs:
     centres: pd.DataFrame
     items: pd.DataFrame
     item_levels: dict[str, list[frozenset[str]]]
+    """Per item and stage, the levels that accept it (``levels_s<k>`` after the item-class
+    township rules of ``[policy.item_classes]``)."""
     province: gpd.GeoDataFrame
     cities: gpd.GeoDataFrame
     county_polygons: gpd.GeoDataFrame
     files: dict[str, Path] = field(default_factory=dict)
+    decide_levels: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+    """Per item and stage, whose back office decides it (:mod:`planner.item_rules`);
+    ``item_levels`` are where it is accepted (after the item-class rules)."""
 
     @property
     def n_stages(self) -> int:
@@ -216,29 +223,96 @@ def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDat
     return frame.set_index(code_field, drop=False).rename_axis(None)
 
 
+def _stage_columns(items: pd.DataFrame, path: Path, prefix: str) -> dict[int, str]:
+    """Stage number -> column, for the columns named ``<prefix><stage>``."""
+    out: dict[int, str] = {}
+    for col in items.columns:
+        if not col.startswith(prefix):
+            continue
+        tail = col[len(prefix) :]
+        if not tail.isdigit() or int(tail) < 1:
+            msg = f"{path}: column '{col}' is not '{prefix}<stage>' with a stage number from 1"
+            raise InputError(msg)
+        out[int(tail)] = col
+    return dict(sorted(out.items()))
+
+
+def _parse_levels(raw: str, path: Path, col: str, item_id: object) -> frozenset[str]:
+    names = [p.strip() for p in raw.strip().split("|") if p.strip()]
+    unknown = [n for n in names if n not in LEVELS]
+    if unknown:
+        msg = (
+            f"{path}: '{col}' of item {show_id(item_id)} names unknown level(s) {unknown}; "
+            f"expected '|'-joined {list(LEVELS)}"
+        )
+        raise InputError(msg)
+    return frozenset(names)
+
+
 def _parse_item_levels(items: pd.DataFrame, path: Path) -> dict[str, list[frozenset[str]]]:
-    stage_cols = sorted(
-        (c for c in items.columns if c.startswith("levels_s")), key=lambda c: int(c[8:] or 0)
-    )
+    """The listed accept levels ``levels_s1..levels_s<n>`` per item."""
+    stage_cols = _stage_columns(items, path, "levels_s")
     if not stage_cols:
         msg = f"{path}: item catalogue lacks 'levels_s1', 'levels_s2', ... columns"
         raise InputError(msg)
-    out: dict[str, list[frozenset[str]]] = {}
-    for item_id, row in items.iterrows():
-        per_stage = []
-        for col in stage_cols:
-            raw = str(row[col]).strip()
-            names = [p.strip() for p in raw.split("|") if p.strip()]
-            unknown = [n for n in names if n not in LEVELS]
-            if unknown:
-                msg = (
-                    f"{path}: '{col}' of item {show_id(item_id)} names unknown level(s) {unknown}; "
-                    f"expected '|'-joined {list(LEVELS)}"
-                )
-                raise InputError(msg)
-            per_stage.append(frozenset(names))
-        out[str(item_id)] = per_stage
-    return out
+    gap = [s for s in range(1, max(stage_cols) + 1) if s not in stage_cols]
+    if gap:
+        msg = f"{path}: item catalogue lacks 'levels_s{gap[0]}' (one column per stage from 1)"
+        raise InputError(msg)
+    return {
+        str(item_id): [_parse_levels(str(row[c]), path, c, item_id) for c in stage_cols.values()]
+        for item_id, row in items.iterrows()
+    }
+
+
+def _parse_decide_levels(
+    items: pd.DataFrame, path: Path, n_stages: int
+) -> dict[str, dict[int, frozenset[str]]]:
+    """The optional ``decide_s<k>`` columns: item -> stage -> levels (stages without the
+    column are left out and derived, :func:`planner.item_rules.decide_levels`)."""
+    stage_cols = _stage_columns(items, path, "decide_s")
+    beyond = [c for s, c in stage_cols.items() if s > n_stages]
+    if beyond:
+        msg = (
+            f"{path}: column '{beyond[0]}' has no accept levels 'levels_s{n_stages + 1}' "
+            f"(the catalogue has {n_stages} stage(s))"
+        )
+        raise InputError(msg)
+    return {
+        str(item_id): {
+            s: _parse_levels(str(row[c]), path, c, item_id) for s, c in stage_cols.items()
+        }
+        for item_id, row in items.iterrows()
+    }
+
+
+def _item_classes(items: pd.DataFrame, path: Path) -> pd.Series:
+    """``item_class`` per item (:data:`DEFAULT_ITEM_CLASS` where blank or absent)."""
+    if "item_class" not in items.columns:
+        return pd.Series(DEFAULT_ITEM_CLASS, index=items.index, dtype=object)
+    given = items["item_class"].astype(str).str.strip()
+    classes = given.where(given != "", DEFAULT_ITEM_CLASS)
+    bad = classes.index[~classes.isin(ITEM_CLASSES)].tolist()
+    if bad:
+        msg = (
+            f"{path}: 'item_class' of item {show_id(bad[0])} is '{classes[bad[0]]}'; expected "
+            f"one of {list(ITEM_CLASSES)} (blank = {DEFAULT_ITEM_CLASS})"
+        )
+        raise InputError(msg)
+    return classes
+
+
+def _item_tables(
+    path: Path, rules: ItemClassesConfig
+) -> tuple[pd.DataFrame, dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]]:
+    """The item catalogue with its class, accept levels (after the class rules) and decide
+    levels (:mod:`planner.item_rules`)."""
+    items = read_table(path, "item", ITEM_COLUMNS, "item_id")
+    listed = _parse_item_levels(items, path)
+    given = _parse_decide_levels(items, path, len(next(iter(listed.values()))))
+    items["item_class"] = _item_classes(items, path)
+    accept = accept_levels(listed, items["item_class"], rules, path)
+    return items, accept, decide_levels(listed, given)
 
 
 def sha256_file(path: Path) -> str:
@@ -257,8 +331,7 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
     townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
     counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
     centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
-    items = read_table(files["items"], "item", ITEM_COLUMNS, "item_id")
-    item_levels = _parse_item_levels(items, files["items"])
+    items, item_levels, decide = _item_tables(files["items"], loaded.config.policy.item_classes)
     province = read_polygons(files["province_boundary"], "province boundary")
     cities = read_polygons(files["city_boundaries"], "city boundaries")
     county_polygons = read_polygons(files["county_boundaries"], "county boundaries")
@@ -268,6 +341,7 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
         centres=centres.sort_index(),
         items=items.sort_index(),
         item_levels=item_levels,
+        decide_levels=decide,
         province=province,
         cities=cities.sort_index(),
         county_polygons=county_polygons.sort_index(),
@@ -303,6 +377,7 @@ def select_region(inputs: Inputs, code: str) -> Inputs:
         centres=pick(inputs.centres, "admin_code"),
         items=inputs.items,
         item_levels=inputs.item_levels,
+        decide_levels=inputs.decide_levels,
         province=pick(inputs.province),
         cities=pick(inputs.cities),
         county_polygons=pick(inputs.county_polygons),

@@ -17,6 +17,7 @@ import pandas as pd
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.errors import InputError, PlannerError
 from planner.inputs import Inputs
+from planner.item_rules import item_levels_table
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
 from planner.model.data import ModelData, mode_rules
@@ -255,7 +256,10 @@ def extract_plan(
         levels=lv,
         assignments=_assignment_table(used),
         centre_items=_centre_item_table(used),
-        items=_item_table(per_item),
+        items=_item_table(per_item).merge(
+            item_levels_table(inputs.item_levels, inputs.decide_levels, inputs.items, d.stages),
+            on=["stage", "item_id"],
+        ),
         summary=summary,
         unserved=listed,
         rule_costs=marginal_costs(d, result.solution.duals),
@@ -570,7 +574,8 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
     townships = cat("townships", ["township_id", "stage"])
     levels = level_table(centres)
     items = pd.concat([p.items for p in ordered], ignore_index=True)
-    items = items.groupby(["stage", "item_id"], as_index=False).sum(numeric_only=True)
+    per_item = ["stage", "item_id", "item_class", "accept_levels", "decide_levels"]  # same in all
+    items = items.groupby(per_item, as_index=False).sum(numeric_only=True)
     summary = _with_warnings(_combined_summary(parts, townships, levels), levels, cfg)
     summary = _mode_summary(summary, centres, cfg)
     return Plan(

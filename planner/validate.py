@@ -143,7 +143,8 @@ def check_centres(inputs: Inputs) -> None:
 
 
 def check_items(inputs: Inputs, config: Config) -> None:
-    """Each item has a level in every stage and is only delegated downwards."""
+    """Each item has a level in every stage and is only delegated downwards; its decide
+    levels are not empty and not all below where it is accepted."""
     n = len(config.stages.years)
     for item_id, stages in inputs.item_levels.items():
         if len(stages) < n:
@@ -172,6 +173,31 @@ def check_items(inputs: Inputs, config: Config) -> None:
                         f"'levels_s{s}' of item {show_id(item_id)} adds upper level(s) {raised}; "
                         "items are only delegated downwards over the stages",
                     )
+        check_decide_levels(inputs, str(item_id), n)
+
+
+def check_decide_levels(inputs: Inputs, item_id: str, n: int) -> None:
+    """Decide levels of one item: at least one, and at least one at or above the lowest
+    level that accepts it (work is never forwarded only downwards to be decided)."""
+    accepted = inputs.item_levels[item_id]
+    for s, decide in enumerate(inputs.decide_levels.get(item_id, [])[:n], start=1):
+        if not decide:
+            _fail(
+                inputs,
+                "items",
+                f"'decide_s{s}' of item {show_id(item_id)} is empty: name the level(s) whose "
+                "back office decides it, or drop the column to derive them from 'levels_s'",
+            )
+        lowest_accept = max(LEVELS.index(lv) for lv in accepted[s - 1])
+        if min(LEVELS.index(lv) for lv in decide) > lowest_accept:
+            below = "|".join(lv for lv in LEVELS if lv in decide)
+            _fail(
+                inputs,
+                "items",
+                f"'decide_s{s}' of item {show_id(item_id)} is {below}, below every level "
+                f"that accepts it ({'|'.join(lv for lv in LEVELS if lv in accepted[s - 1])}); "
+                "expected a decide level at or above the lowest accept level",
+            )
 
 
 def _points(frame: pd.DataFrame) -> gpd.GeoSeries:

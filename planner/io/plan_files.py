@@ -177,6 +177,9 @@ ITEM_COLUMNS: dict[str, int | None] = {
     "physical": 1,
     "unserved": 1,
     "townships_unserved": None,
+    "item_class": None,
+    "accept_levels": None,
+    "decide_levels": None,
 }
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.inputs import Inputs
+from planner.item_rules import approver, derived_decide
 from planner.model.modes import ModeRules
 from planner.model.policy_data import PolicyData, prepare_policy
 
@@ -170,33 +171,23 @@ def _eligible_pairs(inputs: Inputs, travel: pd.DataFrame, cfg: Config) -> pd.Dat
     return pairs[["township_id", "centre_id", "level", "minutes"]]
 
 
-APPROVING_LEVELS: tuple[str, ...] = ("county", "city", "province")
-"""Levels that decide pending items, lowest first."""
-
-
 def approving_centres(inputs: Inputs) -> pd.DataFrame:
-    """Each township's own county, city and province centre ('' where there is none)."""
+    """Each township's own township station, county, city and province centre ('' where
+    there is none)."""
     c = inputs.centres
     by_admin = {
         (lv, code): cid for cid, lv, code in zip(c.index, c["level"], c["admin_code"], strict=True)
     }
+    stations = c[c["level"] == "township"]
+    station_of = dict(zip(stations["township_id"], stations.index, strict=True))
     county = inputs.townships["county_code"]
     out = pd.DataFrame(index=inputs.townships.index)
+    out["township"] = [station_of.get(t, "") for t in inputs.townships.index]
     out["county"] = [by_admin.get(("county", cc), "") for cc in county]
     city_of = inputs.counties["city_code"]
     out["city"] = [by_admin.get(("city", str(city_of.get(cc, ""))), "") for cc in county]
     out["province"] = [by_admin.get(("province", cc[:2] + "0000"), "") for cc in county]
     return out
-
-
-def _approver(levels: frozenset[str], own: dict[str, str]) -> str:
-    """The township's own centre at the lowest approving level competent for the item,
-    falling back upwards where a township has no centre at that level."""
-    competent = [lv for lv in APPROVING_LEVELS if lv in levels] or ["county"]
-    for level in (*competent, *APPROVING_LEVELS):
-        if own[level]:
-            return str(own[level])
-    return ""
 
 
 def online_dominates(items: pd.DataFrame, centres: pd.DataFrame, cfg: Config) -> pd.Series:
@@ -213,7 +204,7 @@ def online_dominates(items: pd.DataFrame, centres: pd.DataFrame, cfg: Config) ->
     variable can be replaced by that constant.
 
     One effect is not covered: online back-office work is decided at the township's own
-    approving centre, while a physical transaction's is decided where it is served; if the
+    deciding centre, while a physical transaction's is decided where it is served; if the
     approving centre cannot grow, the move shifts desk area between centres. The benchmark
     compares this formulation with the item-level LP (``model.formulation = "items"``).
     """
@@ -249,15 +240,21 @@ def _class_ids(
             if formulation == "items" or not fixed[k]:
                 cls = k
             else:
-                levels = "_".join(lv for lv in LEVELS if lv in per_stage[s - 1])
+                accept = per_stage[s - 1]
+                levels = "_".join(lv for lv in LEVELS if lv in accept)
                 cls = f"cls_{levels}_t{float(items.at[k, 'max_travel_min']):g}".replace(".", "p")
+                decide = inputs.decide_levels[k][s - 1]
+                if decide != derived_decide(accept):  # the name of every class before
+                    cls += "_d" + "_".join(lv for lv in LEVELS if lv in decide)
             rows.append((s, k, cls))
     return pd.DataFrame(rows, columns=["stage", "item_id", "class_id"])
 
 
 def _approvers(
-    demand: pd.DataFrame, class_levels: dict[tuple[int, str], frozenset[str]], own: pd.DataFrame
+    demand: pd.DataFrame, decide: dict[tuple[int, str], frozenset[str]], own: pd.DataFrame
 ) -> list[str]:
+    """Per demand row, the township's own centre that decides what it does not decide
+    where it is handed in (:func:`planner.item_rules.approver`)."""
     cache: dict[tuple[str, frozenset[str]], str] = {}
     rows = own.to_dict("index")
     out = []
@@ -267,9 +264,9 @@ def _approvers(
         demand["class_id"].tolist(),
         strict=True,
     ):
-        key = (t, class_levels[s, c])
+        key = (t, decide[s, c])
         if key not in cache:
-            cache[key] = _approver(key[1], rows[t])
+            cache[key] = approver(key[1], rows[t])
         out.append(cache[key])
     return out
 
@@ -338,14 +335,9 @@ def _demand(per_item: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         bo_mean,
     )
     demand["bo_online"] = np.where(demand["online_cap"] > 0, bo_mean, 0.0)
-    own = approving_centres(inputs)
-    class_levels = {
-        (s, c): inputs.item_levels[k][s - 1]
-        for s, k, c in zip(
-            per_item["stage"], per_item["item_id"], per_item["class_id"], strict=True
-        )
-    }
-    demand["bo_centre"] = _approvers(demand, class_levels, own)
+    demand["bo_centre"] = _approvers(
+        demand, class_decide(per_item, inputs), approving_centres(inputs)
+    )
     mean_mu = per_item.groupby(KEYS, sort=True)["mu"].mean().to_numpy()
     demand["minutes"] = np.where(
         demand["residual"] > 0,
@@ -353,6 +345,15 @@ def _demand(per_item: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         mean_mu,
     )
     return demand.drop(columns=["work", "bo_work"])
+
+
+def class_decide(per_item: pd.DataFrame, inputs: Inputs) -> dict[tuple[int, str], frozenset[str]]:
+    """Per (stage, class): the decide levels of its items (one set per class)."""
+    pairs = per_item[["stage", "item_id", "class_id"]].drop_duplicates(["stage", "item_id"])
+    return {
+        (s, c): inputs.decide_levels[k][s - 1]
+        for s, k, c in zip(pairs["stage"], pairs["item_id"], pairs["class_id"], strict=True)
+    }
 
 
 def _item_shares(per_item: pd.DataFrame) -> pd.DataFrame:
@@ -378,8 +379,10 @@ def _arcs(
     travel: pd.DataFrame,
     cfg: Config,
 ) -> pd.DataFrame:
-    """Candidate physical assignments: competent level, within the travel limit, only for
-    demand that is not entirely online."""
+    """Candidate physical assignments: an accept level, within the travel limit, only for
+    demand that is not entirely online. The back office of an arc is its centre's where the
+    centre's level is a decide level of the class, else the township's deciding centre
+    (``bo_centre`` of the demand: :func:`planner.item_rules.approver`)."""
     items = inputs.items
     pairs = _eligible_pairs(inputs, travel, cfg)
     comp = (
@@ -407,10 +410,13 @@ def _arcs(
         physical.rename(columns={"minutes": "work", "bo_phys": "bo_work"}),
         on=["stage", "township_id", "class_id"],
     )
-    # the back office of a county, city or province centre is its own; a township station
-    # forwards pending items to the approving centre of its township
-    at_station = arcs["centre_id"].map(inputs.centres["level"]) == "township"
-    arcs["bo_centre"] = np.where(at_station, arcs["bo_centre"], arcs["centre_id"])
+    # accepted where it is decided: that centre's back office; else forwarded (前台受理、后台审批)
+    decide = class_decide(per_item, inputs)
+    level = arcs["centre_id"].map(inputs.centres["level"])
+    decided_here = [
+        lv in decide[s, c] for s, c, lv in zip(arcs["stage"], arcs["class_id"], level, strict=True)
+    ]
+    arcs["bo_centre"] = np.where(decided_here, arcs["centre_id"], arcs["bo_centre"])
     trip = 2.0 if cfg.travel.round_trip else 1.0
     # kCNY per thousand transactions == CNY per transaction
     arcs["travel_cost"] = cfg.costs.value_of_time_per_hour / 60.0 * trip * arcs["minutes"]
