@@ -205,11 +205,15 @@ BAD: dict[str, tuple[Callable[[Workbook], None], str]] = {
         "sheet 'items', row 3, column J (accept_s1): expected levels joined by '|' "
         "(province/city/county/township or 省/市/县/乡镇), found 'village'",
     ),
-    "accept and decide differ": (
-        _cell("items", "M3", "city"),
-        "sheet 'items', row 3, column M (decide_s2): accept levels county differ from decide "
-        "levels city: separate accept/decide levels are not yet modelled; give the same levels "
-        "in both",
+    "decided below every accept level": (
+        _cell("items", "M3", "township"),
+        "sheet 'items', row 3, column M (decide_s2): decide levels township lie below every "
+        "accept level county; expected a decide level at or above the lowest accept level",
+    ),
+    "unknown item class": (
+        _cell("items", "S3", "everyday"),
+        "sheet 'items', row 3, column S (item_class): expected one of convenience, business, "
+        "major_approval, found 'everyday'",
     ),
     "kind contradicts pending share": (
         _cell("items", "D3", "承诺件"),

@@ -111,6 +111,8 @@ def sheet_rows(where: Where, grids: dict[str, Grid], sheet: Sheet) -> list[tuple
         header.pop()
     for i, col in enumerate(sheet.columns):
         found = header[i] if i < len(header) else ""
+        if not found and i >= len(header) and not any(c.required for c in sheet.columns[i:]):
+            break  # optional columns at the end may be left out (older workbooks)
         if found != col.key:
             shown = f"'{found}'" if found else "an empty cell"
             raise where.error(sheet.name, f"expected header '{col.key}', found {shown}", 1, i + 1)

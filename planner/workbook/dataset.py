@@ -64,8 +64,12 @@ ITEM_COLUMNS = (
     "levels_s1",
     "levels_s2",
     "levels_s3",
+    "decide_s1",
+    "decide_s2",
+    "decide_s3",
     "online_potential",
     "max_travel_min",
+    "item_class",
     "source",
 )
 

@@ -140,21 +140,7 @@ def check_items(where: Where, items: Table, population: float) -> list[Record]:
                 "pending_share",
             )
         rate = _rate(where, row, rec, population)
-        levels = {}
-        for s in (1, 2, 3):
-            accept = _levels(where, ITEMS, row, f"accept_s{s}", str(rec[f"accept_s{s}"]))
-            decide = _levels(where, ITEMS, row, f"decide_s{s}", str(rec[f"decide_s{s}"]))
-            if accept != decide:
-                raise where.error(
-                    ITEMS.name,
-                    f"accept levels {'|'.join(accept)} differ from decide levels "
-                    f"{'|'.join(decide)}: separate accept/decide levels are not yet modelled; "
-                    "give the same levels in both",
-                    row,
-                    _col(ITEMS, f"decide_s{s}"),
-                    f"decide_s{s}",
-                )
-            levels[f"levels_s{s}"] = "|".join(accept)
+        levels = _accept_decide(where, row, rec)
         out.append(
             {
                 "item_id": item,
@@ -168,9 +154,31 @@ def check_items(where: Where, items: Table, population: float) -> list[Record]:
                 "online_potential": rec["online_potential"],
                 "max_travel_min": rec["max_travel_min"],
                 "source": rec["source"] or "user",
+                "item_class": rec["item_class"] or "",
             }
         )
     return out
+
+
+def _accept_decide(where: Where, row: int, rec: Record) -> dict[str, str]:
+    """``levels_s<k>`` (accept) and ``decide_s<k>`` columns of one item; a decide level must
+    be at or above the lowest accept level (as :mod:`planner.validate` checks on a run)."""
+    levels = {}
+    for s in (1, 2, 3):
+        accept = _levels(where, ITEMS, row, f"accept_s{s}", str(rec[f"accept_s{s}"]))
+        decide = _levels(where, ITEMS, row, f"decide_s{s}", str(rec[f"decide_s{s}"]))
+        if LEVEL_ORDER.index(decide[0]) > LEVEL_ORDER.index(accept[-1]):
+            raise where.error(
+                ITEMS.name,
+                f"decide levels {'|'.join(decide)} lie below every accept level "
+                f"{'|'.join(accept)}; expected a decide level at or above the lowest accept level",
+                row,
+                _col(ITEMS, f"decide_s{s}"),
+                f"decide_s{s}",
+            )
+        levels[f"levels_s{s}"] = "|".join(accept)
+        levels[f"decide_s{s}"] = "|".join(decide)
+    return levels
 
 
 def _rate(where: Where, row: int, rec: Record, population: float) -> float:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from planner.config_items import ITEM_CLASSES
+
 Kind = Literal["id", "text", "number", "integer", "enum", "levels", "ids"]
 
 LEVEL_NAMES: dict[str, str] = {
@@ -126,16 +128,25 @@ ITEMS = Sheet(
         Column("counter_minutes", "窗口受理时长（分钟/件）", "number", True, 12, 0.0),
         Column("backoffice_minutes", "后台办理时长（分钟/件）", "number", True, 15, 0.0),
         Column("accept_s1", "第一阶段受理层级（| 分隔）", "levels", True, "county|township"),
-        Column("decide_s1", "第一阶段审批层级（| 分隔）", "levels", True, "county|township"),
+        Column("decide_s1", "第一阶段审批层级（| 分隔）", "levels", True, "county"),
         Column("accept_s2", "第二阶段受理层级", "levels", True, "county|township"),
-        Column("decide_s2", "第二阶段审批层级", "levels", True, "county|township"),
+        Column("decide_s2", "第二阶段审批层级", "levels", True, "county"),
         Column("accept_s3", "第三阶段受理层级", "levels", True, "county|township"),
-        Column("decide_s3", "第三阶段审批层级", "levels", True, "county|township"),
+        Column("decide_s3", "第三阶段审批层级", "levels", True, "county"),
         Column("online_potential", "网办潜力（0-1）", "number", True, 0.2, 0, 1),
         Column("max_travel_min", "最远可接受出行时间（分钟）", "number", True, 60, 1.0),
         Column("source", "数据来源（可空，默认 user）", "text", False, "user"),
+        Column(
+            "item_class",
+            "事项类别：convenience/business/major_approval（可空，默认 business；可省略此列）",
+            "enum",
+            False,
+            "convenience",
+            choices=ITEM_CLASSES,
+        ),
     ),
-    "The item catalogue: volumes, minutes, competent levels per stage, online potential.",
+    "The item catalogue: volumes, minutes, accept and decide levels per stage, online "
+    "potential, item class.",
 )
 TOWNSHIPS = Sheet(
     "townships",

@@ -14,6 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from planner.inputs import Inputs
+from planner.item_rules import join_levels as join
 from planner.workbook.schema import (
     CENTRES,
     COUNTIES,
@@ -47,9 +48,11 @@ README_LINES: tuple[str, ...] = (
     "the model).",
     "items: one row per item category. kind 即办件 (immediate) or 承诺件 (pending, decided by "
     "a back office); volume per 1,000 residents a year or an absolute yearly total; window "
-    "and back-office minutes per transaction; the levels that accept and decide it in each "
-    "stage (| joined; today accept and decide must be the same levels); online potential "
-    "0-1; longest acceptable one-way travel in minutes.",
+    "and back-office minutes per transaction; per stage the levels that accept it (where a "
+    "citizen hands it in) and whose back office decides it (| joined; a centre of a decide "
+    "level decides what it accepts, others forward it to the township's own centre at the "
+    "lowest decide level); online potential 0-1; longest acceptable one-way travel in "
+    "minutes; item class convenience/business/major_approval (optional, default business).",
     "townships: id, name, kind 街道/镇/乡/其他, county code (a row of counties), the seat's "
     "longitude and latitude and their CRS: WGS84, CGCS2000, GCJ-02 (Amap, Tencent) or "
     "BD-09 (Baidu): GCJ-02 and BD-09 are converted to WGS84 on import; residents.",
@@ -173,8 +176,10 @@ def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
     for r in it.to_dict("records"):
         share = float(r["pending_share"])
         # a catalogue with fewer stages repeats its last stage (the workbook has three)
-        stage_cols = sorted(k for k in r if str(k).startswith("levels_s"))
-        levels = [str(r[stage_cols[min(s, len(stage_cols)) - 1]]) for s in (1, 2, 3)]
+        accept, decide = (
+            [join(per_stage[min(s, len(per_stage)) - 1]) for s in (1, 2, 3)]
+            for per_stage in (inputs.item_levels[r["item_id"]], inputs.decide_levels[r["item_id"]])
+        )
         items.append(
             [
                 r["item_id"],
@@ -186,10 +191,11 @@ def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
                 "",
                 float(r["counter_minutes"]),
                 float(r["backoffice_minutes"]),
-                *(lv for lv in levels for _ in (0, 1)),
+                *(lv for pair in zip(accept, decide, strict=True) for lv in pair),
                 float(r["online_potential"]),
                 float(r["max_travel_min"]),
                 _get(r, "source"),
+                _get(r, "item_class"),
             ]
         )
     return {
