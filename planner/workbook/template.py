@@ -124,9 +124,41 @@ def _float(value: Any) -> float | int:
     return int(number) if number.is_integer() else number
 
 
+def _item_rows(inputs: Inputs) -> list[list[Any]]:
+    """The items sheet: accept and decide levels per stage, class last."""
+    it = inputs.items
+    items = []
+    for r in it.to_dict("records"):
+        share = float(r["pending_share"])
+        # a catalogue with fewer stages repeats its last stage (the workbook has three)
+        accept, decide = (
+            [join(per_stage[min(s, len(per_stage)) - 1]) for s in (1, 2, 3)]
+            for per_stage in (inputs.item_levels[r["item_id"]], inputs.decide_levels[r["item_id"]])
+        )
+        items.append(
+            [
+                r["item_id"],
+                r["name_zh"],
+                _get(r, "name_en"),
+                "承诺件" if share > 0.5 else "即办件",
+                share,
+                float(r["annual_per_1000"]),
+                "",
+                float(r["counter_minutes"]),
+                float(r["backoffice_minutes"]),
+                *(lv for pair in zip(accept, decide, strict=True) for lv in pair),
+                float(r["online_potential"]),
+                float(r["max_travel_min"]),
+                _get(r, "source"),
+                _get(r, "item_class"),
+            ]
+        )
+    return items
+
+
 def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
     """The sheets of a dataset as read by the planner (the inverse of ``planner import``)."""
-    t, c, ce, it = inputs.townships, inputs.counties, inputs.centres, inputs.items
+    t, c, ce = inputs.townships, inputs.counties, inputs.centres
     townships = [
         [
             r["township_id"],
@@ -172,32 +204,7 @@ def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
         ]
         for r in ce.to_dict("records")
     ]
-    items = []
-    for r in it.to_dict("records"):
-        share = float(r["pending_share"])
-        # a catalogue with fewer stages repeats its last stage (the workbook has three)
-        accept, decide = (
-            [join(per_stage[min(s, len(per_stage)) - 1]) for s in (1, 2, 3)]
-            for per_stage in (inputs.item_levels[r["item_id"]], inputs.decide_levels[r["item_id"]])
-        )
-        items.append(
-            [
-                r["item_id"],
-                r["name_zh"],
-                _get(r, "name_en"),
-                "承诺件" if share > 0.5 else "即办件",
-                share,
-                float(r["annual_per_1000"]),
-                "",
-                float(r["counter_minutes"]),
-                float(r["backoffice_minutes"]),
-                *(lv for pair in zip(accept, decide, strict=True) for lv in pair),
-                float(r["online_potential"]),
-                float(r["max_travel_min"]),
-                _get(r, "source"),
-                _get(r, "item_class"),
-            ]
-        )
+    items = _item_rows(inputs)
     return {
         TOWNSHIPS.name: townships,
         COUNTIES.name: counties,
