@@ -400,6 +400,9 @@ def _arcs(
         .drop_duplicates(["stage", "class_id", "level"])
         .drop(columns="item_id")
     )
+    decide = class_decide(per_item, inputs)
+    keys = zip(comp["stage"], comp["class_id"], comp["level"], strict=True)
+    comp["decides"] = [lv in decide[s, c] for s, c, lv in keys]  # accepted where decided
     arcs = pairs.merge(comp, on="level")
     arcs = arcs[arcs["minutes"] <= arcs["limit"]]
     physical = demand.loc[
@@ -411,12 +414,7 @@ def _arcs(
         on=["stage", "township_id", "class_id"],
     )
     # accepted where it is decided: that centre's back office; else forwarded (前台受理、后台审批)
-    decide = class_decide(per_item, inputs)
-    level = arcs["centre_id"].map(inputs.centres["level"])
-    decided_here = [
-        lv in decide[s, c] for s, c, lv in zip(arcs["stage"], arcs["class_id"], level, strict=True)
-    ]
-    arcs["bo_centre"] = np.where(decided_here, arcs["centre_id"], arcs["bo_centre"])
+    arcs["bo_centre"] = np.where(arcs["decides"], arcs["centre_id"], arcs["bo_centre"])
     trip = 2.0 if cfg.travel.round_trip else 1.0
     # kCNY per thousand transactions == CNY per transaction
     arcs["travel_cost"] = cfg.costs.value_of_time_per_hour / 60.0 * trip * arcs["minutes"]
