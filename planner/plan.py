@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.backoffice import centre_item_table
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.errors import InputError, PlannerError
 from planner.inputs import Inputs
@@ -255,7 +256,7 @@ def extract_plan(
         counties=_county_table(phases, tw, cen),
         levels=lv,
         assignments=_assignment_table(used),
-        centre_items=_centre_item_table(used),
+        centre_items=centre_item_table(used, per_item, dm, inputs.items["pending_share"]),
         items=_item_table(per_item).merge(
             item_levels_table(inputs.item_levels, inputs.decide_levels, inputs.items, d.stages),
             on=["stage", "item_id"],
@@ -446,15 +447,6 @@ def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
         .to_numpy()
     )
     return totals
-
-
-def _centre_item_table(used: pd.DataFrame) -> pd.DataFrame:
-    """Transactions a year per stage, centre and item."""
-    return (
-        (used.groupby(["stage", "centre_id", "item_id"])["volume"].sum() * 1000.0)
-        .rename("transactions")
-        .reset_index()
-    )
 
 
 def _actions(

@@ -74,7 +74,9 @@ def test_township_accepts_and_the_county_decides(tmp_path: Path, formulation: st
     stations serve only their own township). All of them are pending with 30 back-office
     minutes, so 2 x 1,000 x 30 = 60,000 minutes a year reach the county's back office:
     60,000 / 76,500 = 0.78431 desks at the county and none at either station. In the plan
-    the county shows 1 desk (rounded up) and no transaction; each station 0 desks.
+    the county shows 1 desk (rounded up) and no transaction; each station 0 desks; in
+    ``centre_items.csv`` each station accepts 1,000 transactions and decides none, the
+    county accepts none and decides 2,000.
 
     Contrast: with ``decide_s1 = township`` each station decides its own 30,000 minutes:
     0.39216 desks at each station and none at the county.
@@ -94,6 +96,10 @@ def test_township_accepts_and_the_county_decides(tmp_path: Path, formulation: st
     assert cen.loc[("town_320101001", 1), "backoffice_desks"] == 0
     row = run.plan.items.set_index(["item_id", "stage"]).loc[("a", 1)]
     assert (row["accept_levels"], row["decide_levels"]) == ("township", "county")
+    # centre_items.csv: each station accepts 1,000 a year, the county decides all 2,000
+    ci = run.plan.centre_items.set_index(["centre_id"])[["transactions", "decided"]]
+    assert ci.loc["town_320101001"].tolist() == pytest.approx([1000.0, 0.0], abs=1e-3)
+    assert ci.loc["cnty_320101"].tolist() == pytest.approx([0.0, 2000.0], abs=1e-3)
 
     item["decide_s1"] = "township"
     run = _run(tmp_path / "t", formulation, items=[item], centres=centres, config=SIMPLE_COSTS)
@@ -329,3 +335,22 @@ def test_bad_accept_decide_input(tmp_path: Path, case: str) -> None:
     assert len(stderr.splitlines()) == 1, stderr
     assert re.search(message, stderr), stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_decided_transactions_account_for_every_desk(tmp_path: Path) -> None:
+    """Invariant: a centre's back-office desks in the LP are exactly the minutes of what
+    ``centre_items.csv`` says it decides (decided x ``backoffice_minutes`` / 76,500), on the
+    two-province case where stations forward item a to the county and online volume is
+    decided there too."""
+    config = two_province_case(tmp_path, {"model": {"formulation": "items", "decompose": False}})
+    run = run_config(load_config(config))
+    assert run.result.status == "optimal"
+    assert run.plan is not None
+    ci = run.plan.centre_items
+    minutes = ci["decided"] * ci["item_id"].map({"a": 20.0, "b": 0.0})
+    from_items = (minutes / DESK_MINUTES).groupby([ci["stage"], ci["centre_id"]]).sum()
+    from_items = from_items[from_items > 1e-9].to_dict()
+    assert {k: v for k, v in run.result.solution.desks.items() if v > 1e-9} == pytest.approx(
+        from_items, rel=1e-6
+    )
+    assert any(c.startswith("cnty_") for _, c in from_items)  # the county decides

@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
         "planner.stations",
         "planner.olive",
         "planner.rule_costs",
+        "planner.backoffice",
     ),
     ("planner.run_folder", "planner.io"),
     ("planner.report", "planner.diff", "planner.dask_cluster", "planner.rule_costs_total"),

@@ -133,6 +133,7 @@ CENTRE_ITEM_COLUMNS: dict[str, int | None] = {
     "centre_id": None,
     "item_id": None,
     "transactions": 1,
+    "decided": 1,
 }
 
 
