@@ -204,8 +204,9 @@ def online_dominates(items: pd.DataFrame, centres: pd.DataFrame, cfg: Config) ->
     variable can be replaced by that constant.
 
     One effect is not covered: online back-office work is decided at the township's own
-    deciding centre, while a physical transaction's is decided where it is served; if the
-    approving centre cannot grow, the move shifts desk area between centres. The benchmark
+    deciding centre, while a physical transaction's is decided where it is served when that
+    centre's level decides it; if the deciding centre cannot grow, the move shifts desk area
+    between centres. The benchmark
     compares this formulation with the item-level LP (``model.formulation = "items"``).
     """
     kappa_max = float(centres["window_capacity"].max())
