@@ -150,34 +150,97 @@ def mode_summary(
     rules = mode_rules(cfg)
     lengths = {s: float(n) for s, n in enumerate(cfg.stages.lengths, start=1)}
     optimality = dict(summary.optimality)
-    optimality["window_modes"] = mode_bounds(cen, summary.objective_kcny, lengths, rules, mip)
+    lower = None if mip is None else mip.get("lp_bound_kcny")
+    if rules.pooling_efficiency > 1 and mip is not None:
+        # big general then needs fewer windows than the LP's pooled ones: the LP is no
+        # relaxation of the joint problem and its optimum no proven bound
+        mip = {**mip, "bound_valid": False}
+    optimality["window_modes"] = mode_bounds(
+        cen, summary.objective_kcny, lengths, rules, mip, lower
+    )
     return replace(
         summary, optimality=optimality, mode_savings=mode_savings(cen, rules.window_cost)
     )
 
 
 def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
-    """The mode MIPs of independently solved parts as one report: objectives and bounds
-    add up (the parts share no row), the gap is recomputed from them, seconds add up."""
+    """The mode MIPs of independently solved parts as one report: objectives, bounds and
+    LP terms add up (the parts share no row), the gap is recomputed, seconds add up."""
     mips = [
         p.summary.optimality.get("window_modes", {}).get("mip") for _, p in sorted(parts.items())
     ]
     mips = [m for m in mips if m]
     if not mips:
         return None
-    objective = sum(m["objective_kcny"] for m in mips)
-    bound = sum(m["bound_kcny"] for m in mips)
-    statuses = sorted({m["status"] for m in mips})
-    return {
-        "status": statuses[0] if len(statuses) == 1 else ", ".join(statuses),
-        "objective_kcny": objective,
-        "bound_kcny": bound,
-        "gap": (objective - bound) / abs(objective) if objective else 0.0,
-        "seconds": sum(m["seconds"] for m in mips),
-        "binaries": sum(m["binaries"] for m in mips),
-        "olive_rows": sum(m["olive_rows"] for m in mips),
-        "olive_violation_kcny": sum(m["olive_violation_kcny"] for m in mips),
+    out: dict[str, Any] = {
+        key: sum(float(m.get(key, 0.0)) for m in mips)
+        for key in (
+            "objective_kcny",
+            "bound_kcny",
+            "seconds",
+            "binaries",
+            "olive_rows",
+            "olive_violation_kcny",
+            "lp_windows_kcny",
+            "lp_olive_kcny",
+            "area_short_m2",
+            "positive_window_duals",
+        )
     }
+    statuses = sorted({str(m["status"]) for m in mips})
+    out["status"] = ", ".join(statuses)
+    out["gap"] = (
+        (out["objective_kcny"] - out["bound_kcny"]) / abs(out["objective_kcny"])
+        if out["objective_kcny"]
+        else 0.0
+    )
+    out["bound_valid"] = all(bool(m.get("bound_valid", False)) for m in mips)
+    if all("lp_bound_kcny" in m for m in mips):
+        out["lp_bound_kcny"] = sum(float(m["lp_bound_kcny"]) for m in mips)
+    out["iterations"] = sum(int(m.get("iterations", 0)) for m in mips)
+    out["converged"] = all(bool(m.get("converged", True)) for m in mips)
+    return out
+
+
+def window_price(cen: pd.DataFrame, d: ModelData) -> dict[Key, tuple[float, float]]:
+    r"""Each centre's chosen mode priced for the LP: its integer windows :math:`W` as the
+    least windows the centre keeps (:math:`w \ge W`, load :math:`\le \kappa w`) and
+    training per window-year (big general).
+
+    At unchanged flows the LP's windows are then exactly the mode's (:math:`W` is at least
+    the pooled load), so the plan before the re-solve is feasible for it at the same cost:
+    the re-solve can only lower the cost, moving load into windows a mode keeps anyway or
+    away from training, and floor area and the olive rows on windows follow the mode. A
+    centre serving nothing keeps (0, 0).
+    """
+    later = cen[cen["stage"] > 0]
+    windows = later["windows"].to_numpy(dtype=float)
+    rules = d.modes
+    training = 0.0 if rules is None else rules.training_cost
+    extra = np.where(later["mode"].to_numpy() == MODES[2], training, 0.0)
+    return {
+        (int(s), str(c)): (float(w), float(e))
+        for s, c, w, e in zip(later["stage"], later["centre_id"], windows, extra, strict=True)
+        if w or e
+    }
+
+
+def with_lp_bound(
+    plan_summary: PlanSummary,
+    cen: pd.DataFrame,
+    cfg: Config,
+    first: dict[str, Any],
+    history: dict[str, Any],
+) -> PlanSummary:
+    """The summary with the gap against the first (unpriced) LP's optimum, the valid
+    bound (:func:`lp_side`), and the re-solves (``history``: iterations, converged,
+    objectives)."""
+    mip = dict(plan_summary.optimality["window_modes"]["mip"])
+    mip["lp_bound_kcny"] = float(first["objective"])
+    mip["bound_valid"] = bool(first["bound_valid"])
+    mip["positive_window_duals"] = int(first["positive_window_duals"])
+    mip.update(history)
+    return mode_summary(plan_summary, cen, cfg, mip)
 
 
 DUAL_TOL = 1e-6
@@ -185,18 +248,21 @@ DUAL_TOL = 1e-6
 
 
 def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str, Any]:
-    """What the gap needs from the LP: its window and olive-on-windows terms (kCNY), whether
+    r"""What the gap needs from the LP: its window and olive-on-windows terms (kCNY), whether
     its optimum bounds the joint problem, and floor area the plan's windows lack.
 
     The joint problem lets a centre hold more windows than its load needs (a mode's
     integer windows); the LP's window-time rows are equalities. Relaxed to
-    :math:`\\sum \\mu x \\le \\kappa w` the LP is a relaxation of the joint problem, and its
+    :math:`\sum \mu x \le \kappa w` the LP is a relaxation of the joint problem, and its
     optimum equals the equality LP's when no window-time dual is positive (HiGHS's sign:
     a positive dual on a ``<=`` row would let an idle window lower the cost, e.g. by
     widening the county for the olive). Then the LP optimum is a valid lower bound.
     """
     lengths = d.lengths
-    windows = sum(lengths[s] * d.window_cost * v for (s, _), v in solved.w.items())
+    windows = sum(
+        lengths[s] * (d.window_cost + d.window_price.get((s, c), (0.0, 0.0))[1]) * v
+        for (s, c), v in solved.w.items()
+    )
     olive = 0.0
     for (family, s, key), v in solved.policy.items():
         measure = key.split("__")[1]
