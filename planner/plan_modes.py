@@ -265,8 +265,8 @@ def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str
     )
     olive = 0.0
     for (family, s, key), v in solved.policy.items():
-        measure = key.split("__")[1]
-        if family == "olive" and measure in WINDOW_MEASURES:
+        measure = key.split("__")[1] if family == "olive" else ""
+        if measure in WINDOW_MEASURES:
             olive += lengths[s] * d.policy.penalty(measure) * v
     duals = solved.duals.get("windowtime", {})
     positive = sum(1 for y in duals.values() if y > DUAL_TOL)
