@@ -369,12 +369,13 @@ class WindowsConfig(Section):
         60.0, gt=0, description="Time limit of the window-mode mixed-integer model (seconds)."
     )
     mode_iterations: int = Field(
-        2,
+        0,
         ge=0,
         le=10,
-        description="LP re-solves with the chosen modes priced in (each centre's windows per "
-        "unit of load and training cost set by its mode, so flows and floor area follow the "
-        "mode), stopping early once the modes repeat; 0 = modes chosen after the LP only.",
+        description="LP re-solves with the chosen modes priced in (each centre keeps at least "
+        "its mode's integer windows and pays its training, so flows and floor area follow "
+        "the mode), stopping early once modes and windows repeat; each costs a full LP "
+        "solve. 0 = modes chosen by the mode MIP after the LP only.",
     )
     viable_min_m2: float = Field(
         20.0,
