@@ -136,3 +136,22 @@ def test_uncoupled_mip_matches_every_path_enumerated() -> None:
     cost = float((years * (enumerated["windows"] * 120.0 + enumerated["training_kcny"])).sum())
     assert mip.info["objective_kcny"] == pytest.approx(cost)
     assert mip.info["bound_kcny"] <= mip.info["objective_kcny"] + 1e-9
+
+
+def test_centre_with_no_allowed_path_keeps_todays_mode() -> None:
+    # today big general, but the big-general standard (at most 10 transactions a day) now
+    # forbids it and no step back is allowed: no path is left, so the centre keeps its
+    # mode (2 windows at 126 kCNY a window-year over 10 years) rather than breaking the pace
+    strict = ModeRules(
+        standard_daily=20.0,
+        big_max_daily=10.0,
+        window_cost=120.0,
+        training_cost=6.0,
+        pooling_efficiency=1.0,
+        steps_per_stage=1,
+        backwards=False,
+    )
+    need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), strict)
+    out = solve_mode_mip(need, pd.Series({"c": 2}), STAGES, LENGTHS, strict)
+    assert _path(out.chosen, "c") == ["big_general"] * 3
+    assert out.info["objective_kcny"] == pytest.approx(2 * 126.0 * 10)

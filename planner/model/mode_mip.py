@@ -169,12 +169,12 @@ def solve_mode_mip(
     stuck = ~ok.any(axis=1)  # no path the pace allows: the centre keeps today's mode
     if stuck.any():
         keep = [int(np.flatnonzero((pc.paths == m).all(axis=1))[0]) for m in today.to_numpy()]
-        for c in np.flatnonzero(stuck):
-            ok[c, keep[c]] = True
-            m = int(today.iloc[c])
+        for i in (int(j) for j in np.flatnonzero(stuck)):
+            ok[i, keep[i]] = True
+            m = int(today.iloc[i])
             per_year = rules.window_cost + (rules.training_cost if m == 2 else 0.0)
             years = np.array([lengths[s] for s in stages])
-            pc.total[c, keep[c]] = float(years @ pc.w[c, :, m]) * per_year
+            pc.total[i, keep[i]] = float(years @ pc.w[i, :, m]) * per_year
     cols = np.where(ok, np.cumsum(ok.ravel()).reshape(ok.shape) - 1, -1)
     n_z = int(ok.sum())
     cost = (pc.total + _perturbation(pc))[ok]
