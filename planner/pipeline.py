@@ -371,6 +371,7 @@ def execute(
     if result.is_ok:
         with timings.step("extract", progress):
             plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
+        _time_mode_mip(timings, plan)
     run = RunResult(prepared, model, result, plan)
     if plan is not None and cfg.windows.mode_iterations > 0:
         del model, result, plan
@@ -379,6 +380,11 @@ def execute(
         with timings.step("modes", progress):
             run = price_modes(box)
     return run
+
+
+def _time_mode_mip(timings: Timings, plan: Plan) -> None:
+    """Add the window-mode MIP's seconds (part of ``extract``) to the step times."""
+    timings.seconds["mode MIP"] = timings.seconds.get("mode MIP", 0.0) + plan.mode_mip_seconds
 
 
 def _modes(plan: Plan) -> pd.DataFrame:
@@ -421,6 +427,7 @@ def price_modes(box: list[RunResult]) -> RunResult:
             run = replace(run, model=priced)
             break
         new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
+        _time_mode_mip(prepared.timings, new)
         converged = _modes(new).equals(_modes(plan))
         run, plan = RunResult(prepared, priced, again, new), new
         objectives.append(float(again.objective or 0.0))

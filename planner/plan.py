@@ -68,6 +68,8 @@ class Plan:
     """What each policy rule costs at the margin (:mod:`planner.rule_costs`)."""
     rule_totals: pd.DataFrame | None = None
     """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
+    mode_mip_seconds: float = 0.0
+    """Time of the window-mode MIP (kept out of ``summary.json``: the manifest times steps)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -149,6 +151,7 @@ def extract_plan(
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     cen, info = _centre_table(d, sol, used, dm, inputs, cfg)
+    mip_seconds = float(info.pop("seconds", 0.0))
     cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     listed = unserved_list(d, per_item, inputs)
@@ -167,6 +170,7 @@ def extract_plan(
         summary=summary,
         unserved=listed,
         rule_costs=marginal_costs(d, result.solution.duals),
+        mode_mip_seconds=mip_seconds,
     )
 
 
@@ -493,6 +497,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         summary=summary,
         unserved=cat("unserved", ["stage", "township_id", "item_id"]),
         rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
+        mode_mip_seconds=sum(p.mode_mip_seconds for p in ordered),
     )
 
 

@@ -177,7 +177,6 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
         for key in (
             "objective_kcny",
             "bound_kcny",
-            "seconds",
             "binaries",
             "olive_rows",
             "olive_violation_kcny",

@@ -103,7 +103,9 @@ class MipOutcome:
     chosen: pd.DataFrame
     """:func:`planner.model.modes.chosen_table` of the chosen paths."""
     info: dict[str, Any]
-    """Status, objective, bound, gap (kCNY, perturbation left out), seconds, size."""
+    """Status, objective, bound, gap (kCNY, perturbation left out), seconds, size (the
+    planner moves ``seconds`` to the manifest's step times: ``summary.json`` is the same
+    bytes for the same inputs)."""
 
 
 def _perturbation(pc: PathCosts) -> np.ndarray:

@@ -41,19 +41,26 @@ is :math:`-p`). Given the flows, centres are independent and each has at most
 :math:`3^S` paths: :func:`decide_modes` enumerates them all, so the path is the exact
 optimum of this problem (ties: fewer conversions, then the more traditional path).
 
+Given the flows, without coupling rows this is each centre's cheapest path; the planner
+chooses all centres' paths together in one mixed-integer model with the LP's olive rows on
+windows (:mod:`planner.model.mode_mip`), which uses :func:`path_costs` and
+:func:`chosen_table`.
+
 Bound on the joint problem
 --------------------------
 The flows come from the LP, which pools all window time of a centre
-(:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least
-:math:`\sum_k \ell_k/(\kappa \max(1,\epsilon))` windows, so the LP's optimum with its
-window cost scaled by :math:`1/\max(1,\epsilon)` is a lower bound on the joint mixed-integer
-problem (modes, integer windows and flows together); the plan (LP flows, the chosen modes,
-their integer windows and training) is a feasible point of it. :func:`mode_bounds` reports
-both, the gap between them and its parts: rounding the pooled windows up to integers, the
-windows the chosen modes need beyond that, and training (floor area for windows beyond the
-LP's is not costed: the plan keeps the LP's floor area). The bound ignores integrality, so
-the gap is mostly rounding and training that every integer plan pays; it is a proven gap,
-not the distance to the joint optimum, which this method does not compute.
+(:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least the pooled windows (with
+``windows.pooling_efficiency`` at most 1), so the LP's optimum is a lower bound on the joint
+mixed-integer problem (modes, integer windows and flows together) when its window-time
+rows may be relaxed to inequalities without changing it (no positive window-time dual:
+:func:`planner.plan_modes.lp_side`). The plan (the LP's flows, the chosen modes, their
+integer windows, training and the olive on integer windows) is a point of that problem;
+:func:`mode_bounds` reports both, the gap and its parts: rounding the LP's windows up to
+integers, the windows the chosen modes need beyond that, training, and the change in olive
+penalties. The gap is proven only when the plan's windows also fit its floor area (the
+default keeps the LP's areas; ``windows.mode_iterations`` prices the modes into the LP so
+that areas follow them). The bound ignores integrality, so the gap is mostly rounding and
+training that every integer plan pays.
 """
 
 from __future__ import annotations
