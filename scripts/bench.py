@@ -220,7 +220,7 @@ def table(results: list[dict[str, Any]]) -> str:
             f" | {r['outside_share']:.0%} | {r['peak_rss_mb']:,.0f}"
             f" | {_pct(r.get('mode_gap'))}{'' if r.get('mode_gap_proven', True) else ' (unproven)'}"
             f" | {_pct(r.get('mode_mip_gap'))} | {_num(r.get('mode_mip_s'))}"
-            f" | {r.get('mode_resolves', '-')} | {r['status']} |"
+            f" | {r.get('mode_resolves') or 0} | {r['status']} |"
         )
     return "\n".join(lines)
 
