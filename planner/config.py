@@ -363,6 +363,25 @@ class WindowsConfig(Section):
     mode_backwards: bool = Field(
         False, description="Allow a centre to step back to a more traditional mode."
     )
+    mode_mip_gap: float = Field(
+        1e-6,
+        ge=0,
+        le=1,
+        description="Relative gap at which HiGHS stops the mixed-integer model that chooses "
+        "every centre's window modes together (mip_rel_gap); the gap reached is reported.",
+    )
+    mode_time_limit_s: float = Field(
+        60.0, gt=0, description="Time limit of the window-mode mixed-integer model (seconds)."
+    )
+    mode_iterations: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="LP re-solves with the chosen modes priced in (each centre keeps at least "
+        "its mode's integer windows and pays its training, so flows and floor area follow "
+        "the mode), stopping early once modes and windows repeat; each costs a full LP "
+        "solve. 0 = modes chosen by the mode MIP after the LP only.",
+    )
     viable_min_m2: float = Field(
         20.0,
         ge=0,

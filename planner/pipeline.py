@@ -38,6 +38,7 @@ from planner.model.data import ModelData, prepare
 from planner.model.warm import WarmPool
 from planner.names import names_from_inputs
 from planner.plan import Plan, combine_plans, extract_plan
+from planner.plan_modes import window_price, with_lp_bound
 from planner.report.html import write_report
 from planner.rule_costs_total import Part, total_costs
 from planner.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
@@ -370,7 +371,76 @@ def execute(
     if result.is_ok:
         with timings.step("extract", progress):
             plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
-    return RunResult(prepared, model, result, plan)
+        _time_mode_mip(timings, plan)
+    run = RunResult(prepared, model, result, plan)
+    if plan is not None and cfg.windows.mode_iterations > 0:
+        del model, result, plan
+        box = [run]
+        del run  # the LP is released before the next one is built (memory)
+        with timings.step("modes", progress):
+            run = price_modes(box)
+    return run
+
+
+def _time_mode_mip(timings: Timings, plan: Plan) -> None:
+    """Add the window-mode MIP's seconds (part of ``extract``) to the step times."""
+    timings.seconds["mode MIP"] = timings.seconds.get("mode MIP", 0.0) + plan.mode_mip_seconds
+
+
+def _modes(plan: Plan) -> pd.DataFrame:
+    """Mode and integer windows per (stage, centre) of a plan."""
+    cen = plan.centres[plan.centres["stage"] > 0]
+    return cen.set_index(["stage", "centre_id"])[["mode", "windows"]].sort_index()
+
+
+def price_modes(box: list[RunResult]) -> RunResult:
+    """Modes priced into the LP (a decomposition): re-solve the LP with every centre's
+    windows per unit of load and training set by its chosen mode
+    (:func:`planner.plan_modes.window_price`), choose the modes again from the new flows,
+    and stop once the modes and their windows repeat or after ``windows.mode_iterations``
+    re-solves. The plan is the last LP's with its modes; its gap is against the first LP's
+    optimum (the relaxation, :func:`planner.plan_modes.lp_side`). A re-solve that fails
+    keeps the plan before it. ``box`` holds the solved run and is emptied, so that each LP
+    is released before the next is built."""
+    run = box.pop()
+    prepared, plan = run.prepared, run.plan
+    if plan is None or run.model is None:
+        return run
+    cfg = prepared.loaded.config
+    first_mip = plan.summary.optimality["window_modes"]["mip"]
+    first = {
+        "objective": float(run.result.objective or 0.0),
+        "bound_valid": bool(first_mip.get("bound_valid", False)),
+        "positive_window_duals": int(first_mip.get("positive_window_duals", 0)),
+    }
+    objectives = [first["objective"]]
+    converged = False
+    for _ in range(cfg.windows.mode_iterations):
+        price = window_price(plan.centres, run.model.data)
+        run = replace(run, model=None)  # release the LP before building the next
+        gc.collect()
+        data = replace(prepared.model_data(), window_price=price)
+        priced = build_model(data, arcs=initial_arcs(data, cfg.solver))
+        again = solve(priced, cfg.solver)
+        if not again.is_ok:
+            log.warning("modes: the priced LP gave %s; the plan before it is kept", again.status)
+            run = replace(run, model=priced)
+            break
+        new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
+        _time_mode_mip(prepared.timings, new)
+        converged = _modes(new).equals(_modes(plan))
+        run, plan = RunResult(prepared, priced, again, new), new
+        objectives.append(float(again.objective or 0.0))
+        if converged:
+            break
+    history = {
+        "iterations": len(objectives) - 1,
+        "converged": converged,
+        "lp_objectives_kcny": objectives,
+    }
+    summary = with_lp_bound(plan.summary, plan.centres, cfg, first, history)
+    log.info("modes: %d priced re-solve(s), converged: %s", len(objectives) - 1, converged)
+    return replace(run, plan=replace(plan, summary=summary))
 
 
 def manifest(run: RunResult) -> dict[str, Any]:

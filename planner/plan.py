@@ -16,15 +16,15 @@ import pandas as pd
 
 from planner.backoffice import centre_item_table
 from planner.config import LEVELS, UPPER_LEVELS, Config
-from planner.errors import InputError, PlannerError
+from planner.errors import PlannerError
 from planner.inputs import Inputs
 from planner.item_rules import item_levels_table
 from planner.maturity import county_phases
 from planner.model.build import PlanModel
-from planner.model.data import ModelData, mode_rules
-from planner.model.modes import MODES, decide_modes, mode_bounds, mode_windows, today_modes
+from planner.model.data import ModelData
 from planner.model.solvers import Solution as SolverSolution
 from planner.olive import mark_conversions, olive_warnings, with_area_split
+from planner.plan_modes import combined_mip, lp_side, mode_summary, mode_table, with_modes
 from planner.rule_costs import COLUMNS as RULE_COST_COLUMNS
 from planner.rule_costs import combine as combine_rule_costs
 from planner.rule_costs import marginal_costs
@@ -33,7 +33,6 @@ from planner.summary import (
     ModelSize,
     PartSummary,
     PlanSummary,
-    mode_savings,
     stage_metrics,
     top_heavy_share,
 )
@@ -71,6 +70,8 @@ class Plan:
     """What each policy rule costs at the margin (:mod:`planner.rule_costs`)."""
     rule_totals: pd.DataFrame | None = None
     """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
+    mode_mip_seconds: float = 0.0
+    """Time of the window-mode MIP (kept out of ``summary.json``: the manifest times steps)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -134,97 +135,6 @@ def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
     return out
 
 
-def _window_modes(
-    d: ModelData, used: pd.DataFrame, inputs: Inputs, cfg: Config
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The chosen window mode per (stage, centre) and today's (stage 0) modes.
-
-    What each mode needs comes from the items served at the centre
-    (:func:`planner.model.modes.mode_windows`), the path from :func:`decide_modes`; today's
-    mode from today's windows against the same needs (:func:`today_modes`).
-    """
-    rules = d.modes if d.modes is not None else mode_rules(cfg)
-    days = cfg.windows.working_days_per_year
-    items = (
-        used.groupby(["stage", "centre_id", "item_id"])
-        .agg(load=("minutes_load", "sum"), volume=("volume", "sum"))
-        .reset_index()
-    )
-    items["daily"] = items["volume"] * 1000.0 / days
-    need = mode_windows(items, d.centres["window_capacity"], rules)
-    try:
-        today, source = today_modes(inputs.centres, need, d.stages[0])
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    chosen = decide_modes(need, today, d.stages, d.lengths, rules).reset_index()
-    chosen["mode_source"] = "decided"
-    w0 = inputs.centres["windows"].astype(float)
-    first = need.xs(d.stages[0], level="stage")["ded1"] if len(need) else pd.Series(dtype=float)
-    m0 = today.to_numpy()
-    ded_small = np.minimum(first.reindex(today.index).fillna(0.0), np.maximum(w0 - 1.0, 0.0))
-    dedicated = np.select([m0 == 0, m0 == 1], [w0.to_numpy(), ded_small.to_numpy()], 0.0)
-    stage0 = pd.DataFrame(
-        {
-            "stage": 0,
-            "centre_id": today.index,
-            "mode": np.array(MODES, dtype=object)[m0],
-            "mode_source": source,
-            "windows_dedicated": dedicated,
-            "windows_general": w0.to_numpy() - dedicated,
-            "windows_traditional": w0.to_numpy(),
-            "dedicated_items": 0,
-            "training_kcny": 0.0,
-        }
-    )
-    return chosen, stage0
-
-
-def _with_modes(
-    cen: pd.DataFrame, d: ModelData, used: pd.DataFrame, inputs: Inputs, cfg: Config
-) -> pd.DataFrame:
-    """The centre table with each stage's mode and the integer windows it needs."""
-    chosen, stage0 = _window_modes(d, used, inputs, cfg)
-    cols = [
-        "mode",
-        "mode_source",
-        "windows_dedicated",
-        "windows_general",
-        "windows_traditional",
-        "dedicated_items",
-        "training_kcny",
-    ]
-    table = pd.concat(
-        [stage0[["stage", "centre_id", *cols]], chosen[["stage", "centre_id", *cols, "windows"]]],
-        ignore_index=True,
-    ).set_index(["stage", "centre_id"])
-    out = cen.join(table.rename(columns={"windows": "windows_mode"}), on=["stage", "centre_id"])
-    out["windows"] = np.where(out["stage"] > 0, out["windows_mode"], out["windows"])
-    return out.drop(columns="windows_mode")
-
-
-def mode_table(cen: pd.DataFrame) -> pd.DataFrame:
-    """Centres and windows per stage, level and mode (``plan/modes.csv``)."""
-    g = (
-        cen.groupby(["stage", "level", "mode"])
-        .agg(
-            centres=("centre_id", "size"),
-            windows=("windows", "sum"),
-            windows_dedicated=("windows_dedicated", "sum"),
-            windows_general=("windows_general", "sum"),
-            windows_traditional=("windows_traditional", "sum"),
-        )
-        .reset_index()
-    )
-    every = pd.MultiIndex.from_product(
-        [sorted(cen["stage"].unique()), list(LEVELS), list(MODES)],
-        names=["stage", "level", "mode"],
-    )
-    g = g.set_index(["stage", "level", "mode"]).reindex(every, fill_value=0).reset_index()
-    levels = cen.groupby(["stage", "level"]).size()
-    keep = [(s, lv) in levels.index for s, lv in zip(g["stage"], g["level"], strict=True)]
-    return g[keep].reset_index(drop=True)
-
-
 def extract_plan(
     model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame, cfg: Config
 ) -> Plan:
@@ -242,14 +152,15 @@ def extract_plan(
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
-    cen = _centre_table(d, sol, used, dm, inputs, cfg)
+    cen, info = _centre_table(d, sol, used, dm, inputs, cfg)
+    mip_seconds = float(info.pop("seconds", 0.0))
     cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     listed = unserved_list(d, per_item, inputs)
     tw["unserved_items"] = unserved_items(tw, listed)  # the one rule (planner.unserved)
     lv = level_table(cen)
     summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
-    summary = _mode_summary(summary, cen, cfg)
+    summary = mode_summary(summary, cen, cfg, {**info, **lp_side(d, result.solution, cen)})
     return Plan(
         centres=cen,
         townships=tw,
@@ -264,6 +175,7 @@ def extract_plan(
         summary=summary,
         unserved=listed,
         rule_costs=marginal_costs(d, result.solution.duals),
+        mode_mip_seconds=mip_seconds,
     )
 
 
@@ -322,8 +234,9 @@ def _centre_table(
     dm: pd.DataFrame,
     inputs: Inputs,
     cfg: Config,
-) -> pd.DataFrame:
-    """What each centre is in each stage (stage 0 = today's inventory), with its action."""
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """What each centre is in each stage (stage 0 = today's inventory), with its action,
+    and the window-mode MIP's report."""
     days = cfg.windows.working_days_per_year
     c_in = inputs.centres
     rows = [
@@ -362,9 +275,9 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen = _with_modes(cen, d, used, inputs, cfg)
+    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks)
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
-    return _actions(cen, used, dm, inputs, cfg)
+    return _actions(cen, used, dm, inputs, cfg), info
 
 
 def _township_table(
@@ -569,7 +482,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
     per_item = ["stage", "item_id", "item_class", "accept_levels", "decide_levels"]  # same in all
     items = items.groupby(per_item, as_index=False).sum(numeric_only=True)
     summary = _with_warnings(_combined_summary(parts, townships, levels), levels, cfg)
-    summary = _mode_summary(summary, centres, cfg)
+    summary = mode_summary(summary, centres, cfg, combined_mip(parts))
     return Plan(
         centres=centres,
         townships=townships,
@@ -581,6 +494,7 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         summary=summary,
         unserved=cat("unserved", ["stage", "township_id", "item_id"]),
         rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
+        mode_mip_seconds=sum(p.mode_mip_seconds for p in ordered),
     )
 
 
@@ -644,18 +558,6 @@ def _summary(
             formulation=model.data.formulation,
             demand_classes=int(model.data.demand["class_id"].nunique()),
         ),
-    )
-
-
-def _mode_summary(summary: PlanSummary, cen: pd.DataFrame, cfg: Config) -> PlanSummary:
-    """The summary with the savings of window-mode conversion and the bound on the joint
-    problem (:func:`planner.model.modes.mode_bounds`) under ``optimality.window_modes``."""
-    rules = mode_rules(cfg)
-    lengths = {s: float(n) for s, n in enumerate(cfg.stages.lengths, start=1)}
-    optimality = dict(summary.optimality)
-    optimality["window_modes"] = mode_bounds(cen, summary.objective_kcny, lengths, rules)
-    return replace(
-        summary, optimality=optimality, mode_savings=mode_savings(cen, rules.window_cost)
     )
 
 

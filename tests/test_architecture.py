@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "planner.summary",
         "planner.plan",
+        "planner.plan_modes",
         "planner.names",
         "planner.unserved",
         "planner.stations",

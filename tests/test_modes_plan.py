@@ -122,3 +122,38 @@ def test_modes_given_in_the_centres_file(tmp_path: Path) -> None:
     assert "centre 'cnty_320101' has mode 'hybrid'" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "bad" / "out" / "tiny").exists()
+
+
+def test_olive_by_windows_holds_on_integer_windows(tmp_path: Path) -> None:
+    # the olive by windows in both stages at a penalty no window saving outweighs: the
+    # mode MIP keeps it on the integer windows wherever the LP's flows allow it, and the
+    # plan's cost is the LP's with its window and olive terms replaced by the MIP's
+    config = two_province_case(
+        tmp_path,
+        {
+            "policy": {"olive": {"stages": [1, 2], "measures": ["windows"]}},
+            "windows": {"mode_iterations": 0},
+        },
+    )
+    run = run_config(load_config(config))
+    assert run.plan is not None
+    for code, part in run.parts.items():
+        assert part.plan is not None
+        modes = part.plan.summary.optimality["window_modes"]
+        mip = modes["mip"]
+        assert mip["olive_rows"] == 2 * 5, code  # two stages, five level pairs
+        assert mip["gap"] <= 1e-6
+        lp = part.result.objective
+        assert lp is not None
+        rebuilt = lp - mip["lp_windows_kcny"] - mip["lp_olive_kcny"] + mip["objective_kcny"]
+        assert modes["plan_cost_kcny"] == pytest.approx(rebuilt)
+        cen = part.plan.centres
+        for s in (1, 2):
+            by_level = cen[cen["stage"] == s].groupby("level")["windows"].sum()
+            violation = sum(
+                max(0.0, by_level.get(a, 0.0) - by_level.get(b, 0.0))
+                for a, b in [("province", "county"), ("city", "county"), ("township", "county"),
+                             ("province", "city"), ("province", "township")]
+            )  # fmt: skip
+            if mip["olive_violation_kcny"] == 0:
+                assert violation == 0, (code, s, by_level.to_dict())

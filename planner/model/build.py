@@ -280,8 +280,13 @@ def add_window_time(b: _Build) -> None:
     d, v, rows = b.d, b.v, b.rows
     cap = d.centres["window_capacity"]
     for s, c in sorted(v.w):
+        # a chosen window mode keeps its integer windows: w >= W, load <= kappa w
+        least = d.window_price.get((s, c), (0.0, 0.0))[0]
+        v.w[s, c].lowBound = least
         rows[f"windowtime__{s}__{c}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression([(v.w[s, c], -float(cap[c]))]), pulp.LpConstraintEQ, rhs=0.0
+            pulp.LpAffineExpression([(v.w[s, c], -float(cap[c]))]),
+            pulp.LpConstraintLE if least > 0 else pulp.LpConstraintEQ,
+            rhs=0.0,
         )
 
 
@@ -489,7 +494,10 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         CostTerm.FLOOR_AREA: [
             (var, L[s] * float(c.at[cid, "area_cost"])) for (s, cid), var in v.area.items()
         ],
-        CostTerm.WINDOWS: [(var, L[s] * d.window_cost) for (s, _), var in v.w.items()],
+        CostTerm.WINDOWS: [
+            (var, L[s] * (d.window_cost + d.window_price.get((s, cid), (0.0, 0.0))[1]))
+            for (s, cid), var in v.w.items()
+        ],
         CostTerm.BACKOFFICE: [(var, L[s] * d.window_cost) for (s, _), var in v.desks.items()],
         CostTerm.TRAVEL: [],
         CostTerm.ONLINE: [(var, L[stage[i]] * d.online_cost) for i, var in v.y.items()],

@@ -7,7 +7,7 @@ year**, floor area in **m2**, money in **thousand CNY** (kCNY).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,11 @@ class ModelData:
     """The olive rule, surplus conversion and level floors (:mod:`planner.model.policy`)."""
     modes: ModeRules | None = None
     """Window-mode standards, costs and pace (:mod:`planner.model.modes`)."""
+    window_price: dict[tuple[int, str], tuple[float, float]] = field(default_factory=dict)
+    """(stage, centre) -> (the integer windows of the centre's chosen mode, kCNY per
+    window-year beyond the window cost) priced into the LP: the centre keeps at least those
+    windows and its load fits in them or more (:func:`planner.plan_modes.window_price`);
+    absent: (0, 0), windows exactly the pooled load."""
 
 
 def mode_rules(cfg: Config) -> ModeRules:

@@ -41,19 +41,26 @@ is :math:`-p`). Given the flows, centres are independent and each has at most
 :math:`3^S` paths: :func:`decide_modes` enumerates them all, so the path is the exact
 optimum of this problem (ties: fewer conversions, then the more traditional path).
 
+Given the flows, without coupling rows this is each centre's cheapest path; the planner
+chooses all centres' paths together in one mixed-integer model with the LP's olive rows on
+windows (:mod:`planner.model.mode_mip`), which uses :func:`path_costs` and
+:func:`chosen_table`.
+
 Bound on the joint problem
 --------------------------
 The flows come from the LP, which pools all window time of a centre
-(:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least
-:math:`\sum_k \ell_k/(\kappa \max(1,\epsilon))` windows, so the LP's optimum with its
-window cost scaled by :math:`1/\max(1,\epsilon)` is a lower bound on the joint mixed-integer
-problem (modes, integer windows and flows together); the plan (LP flows, the chosen modes,
-their integer windows and training) is a feasible point of it. :func:`mode_bounds` reports
-both, the gap between them and its parts: rounding the pooled windows up to integers, the
-windows the chosen modes need beyond that, and training (floor area for windows beyond the
-LP's is not costed: the plan keeps the LP's floor area). The bound ignores integrality, so
-the gap is mostly rounding and training that every integer plan pays; it is a proven gap,
-not the distance to the joint optimum, which this method does not compute.
+(:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least the pooled windows (with
+``windows.pooling_efficiency`` at most 1), so the LP's optimum is a lower bound on the joint
+mixed-integer problem (modes, integer windows and flows together) when its window-time
+rows may be relaxed to inequalities without changing it (no positive window-time dual:
+:func:`planner.plan_modes.lp_side`). The plan (the LP's flows, the chosen modes, their
+integer windows, training and the olive on integer windows) is a point of that problem;
+:func:`mode_bounds` reports both, the gap and its parts: rounding the LP's windows up to
+integers, the windows the chosen modes need beyond that, training, and the change in olive
+penalties. The gap is proven only when the plan's windows also fit its floor area (the
+default keeps the LP's areas; ``windows.mode_iterations`` prices the modes into the LP so
+that areas follow them). The bound ignores integrality, so the gap is mostly rounding and
+training that every integer plan pays.
 """
 
 from __future__ import annotations
@@ -139,32 +146,33 @@ def _paths(n_stages: int) -> np.ndarray:
     return np.array(list(itertools.product(range(len(MODES)), repeat=n_stages)), dtype=np.int64)
 
 
-def decide_modes(
+@dataclass(frozen=True)
+class PathCosts:
+    """Every centre's mode paths and what each costs (:func:`path_costs`)."""
+
+    centres: np.ndarray
+    """Centre ids, in the order of today's modes."""
+    full: pd.DataFrame
+    """:func:`mode_windows` on every (stage, centre)."""
+    w: np.ndarray
+    """Windows per (centre, stage, mode)."""
+    paths: np.ndarray
+    """Every path, shape (paths, stages), most traditional first."""
+    total: np.ndarray
+    """kCNY per (centre, path) over the stages (windows and training), inf where the pace or
+    the big-general standard forbids the path."""
+    changes: np.ndarray
+    """Conversions per (centre, path)."""
+
+
+def path_costs(
     need: pd.DataFrame,
     today: pd.Series,
     stages: list[int],
     lengths: dict[int, float],
     rules: ModeRules,
-) -> pd.DataFrame:
-    """The cheapest mode path per centre (module docstring), by enumerating every path.
-
-    Parameters
-    ----------
-    need
-        :func:`mode_windows` (centres that serve nothing in a stage need no window there).
-    today
-        Centre id -> today's mode index (every centre of the plan).
-    stages, lengths
-        Stage numbers and their years.
-    rules
-        Standards, costs and pace.
-
-    Returns
-    -------
-    DataFrame indexed by (stage, centre_id) for every centre and stage: ``mode`` and
-    ``windows``, ``windows_dedicated``, ``windows_general``, ``windows_traditional``,
-    ``dedicated_items`` and ``training_kcny`` (a year).
-    """
+) -> PathCosts:
+    """The cost of every mode path of every centre (module docstring), inf where forbidden."""
     centres = today.index.to_numpy()
     n, S = len(centres), len(stages)
     full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
@@ -196,22 +204,48 @@ def decide_modes(
     lo = -rules.steps_per_stage if rules.backwards else 0
     ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
     total = np.where(ok, np.round(total, 6), np.inf)
-    changes = (step != 0).sum(axis=2)
-    # lexicographic: cost, fewer conversions, then the path order (most traditional first)
-    order = np.lexsort((np.broadcast_to(np.arange(len(paths)), total.shape), changes, total))
-    best = paths[order[:, 0]]  # (centres, stages)
-    return _chosen(full, best, w, stages, centres, rules)
+    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2))
 
 
-def _chosen(
-    full: pd.DataFrame,
-    best: np.ndarray,
-    w: np.ndarray,
+def decide_modes(
+    need: pd.DataFrame,
+    today: pd.Series,
     stages: list[int],
-    centres: np.ndarray,
+    lengths: dict[int, float],
     rules: ModeRules,
 ) -> pd.DataFrame:
-    """The chosen path as a (stage, centre_id) table."""
+    """The cheapest mode path per centre (module docstring), by enumerating every path.
+
+    Parameters
+    ----------
+    need
+        :func:`mode_windows` (centres that serve nothing in a stage need no window there).
+    today
+        Centre id -> today's mode index (every centre of the plan).
+    stages, lengths
+        Stage numbers and their years.
+    rules
+        Standards, costs and pace.
+
+    Returns
+    -------
+    DataFrame indexed by (stage, centre_id) for every centre and stage: ``mode`` and
+    ``windows``, ``windows_dedicated``, ``windows_general``, ``windows_traditional``,
+    ``dedicated_items`` and ``training_kcny`` (a year).
+    """
+    pc = path_costs(need, today, stages, lengths, rules)
+    order = np.lexsort(
+        (np.broadcast_to(np.arange(len(pc.paths)), pc.total.shape), pc.changes, pc.total)
+    )
+    best = pc.paths[order[:, 0]]  # (centres, stages)
+    return chosen_table(pc, best, stages, rules)
+
+
+def chosen_table(
+    pc: PathCosts, best: np.ndarray, stages: list[int], rules: ModeRules
+) -> pd.DataFrame:
+    """The chosen path ``best`` (centres, stages) as a (stage, centre_id) table."""
+    full, w, centres = pc.full, pc.w, pc.centres
     n, S = len(centres), len(stages)
     rows = np.arange(n)
     ded1 = full["ded1"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
@@ -276,11 +310,20 @@ def mode_bounds(
     objective: float | None,
     lengths: dict[int, float],
     rules: ModeRules,
+    mip: dict[str, Any] | None = None,
+    lower: float | None = None,
 ) -> dict[str, Any]:
     """Lower bound, the plan's cost with its modes, and the gap (module docstring).
 
     ``centres`` is the plan's centre table (stages > 0 carry ``windows_lp``, ``windows``
-    and ``training_kcny``); ``objective`` the LP optimum (kCNY).
+    and ``training_kcny``); ``objective`` the LP optimum (kCNY). ``mip`` is the mode
+    MIP's report (:func:`planner.model.mode_mip.solve_mode_mip`) with the LP's own window
+    and olive-on-windows terms (``lp_windows_kcny``, ``lp_olive_kcny``): the plan's cost is
+    then the LP's with those terms replaced by the MIP's (integer windows, training, olive
+    on integer windows). ``lower`` is the best valid lower bound (default: the LP optimum);
+    ``mip["bound_valid"]`` False (the LP's duals do not show it valid) leaves the gap
+    unproven, as does floor area the plan's windows need beyond the LP's
+    (``mip["area_short_m2"]`` > 0).
     """
     cen = centres[centres["stage"] > 0]
     years = cen["stage"].map(lengths).to_numpy(dtype=float)
@@ -294,19 +337,30 @@ def mode_bounds(
     training = float((years * cen["training_kcny"].to_numpy(dtype=float)).sum())
     extra = rounding + modes + training
     out: dict[str, Any] = {
-        "method": "LP flows, then every mode path per centre (exact given the flows)",
+        "method": "LP flows, then one MIP over every centre's mode path (HiGHS)"
+        if mip
+        else "LP flows, then every mode path per centre (exact given the flows)",
         "pooling_efficiency": rules.pooling_efficiency,
         "integer_rounding_kcny": rounding,
         "mode_windows_kcny": modes,
         "training_kcny": training,
     }
+    valid = True
+    if mip:
+        out["mip"] = dict(mip)
+        priced = float(mip.get("lp_windows_kcny", rules.window_cost * lp_windows))
+        out["lp_priced_kcny"] = priced - rules.window_cost * lp_windows
+        out["olive_kcny"] = float(mip["olive_violation_kcny"]) - float(mip.get("lp_olive_kcny", 0))
+        extra += out["olive_kcny"] - out["lp_priced_kcny"]
+        valid = bool(mip.get("bound_valid", True)) and float(mip.get("area_short_m2", 0.0)) < 0.5
     if objective is None:
         return out
-    shrink = 1.0 - 1.0 / max(1.0, rules.pooling_efficiency)
-    lower = objective - rules.window_cost * lp_windows * shrink
+    if lower is None:
+        shrink = 1.0 - 1.0 / max(1.0, rules.pooling_efficiency)
+        lower = objective - rules.window_cost * lp_windows * shrink
     plan = objective + extra
     out["lower_bound_kcny"] = lower
     out["plan_cost_kcny"] = plan
     out["gap"] = (plan - lower) / plan if plan > 0 else 0.0
-    out["gap_proven"] = math.isfinite(out["gap"])
+    out["gap_proven"] = math.isfinite(out["gap"]) and valid
     return out
