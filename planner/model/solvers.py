@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,39 +80,47 @@ class LpArrays:
 
 
 def lp_arrays(model: PlanModel) -> LpArrays:
-    """The model's columns and rows as arrays (infinite bounds as ``inf``)."""
+    """The model's columns and rows as arrays (infinite bounds as ``inf``).
+
+    Entries keep each row's term order and drop zero coefficients. Built in bulk
+    (``np.fromiter`` over the rows' terms chained): a loop over 2 M terms that appended one
+    entry at a time took 3 s of the Jiangsu default's solve step.
+    """
     columns = model.columns
     position = model.positions()
-    objective = model.prob.objective if model.prob.objective is not None else {}
     n = len(columns)
-    cost = np.fromiter((objective.get(v, 0.0) for v in columns), float, n)
+    cost = np.zeros(n)
+    objective = model.prob.objective
+    if objective is not None and len(objective):
+        where = np.fromiter(map(position.__getitem__, map(id, objective.keys())), np.int64)
+        cost[where] = np.fromiter(objective.values(), float, len(where))
     lower = np.fromiter((-np.inf if v.lowBound is None else v.lowBound for v in columns), float, n)
     upper = np.fromiter((np.inf if v.upBound is None else v.upBound for v in columns), float, n)
-    starts: list[int] = []
-    index: list[int] = []
-    value: list[float] = []
-    row_lo: list[float] = []
-    row_up: list[float] = []
-    for row in model.rows.values():
-        starts.append(len(index))
-        for var, coef in row.items():
-            if coef != 0:
-                index.append(position[id(var)])
-                value.append(coef)
-        lo, up = row.getLb(), row.getUb()
-        row_lo.append(-np.inf if lo is None else lo)
-        row_up.append(np.inf if up is None else up)
-    starts.append(len(index))
-    constant = float(model.prob.objective.constant) if model.prob.objective is not None else 0.0
+    exprs = [row.expr for row in model.rows.values()]
+    counts = np.fromiter(map(len, exprs), np.int64, len(exprs))
+    total = int(counts.sum())
+    index = np.fromiter(
+        map(position.__getitem__, map(id, chain.from_iterable(exprs))), np.int64, total
+    )
+    value = np.fromiter(chain.from_iterable(e.values() for e in exprs), float, total)
+    keep = value != 0
+    kept = np.zeros(len(exprs) + 1, dtype=np.int64)
+    if total:
+        row_of = np.repeat(np.arange(len(exprs)), counts)
+        np.cumsum(np.bincount(row_of[keep], minlength=len(exprs)), out=kept[1:])
+    bounds = [(row.getLb(), row.getUb()) for row in model.rows.values()]
+    row_lo = np.fromiter((-np.inf if lo is None else lo for lo, _ in bounds), float, len(bounds))
+    row_up = np.fromiter((np.inf if up is None else up for _, up in bounds), float, len(bounds))
+    constant = float(objective.constant) if objective is not None else 0.0
     return LpArrays(
         cost,
         lower,
         upper,
-        np.asarray(row_lo, dtype=float),
-        np.asarray(row_up, dtype=float),
-        np.asarray(starts, dtype=np.int64),
-        np.asarray(index, dtype=np.int64),
-        np.asarray(value, dtype=float),
+        row_lo,
+        row_up,
+        kept,
+        index[keep],
+        value[keep],
         {name: i for i, name in enumerate(model.rows)},
         constant,
     )
