@@ -20,12 +20,13 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
 from itertools import chain
+from operator import mul
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -537,18 +538,25 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
     position = model.positions()
     values = np.where(np.abs(primal) < 1e-12, 0.0, primal)
 
+    def at(variables: Iterable[pulp.LpVariable], n: int) -> list[float]:
+        cols = np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
+        return values[cols].tolist()  # type: ignore[no-any-return]
+
     def get(family: dict[Any, pulp.LpVariable]) -> dict[Any, float]:
-        return {key: float(values[position[id(var)]]) for key, var in family.items()}
+        return dict(zip(family.keys(), at(family.values(), len(family)), strict=True))
+
+    def total(terms: list[tuple[pulp.LpVariable, float]]) -> float:
+        # term by term, left to right: the same sum (to the last bit) as a plain loop
+        coefs = [coef for _, coef in terms]
+        return float(sum(map(mul, coefs, at((var for var, _ in terms), len(terms)))))
 
     v = model.var
     x = np.zeros(len(model.data.arcs))
     if v.x:
         arcs = np.fromiter(v.x.keys(), np.int64, len(v.x))
-        cols = np.fromiter((position[id(var)] for var in v.x.values()), np.int64, len(v.x))
-        x[arcs] = values[cols]
+        x[arcs] = at(v.x.values(), len(v.x))
     costs = {
-        name: float(sum(coef * values[position[id(var)]] for var, coef in terms))
-        + model.constants.get(name, 0.0)
+        name: total(terms) + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
     by_family: dict[str, dict[str, float]] = {}
