@@ -540,7 +540,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
 
     def at(variables: Iterable[pulp.LpVariable], n: int) -> list[float]:
         cols = np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
-        return values[cols].tolist()  # type: ignore[no-any-return]
+        return values[cols].tolist()
 
     def get(family: dict[Any, pulp.LpVariable]) -> dict[Any, float]:
         return dict(zip(family.keys(), at(family.values(), len(family)), strict=True))
