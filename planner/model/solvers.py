@@ -335,7 +335,9 @@ class HighsSolver:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
         if left <= 0:
             return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
-        self.h.setOptionValue("time_limit", left)
+        # HiGHS compares its time limit with its own clock, which runs on over every solve
+        # of this object: the limit is that clock now plus the time left
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + left)
         start = time.perf_counter()
         self.h.run()
         seconds = time.perf_counter() - start

@@ -1,5 +1,6 @@
-"""``lp_arrays`` (read in bulk) hands the solver exactly the model PuLP holds: every row's
-terms in their order, zero coefficients dropped, bounds and costs per column."""
+"""The HiGHS back-end: ``lp_arrays`` (read in bulk) hands the solver exactly the model PuLP
+holds (every row's terms in their order, zero coefficients dropped, bounds and costs per
+column), and each solve's time limit is what is left of ``solver.time_limit_s``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pulp
 
-from planner.config import load_config
+from planner.config import SolverConfig, load_config
 from planner.model.build import build_model
-from planner.model.solvers import lp_arrays
+from planner.model.solvers import HighsSolver, Status, lp_arrays
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 
@@ -59,3 +60,41 @@ def test_lp_arrays_match_the_model_term_by_term(tmp_path: Path) -> None:
     assert list(lp.row_index) == list(model.rows)
     assert lp.constant == float(model.prob.objective.constant)
     assert isinstance(first_row, pulp.LpConstraint)
+
+
+class _ClockAhead:
+    """A ``Highs`` whose own clock reads ``ahead`` seconds (as after long earlier solves);
+    records the time limits it is given."""
+
+    def __init__(self, highs: object, ahead: float) -> None:
+        self._highs = highs
+        self.ahead = ahead
+        self.limits: list[float] = []
+
+    def getRunTime(self) -> float:
+        return self.ahead
+
+    def setOptionValue(self, key: str, value: object) -> object:
+        if key == "time_limit":
+            self.limits.append(float(value))  # type: ignore[arg-type]
+        return self._highs.setOptionValue(key, value)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._highs, name)
+
+
+def test_time_limit_counts_from_highs_own_clock(tmp_path: Path) -> None:
+    # HiGHS measures its limit on a clock that runs on over every solve of one object:
+    # after a 300 s cost phase, a later phase given "100 s left" as the limit would stop
+    # at once. The limit handed over is the clock now plus what is left.
+    cfg = write_case(tmp_path, centres=tiny_centres(province=100.0, city=100.0))
+    prepared = prepare_run(load_config(cfg))
+    assert prepared.data is not None
+    solver = HighsSolver(SolverConfig(time_limit_s=600.0))
+    solver.load(lp_arrays(build_model(prepared.data)))
+    clock = _ClockAhead(solver.h, ahead=300.0)
+    solver.h = clock  # type: ignore[assignment]
+    run = solver.run()
+    assert run.status == Status.OPTIMAL
+    assert len(clock.limits) == 1
+    assert 300.0 + 590.0 < clock.limits[0] <= 300.0 + 600.0
