@@ -442,8 +442,9 @@ class SolverConfig(Section):
     name: SolverName = Field(SolverName.HIGHS, description="'highs' (highspy) or 'cbc'.")
     method: Literal["ipm", "simplex", "pdlp", "choose"] = Field(
         "simplex",
-        description="HiGHS algorithm, chosen by measurement: on the Jiangsu default (demand "
-        "classes) dual simplex solves in ~2 s, interior point in ~12 s, PDLP not in 300 s.",
+        description="HiGHS algorithm, chosen by measurement: on the Jiangsu default "
+        "(item-level LP) dual simplex takes about 70 s; primal simplex and interior point "
+        "did not finish in 240 s (README, Benchmarks).",
     )
     crossover: bool = Field(
         True, description="Run crossover after IPM (a vertex solution; steadier plan files)."

@@ -43,11 +43,13 @@ from __future__ import annotations
 
 import logging
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pulp
 
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
@@ -143,14 +145,17 @@ def column_objectives(model: PlanModel, cost: np.ndarray, phase: str) -> np.ndar
     out = np.zeros(len(model.columns))
     position = model.positions()
     v, d = model.var, model.data
+
+    def cols(variables: Iterable[pulp.LpVariable], n: int) -> np.ndarray:
+        return np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
+
     if phase == "floor_area":
-        for var in v.area.values():
-            out[position[id(var)]] = 1.0
+        out[cols(v.area.values(), len(v.area))] = 1.0
     elif phase == "travel":
         a = d.arcs
         years = a["stage"].map(d.lengths).to_numpy(dtype=float) * a["minutes"].to_numpy()
-        for i, var in v.x.items():
-            out[position[id(var)]] = years[i]
+        arcs = np.fromiter(v.x.keys(), np.int64, len(v.x))
+        out[cols(v.x.values(), len(v.x))] = years[arcs]
     else:
         out = name_weights([var.name for var in model.columns])
     return out

@@ -20,11 +20,13 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
+from itertools import chain
+from operator import mul
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,39 +81,47 @@ class LpArrays:
 
 
 def lp_arrays(model: PlanModel) -> LpArrays:
-    """The model's columns and rows as arrays (infinite bounds as ``inf``)."""
+    """The model's columns and rows as arrays (infinite bounds as ``inf``).
+
+    Entries keep each row's term order and drop zero coefficients. Built in bulk
+    (``np.fromiter`` over the rows' terms chained): a loop over 2 M terms that appended one
+    entry at a time took 3 s of the Jiangsu default's solve step.
+    """
     columns = model.columns
     position = model.positions()
-    objective = model.prob.objective if model.prob.objective is not None else {}
     n = len(columns)
-    cost = np.fromiter((objective.get(v, 0.0) for v in columns), float, n)
+    cost = np.zeros(n)
+    objective = model.prob.objective
+    if objective is not None and len(objective):
+        where = np.fromiter(map(position.__getitem__, map(id, objective.keys())), np.int64)
+        cost[where] = np.fromiter(objective.values(), float, len(where))
     lower = np.fromiter((-np.inf if v.lowBound is None else v.lowBound for v in columns), float, n)
     upper = np.fromiter((np.inf if v.upBound is None else v.upBound for v in columns), float, n)
-    starts: list[int] = []
-    index: list[int] = []
-    value: list[float] = []
-    row_lo: list[float] = []
-    row_up: list[float] = []
-    for row in model.rows.values():
-        starts.append(len(index))
-        for var, coef in row.items():
-            if coef != 0:
-                index.append(position[id(var)])
-                value.append(coef)
-        lo, up = row.getLb(), row.getUb()
-        row_lo.append(-np.inf if lo is None else lo)
-        row_up.append(np.inf if up is None else up)
-    starts.append(len(index))
-    constant = float(model.prob.objective.constant) if model.prob.objective is not None else 0.0
+    exprs = [row.expr for row in model.rows.values()]
+    counts = np.fromiter(map(len, exprs), np.int64, len(exprs))
+    total = int(counts.sum())
+    index = np.fromiter(
+        map(position.__getitem__, map(id, chain.from_iterable(exprs))), np.int64, total
+    )
+    value = np.fromiter(chain.from_iterable(e.values() for e in exprs), float, total)
+    keep = value != 0
+    kept = np.zeros(len(exprs) + 1, dtype=np.int64)
+    if total:
+        row_of = np.repeat(np.arange(len(exprs)), counts)
+        np.cumsum(np.bincount(row_of[keep], minlength=len(exprs)), out=kept[1:])
+    bounds = [(row.getLb(), row.getUb()) for row in model.rows.values()]
+    row_lo = np.fromiter((-np.inf if lo is None else lo for lo, _ in bounds), float, len(bounds))
+    row_up = np.fromiter((np.inf if up is None else up for _, up in bounds), float, len(bounds))
+    constant = float(objective.constant) if objective is not None else 0.0
     return LpArrays(
         cost,
         lower,
         upper,
-        np.asarray(row_lo, dtype=float),
-        np.asarray(row_up, dtype=float),
-        np.asarray(starts, dtype=np.int64),
-        np.asarray(index, dtype=np.int64),
-        np.asarray(value, dtype=float),
+        row_lo,
+        row_up,
+        kept,
+        index[keep],
+        value[keep],
         {name: i for i, name in enumerate(model.rows)},
         constant,
     )
@@ -325,7 +335,9 @@ class HighsSolver:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
         if left <= 0:
             return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
-        self.h.setOptionValue("time_limit", left)
+        # HiGHS compares its time limit with its own clock, which runs on over every solve
+        # of this object: the limit is that clock now plus the time left
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + left)
         start = time.perf_counter()
         self.h.run()
         seconds = time.perf_counter() - start
@@ -528,18 +540,25 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
     position = model.positions()
     values = np.where(np.abs(primal) < 1e-12, 0.0, primal)
 
+    def at(variables: Iterable[pulp.LpVariable], n: int) -> list[float]:
+        cols = np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
+        return values[cols].tolist()
+
     def get(family: dict[Any, pulp.LpVariable]) -> dict[Any, float]:
-        return {key: float(values[position[id(var)]]) for key, var in family.items()}
+        return dict(zip(family.keys(), at(family.values(), len(family)), strict=True))
+
+    def total(terms: list[tuple[pulp.LpVariable, float]]) -> float:
+        # term by term, left to right: the same sum (to the last bit) as a plain loop
+        coefs = [coef for _, coef in terms]
+        return float(sum(map(mul, coefs, at((var for var, _ in terms), len(terms)))))
 
     v = model.var
     x = np.zeros(len(model.data.arcs))
     if v.x:
         arcs = np.fromiter(v.x.keys(), np.int64, len(v.x))
-        cols = np.fromiter((position[id(var)] for var in v.x.values()), np.int64, len(v.x))
-        x[arcs] = values[cols]
+        x[arcs] = at(v.x.values(), len(v.x))
     costs = {
-        name: float(sum(coef * values[position[id(var)]] for var, coef in terms))
-        + model.constants.get(name, 0.0)
+        name: total(terms) + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
     by_family: dict[str, dict[str, float]] = {}
