@@ -108,6 +108,8 @@ class Solution:
     desks: dict[Key, float]
     shortfall: dict[Key, float]
     cost_terms: dict[str, float]
+    evolve: dict[Key, tuple[float, float, float]] = field(default_factory=dict)
+    """Per (stage, centre): the LP's expansion, reduction and conversion (m2)."""
 
 
 def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
@@ -127,6 +129,14 @@ def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
         desks=dict(solved.desks),
         shortfall=dict(solved.g),
         cost_terms=dict(solved.costs),
+        evolve={
+            key: (
+                solved.e.get(key, 0.0),
+                solved.r.get(key, 0.0),
+                solved.policy.get(("convert", *key), 0.0),
+            )
+            for key in solved.area
+        },
     )
 
 
@@ -275,7 +285,7 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks)
+    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolve)
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     return _actions(cen, used, dm, inputs, cfg), info
 

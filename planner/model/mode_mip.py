@@ -50,7 +50,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from planner.model.modes import ModeRules, PathCosts, chosen_table, path_costs
+from planner.model.modes import AreaSpec, ModeRules, PathCosts, chosen_table, path_costs
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +157,19 @@ def solve_mode_mip(
     rules: ModeRules,
     olive: OliveSpec | None = None,
     options: MipOptions | None = None,
+    area: AreaSpec | None = None,
 ) -> MipOutcome:
     """The modes of every centre and stage (module docstring), and the MIP's gap and bound.
 
     Parameters are those of :func:`planner.model.modes.decide_modes`, plus the olive rows on
-    windows (None: no coupling, the answer is every centre's cheapest path) and HiGHS's
-    stopping rules.
+    windows (None: no coupling, the answer is every centre's cheapest path), HiGHS's
+    stopping rules and the LP's floor area (None: area not priced), with which every path
+    pays the floor area its windows need beyond the LP's
+    (:func:`planner.model.modes.path_areas`).
     """
     options = options or MipOptions()
     started = time.perf_counter()
-    pc = path_costs(need, today, stages, lengths, rules)
+    pc = path_costs(need, today, stages, lengths, rules, area)
     ok = np.isfinite(pc.total)
     stuck = ~ok.any(axis=1)  # no path the pace allows: the centre keeps today's mode
     if stuck.any():
@@ -177,6 +180,8 @@ def solve_mode_mip(
             per_year = rules.window_cost + (rules.training_cost if m == 2 else 0.0)
             years = np.array([lengths[s] for s in stages])
             pc.total[i, keep[i]] = float(years @ pc.w[i, :, m]) * per_year
+            if pc.area is not None:
+                pc.total[i, keep[i]] += float(pc.area.kcny[i, keep[i]].sum())
     cols = np.where(ok, np.cumsum(ok.ravel()).reshape(ok.shape) - 1, -1)
     n_z = int(ok.sum())
     cost = (pc.total + _perturbation(pc))[ok]

@@ -163,6 +163,104 @@ class PathCosts:
     the big-general standard forbids the path."""
     changes: np.ndarray
     """Conversions per (centre, path)."""
+    area: PathAreas | None = None
+    """Floor area each path needs beyond the LP's (:func:`path_areas`; None: not priced)."""
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """The LP's floor area per centre (rows in the order of today's modes) and stage, and
+    what changing it costs (model units: m2, kCNY)."""
+
+    floor: np.ndarray
+    """(centres, stages): the LP's floor area."""
+    desk: np.ndarray
+    """(centres, stages): m2 of the back-office desks (fixed by the flows)."""
+    expand: np.ndarray
+    """(centres, stages): the LP's expansion."""
+    reduce: np.ndarray
+    """(centres, stages): the LP's reduction."""
+    convert: np.ndarray
+    """(centres, stages): the LP's conversion of surplus (0 without it)."""
+    area_per_window: np.ndarray
+    """(centres,): m2 a window needs."""
+    growth: np.ndarray
+    """(centres,): the largest expansion per stage (inf unbounded, 0 forbidden)."""
+    shrink: np.ndarray
+    """(centres,): the largest reduction per stage."""
+    per_m2_year: np.ndarray
+    """(centres, stages): kCNY per m2-year of floor area (area cost; province and city add
+    the top-heavy penalty times one less the share)."""
+    expansion_cost: float
+    reduction_cost: float
+    convert_cost: float
+
+
+@dataclass(frozen=True)
+class PathAreas:
+    """Per (centre, path, stage): the floor area beyond the LP's the path keeps
+    (``extra``), what its windows still lack (``short``) and the extra's cost (``kcny``,
+    the stage's years)."""
+
+    extra: np.ndarray
+    short: np.ndarray
+    kcny: np.ndarray
+
+
+def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSpec) -> PathAreas:
+    r"""The floor area each path's integer windows need beyond the LP's, and its cost.
+
+    Stage by stage (:math:`x_0 = 0`), the path's windows :math:`W_s` need
+    :math:`N_s = \alpha W_s + \alpha_{bo} z_s` (desks :math:`z_s` the LP's) and the extra
+    aimed at is :math:`t_s = \max(0, N_s - A_s)` over the LP's area :math:`A_s`. The change
+    :math:`t_s - x_{s-1}` is made the cheapest way the LP's own evolution row
+    :math:`A_s - A_{s-1} - e_s + r_s + q_s = 0` allows, against the LP's :math:`e, r, q`:
+
+    * an increase first cancels the LP's reduction (saves :math:`\delta` a m2), then its
+      conversion (saves the conversion cost), then expands (:math:`\epsilon` a m2) within
+      the growth limit left, :math:`\gamma A^0 - e_s` (none where growth is forbidden);
+    * a decrease first cancels the LP's expansion (saves :math:`\epsilon`), then reduces
+      (:math:`\delta`) within the shrink limit left; what cannot be given back is kept.
+
+    The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
+    shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
+    :math:`L_s a_c x_s` plus the evolution terms above (``per_m2_year`` adds the top-heavy
+    penalty for province and city, an upper bound on what their extra adds to it).
+    Area kept never lowers a cost the plan reports (station shortfall, top-heavy at lower
+    levels): those gains are left out, so the cost is what the plan costs at most.
+    """
+    n, n_stages = spec.floor.shape
+    shape = (n, len(paths), n_stages)
+    extra, short, kcny = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    rows = np.arange(n)[:, None]
+    x = np.zeros((n, len(paths)))
+    for j in range(n_stages):
+        windows = w[rows, j, paths[None, :, j]]  # (centres, paths)
+        need = spec.area_per_window[:, None] * windows + spec.desk[:, j, None]
+        gap = np.round(need - spec.floor[:, j, None], ROUND)
+        change = np.maximum(gap, 0.0) - x
+        up, down = np.maximum(change, 0.0), np.maximum(-change, 0.0)
+        un_reduce = np.minimum(up, spec.reduce[:, j, None])
+        un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
+        room = np.maximum(spec.growth - spec.expand[:, j], 0.0)[:, None]
+        grow = np.minimum(up - un_reduce - un_convert, room)
+        un_expand = np.minimum(down, spec.expand[:, j, None])
+        room = np.maximum(spec.shrink - spec.reduce[:, j], 0.0)[:, None]
+        cut = np.minimum(down - un_expand, room)
+        x = x + un_reduce + un_convert + grow - un_expand - cut
+        extra[:, :, j] = x
+        short[:, :, j] = np.maximum(gap - x, 0.0)
+        kcny[:, :, j] = (
+            years[j] * spec.per_m2_year[:, j, None] * x
+            + spec.expansion_cost * (grow - un_expand)
+            + spec.reduction_cost * (cut - un_reduce)
+            - spec.convert_cost * un_convert
+        )
+    return PathAreas(np.round(extra, ROUND), np.round(short, ROUND), np.round(kcny, ROUND))
+
+
+SHORT_TOL_M2 = 0.5
+"""Floor area (m2) a path may lack and still count as fitting (LP noise)."""
 
 
 def path_costs(
@@ -171,8 +269,15 @@ def path_costs(
     stages: list[int],
     lengths: dict[int, float],
     rules: ModeRules,
+    area: AreaSpec | None = None,
 ) -> PathCosts:
-    """The cost of every mode path of every centre (module docstring), inf where forbidden."""
+    """The cost of every mode path of every centre (module docstring), inf where forbidden.
+
+    With ``area`` (:func:`path_areas`) a path also pays the floor area its windows need
+    beyond the LP's; a path whose windows the growth limits leave short of area is
+    forbidden, unless every path the pace allows is short: then only the paths with the
+    least shortfall stay (the shortfall is reported).
+    """
     centres = today.index.to_numpy()
     n, S = len(centres), len(stages)
     full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
@@ -203,8 +308,14 @@ def path_costs(
     step = paths[None, :, :] - prev
     lo = -rules.steps_per_stage if rules.backwards else 0
     ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
+    areas = None if area is None else path_areas(w, paths, years, area)
+    if areas is not None:
+        total = total + areas.kcny.sum(axis=2)
+        short = areas.short.sum(axis=2)
+        least = np.where(ok & np.isfinite(total), short, np.inf).min(axis=1, initial=np.inf)
+        ok &= short <= np.maximum(least, 0.0)[:, None] + SHORT_TOL_M2
     total = np.where(ok, np.round(total, 6), np.inf)
-    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2))
+    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2), areas)
 
 
 def decide_modes(
@@ -268,10 +379,27 @@ def chosen_table(
                     "windows_traditional": w[:, j, 0],
                     "dedicated_items": np.select([m == 0, m == 1], [served[:, j], hot[:, j]], 0),
                     "training_kcny": np.where(m == 2, windows * rules.training_cost, 0.0),
+                    **_chosen_area(pc, best, j),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True).set_index(["stage", "centre_id"])
+
+
+def _chosen_area(pc: PathCosts, best: np.ndarray, j: int) -> dict[str, np.ndarray]:
+    """The chosen paths' extra floor area, shortfall (m2) and area cost (kCNY over the
+    stage) in stage ``j``; zeros when area is not priced."""
+    n = len(pc.centres)
+    if pc.area is None:
+        return {k: np.zeros(n) for k in ("area_extra_m2", "area_short_m2", "area_kcny")}
+    # paths are in itertools.product order: the index is the path read in base len(MODES)
+    k = best @ (len(MODES) ** np.arange(best.shape[1] - 1, -1, -1))
+    rows = np.arange(n)
+    return {
+        "area_extra_m2": pc.area.extra[rows, k, j],
+        "area_short_m2": pc.area.short[rows, k, j],
+        "area_kcny": pc.area.kcny[rows, k, j],
+    }
 
 
 def today_modes(
@@ -335,7 +463,8 @@ def mode_bounds(
         (years * (cen["windows"].to_numpy(dtype=float) - whole)).sum()
     )
     training = float((years * cen["training_kcny"].to_numpy(dtype=float)).sum())
-    extra = rounding + modes + training
+    area = float(cen["area_kcny"].sum()) if "area_kcny" in cen else 0.0
+    extra = rounding + modes + training + area
     out: dict[str, Any] = {
         "method": "LP flows, then one MIP over every centre's mode path (HiGHS)"
         if mip
@@ -344,7 +473,14 @@ def mode_bounds(
         "integer_rounding_kcny": rounding,
         "mode_windows_kcny": modes,
         "training_kcny": training,
+        "area_kcny": area,
     }
+    if "area_extra_m2" in cen and "level" in cen:
+        by = cen.groupby(["stage", "level"])["area_extra_m2"].sum()
+        out["area_extra_m2"] = {
+            str(s): {str(lv): float(m2) for lv, m2 in by[s].items()}
+            for s in sorted(set(cen["stage"]))
+        }
     valid = True
     if mip:
         out["mip"] = dict(mip)
