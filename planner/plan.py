@@ -190,8 +190,14 @@ def extract_plan(
 
 
 def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
-    """Area in use, surplus and conversions per centre (:mod:`planner.olive`)."""
-    converted = {(s, c): q for (f, s, c), q in solved.policy.items() if f == "convert"}
+    """Area in use, surplus and conversions per centre (:mod:`planner.olive`); the plan
+    converts what the LP did less what its windows keep (``area_unconverted_m2``)."""
+    kept = cen.set_index(["stage", "centre_id"])["area_unconverted_m2"].to_dict()
+    converted = {
+        (s, c): q - kept.get((s, c), 0.0)
+        for (f, s, c), q in solved.policy.items()
+        if f == "convert"
+    }
     apw = d.centres["area_per_window"]
     cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
     return mark_conversions(cen)

@@ -165,7 +165,8 @@ def with_modes(
     ``evolve``: the LP's expansion, reduction and conversion per (stage, centre)), so
     every table, chart and summary that reads the plan's floor area reads this one.
     ``area_short_m2`` is what the growth limits still leave short, ``area_kcny`` the
-    extra's cost over the stage.
+    extra's cost over the stage and ``area_unconverted_m2`` the LP's conversion of surplus
+    the extra keeps instead (the plan converts that much less).
     """
     chosen, stage0, info = _window_modes(d, used, inputs, cfg, (cen, desks, evolve or {}))
     cols = [
@@ -179,8 +180,9 @@ def with_modes(
         "area_extra_m2",
         "area_short_m2",
         "area_kcny",
+        "area_unconverted_m2",
     ]
-    for col in cols[-3:]:
+    for col in cols[-4:]:
         stage0[col] = 0.0
     table = pd.concat(
         [stage0[["stage", "centre_id", *cols]], chosen[["stage", "centre_id", *cols, "windows"]]],

@@ -46,21 +46,40 @@ chooses all centres' paths together in one mixed-integer model with the LP's oli
 windows (:mod:`planner.model.mode_mip`), which uses :func:`path_costs` and
 :func:`chosen_table`.
 
+Floor area the windows need
+---------------------------
+A mode's integer windows need floor area: :math:`\alpha W_s` plus the desks' area, the
+desks fixed by the flows. Where that exceeds the LP's floor area :math:`A_s` the path keeps
+the extra (:func:`path_areas`) and pays for it as the LP pays for area: area cost per
+m2-year over the stage's years, and expansion, reduction and conversion against the LP's
+own evolution row (an increase first cancels the LP's reduction or conversion, a decrease
+first cancels its expansion). A path whose windows the level's growth limit leaves short
+of area (e.g. province and city, which may not grow) is forbidden unless every path the
+pace allows is short: then the path with the least shortfall is kept and the shortfall is
+reported by centre. The plan's floor area is the LP's plus the chosen path's extra.
+
 Bound on the joint problem
 --------------------------
-The flows come from the LP, which pools all window time of a centre
+The joint problem chooses flows, modes, integer windows and floor area together. The flows
+come from the LP, which pools all window time of a centre
 (:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least the pooled windows (with
 ``windows.pooling_efficiency`` at most 1), so the LP's optimum is a lower bound on the joint
-mixed-integer problem (modes, integer windows and flows together) when its window-time
-rows may be relaxed to inequalities without changing it (no positive window-time dual:
-:func:`planner.plan_modes.lp_side`). The plan (the LP's flows, the chosen modes, their
-integer windows, training and the olive on integer windows) is a point of that problem;
-:func:`mode_bounds` reports both, the gap and its parts: rounding the LP's windows up to
-integers, the windows the chosen modes need beyond that, training, and the change in olive
-penalties. The gap is proven only when the plan's windows also fit its floor area (the
-default keeps the LP's areas; ``windows.mode_iterations`` prices the modes into the LP so
-that areas follow them). The bound ignores integrality, so the gap is mostly rounding and
-training that every integer plan pays.
+problem when its window-time rows may be relaxed to inequalities without changing it (no
+positive window-time dual: :func:`planner.plan_modes.lp_side`): any joint plan, with its
+windows :math:`W` and its floor area, is a point of the relaxed LP (:math:`w = W`, the
+same areas, expansion, reduction and conversion, so the same area costs; training
+:math:`\ge 0` dropped), and so costs at least the LP's optimum. Paying for the extra
+area does not change this: the relaxed LP already carries every area the joint problem
+could choose. The plan (the LP's flows, the chosen modes, their integer windows, the extra
+area, training and the olive on integer windows) is a point of the joint problem when its
+windows fit (no shortfall), and its cost is counted at most (the gains of the extra area,
+a lower station shortfall or top-heavy excess, are left out; province and city pay the
+top-heavy penalty on their extra in full): :func:`mode_bounds` reports both, the gap and
+its parts: rounding the LP's windows up to integers, the windows the chosen modes need
+beyond that, training, the extra floor area (``area_kcny``) and the change in olive
+penalties. The gap is proven only when the bound is valid and no centre is short of area.
+The bound ignores integrality, so the gap is mostly rounding and training that every
+integer plan pays.
 """
 
 from __future__ import annotations
@@ -199,12 +218,13 @@ class AreaSpec:
 @dataclass(frozen=True)
 class PathAreas:
     """Per (centre, path, stage): the floor area beyond the LP's the path keeps
-    (``extra``), what its windows still lack (``short``) and the extra's cost (``kcny``,
-    the stage's years)."""
+    (``extra``), what its windows still lack (``short``), the extra's cost (``kcny``,
+    the stage's years) and the LP's conversion it keeps instead (``unconverted``)."""
 
     extra: np.ndarray
     short: np.ndarray
     kcny: np.ndarray
+    unconverted: np.ndarray
 
 
 def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSpec) -> PathAreas:
@@ -216,9 +236,10 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
     :math:`t_s - x_{s-1}` is made the cheapest way the LP's own evolution row
     :math:`A_s - A_{s-1} - e_s + r_s + q_s = 0` allows, against the LP's :math:`e, r, q`:
 
-    * an increase first cancels the LP's reduction (saves :math:`\delta` a m2), then its
-      conversion (saves the conversion cost), then expands (:math:`\epsilon` a m2) within
-      the growth limit left, :math:`\gamma A^0 - e_s` (none where growth is forbidden);
+    * an increase first cancels the LP's reduction (saves :math:`\delta` a m2) and its
+      conversion of surplus (saves the conversion cost), the dearer first, then expands
+      (:math:`\epsilon` a m2) within the growth limit left, :math:`\gamma A^0 - e_s`
+      (none where growth is forbidden);
     * a decrease first cancels the LP's expansion (saves :math:`\epsilon`), then reduces
       (:math:`\delta`) within the shrink limit left; what cannot be given back is kept.
 
@@ -231,7 +252,7 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
     """
     n, n_stages = spec.floor.shape
     shape = (n, len(paths), n_stages)
-    extra, short, kcny = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    extra, short, kcny, kept = (np.zeros(shape) for _ in range(4))
     rows = np.arange(n)[:, None]
     x = np.zeros((n, len(paths)))
     for j in range(n_stages):
@@ -240,8 +261,12 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
         gap = np.round(need - spec.floor[:, j, None], ROUND)
         change = np.maximum(gap, 0.0) - x
         up, down = np.maximum(change, 0.0), np.maximum(-change, 0.0)
-        un_reduce = np.minimum(up, spec.reduce[:, j, None])
-        un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
+        if spec.convert_cost > spec.reduction_cost:  # cancel the dearer one first
+            un_convert = np.minimum(up, spec.convert[:, j, None])
+            un_reduce = np.minimum(up - un_convert, spec.reduce[:, j, None])
+        else:
+            un_reduce = np.minimum(up, spec.reduce[:, j, None])
+            un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
         room = np.maximum(spec.growth - spec.expand[:, j], 0.0)[:, None]
         grow = np.minimum(up - un_reduce - un_convert, room)
         un_expand = np.minimum(down, spec.expand[:, j, None])
@@ -249,6 +274,7 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
         cut = np.minimum(down - un_expand, room)
         x = x + un_reduce + un_convert + grow - un_expand - cut
         extra[:, :, j] = x
+        kept[:, :, j] = un_convert
         short[:, :, j] = np.maximum(gap - x, 0.0)
         kcny[:, :, j] = (
             years[j] * spec.per_m2_year[:, j, None] * x
@@ -256,7 +282,7 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
             + spec.reduction_cost * (cut - un_reduce)
             - spec.convert_cost * un_convert
         )
-    return PathAreas(np.round(extra, ROUND), np.round(short, ROUND), np.round(kcny, ROUND))
+    return PathAreas(*(np.round(a, ROUND) for a in (extra, short, kcny, kept)))
 
 
 SHORT_TOL_M2 = 0.5
@@ -391,7 +417,8 @@ def _chosen_area(pc: PathCosts, best: np.ndarray, j: int) -> dict[str, np.ndarra
     stage) in stage ``j``; zeros when area is not priced."""
     n = len(pc.centres)
     if pc.area is None:
-        return {k: np.zeros(n) for k in ("area_extra_m2", "area_short_m2", "area_kcny")}
+        names = ("area_extra_m2", "area_short_m2", "area_kcny", "area_unconverted_m2")
+        return {k: np.zeros(n) for k in names}
     # paths are in itertools.product order: the index is the path read in base len(MODES)
     k = best @ (len(MODES) ** np.arange(best.shape[1] - 1, -1, -1))
     rows = np.arange(n)
@@ -399,6 +426,7 @@ def _chosen_area(pc: PathCosts, best: np.ndarray, j: int) -> dict[str, np.ndarra
         "area_extra_m2": pc.area.extra[rows, k, j],
         "area_short_m2": pc.area.short[rows, k, j],
         "area_kcny": pc.area.kcny[rows, k, j],
+        "area_unconverted_m2": pc.area.unconverted[rows, k, j],
     }
 
 
