@@ -72,7 +72,7 @@ def area_spec(
         return np.array([[float(get((s, str(c)))) for s in stages] for c in centres])
 
     c = d.centres.reindex(centres)
-    upper = c["upper"].fillna(False).to_numpy(dtype=bool)
+    upper = c["upper"].eq(True).to_numpy(dtype=bool)
     theta = np.array([d.top_heavy_share[s] for s in stages])
     cost = c["area_cost"].fillna(0.0).to_numpy(dtype=float)
     return AreaSpec(
