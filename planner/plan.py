@@ -108,6 +108,8 @@ class Solution:
     desks: dict[Key, float]
     shortfall: dict[Key, float]
     cost_terms: dict[str, float]
+    evolve: dict[Key, tuple[float, float, float]] = field(default_factory=dict)
+    """Per (stage, centre): the LP's expansion, reduction and conversion (m2)."""
 
 
 def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
@@ -127,6 +129,14 @@ def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
         desks=dict(solved.desks),
         shortfall=dict(solved.g),
         cost_terms=dict(solved.costs),
+        evolve={
+            key: (
+                solved.e.get(key, 0.0),
+                solved.r.get(key, 0.0),
+                solved.policy.get(("convert", *key), 0.0),
+            )
+            for key in solved.area
+        },
     )
 
 
@@ -180,8 +190,14 @@ def extract_plan(
 
 
 def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
-    """Area in use, surplus and conversions per centre (:mod:`planner.olive`)."""
-    converted = {(s, c): q for (f, s, c), q in solved.policy.items() if f == "convert"}
+    """Area in use, surplus and conversions per centre (:mod:`planner.olive`); the plan
+    converts what the LP did less what its windows keep (``area_unconverted_m2``)."""
+    kept = cen.set_index(["stage", "centre_id"])["area_unconverted_m2"].to_dict()
+    converted = {
+        (s, c): q - kept.get((s, c), 0.0)
+        for (f, s, c), q in solved.policy.items()
+        if f == "convert"
+    }
     apw = d.centres["area_per_window"]
     cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
     return mark_conversions(cen)
@@ -275,7 +291,7 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks)
+    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolve)
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     return _actions(cen, used, dm, inputs, cfg), info
 

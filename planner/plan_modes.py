@@ -19,7 +19,14 @@ from planner.errors import InputError
 from planner.inputs import Inputs
 from planner.model.data import ModelData, mode_rules
 from planner.model.mode_mip import WINDOW_MEASURES, MipOptions, OliveSpec, solve_mode_mip
-from planner.model.modes import MODES, mode_bounds, mode_windows, today_modes
+from planner.model.modes import (
+    MODES,
+    SHORT_TOL_M2,
+    AreaSpec,
+    mode_bounds,
+    mode_windows,
+    today_modes,
+)
 from planner.model.solvers import Solution as SolverSolution
 from planner.summary import PlanSummary, mode_savings
 
@@ -41,8 +48,56 @@ def olive_spec(d: ModelData, desks: dict[Key, float]) -> OliveSpec:
     )
 
 
+def area_spec(
+    d: ModelData,
+    cen: pd.DataFrame,
+    desks: dict[Key, float],
+    evolve: dict[Key, tuple[float, float, float]],
+    centres: pd.Index,
+) -> AreaSpec:
+    r"""The LP's floor area, desks and area evolution (``evolve``: expansion, reduction,
+    conversion per (stage, centre)) for :func:`planner.model.modes.path_areas`, rows in the
+    order of ``centres``. Province and city pay the top-heavy penalty on their extra area
+    (:math:`\eta (1 - \theta_s)` a m2-year, the most it can add)."""
+    stages = d.stages
+    later = cen[cen["stage"] > 0]
+    floor = (
+        later.pivot(index="centre_id", columns="stage", values="floor_area_m2")
+        .reindex(index=centres, columns=stages)
+        .fillna(0.0)
+        .to_numpy(dtype=float)
+    )
+
+    def grid(get: Any) -> np.ndarray:
+        return np.array([[float(get((s, str(c)))) for s in stages] for c in centres])
+
+    c = d.centres.reindex(centres)
+    upper = c["upper"].eq(True).to_numpy(dtype=bool)
+    theta = np.array([d.top_heavy_share[s] for s in stages])
+    cost = c["area_cost"].fillna(0.0).to_numpy(dtype=float)
+    return AreaSpec(
+        floor=floor,
+        desk=grid(lambda k: d.backoffice_m2_per_desk * desks.get(k, 0.0)),
+        expand=grid(lambda k: evolve.get(k, (0.0, 0.0, 0.0))[0]),
+        reduce=grid(lambda k: evolve.get(k, (0.0, 0.0, 0.0))[1]),
+        convert=grid(lambda k: evolve.get(k, (0.0, 0.0, 0.0))[2]),
+        area_per_window=c["area_per_window"].fillna(0.0).to_numpy(dtype=float),
+        growth=c["growth_ub"].fillna(0.0).to_numpy(dtype=float),
+        shrink=c["shrink_ub"].fillna(0.0).to_numpy(dtype=float),
+        per_m2_year=cost[:, None]
+        + np.where(upper[:, None], d.top_heavy_penalty * (1.0 - theta)[None, :], 0.0),
+        expansion_cost=d.expansion_cost,
+        reduction_cost=d.reduction_cost,
+        convert_cost=d.policy.convert_cost,
+    )
+
+
 def _window_modes(
-    d: ModelData, used: pd.DataFrame, inputs: Inputs, cfg: Config, desks: dict[Key, float]
+    d: ModelData,
+    used: pd.DataFrame,
+    inputs: Inputs,
+    cfg: Config,
+    area: tuple[pd.DataFrame, dict[Key, float], dict[Key, tuple[float, float, float]]],
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The chosen window mode per (stage, centre), today's (stage 0) modes and the MIP's
     report.
@@ -66,7 +121,10 @@ def _window_modes(
     except ValueError as exc:
         raise InputError(str(exc)) from None
     options = MipOptions(cfg.windows.mode_mip_gap, cfg.windows.mode_time_limit_s)
-    mip = solve_mode_mip(need, today, d.stages, d.lengths, rules, olive_spec(d, desks), options)
+    cen, desks, evolve = area
+    spec = area_spec(d, cen, desks, evolve, today.index)
+    olive = olive_spec(d, desks)
+    mip = solve_mode_mip(need, today, d.stages, d.lengths, rules, olive, options, spec)
     chosen = mip.chosen.reset_index()
     chosen["mode_source"] = "decided"
     w0 = inputs.centres["windows"].astype(float)
@@ -97,10 +155,20 @@ def with_modes(
     inputs: Inputs,
     cfg: Config,
     desks: dict[Key, float],
+    evolve: dict[Key, tuple[float, float, float]] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The centre table with each stage's mode and the integer windows it needs, and the
-    mode MIP's report."""
-    chosen, stage0, info = _window_modes(d, used, inputs, cfg, desks)
+    """The centre table with each stage's mode, the integer windows it needs and the floor
+    area they need, and the mode MIP's report.
+
+    ``floor_area_m2`` becomes the LP's plus ``area_extra_m2``, the floor area beyond the
+    LP's the chosen path keeps for its windows (:func:`planner.model.modes.path_areas`;
+    ``evolve``: the LP's expansion, reduction and conversion per (stage, centre)), so
+    every table, chart and summary that reads the plan's floor area reads this one.
+    ``area_short_m2`` is what the growth limits still leave short, ``area_kcny`` the
+    extra's cost over the stage and ``area_unconverted_m2`` the LP's conversion of surplus
+    the extra keeps instead (the plan converts that much less).
+    """
+    chosen, stage0, info = _window_modes(d, used, inputs, cfg, (cen, desks, evolve or {}))
     cols = [
         "mode",
         "mode_source",
@@ -109,13 +177,20 @@ def with_modes(
         "windows_traditional",
         "dedicated_items",
         "training_kcny",
+        "area_extra_m2",
+        "area_short_m2",
+        "area_kcny",
+        "area_unconverted_m2",
     ]
+    for col in cols[-4:]:
+        stage0[col] = 0.0
     table = pd.concat(
         [stage0[["stage", "centre_id", *cols]], chosen[["stage", "centre_id", *cols, "windows"]]],
         ignore_index=True,
     ).set_index(["stage", "centre_id"])
     out = cen.join(table.rename(columns={"windows": "windows_mode"}), on=["stage", "centre_id"])
     out["windows"] = np.where(out["stage"] > 0, out["windows_mode"], out["windows"])
+    out["floor_area_m2"] = out["floor_area_m2"] + out["area_extra_m2"]
     return out.drop(columns="windows_mode"), info
 
 
@@ -196,6 +271,7 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
     out["bound_valid"] = all(bool(m.get("bound_valid", False)) for m in mips)
     if all("lp_bound_kcny" in m for m in mips):
         out["lp_bound_kcny"] = sum(float(m["lp_bound_kcny"]) for m in mips)
+    out["area_short_centres"] = sorted(c for m in mips for c in m.get("area_short_centres", []))
     out["iterations"] = sum(int(m.get("iterations", 0)) for m in mips)
     out["converged"] = all(bool(m.get("converged", True)) for m in mips)
     return out
@@ -271,13 +347,25 @@ def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str
     positive = sum(1 for y in duals.values() if y > DUAL_TOL)
     later = cen[cen["stage"] > 0]
     apw = later["centre_id"].map(d.centres["area_per_window"]).to_numpy(dtype=float)
-    desk = later["area_in_use_m2"].to_numpy() - apw * later["windows_lp"].to_numpy()
+    desk = d.backoffice_m2_per_desk * np.array(
+        [
+            solved.desks.get((int(s), str(c)), 0.0)
+            for s, c in zip(later["stage"], later["centre_id"], strict=True)
+        ]
+    )
     need = apw * later["windows"].to_numpy(dtype=float) + desk
     short = np.clip(need - later["floor_area_m2"].to_numpy(dtype=float), 0.0, None)
+    lacking = short >= SHORT_TOL_M2
     return {
         "lp_windows_kcny": float(windows),
         "lp_olive_kcny": float(olive),
         "bound_valid": bool(duals) and positive == 0,
         "positive_window_duals": positive,
-        "area_short_m2": float(short.sum()),
+        "area_short_m2": float(short[lacking].sum()),
+        "area_short_centres": sorted(
+            f"{c} (stage {s}: its windows need {m2:,.0f} m2 more than its growth limit allows)"
+            for s, c, m2 in zip(
+                later["stage"][lacking], later["centre_id"][lacking], short[lacking], strict=True
+            )
+        ),
     }

@@ -47,6 +47,7 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "surplus_m2": 1,
     "converted_m2": 1,
     "area_change_m2": 1,
+    "area_extra_m2": 1,
     "windows": 0,
     "windows_lp": 3,
     "backoffice_desks": 0,

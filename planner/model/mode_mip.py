@@ -2,10 +2,13 @@ r"""Window modes of all centres together: one mixed-integer model solved by HiGH
 
 Given the flows (the LP's), :func:`planner.model.modes.path_costs` gives every centre its
 mode paths :math:`p` (one mode per stage, the pace and the big-general standard already
-applied) with their integer windows :math:`W_{csp}` and cost :math:`C_{cp}` (window-years
-and training). Centres are coupled only by the rules the LP has on windows: the olive
-(:mod:`planner.model.policy`) by ``windows`` and by ``area_in_use`` (windows times area per
-window plus the desks' area, the desks fixed by the flows). The model:
+applied) with their integer windows :math:`W_{csp}` and cost :math:`C_{cp}` (window-years,
+training and the floor area the windows need beyond the LP's,
+:func:`planner.model.modes.path_areas`: a path short of area under the growth limits is
+left out unless every path of the centre is). Centres are coupled only by the rules the
+LP has on windows: the olive (:mod:`planner.model.policy`) by ``windows`` and by
+``area_in_use`` (windows times area per window plus the desks' area, the desks fixed by
+the flows). The model:
 
 .. math::
 
@@ -19,8 +22,9 @@ with :math:`z_{cp} \in \{0,1\}`, :math:`M_{cs}(z) = \sum_p \mu_c W_{csp} z_{cp} 
 use), the pairs :math:`(a, b)` of the olive (every level at most the county, the province
 at most every level) in each olive stage and region. With ``policy.olive.hard`` the
 violations cost :data:`HARD_PENALTY` per unit-year (so the model stays feasible and a rule
-that cannot hold shows up as the plan's olive warning). ``floor_area`` is not a window
-measure: the floor area is the LP's.
+that cannot hold shows up as the plan's olive warning). The olive by ``floor_area`` (not
+in the default's measures) is not a row here: with it in force, the plan's verdict on
+floor area (the LP's plus the extra) shows what the extra did to it.
 
 Windows are exactly what the chosen mode needs (one binary per centre and path, no idle
 window). The path formulation is the convex hull of each centre's choices, so the LP
@@ -50,7 +54,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from planner.model.modes import ModeRules, PathCosts, chosen_table, path_costs
+from planner.model.modes import AreaSpec, ModeRules, PathCosts, chosen_table, path_costs
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +161,19 @@ def solve_mode_mip(
     rules: ModeRules,
     olive: OliveSpec | None = None,
     options: MipOptions | None = None,
+    area: AreaSpec | None = None,
 ) -> MipOutcome:
     """The modes of every centre and stage (module docstring), and the MIP's gap and bound.
 
     Parameters are those of :func:`planner.model.modes.decide_modes`, plus the olive rows on
-    windows (None: no coupling, the answer is every centre's cheapest path) and HiGHS's
-    stopping rules.
+    windows (None: no coupling, the answer is every centre's cheapest path), HiGHS's
+    stopping rules and the LP's floor area (None: area not priced), with which every path
+    pays the floor area its windows need beyond the LP's
+    (:func:`planner.model.modes.path_areas`).
     """
     options = options or MipOptions()
     started = time.perf_counter()
-    pc = path_costs(need, today, stages, lengths, rules)
+    pc = path_costs(need, today, stages, lengths, rules, area)
     ok = np.isfinite(pc.total)
     stuck = ~ok.any(axis=1)  # no path the pace allows: the centre keeps today's mode
     if stuck.any():
@@ -177,6 +184,8 @@ def solve_mode_mip(
             per_year = rules.window_cost + (rules.training_cost if m == 2 else 0.0)
             years = np.array([lengths[s] for s in stages])
             pc.total[i, keep[i]] = float(years @ pc.w[i, :, m]) * per_year
+            if pc.area is not None:
+                pc.total[i, keep[i]] += float(pc.area.kcny[i, keep[i]].sum())
     cols = np.where(ok, np.cumsum(ok.ravel()).reshape(ok.shape) - 1, -1)
     n_z = int(ok.sum())
     cost = (pc.total + _perturbation(pc))[ok]

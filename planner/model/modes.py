@@ -46,21 +46,40 @@ chooses all centres' paths together in one mixed-integer model with the LP's oli
 windows (:mod:`planner.model.mode_mip`), which uses :func:`path_costs` and
 :func:`chosen_table`.
 
+Floor area the windows need
+---------------------------
+A mode's integer windows need floor area: :math:`\alpha W_s` plus the desks' area, the
+desks fixed by the flows. Where that exceeds the LP's floor area :math:`A_s` the path keeps
+the extra (:func:`path_areas`) and pays for it as the LP pays for area: area cost per
+m2-year over the stage's years, and expansion, reduction and conversion against the LP's
+own evolution row (an increase first cancels the LP's reduction or conversion, a decrease
+first cancels its expansion). A path whose windows the level's growth limit leaves short
+of area (e.g. province and city, which may not grow) is forbidden unless every path the
+pace allows is short: then the path with the least shortfall is kept and the shortfall is
+reported by centre. The plan's floor area is the LP's plus the chosen path's extra.
+
 Bound on the joint problem
 --------------------------
-The flows come from the LP, which pools all window time of a centre
+The joint problem chooses flows, modes, integer windows and floor area together. The flows
+come from the LP, which pools all window time of a centre
 (:math:`w = \sum_k \ell_k / \kappa`). Every mode needs at least the pooled windows (with
 ``windows.pooling_efficiency`` at most 1), so the LP's optimum is a lower bound on the joint
-mixed-integer problem (modes, integer windows and flows together) when its window-time
-rows may be relaxed to inequalities without changing it (no positive window-time dual:
-:func:`planner.plan_modes.lp_side`). The plan (the LP's flows, the chosen modes, their
-integer windows, training and the olive on integer windows) is a point of that problem;
-:func:`mode_bounds` reports both, the gap and its parts: rounding the LP's windows up to
-integers, the windows the chosen modes need beyond that, training, and the change in olive
-penalties. The gap is proven only when the plan's windows also fit its floor area (the
-default keeps the LP's areas; ``windows.mode_iterations`` prices the modes into the LP so
-that areas follow them). The bound ignores integrality, so the gap is mostly rounding and
-training that every integer plan pays.
+problem when its window-time rows may be relaxed to inequalities without changing it (no
+positive window-time dual: :func:`planner.plan_modes.lp_side`): any joint plan, with its
+windows :math:`W` and its floor area, is a point of the relaxed LP (:math:`w = W`, the
+same areas, expansion, reduction and conversion, so the same area costs; training
+:math:`\ge 0` dropped), and so costs at least the LP's optimum. Paying for the extra
+area does not change this: the relaxed LP already carries every area the joint problem
+could choose. The plan (the LP's flows, the chosen modes, their integer windows, the extra
+area, training and the olive on integer windows) is a point of the joint problem when its
+windows fit (no shortfall), and its cost is counted at most (the gains of the extra area,
+a lower station shortfall or top-heavy excess, are left out; province and city pay the
+top-heavy penalty on their extra in full): :func:`mode_bounds` reports both, the gap and
+its parts: rounding the LP's windows up to integers, the windows the chosen modes need
+beyond that, training, the extra floor area (``area_kcny``) and the change in olive
+penalties. The gap is proven only when the bound is valid and no centre is short of area.
+The bound ignores integrality, so the gap is mostly rounding and training that every
+integer plan pays.
 """
 
 from __future__ import annotations
@@ -163,6 +182,111 @@ class PathCosts:
     the big-general standard forbids the path."""
     changes: np.ndarray
     """Conversions per (centre, path)."""
+    area: PathAreas | None = None
+    """Floor area each path needs beyond the LP's (:func:`path_areas`; None: not priced)."""
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """The LP's floor area per centre (rows in the order of today's modes) and stage, and
+    what changing it costs (model units: m2, kCNY)."""
+
+    floor: np.ndarray
+    """(centres, stages): the LP's floor area."""
+    desk: np.ndarray
+    """(centres, stages): m2 of the back-office desks (fixed by the flows)."""
+    expand: np.ndarray
+    """(centres, stages): the LP's expansion."""
+    reduce: np.ndarray
+    """(centres, stages): the LP's reduction."""
+    convert: np.ndarray
+    """(centres, stages): the LP's conversion of surplus (0 without it)."""
+    area_per_window: np.ndarray
+    """(centres,): m2 a window needs."""
+    growth: np.ndarray
+    """(centres,): the largest expansion per stage (inf unbounded, 0 forbidden)."""
+    shrink: np.ndarray
+    """(centres,): the largest reduction per stage."""
+    per_m2_year: np.ndarray
+    """(centres, stages): kCNY per m2-year of floor area (area cost; province and city add
+    the top-heavy penalty times one less the share)."""
+    expansion_cost: float
+    reduction_cost: float
+    convert_cost: float
+
+
+@dataclass(frozen=True)
+class PathAreas:
+    """Per (centre, path, stage): the floor area beyond the LP's the path keeps
+    (``extra``), what its windows still lack (``short``), the extra's cost (``kcny``,
+    the stage's years) and the LP's conversion it keeps instead (``unconverted``)."""
+
+    extra: np.ndarray
+    short: np.ndarray
+    kcny: np.ndarray
+    unconverted: np.ndarray
+
+
+def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSpec) -> PathAreas:
+    r"""The floor area each path's integer windows need beyond the LP's, and its cost.
+
+    Stage by stage (:math:`x_0 = 0`), the path's windows :math:`W_s` need
+    :math:`N_s = \alpha W_s + \alpha_{bo} z_s` (desks :math:`z_s` the LP's) and the extra
+    aimed at is :math:`t_s = \max(0, N_s - A_s)` over the LP's area :math:`A_s`. The change
+    :math:`t_s - x_{s-1}` is made the cheapest way the LP's own evolution row
+    :math:`A_s - A_{s-1} - e_s + r_s + q_s = 0` allows, against the LP's :math:`e, r, q`:
+
+    * an increase first cancels the LP's reduction (saves :math:`\delta` a m2) and its
+      conversion of surplus (saves the conversion cost), the dearer first, then expands
+      (:math:`\epsilon` a m2) within the growth limit left, :math:`\gamma A^0 - e_s`
+      (none where growth is forbidden);
+    * a decrease first cancels the LP's expansion (saves :math:`\epsilon`), then reduces
+      (:math:`\delta`) within the shrink limit left; what cannot be given back is kept.
+
+    The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
+    shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
+    :math:`L_s a_c x_s` plus the evolution terms above (``per_m2_year`` adds the top-heavy
+    penalty for province and city, an upper bound on what their extra adds to it).
+    Area kept never lowers a cost the plan reports (station shortfall, top-heavy at lower
+    levels): those gains are left out, so the cost is what the plan costs at most.
+    """
+    n, n_stages = spec.floor.shape
+    shape = (n, len(paths), n_stages)
+    extra, short, kcny, kept = (np.zeros(shape) for _ in range(4))
+    rows = np.arange(n)[:, None]
+    x = np.zeros((n, len(paths)))
+    for j in range(n_stages):
+        windows = w[rows, j, paths[None, :, j]]  # (centres, paths)
+        need = spec.area_per_window[:, None] * windows + spec.desk[:, j, None]
+        gap = np.round(need - spec.floor[:, j, None], ROUND)
+        change = np.maximum(gap, 0.0) - x
+        up, down = np.maximum(change, 0.0), np.maximum(-change, 0.0)
+        if spec.convert_cost > spec.reduction_cost:  # cancel the dearer one first
+            un_convert = np.minimum(up, spec.convert[:, j, None])
+            un_reduce = np.minimum(up - un_convert, spec.reduce[:, j, None])
+        else:
+            un_reduce = np.minimum(up, spec.reduce[:, j, None])
+            un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
+        room = np.maximum(spec.growth - spec.expand[:, j], 0.0)[:, None]
+        grow = np.minimum(up - un_reduce - un_convert, room)
+        un_expand = np.minimum(down, spec.expand[:, j, None])
+        room = np.maximum(spec.shrink - spec.reduce[:, j], 0.0)[:, None]
+        cut = np.minimum(down - un_expand, room)
+        x = x + un_reduce + un_convert + grow - un_expand - cut
+        extra[:, :, j] = x
+        kept[:, :, j] = un_convert
+        short[:, :, j] = np.maximum(gap - x, 0.0)
+        kcny[:, :, j] = (
+            years[j] * spec.per_m2_year[:, j, None] * x
+            + spec.expansion_cost * (grow - un_expand)
+            + spec.reduction_cost * (cut - un_reduce)
+            - spec.convert_cost * un_convert
+        )
+    return PathAreas(*(np.round(a, ROUND) for a in (extra, short, kcny, kept)))
+
+
+SHORT_TOL_M2 = 0.5
+"""Floor area (m2) a path may lack and still count as fitting (LP noise)."""
 
 
 def path_costs(
@@ -171,8 +295,15 @@ def path_costs(
     stages: list[int],
     lengths: dict[int, float],
     rules: ModeRules,
+    area: AreaSpec | None = None,
 ) -> PathCosts:
-    """The cost of every mode path of every centre (module docstring), inf where forbidden."""
+    """The cost of every mode path of every centre (module docstring), inf where forbidden.
+
+    With ``area`` (:func:`path_areas`) a path also pays the floor area its windows need
+    beyond the LP's; a path whose windows the growth limits leave short of area is
+    forbidden, unless every path the pace allows is short: then only the paths with the
+    least shortfall stay (the shortfall is reported).
+    """
     centres = today.index.to_numpy()
     n, S = len(centres), len(stages)
     full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
@@ -203,8 +334,14 @@ def path_costs(
     step = paths[None, :, :] - prev
     lo = -rules.steps_per_stage if rules.backwards else 0
     ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
+    areas = None if area is None else path_areas(w, paths, years, area)
+    if areas is not None:
+        total = total + areas.kcny.sum(axis=2)
+        short = areas.short.sum(axis=2)
+        least = np.where(ok & np.isfinite(total), short, np.inf).min(axis=1, initial=np.inf)
+        ok &= short <= np.maximum(least, 0.0)[:, None] + SHORT_TOL_M2
     total = np.where(ok, np.round(total, 6), np.inf)
-    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2))
+    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2), areas)
 
 
 def decide_modes(
@@ -268,10 +405,29 @@ def chosen_table(
                     "windows_traditional": w[:, j, 0],
                     "dedicated_items": np.select([m == 0, m == 1], [served[:, j], hot[:, j]], 0),
                     "training_kcny": np.where(m == 2, windows * rules.training_cost, 0.0),
+                    **_chosen_area(pc, best, j),
                 }
             )
         )
     return pd.concat(frames, ignore_index=True).set_index(["stage", "centre_id"])
+
+
+def _chosen_area(pc: PathCosts, best: np.ndarray, j: int) -> dict[str, np.ndarray]:
+    """The chosen paths' extra floor area, shortfall (m2) and area cost (kCNY over the
+    stage) in stage ``j``; zeros when area is not priced."""
+    n = len(pc.centres)
+    if pc.area is None:
+        names = ("area_extra_m2", "area_short_m2", "area_kcny", "area_unconverted_m2")
+        return {k: np.zeros(n) for k in names}
+    # paths are in itertools.product order: the index is the path read in base len(MODES)
+    k = best @ (len(MODES) ** np.arange(best.shape[1] - 1, -1, -1))
+    rows = np.arange(n)
+    return {
+        "area_extra_m2": pc.area.extra[rows, k, j],
+        "area_short_m2": pc.area.short[rows, k, j],
+        "area_kcny": pc.area.kcny[rows, k, j],
+        "area_unconverted_m2": pc.area.unconverted[rows, k, j],
+    }
 
 
 def today_modes(
@@ -335,7 +491,8 @@ def mode_bounds(
         (years * (cen["windows"].to_numpy(dtype=float) - whole)).sum()
     )
     training = float((years * cen["training_kcny"].to_numpy(dtype=float)).sum())
-    extra = rounding + modes + training
+    area = float(cen["area_kcny"].sum()) if "area_kcny" in cen else 0.0
+    extra = rounding + modes + training + area
     out: dict[str, Any] = {
         "method": "LP flows, then one MIP over every centre's mode path (HiGHS)"
         if mip
@@ -344,7 +501,14 @@ def mode_bounds(
         "integer_rounding_kcny": rounding,
         "mode_windows_kcny": modes,
         "training_kcny": training,
+        "area_kcny": area,
     }
+    if "area_extra_m2" in cen and "level" in cen:
+        by = cen.groupby(["stage", "level"])["area_extra_m2"].sum()
+        out["area_extra_m2"] = {
+            str(s): {str(lv): float(m2) for lv, m2 in by[s].items()}
+            for s in sorted(set(cen["stage"]))
+        }
     valid = True
     if mip:
         out["mip"] = dict(mip)
