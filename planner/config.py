@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.config_base import MAX_HORIZON_YEARS, Section
+from planner.config_phase import ByPhase, StaffRule
 from planner.config_policy import (
     LevelFloorRule,
     OliveRule,
@@ -263,6 +264,12 @@ class PolicyConfig(Section):
     )
     rule_costs: RuleCostsConfig = Field(
         default_factory=RuleCostsConfig, description="What each rule costs (rule_costs.csv)."
+    )
+    by_phase: ByPhase = Field(
+        default_factory=ByPhase, description="Rules by county phase (不能一刀切, issue 15)."
+    )
+    staff: StaffRule = Field(
+        default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
     )
 
     @field_validator("cross_border_nearest", mode="before")

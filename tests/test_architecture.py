@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
         "planner.config_base",
         "planner.config_sections",
         "planner.config_policy",
+        "planner.config_phase",
         "planner.config_docs",
         "planner.terms",
         "planner.regions",
