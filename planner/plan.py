@@ -17,7 +17,7 @@ import pandas as pd
 from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.errors import InputError, PlannerError
 from planner.inputs import Inputs
-from planner.maturity import county_phases
+from planner.maturity import county_phases, phase_entry_years
 from planner.model.build import PlanModel
 from planner.model.data import ModelData, mode_rules
 from planner.model.modes import MODES, decide_modes, mode_bounds, mode_windows, today_modes
@@ -251,7 +251,10 @@ def extract_plan(
     return Plan(
         centres=cen,
         townships=tw,
-        counties=_county_table(phases, tw, cen),
+        counties=_county_table(phases, tw, cen).join(
+            phase_entry_years(inputs.townships, maturity, cfg.maturity, cfg.stages),
+            on="county_code",
+        ),
         levels=lv,
         assignments=_assignment_table(used),
         centre_items=_centre_item_table(used),

@@ -91,6 +91,8 @@ COUNTY_COLUMNS: dict[str, int | None] = {
     "unserved": 1,
     "county_area_m2": 1,
     "township_area_m2": 1,
+    "balanced_from": None,
+    "online_primary_from": None,
 }
 LEVEL_COLUMNS: dict[str, int | None] = {
     "stage": None,
