@@ -14,7 +14,7 @@ Sub-sections of :class:`planner.config.PolicyConfig`:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, field_validator
 
@@ -27,38 +27,32 @@ PHASE_LEVELS: tuple[str, ...] = ("county", "township")
 """Levels whose centres belong to one county (and so to one phase)."""
 
 
-class PhaseLevelRules(Section):
-    """Overrides for the centres of one level in the counties of one phase (unset keys
-    keep the level's own rule)."""
+INHERIT: Final = "inherit"
+"""A by-phase key left at this keeps the level's (or the network's) own rule."""
+Share = Annotated[float, Field(ge=0, le=1)]
 
-    max_shrink_per_stage: float | None = Field(
-        None,
-        ge=0,
-        le=1,
+
+class PhaseLevelRules(Section):
+    """Overrides for one level's centres in the counties of one phase.
+
+    A key left at "inherit" keeps the level's own rule."""
+
+    max_shrink_per_stage: Share | Literal["inherit"] = Field(
+        INHERIT,
         description="Largest reduction per stage as a share of today's area (overrides "
         "'policy.levels.<level>.max_shrink_per_stage').",
     )
-    max_growth_per_stage: float | Literal["unbounded"] | None = Field(
-        None,
+    max_growth_per_stage: Annotated[float, Field(ge=0)] | Literal["unbounded", "inherit"] = Field(
+        INHERIT,
         description="Largest expansion per stage as a share of today's area; 0 forbids "
         'growth, "unbounded" lifts the limit (overrides '
         "'policy.levels.<level>.max_growth_per_stage').",
     )
-    max_window_cut_per_stage: float | None = Field(
-        None,
-        ge=0,
-        le=1,
+    max_window_cut_per_stage: Share | Literal["inherit"] = Field(
+        INHERIT,
         description="Largest share of the staffed windows of the previous stage that may be "
         "cut in a stage (overrides 'policy.staff.max_window_cut_per_stage.<level>').",
     )
-
-    @field_validator("max_growth_per_stage")
-    @classmethod
-    def _growth(cls, value: float | str | None) -> float | str | None:
-        if isinstance(value, float | int) and value < 0:
-            msg = f"max_growth_per_stage was {value} but must be >= 0 (0 forbids growth)"
-            raise ValueError(msg)
-        return value
 
 
 class PhaseRules(Section):
@@ -70,9 +64,8 @@ class PhaseRules(Section):
     township: PhaseLevelRules = Field(
         default_factory=PhaseLevelRules, description="Overrides for township stations."
     )
-    township_min_station_m2: float | None = Field(
-        None,
-        ge=0,
+    township_min_station_m2: Annotated[float, Field(ge=0)] | Literal["inherit"] = Field(
+        INHERIT,
         description="Minimum floor area of the township stations of these counties "
         "(overrides 'policy.township_min_station_m2').",
     )
@@ -84,9 +77,11 @@ def _slow() -> PhaseRules:
 
 
 class ByPhase(Section):
-    """Rules by phase. Where people still rely on halls (线下为主) halls and staff move
-    slowly and stations stay larger (the paper: do not force people online too early). A
-    phase's table, when given, replaces that phase's defaults."""
+    """Rules by county phase for county halls and township stations (不能一刀切).
+
+    Where people still rely on halls (线下为主) halls and staff move slowly and stations stay
+    larger (the paper: do not force people online too early). A phase's table, when given,
+    replaces that phase's defaults."""
 
     physical_primary: PhaseRules = Field(
         default_factory=_slow,
@@ -110,8 +105,10 @@ class ByPhase(Section):
 
 
 class StaffRule(Section):
-    """Staff redeployment (人员分流): what removing a staffed window or desk costs once, and
-    how fast a level's windows may be cut. Stage 0 is today's inventory."""
+    """Staff redeployment (人员分流): a one-off cost per post removed, and a cut limit.
+
+    What removing a staffed window or desk costs once, and how fast a level's windows may
+    be cut. Stage 0 is today's inventory."""
 
     redeploy_cost_per_window: float = Field(
         120_000.0,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config import Config
-from planner.config_phase import PHASE_LEVELS
+from planner.config_phase import INHERIT, PHASE_LEVELS
 from planner.inputs import Inputs
 from planner.maturity import county_phases
 
@@ -109,16 +109,16 @@ def _bounds(
         for cid, phase in phases[s].dropna().items():
             level = str(centres.at[cid, "level"])
             rules = getattr(by_phase.rules(str(phase)), level)
-            if rules.max_shrink_per_stage is None and rules.max_growth_per_stage is None:
+            if rules.max_shrink_per_stage == INHERIT and rules.max_growth_per_stage == INHERIT:
                 continue
             area0 = float(centres.at[cid, "area0"])
             grow = float(centres.at[cid, "growth_ub"])
             shrink = float(centres.at[cid, "shrink_ub"])
-            if rules.max_shrink_per_stage is not None:
-                shrink = rules.max_shrink_per_stage * area0
+            if rules.max_shrink_per_stage != INHERIT:
+                shrink = float(rules.max_shrink_per_stage) * area0
             if rules.max_growth_per_stage == "unbounded":
                 grow = np.inf
-            elif rules.max_growth_per_stage is not None:
+            elif rules.max_growth_per_stage != INHERIT:
                 grow = float(rules.max_growth_per_stage) * area0
             out[int(s), str(cid)] = (grow, shrink)
     return out
@@ -130,10 +130,10 @@ def _station_min(
     """(stage, township) -> station minimum where the township's county phase overrides it."""
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
     phases = phases[phases["stage"] > 0]
-    m2 = {
-        ph: cfg.policy.by_phase.rules(ph).township_min_station_m2
-        for ph in sorted(set(phases["phase"]))
+    rules = {
+        ph: cfg.policy.by_phase.rules(ph).township_min_station_m2 for ph in set(phases["phase"])
     }
+    m2 = {ph: float(v) for ph, v in sorted(rules.items()) if v != INHERIT}
     county = inputs.townships["county_code"]
     out: dict[tuple[int, str], float] = {}
     for s, grp in phases.groupby("stage"):
@@ -169,7 +169,7 @@ def _cut_groups(
         share = staff.max_window_cut_per_stage.get(level)
         if phase != "all":
             override = getattr(cfg.policy.by_phase.rules(phase), level).max_window_cut_per_stage
-            share = share if override is None else override
+            share = share if override == INHERIT else float(override)
         if share is None or share >= 1.0:
             continue
         out.append((s, f"{region}__{level}__{phase}", tuple(sorted(members)), float(share)))
