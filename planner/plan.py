@@ -270,6 +270,9 @@ def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.D
     converted = {(s, c): q for (f, s, c), q in solved.policy.items() if f == "convert"}
     apw = d.centres["area_per_window"]
     cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
+    keys = list(zip(cen["stage"], cen["centre_id"], strict=True))  # staff (policy.staff)
+    for col, fam in (("idle_posts", "idle_windows"), ("posts_cut", "cut_windows")):
+        cen[col] = [max(solved.policy.get((fam, s, c), 0.0), 0.0) for s, c in keys]
     return mark_conversions(cen)
 
 

@@ -247,6 +247,9 @@ def test_the_window_cut_limit_binds(tmp_path: Path, hard: bool) -> None:
     assert run.result.objective is not None and free.result.objective is not None
     assert run.result.objective - free.result.objective == pytest.approx(100 * (1 - NEED), rel=1e-6)
     assert run.plan is not None
+    centres = run.plan.centres.set_index(["centre_id", "stage"])
+    assert centres.at[("cnty_320101", 1), "idle_posts"] == pytest.approx(1 - NEED, rel=1e-6)
+    assert centres.at[("cnty_320101", 1), "posts_cut"] == pytest.approx(1.0, rel=1e-6)
     costs = run.plan.rule_costs.set_index(["rule", "stage", "level"])
     row = costs.loc[("staff window cut", 1, "county (online_primary)")]
     assert row["binding_rows"] == 1

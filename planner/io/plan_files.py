@@ -49,6 +49,8 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "area_change_m2": 1,
     "windows": 0,
     "windows_lp": 3,
+    "idle_posts": 3,
+    "posts_cut": 3,
     "backoffice_desks": 0,
     "transactions": 1,
     "daily_transactions": 2,
