@@ -123,7 +123,7 @@ class StaffRule(Section):
         "(CNY). Today's inventory has no desk count, so desks are counted from stage 1.",
     )
     max_window_cut_per_stage: dict[str, float] = Field(
-        default_factory=lambda: {"province": 0.5, "city": 0.5, "county": 0.5, "township": 0.5},
+        default_factory=lambda: {"province": 0.5, "city": 0.5},
         description="Per level: the largest share of the level's staffed windows of the "
         "previous stage (stage 0 = today's inventory) that may be removed in one stage, per "
         "province (county and township centres: per province and county phase). A level "

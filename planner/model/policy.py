@@ -1,5 +1,7 @@
 r"""The paper's olive as constraint families (issue 15): olive shape, surplus conversion,
-level floors. Each ``add_*`` function is registered in
+level floors, staff redeployment (:func:`add_staff`; the rules by phase are bounds and
+right-hand sides set in :mod:`planner.model.policy_data`). Each ``add_*`` function is
+registered in
 :func:`planner.model.build.build_model`; the numbers come from
 :class:`planner.model.policy_data.PolicyData`.
 
@@ -168,7 +170,9 @@ def _posts(b: Builder, s: int, cid: str) -> Terms:
 
 def add_staff(b: Builder) -> None:
     r"""Staff (人员分流): posts :math:`n_{sc} = w_{sc} + i_{sc}` (idle posts :math:`i \ge 0`
-    kept while their staff wait to be redeployed, at the window cost a year), window cuts
+    kept while their staff wait to be redeployed, at the window cost a year; only where a
+    cut limit covers the centre or the redeployment cost exceeds the stage's window cost,
+    as elsewhere they are never cheaper than removal), window cuts
     :math:`k_{sc} \ge n_{s-1,c} - n_{sc}` with :math:`n_{0c} = W^0_c` (today's inventory),
     desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` from stage 2 (today's desks are not in
     the inventory), both at a one-off redeployment cost; and per cut group :math:`G` (region,
@@ -179,8 +183,13 @@ def add_staff(b: Builder) -> None:
         return
     v = b.v
     keys = sorted(v.w)
+    limited = {(s, cid) for s, _, members, _ in p.cut_groups for cid in members}
     for s, cid in keys:
-        v.policy["idle_windows", s, cid] = b.new(f"idle_windows__{s}__{cid}")
+        # An idle post costs L_s window-years; with R <= L_s window-years and no cut limit
+        # removing it now (and hiring again if ever needed, at no cost) is never dearer,
+        # so idle posts exist only where a limit covers the centre or R > L_s years.
+        if (s, cid) in limited or p.redeploy_window > b.d.lengths[s] * b.d.window_cost:
+            v.policy["idle_windows", s, cid] = b.new(f"idle_windows__{s}__{cid}")
     for s, cid in keys:
         k = v.policy["cut_windows", s, cid] = b.new(f"cut_windows__{s}__{cid}")
         prev = _posts(b, s - 1, cid) if (s - 1, cid) in v.w else []
