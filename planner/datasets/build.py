@@ -43,7 +43,7 @@ import shapely
 from shapely.geometry import shape
 
 from planner.datasets.census import _attach_census, split_population
-from planner.datasets.inventory import LevelRule, base_maturity, inventory_rules
+from planner.datasets.inventory import LevelRule, base_maturity, inventory_rules, served_maturity
 from planner.datasets.points import (
     _match_points,
     _random_point_in,
@@ -427,28 +427,6 @@ def _base_maturity(
     return base_maturity(towns, numeric)
 
 
-def _served_maturity(
-    units: _Units, maturity: pd.Series, township_frame: pd.DataFrame
-) -> dict[str, float]:
-    """Population-weighted base-year maturity of the residents a centre serves, by the
-    centre's admin code (township, county, city, province)."""
-    t = township_frame.set_index("township_id")
-    pop = t["population"].astype(float)
-    m = maturity.reindex(t.index).astype(float)
-    county = t["county_code"].astype(str)
-    city = county.map(lambda c: units.counties[c].city_code)
-
-    def mean(mask: pd.Series) -> float:
-        w = pop[mask]
-        return float((m[mask] * w).sum() / w.sum()) if w.sum() > 0 else float(m[mask].mean())
-
-    out = {str(tid): float(v) for tid, v in m.items()}
-    for codes in (city, county):
-        out |= {str(code): mean(codes == code) for code in sorted(set(codes)) if code}
-    out[str(units.province["code"])] = mean(county == county)
-    return out
-
-
 def _centres(
     units: _Units,
     township_frame: pd.DataFrame,
@@ -466,7 +444,8 @@ def _centres(
     counties, province = units.counties, units.province
     county_pop = {code: c.census["pop_total"] for code, c in counties.items()}
     rules = inventory_rules(items_path)
-    served = _served_maturity(units, maturity, township_frame)
+    city_of = {code: c.city_code for code, c in counties.items()}
+    served = served_maturity(maturity, township_frame, city_of, str(province["code"]))
 
     def row(level: str, code: str, name: str, parent: str, host: str, residents: float) -> Row:
         rng = np.random.default_rng([seed, int(code), AREA_STREAM_TAG])

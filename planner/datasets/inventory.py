@@ -31,6 +31,7 @@ township: its township) with seeded lognormal noise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,29 @@ def base_maturity(townships: pd.DataFrame, counties: pd.DataFrame) -> pd.Series:
     ``counties.csv``, indexed by county code)."""
     cfg = MaturityConfig()
     return township_maturity(townships, counties, cfg, StagesConfig())[0]
+
+
+def served_maturity(
+    maturity: pd.Series, townships: pd.DataFrame, city_of: Mapping[str, str], province: str
+) -> dict[str, float]:
+    """Population-weighted base-year maturity of the residents a centre serves, by the
+    centre's admin code: each township, county (``townships.county_code``), city
+    (``city_of`` a county) and the province (all townships)."""
+    t = townships.set_index("township_id")
+    pop = t["population"].astype(float)
+    m = maturity.reindex(t.index).astype(float)
+    county = t["county_code"].astype(str)
+    city = county.map(city_of).fillna("")
+
+    def mean(mask: pd.Series) -> float:
+        w = pop[mask]
+        return float((m[mask] * w).sum() / w.sum()) if w.sum() > 0 else float(m[mask].mean())
+
+    out = {str(tid): float(v) for tid, v in m.items()}
+    for codes in (city, county):
+        out |= {str(code): mean(codes == code) for code in sorted(set(codes)) if code}
+    out[province] = mean(county == county)
+    return out
 
 
 def rules_from_items(items: pd.DataFrame, uptake: float) -> dict[str, LevelRule]:
