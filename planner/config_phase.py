@@ -123,11 +123,12 @@ class StaffRule(Section):
         "(CNY). Today's inventory has no desk count, so desks are counted from stage 1.",
     )
     max_window_cut_per_stage: dict[str, float] = Field(
-        default_factory=lambda: {"province": 0.5, "city": 0.5},
+        default_factory=dict,
         description="Per level: the largest share of the level's staffed windows of the "
         "previous stage (stage 0 = today's inventory) that may be removed in one stage, per "
         "province (county and township centres: per province and county phase). A level "
-        "left out has no limit.",
+        "left out has no limit; none by default (e.g. {province = 0.5, city = 0.5}: see the "
+        "README for its effect and run time).",
     )
     hard: bool = Field(
         False, description="Hard rule instead of a penalty per window cut beyond the limit."
