@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from planner.config_base import MAX_HORIZON_YEARS, Section
 from planner.config_items import ItemClassesConfig
+from planner.config_phase import ByPhase, StaffRule
 from planner.config_policy import (
     LevelFloorRule,
     OliveRule,
@@ -268,6 +269,12 @@ class PolicyConfig(Section):
     item_classes: ItemClassesConfig = Field(
         default_factory=ItemClassesConfig,
         description="Per item class, what township stations accept (front acceptance).",
+    )
+    by_phase: ByPhase = Field(
+        default_factory=ByPhase, description="Rules by county phase (不能一刀切, issue 15)."
+    )
+    staff: StaffRule = Field(
+        default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
     )
 
     @field_validator("cross_border_nearest", mode="before")

@@ -49,6 +49,7 @@ CONFIG_KEYS = {
     ElasticRule.UNSERVED_CAP: "policy.max_unserved_share",
     ElasticRule.OLIVE: "policy.olive.hard (or policy.olive.stages)",
     ElasticRule.LEVEL_FLOOR: "policy.level_floor.hard (or policy.level_floor.share_of_today)",
+    ElasticRule.STAFF_CUT: "policy.staff.hard (or policy.staff.max_window_cut_per_stage)",
 }
 """Rules relaxed by one config key."""
 
@@ -90,6 +91,7 @@ WHAT = {
     ElasticRule.CORE_AREA: "centres would have to fall below their core area",
     ElasticRule.OLIVE: "the hard olive (county widest, province narrowest) cannot hold",
     ElasticRule.LEVEL_FLOOR: "a level cannot keep its floor against today's size",
+    ElasticRule.STAFF_CUT: "windows would have to be cut faster than staff can be redeployed",
 }
 
 

@@ -94,18 +94,26 @@ def phase_of(maturity: float | np.ndarray, cfg: MaturityConfig) -> np.ndarray:
     return np.where(values < lo, PHASES[0], np.where(values < hi, PHASES[1], PHASES[2]))
 
 
+def _county_means(townships: pd.DataFrame, maturity: pd.DataFrame) -> pd.DataFrame:
+    """Population-weighted mean maturity per county (rows) for each column of ``maturity``
+    (a county without residents takes its townships' plain mean)."""
+    pop = townships["population"]
+    county = townships["county_code"]
+    total = pop.groupby(county).sum()
+    weighted = maturity.mul(pop, axis=0).groupby(county).sum()
+    plain = maturity.groupby(county).mean()
+    mean = weighted.div(total.where(total > 0, np.nan), axis=0)
+    return mean.fillna(plain)
+
+
 def county_phases(
     townships: pd.DataFrame, maturity: pd.DataFrame, cfg: MaturityConfig
 ) -> pd.DataFrame:
     """Population-weighted county maturity and phase per stage (long form)."""
+    means = _county_means(townships, maturity)
     rows = []
-    pop = townships["population"]
     for s in maturity.columns:
-        weighted = (maturity[s] * pop).groupby(townships["county_code"]).sum()
-        total = pop.groupby(townships["county_code"]).sum()
-        mean = (weighted / total.where(total > 0, np.nan)).fillna(
-            maturity[s].groupby(townships["county_code"]).mean()
-        )
+        mean = means[s]
         rows.append(
             pd.DataFrame(
                 {
@@ -117,3 +125,43 @@ def county_phases(
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+ENTRY_HORIZON_YEARS = 50
+"""How far past ``stages.base_year`` :func:`phase_entry_years` looks; a county that reaches
+a phase only later (or never: ``annual_catch_up = 0``) has an empty entry year."""
+ENTRY_COLUMNS: dict[str, str] = {
+    "balanced": "balanced_from",
+    "online_primary": "online_primary_from",
+}
+"""Phase -> the column holding the year a county enters it."""
+ALREADY = "already"
+
+
+def phase_entry_years(
+    townships: pd.DataFrame,
+    maturity: pd.DataFrame,
+    cfg: MaturityConfig,
+    stages: StagesConfig,
+) -> pd.DataFrame:
+    """The year each county enters each phase after the first, on the same trajectory the
+    model uses: every year from ``base_year`` the townships close ``annual_catch_up`` of their
+    gap (:func:`township_maturity`), the county's maturity is their population-weighted mean,
+    and it enters a phase in the first year at or above the phase's threshold. ``'already'``
+    when it is there in the base year, ``''`` when it gets there only after
+    :data:`ENTRY_HORIZON_YEARS` years. ``maturity`` is :func:`township_maturity`'s frame
+    (its column 0, today, is the start). Index: county code; text columns
+    :data:`ENTRY_COLUMNS`."""
+    m0 = maturity[0]
+    gap = 1.0 - cfg.annual_catch_up
+    years = range(ENTRY_HORIZON_YEARS + 1)
+    yearly = pd.DataFrame({n: 1.0 - (1.0 - m0) * gap**n for n in years}, index=maturity.index)
+    means = _county_means(townships, yearly)
+    out = pd.DataFrame(index=means.index)
+    for phase, threshold in zip(("balanced", "online_primary"), cfg.phase_thresholds, strict=True):
+        reached = means.to_numpy() >= threshold
+        first = np.where(reached.any(axis=1), reached.argmax(axis=1), -1)
+        out[ENTRY_COLUMNS[phase]] = [
+            "" if n < 0 else ALREADY if n == 0 else str(stages.base_year + int(n)) for n in first
+        ]
+    return out

@@ -19,7 +19,7 @@ from planner.config import LEVELS, UPPER_LEVELS, Config
 from planner.errors import PlannerError
 from planner.inputs import Inputs
 from planner.item_rules import item_levels_table
-from planner.maturity import county_phases
+from planner.maturity import county_phases, phase_entry_years
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.model.solvers import Solution as SolverSolution
@@ -174,7 +174,10 @@ def extract_plan(
     return Plan(
         centres=cen,
         townships=tw,
-        counties=_county_table(phases, tw, cen),
+        counties=_county_table(phases, tw, cen).join(
+            phase_entry_years(inputs.townships, maturity, cfg.maturity, cfg.stages),
+            on="county_code",
+        ),
         levels=lv,
         assignments=_assignment_table(used),
         centre_items=centre_item_table(used, per_item, dm, inputs.items["pending_share"]),
@@ -200,6 +203,9 @@ def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.D
     }
     apw = d.centres["area_per_window"]
     cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
+    keys = list(zip(cen["stage"], cen["centre_id"], strict=True))  # staff (policy.staff)
+    for col, fam in (("idle_posts", "idle_windows"), ("posts_cut", "cut_windows")):
+        cen[col] = [max(solved.policy.get((fam, s, c), 0.0), 0.0) for s, c in keys]
     return mark_conversions(cen)
 
 

@@ -7,7 +7,9 @@ objective would fall if a rule were relaxed by one unit. Per rule family, stage 
 the table gives the rows, how many bind, and the largest and the mean marginal cost of the
 binding ones in CNY per unit and year (the dual divided by the stage's years). Rules that
 are column bounds (growth, shrink, core area) or that shape the candidate arcs (travel
-limits) have no row dual; their price needs a re-solve with the rule relaxed.
+limits, and the shrink and growth limits ``policy.by_phase`` sets) have no row dual; their
+price needs a re-solve with the rule relaxed. The staff cut limit is a one-off rule: its
+dual per year of the stage is quoted like the others (per window cut beyond the limit).
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def _describe(family: str, parts: list[str], d: ModelData) -> tuple[str, str, st
         return f"level floor ({d.policy.floor_measure})", parts[1], unit
     if family == "township_min":
         return "township minimum station", "township", "m2"
+    if family == "staff_cut":
+        level = parts[1] if parts[2] == "all" else f"{parts[1]} ({parts[2]})"
+        return "staff window cut", level, "window"
     if family == "area_budget":
         return "area budget", "all", "m2"
     if family == "unserved_cap":

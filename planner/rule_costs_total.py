@@ -10,7 +10,11 @@ to the run's own inputs, travel table and maturity, so only the rule differs:
 * ``no growth at province and city``: their growth unbounded;
 * ``level floor``: no floor against today;
 * ``township minimum station``: no minimum;
-* ``shrink limits``: every level may shrink by 100% a stage;
+* ``shrink limits``: every level may shrink by 100% a stage (also where a phase overrides
+  it);
+* ``rules by phase``: no ``policy.by_phase`` override (every level's own rules);
+* ``staff cut limit``: no ``policy.staff.max_window_cut_per_stage``;
+* ``redeployment cost``: staff redeployed at no cost;
 * ``travel limits``: every item may travel as far as the longest limit in the catalogue
   (the reach of the travel table).
 
@@ -27,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from planner.config import LEVELS, Config, deep_merge
+from planner.config_phase import PHASE_LEVELS, PHASE_NAMES
 from planner.dask_cluster import dask_client
 from planner.inputs import Inputs
 from planner.model.build import build_model
@@ -46,7 +51,19 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
     },
     "level floor": {"policy": {"level_floor": {"share_of_today": None}}},
     "township minimum station": {"policy": {"township_min_station_m2": 0.0}},
-    "shrink limits": {"policy": {"levels": {lv: {"max_shrink_per_stage": 1.0} for lv in LEVELS}}},
+    "shrink limits": {
+        "policy": {
+            "levels": {lv: {"max_shrink_per_stage": 1.0} for lv in LEVELS},
+            "by_phase": {
+                ph: {lv: {"max_shrink_per_stage": 1.0} for lv in PHASE_LEVELS} for ph in PHASE_NAMES
+            },
+        }
+    },
+    "rules by phase": {"policy": {"by_phase": dict.fromkeys(PHASE_NAMES)}},
+    "staff cut limit": {"policy": {"staff": {"max_window_cut_per_stage": None}}},
+    "redeployment cost": {
+        "policy": {"staff": {"redeploy_cost_per_window": 0.0, "redeploy_cost_per_desk": 0.0}}
+    },
     TRAVEL: {},
 }
 """Rule family -> the config change that relaxes it (travel limits change the items)."""
@@ -66,8 +83,15 @@ class Part:
 def relaxed_config(cfg: Config, rule: str) -> Config:
     """``cfg`` with ``rule`` relaxed."""
     merged = deep_merge(cfg.model_dump(), RELAXATIONS[rule])
+    # a merge cannot empty a table: None marks the tables a relaxation empties
     if merged["policy"]["level_floor"]["share_of_today"] is None:
-        merged["policy"]["level_floor"]["share_of_today"] = {}  # a merge cannot empty a table
+        merged["policy"]["level_floor"]["share_of_today"] = {}
+    if merged["policy"]["staff"]["max_window_cut_per_stage"] is None:
+        merged["policy"]["staff"]["max_window_cut_per_stage"] = {}
+    by_phase = merged["policy"]["by_phase"]
+    for phase in PHASE_NAMES:
+        if by_phase[phase] is None:
+            by_phase[phase] = {}  # no override: every level's own rules
     return Config.model_validate(merged)
 
 

@@ -30,6 +30,12 @@ class CostTerm(StrEnum):
     """Penalty of level sizes below their floor against today."""
     CONVERSION = "conversion"
     """Surplus floor area converted to other uses (压缩转化)."""
+    REDEPLOYMENT = "redeployment"
+    """Staff of windows and desks removed, redeployed (人员分流)."""
+    IDLE_STAFF = "idle_staff"
+    """Staffed window posts kept beyond the windows in use (cut limit)."""
+    STAFF_CUT = "staff_cut"
+    """Penalty of windows cut beyond the staff cut limit."""
     VIOLATIONS = "violations"
     """Only in the elastic LP of a diagnosis."""
 
@@ -45,3 +51,4 @@ class ElasticRule(StrEnum):
     CORE_AREA = "core_area"
     OLIVE = "olive"
     LEVEL_FLOOR = "level_floor"
+    STAFF_CUT = "staff_cut"

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
         "planner.config_sections",
         "planner.config_policy",
         "planner.config_items",
+        "planner.config_phase",
         "planner.config_docs",
         "planner.terms",
         "planner.regions",

@@ -59,7 +59,14 @@ LEVEL_FIELDS = [
     "tx_year", "centres_open",
 ]  # fmt: skip
 BOUNDARY_FIELDS = ["code", "name"]
-COUNTY_FIELDS = ["county", "name", "city", *county_stage_field_names(range(STAGES + 1))]
+COUNTY_FIELDS = [
+    "county",
+    "name",
+    "city",
+    "bal_from",
+    "onl_from",
+    *county_stage_field_names(range(STAGES + 1)),
+]
 FIELDS = {
     "centres": CENTRE_FIELDS,
     "townships": TOWNSHIP_FIELDS,

@@ -44,6 +44,7 @@ SINGLE_CHARTS = {
     "map-centres",
     "map-maturity",
     "map-phase",
+    "map-phase-entry",
     "map-unserved",
     "mode-conversions",
 }

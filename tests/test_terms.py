@@ -22,6 +22,11 @@ def test_the_lp_uses_exactly_the_named_cost_terms_and_elastic_rules(tmp_path: Pa
             "olive": {"stages": [1], "hard": True},
             "surplus": {"convert": True},
             "level_floor": {"share_of_today": {"county": [0.5]}, "hard": True},
+            "staff": {
+                "redeploy_cost_per_window": 1.0,
+                "max_window_cut_per_stage": {"county": 0.5},
+                "hard": True,
+            },
         }
     }
     config = write_case(tmp_path, centres=tiny_centres(stations={"320101001": 30.0}), config=hard)

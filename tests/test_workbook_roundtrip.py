@@ -36,6 +36,7 @@ def _plan(config: Path, out: Path, name: str) -> Path:
                 "olive": {"stages": [2, 3]},
                 "surplus": {"convert": True},
                 "level_floor": {"share_of_today": {"county": [1.0, 0.0, 0.0]}},
+                "staff": {"redeploy_cost_per_window": 0.0, "redeploy_cost_per_desk": 0.0},
             },
             "output": {"dir": str(out), "gpkg": False, "report": False},
         },

@@ -236,6 +236,11 @@ def write_case(
             "olive": {"stages": []},
             "surplus": {"convert": False},
             "level_floor": {"share_of_today": {}},
+            "staff": {
+                "redeploy_cost_per_window": 0.0,
+                "redeploy_cost_per_desk": 0.0,
+                "max_window_cut_per_stage": {},
+            },
         },
         "output": {"dir": "out", "gpkg": False, "report": False},
         "solver": {"method": "simplex"},

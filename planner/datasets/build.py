@@ -43,7 +43,7 @@ import shapely
 from shapely.geometry import shape
 
 from planner.datasets.census import _attach_census, split_population
-from planner.datasets.inventory import LevelRule, inventory_rules
+from planner.datasets.inventory import LevelRule, base_maturity, inventory_rules, served_maturity
 from planner.datasets.points import (
     _match_points,
     _random_point_in,
@@ -166,7 +166,8 @@ def build_dataset(
     _choose_seats(township_frame, units.counties)
     _place_points(raw_dir, province_code, township_frame, units, report, seed)
     _split_populations(township_frame, units.counties, report, seed)
-    centres = _centres(units, township_frame, report, seed, items_path)
+    maturity = _base_maturity(units, township_frame, prov_row)
+    centres = _centres(units, township_frame, report, seed, items_path, maturity)
     _write_outputs(out_dir, units, township_frame, centres, prov_row, report)
     logger.info("built %s into %s", report.province_name, out_dir)
     return report
@@ -414,14 +415,28 @@ def _county_labels(units: _Units) -> dict[str, str]:
     return labels
 
 
+def _base_maturity(
+    units: _Units, township_frame: pd.DataFrame, prov_row: tuple[str, dict[str, float]] | None
+) -> pd.Series:
+    """Each township's base-year maturity, from the census columns exactly as written to
+    ``counties.csv`` (so the model computes the same numbers)."""
+    counties = pd.DataFrame(_county_rows(units, prov_row)).set_index("county_code")
+    numeric = counties.drop(columns=["name", "city_code", "city_name", "folded_codes"])
+    numeric = numeric.drop(columns=["census_source"]).apply(pd.to_numeric, errors="coerce")
+    towns = township_frame.set_index("township_id")[["kind", "county_code", "population"]]
+    return base_maturity(towns, numeric)
+
+
 def _centres(
     units: _Units,
     township_frame: pd.DataFrame,
     report: BuildReport,
     seed: int,
     items_path: Path,
+    maturity: pd.Series,
 ) -> list[dict[str, Any]]:
-    """Today's centres (one per unit) with their generated inventory, sorted by id."""
+    """Today's centres (one per unit) with their generated inventory, sorted by id; each
+    sized for the base-year maturity of the residents it serves."""
     point_of = {
         tid: (x, y)
         for tid, x, y in township_frame[["township_id", "lon", "lat"]].itertuples(index=False)
@@ -429,10 +444,13 @@ def _centres(
     counties, province = units.counties, units.province
     county_pop = {code: c.census["pop_total"] for code, c in counties.items()}
     rules = inventory_rules(items_path)
+    city_of = {code: c.city_code for code, c in counties.items()}
+    served = served_maturity(maturity, township_frame, city_of, str(province["code"]))
 
     def row(level: str, code: str, name: str, parent: str, host: str, residents: float) -> Row:
         rng = np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
-        area, windows = _area_and_windows(rules[level], residents, rng)
+        rule = rules[level].at(served[code])
+        area, windows = _area_and_windows(rule, residents, rng)
         host = host or _nearest_township(code, units, township_frame)
         return _centre_row(level, code, name, parent, host, point_of[host], area, windows)
 

@@ -179,7 +179,11 @@ def _centre(tables: Tables, centre_id: str, column: str) -> float | None:
 def _gusu_volume(tables: Tables) -> float | None:
     if GUSU not in tables.centres.index or GUSU_CODE not in tables.counties.index:
         return None
-    per_1000 = today_load(tables.items)["county"].transactions
+    maturity = township_maturity(tables.townships, tables.counties, tables.maturity, tables.stages)
+    towns = tables.townships["county_code"] == GUSU_CODE
+    pop = tables.townships.loc[towns, "population"].astype(float)
+    m0 = float((maturity.loc[towns, 0] * pop).sum() / pop.sum()) if pop.sum() > 0 else 0.0
+    per_1000 = today_load(tables.items, m0)["county"].transactions
     return per_1000 * float(tables.counties.loc[GUSU_CODE, "pop_total"]) / 1000.0
 
 

@@ -6,7 +6,12 @@ network serves today's demand) and makes it top-heavy the way the source paper d
 (市级中心包罗万象、贪大求全; 县、乡镇中心建设力度不够):
 
 1. **Today's demand** per 1,000 residents: every item's ``annual_per_1000``; today's online
-   share is ``TODAY_ONLINE_UPTAKE x online_potential``.
+   share is ``m0 x online_potential``, with ``m0`` the base-year maturity of the residents
+   the centre serves, from the **same** maturity function the model uses
+   (:func:`planner.maturity.township_maturity`, default ``[maturity]`` config, its column 0:
+   the model's online cap at the base year). A centre's ``m0`` is the population-weighted
+   mean over the townships it serves (province: all; city: its city; county: its county;
+   township: itself), so halls in mature regions are generated smaller (flagged generated).
 2. **Today's split over levels**: an item's physical demand is split over its stage-1
    levels in proportion to ``TODAY_LEVEL_WEIGHT`` (county halls and township stations
    take most of every item they may handle; city halls little).
@@ -26,12 +31,15 @@ township: its township) with seeded lognormal noise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from planner.config import LEVELS, PolicyConfig, WindowsConfig
+from planner.config import LEVELS, PolicyConfig, StagesConfig, WindowsConfig
+from planner.config_sections import MaturityConfig
+from planner.maturity import township_maturity
 
 TODAY_ONLINE_UPTAKE: float = 0.68
 """Today's online share of an item = this x its online potential. 0.68 is the population-
@@ -101,16 +109,16 @@ class LevelLoad:
     """Back-office minutes a year (pending items decided at this level)."""
 
 
-def today_load(items: pd.DataFrame) -> dict[str, LevelLoad]:
-    """Today's physical transactions and minutes per level and 1,000 residents (steps 1, 2
-    and the back-office split of step 4)."""
+def today_load(items: pd.DataFrame, uptake: float) -> dict[str, LevelLoad]:
+    """Today's physical transactions and minutes per level and 1,000 residents whose
+    base-year maturity is ``uptake`` (steps 1, 2 and the back-office split of step 4)."""
     transactions = {lv: 0.0 for lv in LEVELS}
     minutes = {lv: 0.0 for lv in LEVELS}
     backoffice = {lv: 0.0 for lv in LEVELS}
     for item in items.to_dict("records"):
         levels = _levels(item["levels_s1"])
         weight = sum(TODAY_LEVEL_WEIGHT[lv] for lv in levels)
-        online = TODAY_ONLINE_UPTAKE * float(item["online_potential"])
+        online = uptake * float(item["online_potential"])
         demand = float(item["annual_per_1000"])
         bo = float(item["pending_share"]) * float(item["backoffice_minutes"])
         approving = [lv for lv in levels if lv != "township"] or ["county"]
@@ -125,16 +133,73 @@ def today_load(items: pd.DataFrame) -> dict[str, LevelLoad]:
     return {lv: LevelLoad(transactions[lv], minutes[lv], backoffice[lv]) for lv in LEVELS}
 
 
-def inventory_rules(items_path: Path) -> dict[str, LevelRule]:
-    """Derive each level's area and windows per 1,000 residents from the item catalogue."""
-    return rules_from_items(pd.read_csv(items_path, dtype={"item_id": str}))
+@dataclass(frozen=True)
+class MaturityRule:
+    """A level's inventory rule as a function of the served residents' base-year maturity
+    (every quantity is affine in the online share, so two points give it exactly)."""
+
+    offline: LevelRule
+    """At maturity 0 (nothing online today)."""
+    online: LevelRule
+    """At maturity 1."""
+
+    def at(self, maturity: float) -> LevelRule:
+        """The rule for residents of base-year maturity ``maturity``."""
+        m = min(max(float(maturity), 0.0), 1.0)
+        return LevelRule(
+            m2_per_1000=self.offline.m2_per_1000
+            + m * (self.online.m2_per_1000 - self.offline.m2_per_1000),
+            windows_per_1000=self.offline.windows_per_1000
+            + m * (self.online.windows_per_1000 - self.offline.windows_per_1000),
+            min_area_m2=self.offline.min_area_m2,
+        )
 
 
-def rules_from_items(items: pd.DataFrame) -> dict[str, LevelRule]:
-    """Each level's area and windows per 1,000 residents (steps 3 to 5)."""
+def inventory_rules(items_path: Path) -> dict[str, MaturityRule]:
+    """Each level's area and windows per 1,000 residents, by maturity, from the item
+    catalogue."""
+    items = pd.read_csv(items_path, dtype={"item_id": str})
+    offline, online = rules_from_items(items, 0.0), rules_from_items(items, 1.0)
+    return {lv: MaturityRule(offline[lv], online[lv]) for lv in LEVELS}
+
+
+def base_maturity(townships: pd.DataFrame, counties: pd.DataFrame) -> pd.Series:
+    """Each township's base-year maturity by the model's own function and default config
+    (``townships``: kind, county_code, population; ``counties``: the census columns of
+    ``counties.csv``, indexed by county code)."""
+    cfg = MaturityConfig()
+    return township_maturity(townships, counties, cfg, StagesConfig())[0]
+
+
+def served_maturity(
+    maturity: pd.Series, townships: pd.DataFrame, city_of: Mapping[str, str], province: str
+) -> dict[str, float]:
+    """Population-weighted base-year maturity of the residents a centre serves, by the
+    centre's admin code: each township, county (``townships.county_code``), city
+    (``city_of`` a county) and the province (all townships)."""
+    t = townships.set_index("township_id")
+    pop = t["population"].astype(float)
+    m = maturity.reindex(t.index).astype(float)
+    county = t["county_code"].astype(str)
+    city = county.map(city_of).fillna("")
+
+    def mean(mask: pd.Series) -> float:
+        w = pop[mask]
+        return float((m[mask] * w).sum() / w.sum()) if w.sum() > 0 else float(m[mask].mean())
+
+    out = {str(tid): float(v) for tid, v in m.items()}
+    for codes in (city, county):
+        out |= {str(code): mean(codes == code) for code in sorted(set(codes)) if code}
+    out[province] = mean(county == county)
+    return out
+
+
+def rules_from_items(items: pd.DataFrame, uptake: float) -> dict[str, LevelRule]:
+    """Each level's area and windows per 1,000 residents of base-year maturity ``uptake``
+    (steps 3 to 5)."""
     policy = PolicyConfig()
     win = WindowsConfig()
-    load = today_load(items)
+    load = today_load(items, uptake)
     rules = {}
     for lv in LEVELS:
         rule = policy.levels[lv]

@@ -46,6 +46,7 @@ from planner.config import StagesConfig
 from planner.errors import InputError
 from planner.inputs import Inputs
 from planner.io import qgis_styles
+from planner.maturity import ENTRY_COLUMNS
 from planner.plan import Plan
 
 INPUT_CRS = "EPSG:4490"
@@ -122,6 +123,10 @@ COUNTY_FIELDS: tuple[OutField, ...] = (
     OutField("county", "county", "str"),
     OutField("name", "name", "str"),
     OutField("city", "city", "str"),
+    # the year the county enters a phase ('already' at the base year, '' beyond the
+    # horizon of planner.maturity.phase_entry_years)
+    OutField("bal_from", "balanced_from", "str"),
+    OutField("onl_from", "online_primary_from", "str"),
 )
 COUNTY_STAGE_FIELDS: tuple[tuple[str, OutField], ...] = (
     # (prefix, field with the plan column; the name gets the suffix _s<stage>)
@@ -310,6 +315,10 @@ def counties_frame(plan: Plan, inputs: Inputs, target: CRS) -> gpd.GeoDataFrame:
     base["name"] = [_first(poly_names.get(c), names.get(c)) for c in codes]
     cities = inputs.counties.get("city_code", pd.Series(dtype=object))
     base["city"] = [_first(cities.get(c), f"{c[:4]}00") for c in codes]
+    entry = plan.counties.drop_duplicates("county_code").set_index("county_code")
+    for col in ENTRY_COLUMNS.values():
+        known = entry[col] if col in entry.columns else pd.Series(dtype=object)
+        base[col] = [_first(known.get(c)) for c in codes]
     out = _typed(base, COUNTY_FIELDS)
 
     co = plan.counties.copy()

@@ -50,6 +50,8 @@ CENTRE_COLUMNS: dict[str, int | None] = {
     "area_extra_m2": 1,
     "windows": 0,
     "windows_lp": 3,
+    "idle_posts": 3,
+    "posts_cut": 3,
     "backoffice_desks": 0,
     "transactions": 1,
     "daily_transactions": 2,
@@ -92,6 +94,8 @@ COUNTY_COLUMNS: dict[str, int | None] = {
     "unserved": 1,
     "county_area_m2": 1,
     "township_area_m2": 1,
+    "balanced_from": None,
+    "online_primary_from": None,
 }
 LEVEL_COLUMNS: dict[str, int | None] = {
     "stage": None,

@@ -99,7 +99,13 @@ import pandas as pd
 import pulp
 
 from planner.model.data import ModelData
-from planner.model.policy import add_conversion, add_level_floor, add_olive, policy_terms
+from planner.model.policy import (
+    add_conversion,
+    add_level_floor,
+    add_olive,
+    add_staff,
+    policy_terms,
+)
 from planner.terms import CostTerm, ElasticRule
 
 log = logging.getLogger(__name__)
@@ -237,13 +243,17 @@ def add_flow_variables(b: _Build) -> None:
 
 
 def add_capacity_variables(b: _Build) -> None:
-    """Windows, floor area, expansion and reduction per stage and centre."""
+    """Windows, floor area, expansion and reduction per stage and centre (growth and
+    shrink bounds of a county or township centre as its county's phase sets them,
+    ``policy.by_phase``)."""
     d, v = b.d, b.v
     c = d.centres
+    phase_bounds = d.policy.bounds
     for s in d.stages:
         for cid, lb, grow, shrink in zip(
             c.index, _col(c, "area_lb"), _col(c, "growth_ub"), _col(c, "shrink_ub"), strict=True
         ):
+            grow, shrink = phase_bounds.get((s, cid), (grow, shrink))
             v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, None)
             v.area[s, cid] = b.new(f"area__{s}__{cid}", float(lb), None)
             if grow > 0:
@@ -384,13 +394,17 @@ def add_township_minimum(b: _Build) -> None:
     ``policy.township_min_station_hard`` there is no :math:`g`: the minimum is a hard rule.
     """
     d, v, rows = b.d, b.v, b.rows
-    if d.min_station_m2 <= 0:
+    by_phase = d.policy.station_min
+    if d.min_station_m2 <= 0 and not any(m2 > 0 for m2 in by_phase.values()):
         return
     # every township with demand, and every station (a township without residents keeps
     # its station's minimum too)
     townships = sorted(set(d.demand["township_id"]) | set(d.stations.index))
     for s in d.stages:
         for t in townships:
+            minimum = by_phase.get((s, t), d.min_station_m2)
+            if minimum <= 0:
+                continue
             if d.min_station_hard:
                 slack = b.violation(ElasticRule.TOWNSHIP_MIN, s, t)
                 expr = [] if slack is None else [(slack, 1.0)]
@@ -401,7 +415,7 @@ def add_township_minimum(b: _Build) -> None:
             if station is not None:
                 expr.append((v.area[s, station], 1.0))
             rows[f"township_min__{s}__{t}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression(expr), pulp.LpConstraintGE, rhs=d.min_station_m2
+                pulp.LpAffineExpression(expr), pulp.LpConstraintGE, rhs=minimum
             )
 
 
@@ -508,7 +522,7 @@ def objective_terms(d: ModelData, v: Variables) -> dict[str, list[tuple[pulp.LpV
         CostTerm.TOP_HEAVY: [(var, L[s] * d.top_heavy_penalty) for (s, _), var in v.h.items()],
         CostTerm.EXPANSION: [(var, d.expansion_cost) for var in v.e.values()],
         CostTerm.REDUCTION: [(var, d.reduction_cost) for var in v.r.values()],
-        **policy_terms(d.lengths, d.policy, v),
+        **policy_terms(d.lengths, d.policy, v, d.window_cost),
     }
 
 
@@ -637,6 +651,7 @@ def build_model(
         add_olive,
         add_conversion,
         add_level_floor,
+        add_staff,
         add_elastic_bounds,
     ):
         family(b)

@@ -1,5 +1,7 @@
 r"""The paper's olive as constraint families (issue 15): olive shape, surplus conversion,
-level floors. Each ``add_*`` function is registered in
+level floors, staff redeployment (:func:`add_staff`; the rules by phase are bounds and
+right-hand sides set in :mod:`planner.model.policy_data`). Each ``add_*`` function is
+registered in
 :func:`planner.model.build.build_model`; the numbers come from
 :class:`planner.model.policy_data.PolicyData`.
 
@@ -157,9 +159,74 @@ def add_level_floor(b: Builder) -> None:
         b.rows[name].constant = float(floor)
 
 
-def policy_terms(lengths: dict[int, float], p: PolicyData, v: PolicyVariables) -> dict[str, Terms]:
-    """The objective's policy terms (kCNY): olive and floor violations, conversion."""
+def _posts(b: Builder, s: int, cid: str) -> Terms:
+    """Staffed window posts of ``cid`` at stage ``s``: windows in use plus idle posts."""
+    out: Terms = [(b.v.w[s, cid], 1.0)]
+    idle = b.v.policy.get(("idle_windows", s, cid))
+    if idle is not None:
+        out.append((idle, 1.0))
+    return out
+
+
+def add_staff(b: Builder) -> None:
+    r"""Staff (人员分流): posts :math:`n_{sc} = w_{sc} + i_{sc}` (idle posts :math:`i \ge 0`
+    kept while their staff wait to be redeployed, at the window cost a year; only where a
+    cut limit covers the centre or the redeployment cost exceeds the stage's window cost,
+    as elsewhere they are never cheaper than removal), window cuts
+    :math:`k_{sc} \ge n_{s-1,c} - n_{sc}` with :math:`n_{0c} = W^0_c` (today's inventory),
+    desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` from stage 2 (today's desks are not in
+    the inventory), both at a one-off redeployment cost; and per cut group :math:`G` (region,
+    level and, for county and township centres, county phase at stage :math:`s`)
+    :math:`\sum_{c \in G} k_{sc} - \chi_G \sum_{c \in G} n_{s-1,c} \le v_{sG}`."""
+    p: PolicyData = b.d.policy
+    if not p.staff:
+        return
+    v = b.v
+    keys = sorted(v.w)
+    limited = {(s, cid) for s, _, members, _ in p.cut_groups for cid in members}
+    for s, cid in keys:
+        # An idle post costs L_s window-years; with R <= L_s window-years and no cut limit
+        # removing it now (and hiring again if ever needed, at no cost) is never dearer,
+        # so idle posts exist only where a limit covers the centre or R > L_s years.
+        if (s, cid) in limited or p.redeploy_window > b.d.lengths[s] * b.d.window_cost:
+            v.policy["idle_windows", s, cid] = b.new(f"idle_windows__{s}__{cid}")
+    for s, cid in keys:
+        k = v.policy["cut_windows", s, cid] = b.new(f"cut_windows__{s}__{cid}")
+        prev = _posts(b, s - 1, cid) if (s - 1, cid) in v.w else []
+        expr = [*prev, *((var, -c) for var, c in _posts(b, s, cid)), (k, -1.0)]
+        rhs = -p.windows0.get(cid, 0.0) if s == b.d.stages[0] else 0.0
+        b.rows[f"staffcut__{s}__{cid}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=rhs
+        )
+    for s, cid in sorted(v.desks):
+        if s == b.d.stages[0] or (s - 1, cid) not in v.desks:
+            continue
+        k = v.policy["cut_desks", s, cid] = b.new(f"cut_desks__{s}__{cid}")
+        expr = [(v.desks[s - 1, cid], 1.0), (v.desks[s, cid], -1.0), (k, -1.0)]
+        b.rows[f"deskcut__{s}__{cid}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
+        )
+    for s, key, members, share in p.cut_groups:
+        if s not in b.d.stages:
+            continue
+        expr = [(v.policy["cut_windows", s, cid], 1.0) for cid in members]
+        first = s == b.d.stages[0]
+        if not first:
+            expr += [(var, -share * c) for cid in members for var, c in _posts(b, s - 1, cid)]
+        name = f"staff_cut__{s}__{key}"
+        _row(b, name, "staff_cut", s, key, expr, p.cut_hard)
+        if first:
+            b.rows[name].constant = -share * sum(p.windows0.get(cid, 0.0) for cid in members)
+
+
+def policy_terms(
+    lengths: dict[int, float], p: PolicyData, v: PolicyVariables, window_cost: float = 0.0
+) -> dict[str, Terms]:
+    """The objective's policy terms (kCNY): olive and floor violations, conversion, staff
+    redeployment, idle posts (``window_cost`` kCNY a year each) and cuts beyond the limit."""
     out: dict[str, Terms] = {"olive": [], "level_floor": [], "conversion": []}
+    if p.staff:
+        out.update(redeployment=[], idle_staff=[], staff_cut=[])
     for (family, s, key), var in v.policy.items():
         if family == "olive":
             out["olive"].append((var, lengths[s] * p.penalty(key.split("__")[1])))
@@ -167,4 +234,11 @@ def policy_terms(lengths: dict[int, float], p: PolicyData, v: PolicyVariables) -
             out["level_floor"].append((var, lengths[s] * p.floor_penalty))
         elif family == "convert":
             out["conversion"].append((var, p.convert_cost))
+        elif family in ("cut_windows", "cut_desks"):
+            cost = p.redeploy_window if family == "cut_windows" else p.redeploy_desk
+            out["redeployment"].append((var, cost))
+        elif family == "idle_windows":
+            out["idle_staff"].append((var, lengths[s] * window_cost))
+        elif family == "staff_cut":
+            out["staff_cut"].append((var, p.cut_penalty))
     return out

@@ -1,13 +1,18 @@
 """The numbers of the ``[policy]`` rules of issue 15 (olive, surplus conversion, level
-floors), prepared without PuLP: the only place those config keys become model numbers."""
+floors, rules by phase, staff redeployment), prepared without PuLP: the only place those
+config keys become model numbers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from planner.config import Config
+from planner.config_phase import INHERIT, PHASE_LEVELS
+from planner.inputs import Inputs
+from planner.maturity import county_phases
 
 OLIVE_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 
@@ -34,6 +39,27 @@ class PolicyData:
     floor_penalty: float = 0.0
     """kCNY per unit-year short of a level floor."""
 
+    bounds: dict[tuple[int, str], tuple[float, float]] = field(default_factory=dict)
+    """(stage, centre) -> (growth bound, shrink bound) in m2 where ``policy.by_phase``
+    overrides the level's (county and township centres of a county in that phase)."""
+    station_min: dict[tuple[int, str], float] = field(default_factory=dict)
+    """(stage, township) -> its station's minimum m2 where ``policy.by_phase`` overrides
+    ``policy.township_min_station_m2``."""
+    staff: bool = False
+    """Staff posts, their cuts and redeployment (:func:`planner.model.policy.add_staff`)."""
+    redeploy_window: float = 0.0
+    """kCNY per window post removed."""
+    redeploy_desk: float = 0.0
+    """kCNY per back-office desk removed."""
+    windows0: dict[str, float] = field(default_factory=dict)
+    """Today's windows per centre (stage 0 of the staff posts)."""
+    cut_groups: tuple[tuple[int, str, tuple[str, ...], float], ...] = ()
+    """(stage, key, centres, largest share of their previous posts cut in the stage); key
+    ``<region>__<level>__<phase or all>``."""
+    cut_hard: bool = False
+    cut_penalty: float = 0.0
+    """kCNY per window cut beyond the limit (one-off)."""
+
     def penalty(self, measure: str) -> float:
         """kCNY per unit-year of olive violation by ``measure``."""
         return dict(self.olive_penalty)[measure]
@@ -52,9 +78,114 @@ def today_size(centres_in: pd.DataFrame, centres: pd.DataFrame, measure: str) ->
     return size.groupby([centres["region"], centres["level"]]).sum()
 
 
-def prepare_policy(centres_in: pd.DataFrame, centres: pd.DataFrame, cfg: Config) -> PolicyData:
+def centre_phases(inputs: Inputs, maturity: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Per stage (columns ``1..n``), the phase of each county and township centre's county
+    (index: centre id; city and province centres are absent: they serve many counties)."""
+    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    phases = phases[phases["stage"] > 0]
+    by = phases.pivot(index="county_code", columns="stage", values="phase")
+    c = inputs.centres
+    county = pd.Series(
+        np.where(
+            c["level"] == "county",
+            c["admin_code"],
+            c["township_id"].map(inputs.townships["county_code"]),
+        ),
+        index=c.index,
+    )
+    county = county[c["level"].isin(PHASE_LEVELS)].dropna()
+    out = by.reindex(county.to_numpy())
+    out.index = county.index
+    return out.dropna(how="all")
+
+
+def _bounds(
+    centres: pd.DataFrame, phases: pd.DataFrame, cfg: Config
+) -> dict[tuple[int, str], tuple[float, float]]:
+    """(stage, centre) -> growth and shrink bounds where a phase overrides them."""
+    out: dict[tuple[int, str], tuple[float, float]] = {}
+    by_phase = cfg.policy.by_phase
+    for s in phases.columns:
+        for cid, phase in phases[s].dropna().items():
+            level = str(centres.at[cid, "level"])
+            rules = getattr(by_phase.rules(str(phase)), level)
+            if rules.max_shrink_per_stage == INHERIT and rules.max_growth_per_stage == INHERIT:
+                continue
+            area0 = float(centres.at[cid, "area0"])
+            grow = float(centres.at[cid, "growth_ub"])
+            shrink = float(centres.at[cid, "shrink_ub"])
+            if rules.max_shrink_per_stage != INHERIT:
+                shrink = float(rules.max_shrink_per_stage) * area0
+            if rules.max_growth_per_stage == "unbounded":
+                grow = np.inf
+            elif rules.max_growth_per_stage != INHERIT:
+                grow = float(rules.max_growth_per_stage) * area0
+            out[int(s), str(cid)] = (grow, shrink)
+    return out
+
+
+def _station_min(
+    inputs: Inputs, maturity: pd.DataFrame, cfg: Config
+) -> dict[tuple[int, str], float]:
+    """(stage, township) -> station minimum where the township's county phase overrides it."""
+    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    phases = phases[phases["stage"] > 0]
+    rules = {
+        ph: cfg.policy.by_phase.rules(ph).township_min_station_m2 for ph in set(phases["phase"])
+    }
+    m2 = {ph: float(v) for ph, v in sorted(rules.items()) if v != INHERIT}
+    county = inputs.townships["county_code"]
+    out: dict[tuple[int, str], float] = {}
+    for s, grp in phases.groupby("stage"):
+        value = county.map(grp.set_index("county_code")["phase"].map(m2))
+        for t, v in sorted(value.dropna().items()):
+            if float(v) != cfg.policy.township_min_station_m2:
+                out[int(s), str(t)] = float(v)
+    return out
+
+
+def _cut_groups(
+    centres: pd.DataFrame, phases: pd.DataFrame, cfg: Config, n: int
+) -> tuple[tuple[int, str, tuple[str, ...], float], ...]:
+    """The staff window-cut groups: per stage, region, level and (county and township
+    centres) county phase, with the share of their previous posts that may be cut."""
+    staff = cfg.policy.staff
+    groups: dict[tuple[int, str, str, str], list[str]] = {}
+    for s in range(1, n + 1):
+        phase_s = phases[s] if s in phases.columns else pd.Series(dtype=object)
+        for cid, region, level in zip(
+            centres.index, centres["region"], centres["level"], strict=True
+        ):
+            phase = phase_s.get(cid)
+            key = (
+                s,
+                str(region),
+                str(level),
+                "all" if phase is None or pd.isna(phase) else str(phase),
+            )
+            groups.setdefault(key, []).append(str(cid))
+    out = []
+    for (s, region, level, phase), members in sorted(groups.items()):
+        share = staff.max_window_cut_per_stage.get(level)
+        if phase != "all":
+            override = getattr(cfg.policy.by_phase.rules(phase), level).max_window_cut_per_stage
+            share = share if override == INHERIT else float(override)
+        if share is None or share >= 1.0:
+            continue
+        out.append((s, f"{region}__{level}__{phase}", tuple(sorted(members)), float(share)))
+    return tuple(out)
+
+
+def prepare_policy(
+    centres_in: pd.DataFrame,
+    centres: pd.DataFrame,
+    cfg: Config,
+    inputs: Inputs | None = None,
+    maturity: pd.DataFrame | None = None,
+) -> PolicyData:
     """The policy numbers from the config; ``centres_in`` is today's inventory and
-    ``centres`` the model's centre table (:class:`planner.model.data.ModelData`)."""
+    ``centres`` the model's centre table (:class:`planner.model.data.ModelData`). The rules
+    by phase need ``inputs`` and the township ``maturity``; without them there are none."""
     pol = cfg.policy
     olive = pol.olive
     per_window = olive.penalty_per_window_year / 1000.0
@@ -69,6 +200,14 @@ def prepare_policy(centres_in: pd.DataFrame, centres: pd.DataFrame, cfg: Config)
             for (region, lv), size in sorted(today.items()):
                 if lv == level and size > 0:
                     floors.append((s, str(region), level, float(share * size)))
+    n = len(cfg.stages.years)
+    phases = pd.DataFrame(index=pd.Index([], dtype=object), columns=list(range(1, n + 1)))
+    station_min: dict[tuple[int, str], float] = {}
+    if inputs is not None and maturity is not None:
+        phases = centre_phases(inputs, maturity, cfg)
+        station_min = _station_min(inputs, maturity, cfg)
+    staff = pol.staff
+    cuts = _cut_groups(centres, phases, cfg, n)
     return PolicyData(
         olive_stages=tuple(olive.stages),
         olive_measures=tuple(olive.measures),
@@ -80,4 +219,16 @@ def prepare_policy(centres_in: pd.DataFrame, centres: pd.DataFrame, cfg: Config)
         floors=tuple(floors),
         floor_hard=fl.hard,
         floor_penalty=fl.penalty_per_m2_year / 1000.0,
+        bounds=_bounds(centres, phases, cfg),
+        station_min=station_min,
+        staff=bool(staff.redeploy_cost_per_window or staff.redeploy_cost_per_desk or cuts),
+        redeploy_window=staff.redeploy_cost_per_window / 1000.0,
+        redeploy_desk=staff.redeploy_cost_per_desk / 1000.0,
+        windows0={
+            str(k): float(v)
+            for k, v in centres_in["windows"].astype(float).reindex(centres.index).items()
+        },
+        cut_groups=cuts,
+        cut_hard=staff.hard,
+        cut_penalty=staff.penalty_per_window / 1000.0,
     )

@@ -42,7 +42,15 @@ SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_ca
 
 def _policy_rows(d: ModelData) -> PolicyData:
     """The policy data without its costs (penalties and conversion cost may change warm)."""
-    return replace(d.policy, olive_penalty=(), convert_cost=0.0, floor_penalty=0.0)
+    return replace(
+        d.policy,
+        olive_penalty=(),
+        convert_cost=0.0,
+        floor_penalty=0.0,
+        redeploy_window=0.0,
+        redeploy_desk=0.0,
+        cut_penalty=0.0,
+    )
 
 
 def same_rows(a: ModelData, b: ModelData) -> str | None:

@@ -652,3 +652,9 @@ def change_map(a: RunData, b: RunData, stages: Sequence[int]) -> Figure | None:
     ]
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=9)
     return fig
+
+
+# public names for the map modules built on these helpers (planner.report.phasemap)
+add_polygons = _add_polygons
+map_grid = _map_grid
+legend_dot = _dot

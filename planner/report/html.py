@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import changes, charts, modechart, rules, webmap
+from planner.report import changes, charts, modechart, phasemap, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -383,12 +383,7 @@ def _maps_section(run: RunData, interactive: webmap.WebMap | None) -> str:
             "map-maturity",
             "Population-weighted government-netizen maturity of each county.",
         ),
-        _img(
-            charts.townships_phase_map(run, planning),
-            "Township phase per stage",
-            "map-phase",
-            "Phase of each township's county (三步走): physical primary, balanced, online primary.",
-        ),
+        *(_img(*image) for image in phasemap.phase_maps(run, planning)),
         _img(
             charts.unserved_map(run, planning),
             "Unserved demand per stage",
