@@ -31,11 +31,15 @@ def with_area_split(
     converted: dict[tuple[int, str], float],
 ) -> pd.DataFrame:
     """``cen`` with ``area_in_use_m2``, ``surplus_m2`` and ``converted_m2`` per centre and
-    stage (``desks``, ``converted``: LP values by (stage, centre))."""
+    stage (``desks``, ``converted``: LP values by (stage, centre)).
+
+    Area in use is what the plan's integer ``windows`` (the chosen mode's, which the mode
+    model's olive rows on area in use count) and the back office's desks need, so the floor
+    area the mode adds for its windows (``area_extra_m2``) is in use, not surplus."""
     keys = list(zip(cen["stage"], cen["centre_id"], strict=True))
     out = cen.copy()
     desk = pd.Series([desks.get(k, 0.0) for k in keys], index=cen.index)
-    in_use = cen["windows_lp"] * cen["centre_id"].map(area_per_window) + m2_per_desk * desk
+    in_use = cen["windows"] * cen["centre_id"].map(area_per_window) + m2_per_desk * desk
     out["area_in_use_m2"] = in_use.clip(upper=cen["floor_area_m2"]).clip(lower=0.0)
     out["surplus_m2"] = (cen["floor_area_m2"] - out["area_in_use_m2"]).clip(lower=0.0)
     conv = pd.Series([converted.get(k, 0.0) for k in keys], index=cen.index)

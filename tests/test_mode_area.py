@@ -138,10 +138,12 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         )
         modes = part.plan.summary.optimality["window_modes"]
         assert modes["area_kcny"] == pytest.approx(float(later["area_kcny"].sum()))
-        # integer windows and the desks (in use less the LP's windows) fit, or the shortfall
+        # integer windows and the LP's desks fit, or the shortfall
         # is what the growth limit leaves, named in the report
         apw = later["level"].map({lv: levels[lv].area_per_window_m2 for lv in levels})
-        need = later["area_in_use_m2"] + apw * (later["windows"] - later["windows_lp"])
+        m2_desk = part.prepared.loaded.config.windows.backoffice_m2_per_desk
+        desks = pd.Series(part.result.solution.desks).reindex(later.index).fillna(0.0)
+        need = apw * later["windows"] + m2_desk * desks
         lack = (need - later["floor_area_m2"]).clip(lower=0.0)
         assert lack.to_numpy() == pytest.approx(later["area_short_m2"].to_numpy(), abs=1e-6)
         short = later[later["area_short_m2"] > 0]

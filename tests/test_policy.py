@@ -129,11 +129,12 @@ def test_surplus_is_converted_beyond_the_shrink_limit(
     extra = max(0.0, 45.0 - area)
     assert row["area_extra_m2"] == pytest.approx(extra, abs=1e-6)
     assert row["converted_m2"] == pytest.approx(converted - extra, abs=1e-6)
-    assert row["area_in_use_m2"] == pytest.approx(40 / 3, rel=1e-6)
-    assert row["surplus_m2"] == pytest.approx(area + extra - 40 / 3, abs=1e-6)
+    # area in use is what the plan's one integer window needs (45 m2), not the LP's 13.333
+    assert row["area_in_use_m2"] == pytest.approx(45.0, rel=1e-6)
+    assert row["surplus_m2"] == pytest.approx(area + extra - 45.0, abs=1e-6)
     assert row["action"] == ("convert" if converted else "shrink")
     levels = run.plan.levels.set_index(["stage", "level"])
-    surplus = area + extra - 40 / 3
+    surplus = area + extra - 45.0
     assert levels.loc[(1, "county"), "surplus_m2"] == pytest.approx(surplus, abs=1e-6)
 
 
