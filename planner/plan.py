@@ -594,7 +594,8 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
         if info.townships_below_min_station:
             out.append(
                 f"stage {s}: {info.townships_below_min_station} township station(s) below "
-                f"the minimum of {cfg.policy.township_min_station_m2:g} m2"
+                f"their minimum ({cfg.policy.township_min_station_m2:g} m2, or their "
+                "county's phase's 'policy.by_phase' minimum)"
             )
         if info.demand > 0 and info.physical_share <= 0:
             out.append(

@@ -42,7 +42,8 @@ TIME_FIELDS = ["year", "valid_from", "valid_to"]
 YEARS = [2025, 2026, 2028, 2030]
 CENTRE_FIELDS = [
     "centre_id", "stage", "level", "name", "county", "city", "township_id", "area_m2",
-    "area_use", "surplus", "converted", "area_chg", "windows", "desks", "tx_year", "tx_day",
+    "area_use", "surplus", "converted", "area_chg", "area_extra", "windows", "idle_posts",
+    "posts_cut", "desks", "tx_year", "tx_day",
     "mode", "mode_src", "win_ded", "win_gen", "action", "reason", "inv_src",
     *TIME_FIELDS,
 ]  # fmt: skip
