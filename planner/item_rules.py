@@ -95,15 +95,13 @@ def accept_levels(
 def approver(decide: frozenset[str], own: dict[str, str]) -> str:
     """The township's own centre that decides work it did not hand in where it is decided.
 
-    The lowest decide level where the township has a centre; else the nearest level above
-    the lowest decide level that has one; else (no centre above) an approving level below.
+    The lowest decide level where the township has a centre; else the lowest approving
+    level (county, city, province) that has one: the planner's rule before decide levels
+    existed, so derived decide levels reproduce the old plans exactly.
     ``own`` maps a level to the township's own centre there ('' where it has none).
     """
     lowest_first = [lv for lv in reversed(LEVELS) if lv in decide] or ["county"]
-    start = LEVELS.index(lowest_first[0])
-    above = list(reversed(LEVELS[: start + 1]))
-    below = [lv for lv in APPROVING_LEVELS if lv not in above]
-    for level in (*lowest_first, *above, *below):
+    for level in (*lowest_first, *APPROVING_LEVELS):
         if own.get(level):
             return str(own[level])
     return ""

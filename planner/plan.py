@@ -192,6 +192,10 @@ def extract_plan(
     )
 
 
+ROUND_POSTS = 6
+"""Decimals of staffed posts (LP noise never makes an idle post)."""
+
+
 def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
     """Area in use, surplus and conversions per centre (:mod:`planner.olive`); the plan
     converts what the LP did less what its windows keep (``area_unconverted_m2``)."""
@@ -204,8 +208,17 @@ def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.D
     apw = d.centres["area_per_window"]
     cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
     keys = list(zip(cen["stage"], cen["centre_id"], strict=True))  # staff (policy.staff)
-    for col, fam in (("idle_posts", "idle_windows"), ("posts_cut", "cut_windows")):
-        cen[col] = [max(solved.policy.get((fam, s, c), 0.0), 0.0) for s, c in keys]
+    idle_lp = pd.Series(
+        [max(solved.policy.get(("idle_windows", s, c), 0.0), 0.0) for s, c in keys],
+        index=cen.index,
+    )
+    # the plan's staffed posts: its integer windows, or the LP's posts (windows and idle
+    # posts) where more; posts cut against the previous stage's (stage 0: today's windows)
+    posts = np.maximum(cen["windows"], cen["windows_lp"] + idle_lp)
+    cen["idle_posts"] = (posts - cen["windows"]).round(ROUND_POSTS)
+    ranked = cen.assign(posts=posts).sort_values(["centre_id", "stage"])
+    before = ranked.groupby("centre_id")["posts"].shift(1)
+    cen["posts_cut"] = (before - ranked["posts"]).clip(lower=0.0).fillna(0.0).reindex(cen.index)
     return mark_conversions(cen)
 
 

@@ -72,6 +72,8 @@ def area_spec(
         return np.array([[float(get((s, str(c)))) for s in stages] for c in centres])
 
     c = d.centres.reindex(centres)
+    grow = c["growth_ub"].fillna(0.0).astype(float).to_dict()
+    shrink = c["shrink_ub"].fillna(0.0).astype(float).to_dict()
     upper = c["upper"].eq(True).to_numpy(dtype=bool)
     theta = np.array([d.top_heavy_share[s] for s in stages])
     cost = c["area_cost"].fillna(0.0).to_numpy(dtype=float)
@@ -82,8 +84,8 @@ def area_spec(
         reduce=grid(lambda k: evolve.get(k, (0.0, 0.0, 0.0))[1]),
         convert=grid(lambda k: evolve.get(k, (0.0, 0.0, 0.0))[2]),
         area_per_window=c["area_per_window"].fillna(0.0).to_numpy(dtype=float),
-        growth=c["growth_ub"].fillna(0.0).to_numpy(dtype=float),
-        shrink=c["shrink_ub"].fillna(0.0).to_numpy(dtype=float),
+        growth=grid(lambda k: d.policy.bounds.get(k, (grow[k[1]], shrink[k[1]]))[0]),
+        shrink=grid(lambda k: d.policy.bounds.get(k, (grow[k[1]], shrink[k[1]]))[1]),
         per_m2_year=cost[:, None]
         + np.where(upper[:, None], d.top_heavy_penalty * (1.0 - theta)[None, :], 0.0),
         expansion_cost=d.expansion_cost,

@@ -50,7 +50,12 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
         }
     },
     "level floor": {"policy": {"level_floor": {"share_of_today": None}}},
-    "township minimum station": {"policy": {"township_min_station_m2": 0.0}},
+    "township minimum station": {
+        "policy": {
+            "township_min_station_m2": 0.0,
+            "by_phase": {ph: {"township_min_station_m2": 0.0} for ph in PHASE_NAMES},
+        }
+    },
     "shrink limits": {
         "policy": {
             "levels": {lv: {"max_shrink_per_stage": 1.0} for lv in LEVELS},
@@ -60,7 +65,15 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
         }
     },
     "rules by phase": {"policy": {"by_phase": dict.fromkeys(PHASE_NAMES)}},
-    "staff cut limit": {"policy": {"staff": {"max_window_cut_per_stage": None}}},
+    "staff cut limit": {
+        "policy": {
+            "staff": {"max_window_cut_per_stage": None},
+            "by_phase": {
+                ph: {lv: {"max_window_cut_per_stage": 1.0} for lv in PHASE_LEVELS}
+                for ph in PHASE_NAMES
+            },
+        }
+    },
     "redeployment cost": {
         "policy": {"staff": {"redeploy_cost_per_window": 0.0, "redeploy_cost_per_desk": 0.0}}
     },

@@ -242,6 +242,8 @@ def test_derived_decide_and_approver_rules() -> None:
     assert approver(frozenset({"county"}), {**own, "county": ""}) == "c"  # upwards
     assert approver(frozenset({"township"}), {**own, "township": ""}) == "k"
     assert approver(frozenset({"city"}), {**own, "city": "", "province": ""}) == "k"  # last
+    # no centre at the decide level: the lowest approving level that has one (the old rule)
+    assert approver(frozenset({"city"}), {**own, "city": ""}) == "k"
 
 
 def test_workbook_round_trip_keeps_differing_accept_and_decide(tmp_path: Path) -> None:

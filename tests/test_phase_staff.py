@@ -248,7 +248,9 @@ def test_the_window_cut_limit_binds(tmp_path: Path, hard: bool) -> None:
     assert run.result.objective - free.result.objective == pytest.approx(100 * (1 - NEED), rel=1e-6)
     assert run.plan is not None
     centres = run.plan.centres.set_index(["centre_id", "stage"])
-    assert centres.at[("cnty_320101", 1), "idle_posts"] == pytest.approx(1 - NEED, rel=1e-6)
+    # the plan's one integer window takes the LP's 1 - NEED idle post: 1 post stays, 1 cut
+    assert centres.at[("cnty_320101", 1), "idle_posts"] == pytest.approx(0.0, abs=1e-9)
+    assert centres.at[("cnty_320101", 1), "windows"] == 1
     assert centres.at[("cnty_320101", 1), "posts_cut"] == pytest.approx(1.0, rel=1e-6)
     costs = run.plan.rule_costs.set_index(["rule", "stage", "level"])
     row = costs.loc[("staff window cut", 1, "county (online_primary)")]

@@ -41,6 +41,14 @@ weighted apart so symmetric centres do not tie. It adds at most
 :math:`\delta (S + 2) \cdot 2` kCNY per centre (:math:`S` stages: under 0.02 kCNY for
 1,346 centres) and is left out of every reported cost. HiGHS is deterministic for a given
 model, version and thread count, so the same inputs give the same modes.
+
+Limits of the tie-break: the perturbation is smaller than HiGHS's tolerances (its rank
+term, about 4e-8 kCNY between neighbouring paths, is below the 1e-7 dual feasibility
+tolerance) and far smaller than what ``windows.mode_mip_gap`` lets HiGHS stop at (1e-6 of
+a 3e7 kCNY objective is about 30 kCNY) once olive rows bind. So it orders exact ties where
+HiGHS's search meets them, but does not prove that the reported modes are the unique
+preferred optimum; the answer is reproducible, and the gap reported is the distance it may
+be from the best.
 """
 
 from __future__ import annotations

@@ -204,9 +204,11 @@ class AreaSpec:
     area_per_window: np.ndarray
     """(centres,): m2 a window needs."""
     growth: np.ndarray
-    """(centres,): the largest expansion per stage (inf unbounded, 0 forbidden)."""
+    """(centres,) or (centres, stages): the largest expansion per stage (inf unbounded, 0
+    forbidden), as the LP bounds it (a county's phase may set it, ``policy.by_phase``)."""
     shrink: np.ndarray
-    """(centres,): the largest reduction per stage."""
+    """(centres,) or (centres, stages): the largest reduction per stage, as the LP bounds
+    it."""
     per_m2_year: np.ndarray
     """(centres, stages): kCNY per m2-year of floor area (area cost; province and city add
     the top-heavy penalty times one less the share)."""
@@ -225,6 +227,12 @@ class PathAreas:
     short: np.ndarray
     kcny: np.ndarray
     unconverted: np.ndarray
+
+
+def _at(bound: np.ndarray, j: int) -> np.ndarray:
+    """A per-centre bound in stage index ``j`` (the bound is per centre or per centre and
+    stage)."""
+    return bound if bound.ndim == 1 else bound[:, j]
 
 
 def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSpec) -> PathAreas:
@@ -267,10 +275,10 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
         else:
             un_reduce = np.minimum(up, spec.reduce[:, j, None])
             un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
-        room = np.maximum(spec.growth - spec.expand[:, j], 0.0)[:, None]
+        room = np.maximum(_at(spec.growth, j) - spec.expand[:, j], 0.0)[:, None]
         grow = np.minimum(up - un_reduce - un_convert, room)
         un_expand = np.minimum(down, spec.expand[:, j, None])
-        room = np.maximum(spec.shrink - spec.reduce[:, j], 0.0)[:, None]
+        room = np.maximum(_at(spec.shrink, j) - spec.reduce[:, j], 0.0)[:, None]
         cut = np.minimum(down - un_expand, room)
         x = x + un_reduce + un_convert + grow - un_expand - cut
         extra[:, :, j] = x

@@ -93,11 +93,12 @@ def _retarget(model: PlanModel, d: ModelData) -> None:
     c = d.centres
     for (_, cid), var in v.area.items():
         var.lowBound = float(c.at[cid, "area_lb"])
-    for (_, cid), var in v.e.items():
-        grow = float(c.at[cid, "growth_ub"])
+    level = {cid: (float(c.at[cid, "growth_ub"]), float(c.at[cid, "shrink_ub"])) for cid in c.index}
+    for (s, cid), var in v.e.items():  # a county's phase may set the bounds (policy.by_phase)
+        grow = float(d.policy.bounds.get((s, cid), level[cid])[0])
         var.upBound = None if np.isinf(grow) else grow
-    for (_, cid), var in v.r.items():
-        var.upBound = float(c.at[cid, "shrink_ub"])
+    for (s, cid), var in v.r.items():
+        var.upBound = float(d.policy.bounds.get((s, cid), level[cid])[1])
     cap = d.demand["online_cap"].to_numpy()
     for i, var in v.y.items():
         var.upBound = float(cap[i])
