@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from planner.config_base import MAX_HORIZON_YEARS, Section
+from planner.config_base import MAX_HORIZON_YEARS, Section, reject_unknown_levels
 from planner.config_items import ItemClassesConfig
 from planner.config_phase import ByPhase, StaffRule
 from planner.config_policy import (
@@ -288,10 +288,7 @@ class PolicyConfig(Section):
         """A partial ``[policy.levels.<level>]`` table overrides only the keys it sets."""
         if not isinstance(value, dict):
             return value
-        unknown = sorted(set(value) - set(LEVELS))
-        if unknown:
-            msg = f"unknown level(s) {unknown} in 'policy.levels'; expected {list(LEVELS)}"
-            raise ValueError(msg)
+        reject_unknown_levels(value, LEVELS, "policy.levels")
         merged: dict[str, object] = {}
         for level, policy in _default_levels().items():
             given = value.get(level, {})
@@ -304,10 +301,7 @@ class PolicyConfig(Section):
     @field_validator("levels")
     @classmethod
     def _all_levels(cls, value: dict[str, LevelPolicy]) -> dict[str, LevelPolicy]:
-        unknown = sorted(set(value) - set(LEVELS))
-        if unknown:
-            msg = f"unknown level(s) {unknown} in 'policy.levels'; expected {list(LEVELS)}"
-            raise ValueError(msg)
+        reject_unknown_levels(value, LEVELS, "policy.levels")
         missing = [lvl for lvl in LEVELS if lvl not in value]
         if missing:
             msg = f"'policy.levels' is missing {missing}; every level needs its rules"

@@ -6,7 +6,7 @@ more than one module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
@@ -30,6 +30,15 @@ def numbers(value: object) -> Iterator[float]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from numbers(item)
+
+
+def reject_unknown_levels(given: Iterable[str], allowed: Iterable[str], key: str) -> None:
+    """Refuse level names outside ``allowed`` in the table ``key`` (ValueError naming both)."""
+    expected = list(allowed)
+    unknown = sorted(set(given) - set(expected))
+    if unknown:
+        msg = f"unknown level(s) {unknown} in '{key}'; expected {expected}"
+        raise ValueError(msg)
 
 
 class Section(BaseModel):

@@ -18,7 +18,7 @@ from typing import Annotated, Final, Literal
 
 from pydantic import Field, field_validator
 
-from planner.config_base import Section
+from planner.config_base import Section, reject_unknown_levels
 
 PHASE_NAMES: tuple[str, ...] = ("physical_primary", "balanced", "online_primary")
 """The phases of :mod:`planner.maturity` (kept here so the config needs no model import)."""
@@ -144,13 +144,7 @@ class StaffRule(Section):
     @field_validator("max_window_cut_per_stage")
     @classmethod
     def _levels(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(STAFF_LEVELS))
-        if unknown:
-            msg = (
-                f"unknown level(s) {unknown} in 'policy.staff.max_window_cut_per_stage'; "
-                f"expected {list(STAFF_LEVELS)}"
-            )
-            raise ValueError(msg)
+        reject_unknown_levels(value, STAFF_LEVELS, "policy.staff.max_window_cut_per_stage")
         for level, share in value.items():
             if not 0.0 <= share <= 1.0:
                 msg = (

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from planner.config_base import Section
+from planner.config_base import Section, reject_unknown_levels
 
 OliveMeasure = Literal["area_in_use", "windows", "floor_area"]
 LEVEL_NAMES: tuple[str, ...] = ("province", "city", "county", "township")
@@ -101,13 +101,7 @@ class LevelFloorRule(Section):
     @field_validator("share_of_today")
     @classmethod
     def _levels(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
-        unknown = sorted(set(value) - set(LEVEL_NAMES))
-        if unknown:
-            msg = (
-                f"unknown level(s) {unknown} in 'policy.level_floor.share_of_today'; "
-                f"expected {list(LEVEL_NAMES)}"
-            )
-            raise ValueError(msg)
+        reject_unknown_levels(value, LEVEL_NAMES, "policy.level_floor.share_of_today")
         for level, shares in value.items():
             if any(not 0.0 <= x <= 10.0 for x in shares):
                 msg = (
