@@ -11,25 +11,13 @@ import pytest
 
 from planner.config import load_config
 from planner.model.mode_mip import solve_mode_mip
-from planner.model.modes import AreaSpec, ModeRules, mode_windows
+from planner.model.modes import AreaSpec, mode_windows
 from planner.pipeline import run_config
-from tests.tiny import two_province_case
+from tests.tiny import mode_rules, two_province_case
 
 KAPPA = 100.0
 LENGTHS = {1: 2.0, 2: 3.0, 3: 5.0}
 STAGES = [1, 2, 3]
-
-
-def rules(training: float) -> ModeRules:
-    return ModeRules(
-        standard_daily=20.0,
-        big_max_daily=None,
-        window_cost=120.0,
-        training_cost=training,
-        pooling_efficiency=1.0,
-        steps_per_stage=1,
-        backwards=False,
-    )
 
 
 def busy_need() -> pd.DataFrame:
@@ -38,7 +26,7 @@ def busy_need() -> pd.DataFrame:
         [(s, "c", f"k{i}", 25.0, 25.0) for s in STAGES for i in range(6)],
         columns=["stage", "centre_id", "item_id", "load", "daily"],
     )
-    return mode_windows(items, pd.Series({"c": KAPPA}), rules(0.0))
+    return mode_windows(items, pd.Series({"c": KAPPA}), mode_rules(0.0))
 
 
 def spec(growth: float = np.inf) -> AreaSpec:
@@ -80,10 +68,12 @@ def test_extra_area_changes_the_chosen_mode() -> None:
     small general to the end: 8,400 + 50 x 10 + 200 = 9,100), so the optimum converts.
     """
     need = busy_need()
-    plain = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(226.0))
+    plain = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(226.0))
     assert _path(plain.chosen) == ["traditional"] * 3
     assert plain.info["objective_kcny"] == pytest.approx(7200.0)
-    paid = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(226.0), area=spec())
+    paid = solve_mode_mip(
+        need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(226.0), area=spec()
+    )
     assert _path(paid.chosen) == ["small_general", "big_general", "big_general"]
     assert paid.info["objective_kcny"] == pytest.approx(7531.0)
     assert list(paid.chosen["area_extra_m2"]) == pytest.approx([50.0, 0.0, 0.0])
@@ -97,7 +87,7 @@ def test_growth_forbidden_keeps_the_least_shortfall_path() -> None:
     small, big 40 + 50 = 90; small, big, big 50 (big general fits from stage 2 on). The
     least shortfall wins whatever it costs, and is reported."""
     out = solve_mode_mip(
-        busy_need(), pd.Series({"c": 0}), STAGES, LENGTHS, rules(0.0), area=spec(growth=0.0)
+        busy_need(), pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(0.0), area=spec(growth=0.0)
     )
     assert _path(out.chosen) == ["small_general", "big_general", "big_general"]
     assert list(out.chosen["area_short_m2"]) == pytest.approx([50.0, 0.0, 0.0])
@@ -112,7 +102,9 @@ def test_lp_reduction_is_cancelled_before_expanding() -> None:
     cut = AreaSpec(
         **{**base.__dict__, "reduce": np.array([[30.0, 0.0, 0.0]]), "growth": np.array([10.0])}
     )
-    out = solve_mode_mip(busy_need(), pd.Series({"c": 0}), STAGES, LENGTHS, rules(1e4), area=cut)
+    out = solve_mode_mip(
+        busy_need(), pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(1e4), area=cut
+    )
     assert _path(out.chosen) == ["traditional"] * 3
     assert list(out.chosen["area_extra_m2"]) == pytest.approx([40.0, 40.0, 40.0])
     assert out.chosen["area_kcny"].iloc[0] == pytest.approx(111.0)

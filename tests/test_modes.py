@@ -7,29 +7,17 @@ import pytest
 
 from planner.model.modes import (
     MODES,
-    ModeRules,
     decide_modes,
     mode_bounds,
     mode_windows,
     today_modes,
 )
+from tests.tiny import mode_rules
 
 KAPPA = 100.0
 """A window's thousand minutes a year in these cases."""
 LENGTHS = {1: 2.0, 2: 3.0, 3: 5.0}
 STAGES = [1, 2, 3]
-
-
-def rules(training: float = 6.0, steps: int = 1, backwards: bool = False) -> ModeRules:
-    return ModeRules(
-        standard_daily=20.0,
-        big_max_daily=None,
-        window_cost=120.0,
-        training_cost=training,
-        pooling_efficiency=1.0,
-        steps_per_stage=steps,
-        backwards=backwards,
-    )
 
 
 def items(n: int, load: float, daily: float, centre: str = "c") -> pd.DataFrame:
@@ -47,11 +35,11 @@ def test_windows_each_mode_needs() -> None:
     # six busy items at a quarter window each: one window per item traditional, the same
     # plus a general window small general (every item is at or above the standard), 1.5
     # windows of pooled work rounded up big general
-    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, rules())
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules())
     row = need.loc[(1, "c")]
     assert (row["w0"], row["w1"], row["w2"]) == (6.0, 7.0, 2.0)
     # quiet items (below the standard) share general windows in small general
-    quiet = mode_windows(items(8, 20.0, 4.0), CAPACITY, rules()).loc[(1, "c")]
+    quiet = mode_windows(items(8, 20.0, 4.0), CAPACITY, mode_rules()).loc[(1, "c")]
     assert (quiet["w0"], quiet["w1"], quiet["w2"]) == (8.0, 2.0, 2.0)
 
 
@@ -63,14 +51,14 @@ def test_converts_once_training_pays_back() -> None:
     # by hand (kCNY): all traditional 6 x 120 x 10 years = 7,200; the one-step pace forces
     # small general (7 windows) in stage 1, then big general (2 windows): 7 x 120 x 2 +
     # 2 x (120 + t) x 8 = 3,600 + 16 t, cheaper while t < 225
-    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, rules())
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules())
     today = pd.Series({"c": 0})
-    converts = decide_modes(need, today, STAGES, LENGTHS, rules(training=224.0))
+    converts = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=224.0))
     assert _path(converts) == ["small_general", "big_general", "big_general"]
     assert list(converts["windows"]) == [7.0, 2.0, 2.0]
     assert converts.at[(2, "c"), "windows_general"] == 2.0
     assert converts.at[(1, "c"), "windows_dedicated"] == 6.0
-    stays = decide_modes(need, today, STAGES, LENGTHS, rules(training=226.0))
+    stays = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=226.0))
     assert _path(stays) == ["traditional"] * 3
     assert list(stays["windows"]) == [6.0, 6.0, 6.0]
     assert list(stays["windows_dedicated"]) == [6.0, 6.0, 6.0]
@@ -82,14 +70,14 @@ def test_low_volume_centre_with_many_items_converts() -> None:
     # one), big general 1. By hand (kCNY): all traditional 10 x 120 x 10 years = 12,000;
     # small general in stage 1 (the pace), then big: 11 x 120 x 2 + 1 x (120 + t) x 8 =
     # 3,600 + 8 t, cheaper while t < 1,050
-    need = mode_windows(items(10, 5.0, 20.0), CAPACITY, rules())
+    need = mode_windows(items(10, 5.0, 20.0), CAPACITY, mode_rules())
     row = need.loc[(1, "c")]
     assert (row["w0"], row["w1"], row["w2"]) == (10.0, 11.0, 1.0)
     today = pd.Series({"c": 0})
-    converts = decide_modes(need, today, STAGES, LENGTHS, rules(training=1049.0))
+    converts = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=1049.0))
     assert _path(converts) == ["small_general", "big_general", "big_general"]
     assert list(converts["windows"]) == [11.0, 1.0, 1.0]
-    stays = decide_modes(need, today, STAGES, LENGTHS, rules(training=1051.0))
+    stays = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=1051.0))
     assert _path(stays) == ["traditional"] * 3
     assert list(stays["windows"]) == [10.0, 10.0, 10.0]
 
@@ -98,8 +86,8 @@ def test_quiet_items_pool_in_small_general() -> None:
     # ten items of 15 transactions a day (below the standard), a tenth of a window each:
     # traditional 10 windows, small general 1, big general 1 (+ training): small general
     # saves 9 windows a stage and big general adds only training, so it stops there
-    need = mode_windows(items(10, 10.0, 15.0), CAPACITY, rules())
-    chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules())
+    need = mode_windows(items(10, 10.0, 15.0), CAPACITY, mode_rules())
+    chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules())
     assert _path(chosen) == ["small_general"] * 3
     assert list(chosen["windows"]) == [1.0, 1.0, 1.0]
     assert list(chosen["windows_traditional"]) == [10.0, 10.0, 10.0]
@@ -108,21 +96,21 @@ def test_quiet_items_pool_in_small_general() -> None:
 def test_stays_traditional_when_training_does_not_pay() -> None:
     # one busy item: every mode needs its 3 windows (small general one more), so big
     # general only adds training and the centre stays traditional
-    need = mode_windows(items(1, 250.0, 90.0), CAPACITY, rules())
-    chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules())
+    need = mode_windows(items(1, 250.0, 90.0), CAPACITY, mode_rules())
+    chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules())
     assert _path(chosen) == ["traditional"] * 3
     assert list(chosen["training_kcny"]) == [0.0, 0.0, 0.0]
 
 
 def test_one_step_pace_binds() -> None:
-    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, rules())
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules())
     today = pd.Series({"c": 0})
-    one = decide_modes(need, today, STAGES, LENGTHS, rules(steps=1))
-    two = decide_modes(need, today, STAGES, LENGTHS, rules(steps=2))
+    one = decide_modes(need, today, STAGES, LENGTHS, mode_rules(steps=1))
+    two = decide_modes(need, today, STAGES, LENGTHS, mode_rules(steps=2))
     assert _path(one)[0] == "small_general"
     assert _path(two) == ["big_general"] * 3
     # no pace at all: nothing converts
-    none = decide_modes(need, today, STAGES, LENGTHS, rules(steps=0))
+    none = decide_modes(need, today, STAGES, LENGTHS, mode_rules(steps=0))
     assert _path(none) == ["traditional"] * 3
 
 
@@ -130,24 +118,24 @@ def test_never_backwards_unless_configured() -> None:
     # today big general with one busy item: 3 windows in every mode (small general 4), so
     # a year costs 3 x 180 = 540 big general (training 60), 480 small, 360 traditional;
     # stepping back (S, T, T: 480 x 2 + 360 x 8 = 3,840) beats staying (540 x 10 = 5,400)
-    need = mode_windows(items(1, 250.0, 90.0), CAPACITY, rules())
+    need = mode_windows(items(1, 250.0, 90.0), CAPACITY, mode_rules())
     today = pd.Series({"c": 2})
-    forward = decide_modes(need, today, STAGES, LENGTHS, rules(training=60.0))
+    forward = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=60.0))
     assert _path(forward) == ["big_general"] * 3
-    back = decide_modes(need, today, STAGES, LENGTHS, rules(training=60.0, backwards=True))
+    back = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=60.0, backwards=True))
     assert _path(back) == ["small_general", "traditional", "traditional"]
 
 
 def test_centre_serving_nothing_keeps_its_mode_with_no_window() -> None:
-    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, rules())
-    chosen = decide_modes(need, pd.Series({"c": 0, "d": 1}), STAGES, LENGTHS, rules())
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules())
+    chosen = decide_modes(need, pd.Series({"c": 0, "d": 1}), STAGES, LENGTHS, mode_rules())
     assert _path(chosen, "d") == ["small_general"] * 3
     assert [chosen.at[(s, "d"), "windows"] for s in STAGES] == [0.0, 0.0, 0.0]
 
 
 def test_today_from_windows_against_items() -> None:
     need = mode_windows(
-        pd.concat([items(6, 25.0, 25.0, "c"), items(6, 25.0, 25.0, "d")]), CAPACITY, rules()
+        pd.concat([items(6, 25.0, 25.0, "c"), items(6, 25.0, 25.0, "d")]), CAPACITY, mode_rules()
     )
     # 6 items need 6 traditional windows and 7 small general ones
     centres = pd.DataFrame({"windows": [6, 2]}, index=["c", "d"])
@@ -171,7 +159,7 @@ def test_bounds_bracket_the_plan() -> None:
             "training_kcny": [0.0, 0.0, 12.0, 12.0],
         }
     )
-    out = mode_bounds(cen, 1000.0, LENGTHS, rules())
+    out = mode_bounds(cen, 1000.0, LENGTHS, mode_rules())
     extra = 2 * 120 * 5.5 + 3 * (120 * 0.5 + 12) + 5 * (120 * 0.5 + 12)
     assert out["lower_bound_kcny"] == pytest.approx(1000.0)
     assert out["plan_cost_kcny"] == pytest.approx(1000.0 + extra)
@@ -187,8 +175,8 @@ def test_bounds_bracket_the_plan() -> None:
 
 def test_nothing_served_anywhere() -> None:
     # no centre serves anything (every township out of reach): no window, modes kept
-    need = mode_windows(items(2, 25.0, 25.0).iloc[0:0], CAPACITY, rules())
-    chosen = decide_modes(need, pd.Series({"c": 1, "d": 0}), STAGES, LENGTHS, rules())
+    need = mode_windows(items(2, 25.0, 25.0).iloc[0:0], CAPACITY, mode_rules())
+    chosen = decide_modes(need, pd.Series({"c": 1, "d": 0}), STAGES, LENGTHS, mode_rules())
     assert set(chosen["windows"]) == {0.0}
     assert _path(chosen) == ["small_general"] * 3
 

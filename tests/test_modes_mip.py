@@ -6,23 +6,12 @@ import pandas as pd
 import pytest
 
 from planner.model.mode_mip import MipOptions, OliveSpec, solve_mode_mip
-from planner.model.modes import ModeRules, decide_modes, mode_windows
+from planner.model.modes import decide_modes, mode_windows
+from tests.tiny import mode_rules
 
 KAPPA = 100.0
 LENGTHS = {1: 2.0, 2: 3.0, 3: 5.0}
 STAGES = [1, 2, 3]
-
-
-def rules(training: float = 6.0, steps: int = 1) -> ModeRules:
-    return ModeRules(
-        standard_daily=20.0,
-        big_max_daily=None,
-        window_cost=120.0,
-        training_cost=training,
-        pooling_efficiency=1.0,
-        steps_per_stage=steps,
-        backwards=False,
-    )
 
 
 def items(n: int, load: float, daily: float, centre: str) -> pd.DataFrame:
@@ -42,8 +31,8 @@ def test_low_volume_centre_converts_once_training_pays_back() -> None:
     # 12,000; small general from stage 1 (1 window, no training): 1 x 120 x 10 = 1,200; big
     # general only adds training, so the centre stops at small general; with the standard
     # above every item the small general pools everything too.
-    need = mode_windows(items(10, 10.0, 5.0, "c"), pd.Series({"c": KAPPA}), rules())
-    out = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules())
+    need = mode_windows(items(10, 10.0, 5.0, "c"), pd.Series({"c": KAPPA}), mode_rules())
+    out = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules())
     assert _path(out.chosen, "c") == ["small_general"] * 3
     assert list(out.chosen["windows"]) == [1.0, 1.0, 1.0]
     assert out.info["objective_kcny"] == pytest.approx(1200.0)
@@ -54,11 +43,11 @@ def test_busy_items_convert_to_big_general_once_training_pays_back() -> None:
     # six busy items (25 a day) at a quarter window: 6 / 7 / 2 windows in the three modes.
     # Pace: small general (7) in stage 1, then big general (2): 7 x 120 x 2 + 2 x (120 + t)
     # x 8 = 3,600 + 16 t against 7,200 traditional: converts while t < 225
-    need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), rules())
-    go = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(training=224.0))
+    need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), mode_rules())
+    go = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(training=224.0))
     assert _path(go.chosen, "c") == ["small_general", "big_general", "big_general"]
     assert go.info["objective_kcny"] == pytest.approx(3600.0 + 16 * 224.0)
-    stay = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(training=226.0))
+    stay = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(training=226.0))
     assert _path(stay.chosen, "c") == ["traditional"] * 3
     assert stay.info["objective_kcny"] == pytest.approx(7200.0)
 
@@ -67,11 +56,11 @@ def test_one_step_pace_binds() -> None:
     # with two steps allowed the centre goes big general at once: 2 x (120 + 6) x 10 =
     # 2,520; with one step it must pass small general (7 windows) in stage 1: 7 x 120 x 2
     # + 2 x 126 x 8 = 3,696
-    need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), rules())
-    two = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(steps=2))
+    need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), mode_rules())
+    two = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(steps=2))
     assert _path(two.chosen, "c") == ["big_general"] * 3
     assert two.info["objective_kcny"] == pytest.approx(2520.0)
-    one = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, rules(steps=1))
+    one = solve_mode_mip(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules(steps=1))
     assert _path(one.chosen, "c") == ["small_general", "big_general", "big_general"]
     assert one.info["objective_kcny"] == pytest.approx(3696.0)
 
@@ -100,13 +89,13 @@ def test_olive_by_windows_changes_the_mode_choice() -> None:
     need = mode_windows(
         pd.concat([items(6, 25.0, 25.0, "cnty"), items(3, 90.0, 25.0, "twp")]),
         pd.Series({"cnty": KAPPA, "twp": KAPPA}),
-        rules(),
+        mode_rules(),
     )
     today = pd.Series({"cnty": 0, "twp": 0})
-    alone = decide_modes(need, today, STAGES, LENGTHS, rules())
+    alone = decide_modes(need, today, STAGES, LENGTHS, mode_rules())
     assert _path(alone, "cnty") == ["small_general", "big_general", "big_general"]
     assert _path(alone, "twp") == ["traditional"] * 3
-    free = solve_mode_mip(need, today, STAGES, LENGTHS, rules(), _olive(1000.0))
+    free = solve_mode_mip(need, today, STAGES, LENGTHS, mode_rules(), _olive(1000.0))
     assert _path(free.chosen, "cnty") == ["traditional"] * 3
     assert free.chosen.at[(3, "cnty"), "windows"] == 6.0
     assert free.chosen.at[(3, "twp"), "windows"] == 3.0
@@ -114,7 +103,7 @@ def test_olive_by_windows_changes_the_mode_choice() -> None:
     assert free.info["objective_kcny"] == pytest.approx(7200.0 + 3600.0)
     # a penalty below what the cure costs (3,504 over 5 window-years: 700.8 a
     # window-year) leaves the violation and pays its penalty
-    cheap = solve_mode_mip(need, today, STAGES, LENGTHS, rules(), _olive(500.0))
+    cheap = solve_mode_mip(need, today, STAGES, LENGTHS, mode_rules(), _olive(500.0))
     assert _path(cheap.chosen, "cnty") == ["small_general", "big_general", "big_general"]
     assert cheap.info["olive_violation_kcny"] == pytest.approx(5 * 500.0)
 
@@ -127,10 +116,12 @@ def test_uncoupled_mip_matches_every_path_enumerated() -> None:
         for n, load, daily in [(6, 25.0, 25.0), (3, 90.0, 25.0), (10, 10.0, 5.0), (2, 150.0, 40.0)]
     ]
     cap = pd.Series({f"c{n}": KAPPA for n in (6, 3, 10, 2)})
-    need = mode_windows(pd.concat(frames), cap, rules(training=30.0))
+    need = mode_windows(pd.concat(frames), cap, mode_rules(training=30.0))
     today = pd.Series({c: 0 for c in cap.index})
-    enumerated = decide_modes(need, today, STAGES, LENGTHS, rules(training=30.0))
-    mip = solve_mode_mip(need, today, STAGES, LENGTHS, rules(training=30.0), None, MipOptions())
+    enumerated = decide_modes(need, today, STAGES, LENGTHS, mode_rules(training=30.0))
+    mip = solve_mode_mip(
+        need, today, STAGES, LENGTHS, mode_rules(training=30.0), None, MipOptions()
+    )
     pd.testing.assert_series_equal(enumerated["mode"], mip.chosen["mode"])
     years = enumerated.index.get_level_values("stage").map(LENGTHS).to_numpy()
     cost = float((years * (enumerated["windows"] * 120.0 + enumerated["training_kcny"])).sum())
@@ -142,15 +133,7 @@ def test_centre_with_no_allowed_path_keeps_todays_mode() -> None:
     # today big general, but the big-general standard (at most 10 transactions a day) now
     # forbids it and no step back is allowed: no path is left, so the centre keeps its
     # mode (2 windows at 126 kCNY a window-year over 10 years) rather than breaking the pace
-    strict = ModeRules(
-        standard_daily=20.0,
-        big_max_daily=10.0,
-        window_cost=120.0,
-        training_cost=6.0,
-        pooling_efficiency=1.0,
-        steps_per_stage=1,
-        backwards=False,
-    )
+    strict = mode_rules(big_max_daily=10.0)
     need = mode_windows(items(6, 25.0, 25.0, "c"), pd.Series({"c": KAPPA}), strict)
     out = solve_mode_mip(need, pd.Series({"c": 2}), STAGES, LENGTHS, strict)
     assert _path(out.chosen, "c") == ["big_general"] * 3

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from planner.config import LoadedConfig, deep_merge
+from planner.model.modes import ModeRules
 from planner.pipeline import (
     Prepared,
     Timings,
@@ -337,3 +338,22 @@ def prepare_run(loaded: LoadedConfig) -> Prepared:
     prepared = prepare_part(loaded, inputs, crs, timings)
     check_reachability(inputs, [unreachable(prepared.model_data())])
     return prepared
+
+
+def mode_rules(
+    training: float = 6.0,
+    steps: int = 1,
+    backwards: bool = False,
+    big_max_daily: float | None = None,
+) -> ModeRules:
+    """Window-mode rules of the hand-worked mode tests: 120 kCNY a window-year, the
+    small-general standard at 20 transactions a day, no pooling gain."""
+    return ModeRules(
+        standard_daily=20.0,
+        big_max_daily=big_max_daily,
+        window_cost=120.0,
+        training_cost=training,
+        pooling_efficiency=1.0,
+        steps_per_stage=steps,
+        backwards=backwards,
+    )
