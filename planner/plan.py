@@ -170,7 +170,12 @@ def extract_plan(
     tw["unserved_items"] = unserved_items(tw, listed)  # the one rule (planner.unserved)
     lv = level_table(cen)
     summary = _with_warnings(_summary(model, result, sol, tw, lv), lv, cfg)
-    summary = mode_summary(summary, cen, cfg, {**info, **lp_side(d, result.solution, cen)})
+    summary = mode_summary(
+        summary,
+        cen,
+        cfg,
+        {**info, **lp_side(d, result.solution, cen, result.optimality.get("windows_relaxed_kcny"))},
+    )
     return Plan(
         centres=cen,
         townships=tw,

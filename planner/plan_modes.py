@@ -324,7 +324,9 @@ DUAL_TOL = 1e-6
 """A window-time dual above this (kCNY per thousand minutes) would make idle windows pay."""
 
 
-def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str, Any]:
+def lp_side(
+    d: ModelData, solved: SolverSolution, cen: pd.DataFrame, relaxed: float | None = None
+) -> dict[str, Any]:
     r"""What the gap needs from the LP: its window and olive-on-windows terms (kCNY), whether
     its optimum bounds the joint problem, and floor area the plan's windows lack.
 
@@ -334,6 +336,8 @@ def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str
     optimum equals the equality LP's when no window-time dual is positive (HiGHS's sign:
     a positive dual on a ``<=`` row would let an idle window lower the cost, e.g. by
     widening the county for the olive). Then the LP optimum is a valid lower bound.
+    ``relaxed``: that relaxation's optimum, solved (:mod:`planner.model.exact`): then it is
+    the bound, valid whatever duals the solver returned.
     """
     lengths = d.lengths
     windows = sum(
@@ -358,10 +362,11 @@ def lp_side(d: ModelData, solved: SolverSolution, cen: pd.DataFrame) -> dict[str
     need = apw * later["windows"].to_numpy(dtype=float) + desk
     short = np.clip(need - later["floor_area_m2"].to_numpy(dtype=float), 0.0, None)
     lacking = short >= SHORT_TOL_M2
-    return {
+    bound = {} if relaxed is None else {"lp_bound_kcny": float(relaxed)}
+    return bound | {
         "lp_windows_kcny": float(windows),
         "lp_olive_kcny": float(olive),
-        "bound_valid": bool(duals) and positive == 0,
+        "bound_valid": relaxed is not None or (bool(duals) and positive == 0),
         "positive_window_duals": positive,
         "area_short_m2": float(short[lacking].sum()),
         "area_short_centres": sorted(

@@ -71,7 +71,13 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     """
     solver = make_solver(cfg)
     generate = len(model.var.x) < len(model.data.arcs)
-    outcome = solve_exact(model, solver, generate=generate, tie_break=cfg.tie_break)
+    outcome = solve_exact(
+        model,
+        solver,
+        generate=generate,
+        tie_break=cfg.tie_break,
+        lagrangian=cfg.lagrangian_start and solver.name == SolverName.HIGHS,
+    )
     solution = None
     if outcome.primal is not None:
         solution = read_solution(model, outcome.primal, outcome.duals)

@@ -53,6 +53,7 @@ import pulp
 
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
+from planner.model.lagrange import NetworkRows, lagrangian_start
 from planner.model.solvers import LpArrays, LpSolver, RunInfo, Status, lp_arrays
 
 log = logging.getLogger(__name__)
@@ -179,27 +180,29 @@ def solve_exact(
     generate: bool,
     tie_break: bool,
     loaded: LpArrays | None = None,
+    lagrangian: bool = False,
 ) -> ExactOutcome:
     """Solve ``model`` (built with all arcs, or with :func:`start_arcs` when ``generate``)
     to the item-level optimum, then break ties lexicographically (module docstring).
 
     ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
-    :mod:`planner.model.warm`); otherwise it is loaded here.
+    :mod:`planner.model.warm`); otherwise it is loaded here. ``lagrangian``: start the
+    cost phase from :func:`planner.model.lagrange.lagrangian_start` (a warm start only).
     """
     lp = loaded if loaded is not None else lp_arrays(model)
     if loaded is None:
         solver.load(lp)
     phases = PHASES if tie_break else PHASES[:1]
-    pricer = ArcPricer.of(model, lp.row_index, names=tie_break) if generate else None
-    if pricer is not None:
-        position = model.positions()
-        for i, var in model.var.x.items():
-            pricer.column[i] = position[id(var)]
+    pricer = _pricer(model, lp, tie_break) if generate else None
     allowed = np.ones(len(model.data.arcs), dtype=bool)
     report: list[dict[str, Any]] = []
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
     seconds = 0.0
     cost_duals: np.ndarray | None = None
+    if lagrangian:
+        # how the cost phase started is not part of the plan (a warm re-solve of a sweep
+        # starts elsewhere and must write the same summary): logged only
+        lagrangian_start(solver, lp, NetworkRows.of(lp, list(model.rows)))
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
@@ -242,9 +245,70 @@ def solve_exact(
             if pricer is not None:
                 rc = pricer.reduced_costs(phase, solver.duals())
                 allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
-    total = RunInfo(run.status, None, seconds, run.detail)
+    primal = solver.primal()
     optimality = _optimality(model, generate, phases, report)
-    return ExactOutcome(total, solver.primal(), cost_duals, optimality)
+    if tie_break:
+        canonical, relaxed = _after_tie_break(solver, lp, pricer, len(primal))
+        cost_duals = canonical if canonical is not None else cost_duals
+        if relaxed is not None:
+            optimality["windows_relaxed_kcny"] = relaxed
+    total = RunInfo(run.status, None, seconds, run.detail)
+    return ExactOutcome(total, primal, cost_duals, optimality)
+
+
+def _pricer(model: PlanModel, lp: LpArrays, names: bool) -> ArcPricer:
+    """The arc pricer of column generation, with the arcs already in the model."""
+    pricer = ArcPricer.of(model, lp.row_index, names=names)
+    position = model.positions()
+    for i, var in model.var.x.items():
+        pricer.column[i] = position[id(var)]
+    return pricer
+
+
+def _after_tie_break(
+    solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
+) -> tuple[np.ndarray | None, float | None]:
+    """The cost phase's duals again, from a basis that depends on the unique plan only
+    (:meth:`planner.model.solvers.HighsSolver.vertex_duals`), and the window-relaxed
+    bound (:func:`_windows_relaxed`); (None, None) when the solver cannot."""
+    canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
+    if canonical is None:
+        return None, None
+    return canonical, _windows_relaxed(solver, lp)
+
+
+def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:
+    """The cost optimum with every window-time equality relaxed to load <= capacity (idle
+    windows allowed): a relaxation of the joint problem with integer windows and modes, so
+    a valid lower bound for it whatever the duals (:func:`planner.plan_modes.lp_side`).
+    Solved warm from the cost-optimal basis; None when not optimal."""
+    rows = np.array([i for name, i in lp.row_index.items() if name.startswith("windowtime__")])
+    rows = rows[lp.row_lower[rows] == lp.row_upper[rows]] if len(rows) else rows
+    if len(rows):
+        solver.set_row_bounds(rows, np.full(len(rows), -np.inf), lp.row_upper[rows])
+    run = solver.run()
+    if run.status != Status.OPTIMAL or run.objective is None:
+        return None
+    return run.objective + lp.constant
+
+
+def _cost_columns(lp: LpArrays, pricer: ArcPricer | None, n: int) -> np.ndarray:
+    """The cost objective over the solver's ``n`` columns (generated arcs included)."""
+    out = np.zeros(n)
+    out[: len(lp.cost)] = lp.cost
+    if pricer is not None:
+        added = np.flatnonzero(pricer.column >= len(lp.cost))
+        out[pricer.column[added]] = pricer.objectives["cost"][added]
+    return out
+
+
+def _bounds(lp: LpArrays, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP's own bounds over ``n`` columns (a generated arc: [0, inf)), before any phase
+    fixed columns or rows to an optimal face."""
+    extra = n - len(lp.lower)
+    lower = np.r_[lp.lower, np.zeros(extra)]
+    upper = np.r_[lp.upper, np.full(extra, np.inf)]
+    return lower, upper, lp.row_lower.copy(), lp.row_upper.copy()
 
 
 def _optimality(

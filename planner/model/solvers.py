@@ -150,8 +150,18 @@ class LpSolver(Protocol):
         """Make rows ``index`` equalities at their lower bound (or upper, where ``at_upper``)."""
         ...
 
+    def set_row_bounds(self, index: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        """New bounds of rows ``index`` (``inf`` for none); the basis is kept."""
+        ...
+
     def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Column lower, upper, row lower, upper (as the solver holds them now)."""
+        ...
+
+    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """Row duals of the LP with ``cost`` and ``bounds`` (column lower, upper, row lower,
+        upper) from a basis built from the current primal point alone (see
+        :meth:`HighsSolver.vertex_duals`); None when the solver cannot."""
         ...
 
     def set_objective(self, cost: np.ndarray) -> None: ...
@@ -303,6 +313,56 @@ class HighsSolver:
         idx = index.astype(np.int32)
         self.h.changeRowsBounds(len(idx), idx, value, value)  # type: ignore[attr-defined]  # in highspy, not in its stubs
 
+    def set_row_bounds(self, index: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        import highspy
+
+        inf = highspy.kHighsInf
+        self._row_lo[index], self._row_up[index] = lower, upper
+        idx = index.astype(np.int32)
+        self.h.changeRowsBounds(  # type: ignore[attr-defined]  # in highspy, not in its stubs
+            len(idx),
+            idx,
+            np.where(np.isinf(lower), -inf, lower),
+            np.where(np.isinf(upper), inf, upper),
+        )
+
+    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """Row duals of the LP with ``cost`` and ``bounds``, re-solved from a basis that is a
+        function of the current primal point only: every column and row strictly inside its
+        bounds is basic, every other one sits at its active bound, and the basis is filled up
+        with the slacks of the lowest-numbered active rows. At a unique primal optimum the
+        duals so found do not depend on the path the solver took to that point (a degenerate
+        LP has many optimal duals; the plan's marginal costs must not be an accident of the
+        path). None when HiGHS rejects the basis or the re-solve is not optimal."""
+        import highspy
+
+        solution = self.h.getSolution()
+        x = np.asarray(solution.col_value, dtype=float)
+        act = np.asarray(solution.row_value, dtype=float)
+        lower, upper, row_lower, row_upper = bounds
+        self.reset_bounds(lower, upper, row_lower, row_upper)
+        self.set_objective(cost)
+        st = highspy.HighsBasisStatus
+        cols = _statuses(x, lower, upper)
+        rows = _statuses(act, row_lower, row_upper)
+        short = len(rows) - int(np.count_nonzero(cols == 1) + np.count_nonzero(rows == 1))
+        if short < 0:
+            return None
+        rows[np.flatnonzero(rows != 1)[:short]] = 1
+        codes = [st.kLower, st.kBasic, st.kUpper, st.kZero]
+        basis = highspy.HighsBasis()
+        basis.col_status = [codes[c] for c in cols]
+        basis.row_status = [codes[r] for r in rows]
+        basis.valid = True
+        # a fresh start from that basis: nothing of the earlier solves (edge weights,
+        # factorisation) may steer the simplex
+        self.h.clearSolver()
+        if self.h.setBasis(basis) != highspy.HighsStatus.kOk:
+            return None
+        if HighsSolver.run(self).status != Status.OPTIMAL:
+            return None
+        return np.asarray(self.h.getSolution().row_dual, dtype=float)
+
     def reset_bounds(
         self, lower: np.ndarray, upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray
     ) -> None:
@@ -362,6 +422,25 @@ class HighsSolver:
 
     def reduced_costs(self) -> np.ndarray:
         return np.asarray(self.h.getSolution().col_dual, dtype=float)
+
+
+VERTEX_TOLERANCE = 1e-9
+"""A value this close to a bound (relative to the bound, at least absolute) is at it."""
+
+
+def _statuses(v: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Basis status codes of values ``v`` in their bounds: 0 at lower, 1 basic (strictly
+    inside), 2 at upper, 3 free at zero."""
+    tol_lo = VERTEX_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isinf(lower), 0, lower)))
+    tol_up = VERTEX_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isinf(upper), 0, upper)))
+    at_lo = np.isfinite(lower) & (v <= lower + tol_lo)
+    at_up = np.isfinite(upper) & (v >= upper - tol_up) & ~at_lo
+    out = np.ones(len(v), dtype=np.int64)
+    out[at_lo] = 0
+    out[at_up] = 2
+    free_zero = ~np.isfinite(lower) & ~np.isfinite(upper) & (np.abs(v) <= VERTEX_TOLERANCE)
+    out[free_zero] = 3
+    return out
 
 
 def cbc_path() -> str | None:
@@ -438,6 +517,10 @@ class CbcSolver(HighsSolver):
         if polish is not None:
             detail += f" (values recomputed from CBC's basis: {polish} simplex iterations)"
         return RunInfo(status, objective, seconds, detail, polish or 0)
+
+    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+        """None: CBC's own duals are kept (no re-solve in CBC from a given basis)."""
+        return None
 
     def _polish(self, basis: Path) -> int | None:
         """Recompute values, duals and reduced costs from CBC's optimal basis in double

@@ -137,7 +137,7 @@ class WarmModel:
         lp = lp_arrays(model)
         solver.load(lp)
         warm = cls(model, solver, cfg, lp)
-        return warm, warm._run()
+        return warm, warm._run(cold=True)
 
     def resolve(self, data: ModelData) -> SolveResult:
         """The optimum for ``data`` (same rows, new costs or bounds), warm."""
@@ -151,10 +151,17 @@ class WarmModel:
         self.solver.set_objective(self.lp.cost)
         return self._run()
 
-    def _run(self) -> SolveResult:
+    def _run(self, cold: bool = False) -> SolveResult:
+        """Solve; a ``cold`` (first) solve may start from the Lagrangian warm start, a
+        re-solve starts from the previous scenario's basis."""
         self.solver.started = time.perf_counter()
         outcome = solve_exact(
-            self.model, self.solver, generate=False, tie_break=self.cfg.tie_break, loaded=self.lp
+            self.model,
+            self.solver,
+            generate=False,
+            tie_break=self.cfg.tie_break,
+            loaded=self.lp,
+            lagrangian=cold and self.cfg.lagrangian_start,
         )
         solution = None
         if outcome.primal is not None:
