@@ -87,8 +87,26 @@ def test_lagrangian_start_stops_at_once_when_no_network_row_binds() -> None:
     assert report == {"method": "lagrangian warm start", "rows": 1} | {
         "evaluations": 1,
         "priced_rows": 0,
+        "finished": True,
     }
     assert solver.run().objective == pytest.approx(1.0)
+
+
+def test_past_its_time_budget_the_start_gives_up_and_the_full_lp_is_solved_cold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.model import lagrange
+
+    monkeypatch.setattr(lagrange, "BUDGET_SHARE", 0.0)  # no time for a warm evaluation
+    monkeypatch.setattr(lagrange, "BUDGET_FLOOR_S", 0.0)
+    lp = _lp([1.0, 2.0], OLIVE_LP)
+    solver = _solver(lp)
+    report = lagrangian_start(solver, lp, NetworkRows.of(lp, list(lp.row_index)))
+    assert report["finished"] is False
+    assert report["evaluations"] == 2  # the cold one, then one stopped at once
+    run = solver.run()
+    assert run.objective == pytest.approx(1.7)
+    assert solver.primal() == pytest.approx([0.3, 0.7])
 
 
 def test_vertex_duals_do_not_depend_on_the_optimal_basis() -> None:

@@ -58,6 +58,10 @@ RELATIVE_TOLERANCE = 1e-8
 """Stop when the cutting-plane model promises less than this share of :math:`|L|`."""
 FEASIBILITY = 1e-7
 """A row is violated beyond this (absolute, plus the same share of its bound)."""
+BUDGET_SHARE = 1.0
+"""After the cold first solve, the rest of the warm start may take this share of its time."""
+BUDGET_FLOOR_S = 1.0
+"""... but never less than this (seconds): small LPs solve in milliseconds."""
 SCALE_SHARE = 0.1
 """First trust region per row: this share of the median cost per unit of the row's
 columns (the price of one unit of the row at which its columns would cost nothing more)."""
@@ -190,34 +194,46 @@ class Search:
         return x[1:], float(x[0])
 
 
-def lagrangian_start(solver: LpSolver, lp: LpArrays, net: NetworkRows) -> dict[str, Any]:
-    """Price the rows ``net`` (module docstring) and leave ``solver`` with every row's bounds
-    and the true costs, at the basis of the best multipliers found. Returns a report for
-    ``summary.json`` (rows, evaluations, rows priced)."""
-    start = time.perf_counter()
-    report: dict[str, Any] = {"method": "lagrangian warm start", "rows": len(net.rows)}
-    if not len(net.rows):
-        return report | {"evaluations": 0}
-    inf = np.full(len(net.rows), np.inf)
-    lo, up = lp.row_lower[net.rows].copy(), lp.row_upper[net.rows].copy()
-    solver.set_row_bounds(net.rows, -inf, inf)
+@dataclass
+class _Clock:
+    """The warm start's time budget: after the cold first solve, at most ``share`` of its
+    time (at least ``floor`` seconds) for everything else (then the full LP is solved cold,
+    as without the start)."""
+
+    share: float
+    floor: float
+    until: float = np.inf
+
+    def start(self, first_seconds: float) -> None:
+        self.until = time.perf_counter() + max(self.share * first_seconds, self.floor)
+
+    def left(self) -> float:
+        return self.until - time.perf_counter()
+
+
+def _search(
+    solver: LpSolver, lp: LpArrays, net: NetworkRows, clock: _Clock
+) -> tuple[np.ndarray, np.ndarray, int, bool]:
+    """Maximise :math:`L` (module docstring): the best multipliers, the last evaluated ones,
+    the evaluations and whether every solve finished."""
     lam = last = np.zeros(len(net.rows))
     search = Search()
-    centre, best, radius = lam, -np.inf, net.scale.copy()
+    centre, best = lam, -np.inf
     evaluations = 0
     while evaluations < MAX_EVALUATIONS:
         if evaluations:
-            radius = search.radius(centre, net.scale)
-            step = search.step(centre, radius)
+            step = search.step(centre, search.radius(centre, net.scale))
             if step is None or step[1] - best <= RELATIVE_TOLERANCE * max(1.0, abs(best)):
                 break
             lam = step[0]
             solver.set_objective(net.priced(lp.cost, lam))
-        run = solver.run()
+        run = solver.run(None if not evaluations else max(clock.left(), 0.0))
         evaluations += 1
         last = lam
         if run.status != Status.OPTIMAL or run.objective is None:
-            break
+            return centre, last, evaluations, False
+        if evaluations == 1:
+            clock.start(run.seconds)
         g = net.slack(solver.primal())
         value = run.objective - float(lam @ net.rhs)
         search.add(lam, value, g)
@@ -230,22 +246,43 @@ def lagrangian_start(solver: LpSolver, lp: LpArrays, net: NetworkRows) -> dict[s
             run.iterations,
         )
         if evaluations == 1 and np.all(g <= FEASIBILITY * (1.0 + np.abs(net.rhs))):
-            best = value
             break  # the relaxed optimum is feasible: optimal
         if value > best:
             centre, best = lam, value
-    if not np.array_equal(last, centre):
+    return centre, last, evaluations, True
+
+
+def lagrangian_start(solver: LpSolver, lp: LpArrays, net: NetworkRows) -> dict[str, Any]:
+    """Price the rows ``net`` (module docstring) and leave ``solver`` with every row's bounds
+    and the true costs, at the basis of the best multipliers found. Past the time budget
+    (:data:`BUDGET_SHARE`) the basis is dropped instead: the full LP is then solved cold, as
+    without the warm start. Returns a report for the log (rows, evaluations, rows priced,
+    whether it finished)."""
+    start = time.perf_counter()
+    report: dict[str, Any] = {"method": "lagrangian warm start", "rows": len(net.rows)}
+    if not len(net.rows):
+        return report | {"evaluations": 0}
+    inf = np.full(len(net.rows), np.inf)
+    lo, up = lp.row_lower[net.rows].copy(), lp.row_upper[net.rows].copy()
+    solver.set_row_bounds(net.rows, -inf, inf)
+    clock = _Clock(BUDGET_SHARE, BUDGET_FLOOR_S)
+    centre, last, evaluations, finished = _search(solver, lp, net, clock)
+    if finished and not np.array_equal(last, centre):
         solver.set_objective(net.priced(lp.cost, centre))
-        solver.run()
+        finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
     solver.set_row_bounds(net.rows, lo, up)
-    if np.any(centre > 0):
-        solver.run()  # dual feasible with the priced costs: restores the rows
+    if finished and np.any(centre > 0):
+        # dual feasible with the priced costs: restores the rows
+        finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
     solver.set_objective(lp.cost)
+    if not finished:
+        solver.forget_basis()
     priced = int(np.count_nonzero(centre > 0))
     log.info(
-        "lagrangian start: %d evaluation(s), %d row(s) priced, %.1f s",
+        "lagrangian start: %d evaluation(s), %d row(s) priced, %.1f s%s",
         evaluations,
         priced,
         time.perf_counter() - start,
+        "" if finished else " (over its time budget: the full LP is solved cold)",
     )
-    return report | {"evaluations": evaluations, "priced_rows": priced}
+    return report | {"evaluations": evaluations, "priced_rows": priced, "finished": finished}

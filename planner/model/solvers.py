@@ -166,7 +166,14 @@ class LpSolver(Protocol):
 
     def set_objective(self, cost: np.ndarray) -> None: ...
 
-    def run(self) -> RunInfo: ...
+    def run(self, limit: float | None = None) -> RunInfo:
+        """Solve from where the solver stands; ``limit``: at most this many seconds (and never
+        beyond the configured time limit)."""
+        ...
+
+    def forget_basis(self) -> None:
+        """Drop the basis: the next run starts cold (with presolve)."""
+        ...
 
     def primal(self) -> np.ndarray: ...
 
@@ -391,8 +398,13 @@ class HighsSolver:
         self._cost = cost.copy()
         self.h.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
 
-    def run(self) -> RunInfo:
+    def forget_basis(self) -> None:
+        self.h.clearSolver()
+
+    def run(self, limit: float | None = None) -> RunInfo:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
+        if limit is not None:
+            left = min(left, limit)
         if left <= 0:
             return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
         # HiGHS compares its time limit with its own clock, which runs on over every solve
@@ -481,8 +493,10 @@ class CbcSolver(HighsSolver):
         self._y = np.zeros(0)
         self._d = np.zeros(0)
 
-    def run(self) -> RunInfo:
+    def run(self, limit: float | None = None) -> RunInfo:
         left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
+        if limit is not None:
+            left = min(left, limit)
         if left <= 0:
             return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
         start = time.perf_counter()
