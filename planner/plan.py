@@ -8,6 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -406,7 +407,11 @@ def _actions(
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
     names = inputs.items.get("name_zh", inputs.items["name_en"])  # as the catalogue has them
-    served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
+    # items served per (stage, centre), as a plain dict: it is looked up once per row below
+    served_items: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+    columns = (used[col].tolist() for col in ("stage", "centre_id", "item_id"))
+    for s, cid, k in zip(*columns, strict=True):
+        served_items[s, cid].add(k)
     # demand-weighted online share of each county (as in counties.csv)
     by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))
     sums = by_county.groupby(["stage", "county"])[["online", "demand"]].sum()
