@@ -400,6 +400,16 @@ def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
+def _served_items(used: pd.DataFrame) -> dict[tuple[int, str], set[str]]:
+    """The items each centre serves per stage, keyed by (stage, centre_id): a plain dict,
+    looked up once per centre row (a pandas lookup per row took most of :func:`_actions`)."""
+    served: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+    columns = (used[col].tolist() for col in ("stage", "centre_id", "item_id"))
+    for s, cid, k in zip(*columns, strict=True):
+        served[s, cid].add(k)
+    return served
+
+
 def _actions(
     cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs, cfg: Config
 ) -> pd.DataFrame:
@@ -407,11 +417,7 @@ def _actions(
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
     names = inputs.items.get("name_zh", inputs.items["name_en"])  # as the catalogue has them
-    # items served per (stage, centre), as a plain dict: it is looked up once per row below
-    served_items: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
-    columns = (used[col].tolist() for col in ("stage", "centre_id", "item_id"))
-    for s, cid, k in zip(*columns, strict=True):
-        served_items[s, cid].add(k)
+    served_items = _served_items(used)
     # demand-weighted online share of each county (as in counties.csv)
     by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))
     sums = by_county.groupby(["stage", "county"])[["online", "demand"]].sum()
