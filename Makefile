@@ -47,6 +47,7 @@ data-china: setup
 
 bench: setup
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --only jiangsu --end-to-end
 	$(BIN)/python scripts/bench_sweep.py
 
 clean:

@@ -8,6 +8,7 @@ unserved, travel to each level), level totals and the objective breakdown.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -279,16 +280,13 @@ def _centre_table(
     and the window-mode MIP's report."""
     days = cfg.windows.working_days_per_year
     c_in = inputs.centres
-    rows = [
-        (
-            0,
-            cid,
-            float(c_in.at[cid, "floor_area_m2"]),
-            float(c_in.at[cid, "windows"]),
-            float(c_in.at[cid, "windows"]),
-        )
-        for cid in c_in.index
-    ]
+    today = zip(
+        c_in.index,
+        c_in["floor_area_m2"].astype(float).tolist(),
+        c_in["windows"].astype(float).tolist(),
+        strict=True,
+    )
+    rows = [(0, cid, area, windows, windows) for cid, area, windows in today]
     for (s, cid), area in sol.area.items():
         w = sol.windows[s, cid]
         rows.append((s, cid, area, w, float(math.ceil(round(w, 6)))))
@@ -339,13 +337,9 @@ def _township_table(
     )
     tw = tw.reindex(every, fill_value=0.0).reset_index()
     tw["county_code"] = tw["township_id"].map(inputs.townships["county_code"])
-    tw["maturity"] = [
-        float(maturity.at[t, s]) for t, s in zip(tw["township_id"], tw["stage"], strict=True)
-    ]
-    by_county = phases.set_index(["county_code", "stage"])
-    tw["phase"] = [
-        by_county.at[(cc, s), "phase"] for cc, s in zip(tw["county_code"], tw["stage"], strict=True)
-    ]
+    tw["maturity"] = _lookup(maturity.stack(), [tw["township_id"], tw["stage"]]).to_numpy(float)
+    by_county = phases.set_index(["county_code", "stage"])["phase"]
+    tw["phase"] = _lookup(by_county, [tw["county_code"], tw["stage"]]).tolist()
     tw["online_share"] = np.where(tw["demand"] > 0, tw["online"] / tw["demand"], 0.0)
     for level in LEVELS:
         sub = used[used["level"] == level]
@@ -358,6 +352,15 @@ def _township_table(
         sol.shortfall.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
     ]
     return tw.sort_values(["township_id", "stage"], ignore_index=True)
+
+
+def _lookup(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """``values`` (on a unique MultiIndex) at each row's ``keys``; a key it lacks is a bug."""
+    at = values.index.get_indexer(pd.MultiIndex.from_arrays(keys))
+    if (at < 0).any():
+        msg = f"no {values.name or 'value'} for {len(at[at < 0])} row(s)"
+        raise KeyError(msg)
+    return values.iloc[at].reset_index(drop=True)
 
 
 def _county_table(phases: pd.DataFrame, tw: pd.DataFrame, cen: pd.DataFrame) -> pd.DataFrame:
@@ -402,6 +405,16 @@ def _item_table(per_item: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
+def _served_items(used: pd.DataFrame) -> dict[tuple[int, str], set[str]]:
+    """The items each centre serves per stage, keyed by (stage, centre_id): a plain dict,
+    looked up once per centre row (a pandas lookup per row took most of :func:`_actions`)."""
+    served: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+    columns = (used[col].tolist() for col in ("stage", "centre_id", "item_id"))
+    for s, cid, k in zip(*columns, strict=True):
+        served[s, cid].add(k)
+    return served
+
+
 def _actions(
     cen: pd.DataFrame, used: pd.DataFrame, dm: pd.DataFrame, inputs: Inputs, cfg: Config
 ) -> pd.DataFrame:
@@ -409,7 +422,7 @@ def _actions(
     viable = cfg.windows.viable_min_m2
     levels = inputs.item_levels
     names = inputs.items.get("name_zh", inputs.items["name_en"])  # as the catalogue has them
-    served_items = used.groupby(["stage", "centre_id"])["item_id"].agg(lambda s: set(s))
+    served_items = _served_items(used)
     # demand-weighted online share of each county (as in counties.csv)
     by_county = dm.assign(county=dm["township_id"].map(inputs.townships["county_code"]))
     sums = by_county.groupby(["stage", "county"])[["online", "demand"]].sum()

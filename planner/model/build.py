@@ -98,7 +98,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.model.arcs import ArcColumns, ArcTerms, arc_cost, arc_terms
 from planner.model.data import ModelData
+from planner.model.gc_pause import paused_gc
 from planner.model.policy import (
     add_conversion,
     add_level_floor,
@@ -536,88 +538,50 @@ ELASTIC_PENALTY = 1e6
 """kCNY per unit of violation of a hard rule in the diagnosis LP (dominates every cost)."""
 
 
-@dataclass(frozen=True)
-class ArcColumns:
-    """New arc columns as arrays (for a solver that takes columns in bulk)."""
-
-    variables: list[pulp.LpVariable]
-    cost: np.ndarray
-    """Objective coefficient of each column (kCNY per thousand transactions)."""
-    starts: np.ndarray
-    """CSC: column ``j``'s entries are ``rows[starts[j]:starts[j+1]]``."""
-    rows: list[str]
-    """Row name of each entry."""
-    values: np.ndarray
-
-
-def arc_entries(
-    d: ModelData, idx: np.ndarray
-) -> tuple[np.ndarray, list[list[str]], list[list[float]]]:
-    """Objective coefficient, row names and coefficients of the arc columns ``idx``."""
-    a = d.arcs
-    stage = a["stage"].to_numpy()[idx]
-    cost = np.array([d.lengths[int(s)] for s in stage]) * a["travel_cost"].to_numpy()[idx]
-    names: list[list[str]] = []
-    coefs: list[list[float]] = []
-    for s, t, k, c, mu, bc, beta in zip(
-        stage.tolist(),
-        a["township_id"].to_numpy()[idx].tolist(),
-        a["class_id"].to_numpy()[idx].tolist(),
-        a["centre_id"].to_numpy()[idx].tolist(),
-        a["work"].to_numpy()[idx].tolist(),
-        a["bo_centre"].to_numpy()[idx].tolist(),
-        a["bo_work"].to_numpy()[idx].tolist(),
-        strict=True,
+def _attach_arcs(model: PlanModel, idx: np.ndarray) -> tuple[list[pulp.LpVariable], ArcTerms]:
+    """Add the physical flows of arcs ``idx`` to the PuLP model (variables in ``idx`` order,
+    their terms appended to each row in that order); return the variables and their terms."""
+    rows = model.rows
+    terms = arc_terms(model.data, idx)
+    new = [model.prob.add_variable(name, lowBound=0.0) for name in terms.names]
+    model.var.x.update(zip(idx.tolist(), new, strict=True))
+    # every variable is new, so setting its term is what ``addterm`` would do
+    for var, dem, win, bo, mu, beta in zip(
+        new, terms.demand, terms.window, terms.backoffice, terms.mu, terms.beta, strict=True
     ):
-        n = [f"demand__{s}__{t}__{k}", f"windowtime__{s}__{c}"]
-        v = [1.0, float(mu)]
-        if beta > 0 and bc:
-            n.append(f"backoffice__{s}__{bc}")
-            v.append(float(beta))
-        names.append(n)
-        coefs.append(v)
-    return cost, names, coefs
+        rows[dem].expr[var] = 1.0
+        rows[win].expr[var] = mu
+        if bo is not None:
+            rows[bo].expr[var] = beta
+    model.columns.extend(new)
+    model.n_nonzeros += 2 * len(new) + sum(bo is not None for bo in terms.backoffice)
+    return new, terms
+
+
+def _add_arc_flows(
+    model: PlanModel, idx: np.ndarray
+) -> tuple[list[pulp.LpVariable], ArcTerms, np.ndarray]:
+    """Variables, row terms and travel cost of arcs ``idx``; the new variables, their
+    terms and their objective coefficients."""
+    new, terms = _attach_arcs(model, idx)
+    cost = arc_cost(model.data, idx)
+    pairs = list(zip(new, cost.tolist(), strict=True))
+    objective = model.prob.objective
+    if objective is None:
+        msg = "arcs are added to a model with its objective set (build_model)"
+        raise ValueError(msg)
+    objective.update(pair for pair in pairs if pair[1])
+    model.cost_terms[CostTerm.TRAVEL].extend(pairs)
+    return new, terms, cost
 
 
 def add_arcs(model: PlanModel, idx: np.ndarray) -> ArcColumns:
     """Add the physical flows of arcs ``idx`` (rows of ``ModelData.arcs`` not yet in the
     model) to the PuLP model: variables, row terms, objective. Returns them as columns."""
-    d, v, rows = model.data, model.var, model.rows
     idx = np.asarray(idx, dtype=np.int64)
-    cost, names, coefs = arc_entries(d, idx)
-    a = d.arcs
-    objective = model.prob.objective
-    travel = model.cost_terms[CostTerm.TRAVEL]
-    new = []
-    for i, s, t, k, c, cj, n, val in zip(
-        idx.tolist(),
-        a["stage"].to_numpy()[idx].tolist(),
-        a["township_id"].to_numpy()[idx].tolist(),
-        a["class_id"].to_numpy()[idx].tolist(),
-        a["centre_id"].to_numpy()[idx].tolist(),
-        cost.tolist(),
-        names,
-        coefs,
-        strict=True,
-    ):
-        var = v.x[i] = model.prob.add_variable(f"x__{s}__{t}__{k}__{c}", lowBound=0.0)
-        new.append(var)
-        for row, coef in zip(n, val, strict=True):
-            rows[row].expr.addterm(var, coef)
-        if cj:
-            objective.addterm(var, cj)
-        travel.append((var, cj))
-    model.columns.extend(new)
-    model.n_nonzeros += sum(len(n) for n in names)
-    starts = np.zeros(len(idx) + 1, dtype=np.int64)
-    starts[1:] = np.cumsum([len(n) for n in names])
-    return ArcColumns(
-        new,
-        cost,
-        starts,
-        [r for n in names for r in n],
-        np.array([c for val in coefs for c in val], dtype=float),
-    )
+    with paused_gc():
+        new, terms, cost = _add_arc_flows(model, idx)
+        return terms.columns(new, cost)
 
 
 def build_model(
@@ -634,51 +598,53 @@ def build_model(
     start of column generation); every row exists either way, so later arcs only add
     columns (:func:`add_arcs`).
     """
-    prob = pulp.LpProblem(name, pulp.LpMinimize)
-    b = _Build(prob=prob, d=d, elastic=elastic)
-    for family in (
-        add_flow_variables,
-        add_capacity_variables,
-        add_demand_balance,
-        add_window_time,
-        add_backoffice,
-        add_floor_area,
-        add_area_evolution,
-        add_township_minimum,
-        add_top_heavy,
-        add_area_budget,
-        add_unserved_cap,
-        add_olive,
-        add_conversion,
-        add_level_floor,
-        add_staff,
-        add_elastic_bounds,
-    ):
-        family(b)
-    v, rows = b.v, b.rows
-    terms = objective_terms(d, v)
-    if elastic:
-        terms[CostTerm.VIOLATIONS] = [(var, ELASTIC_PENALTY) for var in v.elastic.values()]
-    constants = constant_terms(d)
-    prob.setObjective(
-        pulp.LpAffineExpression(
-            [pair for family in terms.values() for pair in family if pair[1]],
-            constant=sum(constants.values()),
+    with paused_gc():  # no cyclic garbage here: see planner.model.gc_pause
+        prob = pulp.LpProblem(name, pulp.LpMinimize)
+        b = _Build(prob=prob, d=d, elastic=elastic)
+        for family in (
+            add_flow_variables,
+            add_capacity_variables,
+            add_demand_balance,
+            add_window_time,
+            add_backoffice,
+            add_floor_area,
+            add_area_evolution,
+            add_township_minimum,
+            add_top_heavy,
+            add_area_budget,
+            add_unserved_cap,
+            add_olive,
+            add_conversion,
+            add_level_floor,
+            add_staff,
+            add_elastic_bounds,
+        ):
+            family(b)
+        v, rows = b.v, b.rows
+        terms = objective_terms(d, v)
+        if elastic:
+            terms[CostTerm.VIOLATIONS] = [(var, ELASTIC_PENALTY) for var in v.elastic.values()]
+        constants = constant_terms(d)
+        prob.setObjective(
+            pulp.LpAffineExpression(
+                [pair for family in terms.values() for pair in family if pair[1]],
+                constant=sum(constants.values()),
+            )
         )
-    )
-    prob.extend(rows)
-    model = PlanModel(
-        prob=prob,
-        data=d,
-        var=v,
-        cost_terms=terms,
-        constants=constants,
-        rows=rows,
-        columns=b.columns,
-        n_constraints=len(rows),
-        n_nonzeros=sum(len(row) for row in rows.values()),
-    )
-    add_arcs(model, np.arange(len(d.arcs)) if arcs is None else arcs)
+        prob.extend(rows)
+        model = PlanModel(
+            prob=prob,
+            data=d,
+            var=v,
+            cost_terms=terms,
+            constants=constants,
+            rows=rows,
+            columns=b.columns,
+            n_constraints=len(rows),
+            n_nonzeros=sum(len(row) for row in rows.values()),
+        )
+        idx = np.arange(len(d.arcs)) if arcs is None else np.asarray(arcs, dtype=np.int64)
+        _add_arc_flows(model, idx)
     log.info(
         "model: %d variables, %d constraints, %d non-zeros",
         model.n_variables,
