@@ -409,11 +409,12 @@ def price_modes(box: list[RunResult]) -> RunResult:
     cfg = prepared.loaded.config
     first_mip = plan.summary.optimality["window_modes"]["mip"]
     first = {
-        "objective": float(run.result.objective or 0.0),
+        # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
+        "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),
         "bound_valid": bool(first_mip.get("bound_valid", False)),
         "positive_window_duals": int(first_mip.get("positive_window_duals", 0)),
     }
-    objectives = [first["objective"]]
+    objectives = [float(run.result.objective or 0.0)]
     converged = False
     for _ in range(cfg.windows.mode_iterations):
         price = window_price(plan.centres, run.model.data)

@@ -271,8 +271,14 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
         else 0.0
     )
     out["bound_valid"] = all(bool(m.get("bound_valid", False)) for m in mips)
-    if all("lp_bound_kcny" in m for m in mips):
-        out["lp_bound_kcny"] = sum(float(m["lp_bound_kcny"]) for m in mips)
+    if any("lp_bound_kcny" in m for m in mips):
+        # per part its window-relaxed bound, else its LP optimum (valid by its duals)
+        objectives = {
+            id(m): float(p.summary.objective_kcny or 0.0)
+            for _, p in sorted(parts.items())
+            if (m := p.summary.optimality.get("window_modes", {}).get("mip"))
+        }
+        out["lp_bound_kcny"] = sum(float(m.get("lp_bound_kcny", objectives[id(m)])) for m in mips)
     out["area_short_centres"] = sorted(c for m in mips for c in m.get("area_short_centres", []))
     out["iterations"] = sum(int(m.get("iterations", 0)) for m in mips)
     out["converged"] = all(bool(m.get("converged", True)) for m in mips)

@@ -76,7 +76,9 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
         solver,
         generate=generate,
         tie_break=cfg.tie_break,
-        lagrangian=cfg.lagrangian_start and solver.name == SolverName.HIGHS,
+        lagrangian=cfg.lagrangian_start
+        and solver.name == SolverName.HIGHS
+        and cfg.method in ("simplex", "choose"),
     )
     solution = None
     if outcome.primal is not None:

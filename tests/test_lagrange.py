@@ -67,6 +67,17 @@ def test_network_rows_are_picked_by_family_and_made_one_sided() -> None:
     assert net.slack(np.array([1.0, 0.0])) == pytest.approx([0.7, 0.5])
 
 
+def test_an_empty_network_row_is_measured_and_the_start_still_works() -> None:
+    """A row whose every coefficient is zero (e.g. a service guarantee over a stage with no
+    residual demand) has no entries in the arrays; it may come last."""
+    lp = _lp([1.0, 2.0], [*OLIVE_LP, ("unserved_cap__1", [0.0, 0.0], -INF, 5.0)])
+    net = NetworkRows.of(lp, list(lp.row_index))
+    assert net.slack(np.array([1.0, 0.0])) == pytest.approx([0.7, -5.0])
+    solver = _solver(lp)
+    assert lagrangian_start(solver, lp, net)["finished"] is True
+    assert solver.run().objective == pytest.approx(1.7)
+
+
 def test_lagrangian_start_prices_the_violated_row_and_the_full_lp_follows() -> None:
     lp = _lp([1.0, 2.0], OLIVE_LP)
     solver = _solver(lp)

@@ -202,7 +202,7 @@ def solve_exact(
     if lagrangian:
         # how the cost phase started is not part of the plan (a warm re-solve of a sweep
         # starts elsewhere and must write the same summary): logged only
-        lagrangian_start(solver, lp, NetworkRows.of(lp, list(model.rows)))
+        lagrangian_start(solver, lp, NetworkRows.of(lp, list(model.rows)), solver.time_left())
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
@@ -248,10 +248,7 @@ def solve_exact(
     primal = solver.primal()
     optimality = _optimality(model, generate, phases, report)
     if tie_break:
-        canonical, relaxed = _after_tie_break(solver, lp, pricer, len(primal))
-        cost_duals = canonical if canonical is not None else cost_duals
-        if relaxed is not None:
-            optimality["windows_relaxed_kcny"] = relaxed
+        cost_duals = _canonical(solver, lp, pricer, len(primal), optimality, cost_duals)
     total = RunInfo(run.status, None, seconds, run.detail)
     return ExactOutcome(total, primal, cost_duals, optimality)
 
@@ -265,16 +262,44 @@ def _pricer(model: PlanModel, lp: LpArrays, names: bool) -> ArcPricer:
     return pricer
 
 
+def _canonical(
+    solver: LpSolver,
+    lp: LpArrays,
+    pricer: ArcPricer | None,
+    n: int,
+    optimality: dict[str, Any],
+    path: np.ndarray | None,
+) -> np.ndarray | None:
+    """The cost duals to report (:func:`_after_tie_break`, else the path's), noting in
+    ``optimality`` which they are and the window-relaxed bound."""
+    canonical, relaxed = _after_tie_break(solver, lp, pricer, n)
+    optimality["duals"] = "path" if canonical is None else "vertex"
+    if canonical is None and solver.name == "highs":
+        log.warning("exact: the duals at the plan's own basis failed; the path's are kept")
+    if relaxed is not None:
+        optimality["windows_relaxed_kcny"] = relaxed
+    return canonical if canonical is not None else path
+
+
 def _after_tie_break(
     solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
 ) -> tuple[np.ndarray | None, float | None]:
     """The cost phase's duals again, from a basis that depends on the unique plan only
     (:meth:`planner.model.solvers.HighsSolver.vertex_duals`), and the window-relaxed
-    bound (:func:`_windows_relaxed`); (None, None) when the solver cannot."""
-    canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
-    if canonical is None:
-        return None, None
-    return canonical, _windows_relaxed(solver, lp)
+    bound (:func:`_windows_relaxed`), both by the simplex method; (None, None) when the
+    solver cannot. With column generation the duals must also price every arc left out
+    (else they are no optimal duals of the whole LP: None), and the relaxed bound is not
+    computed (its optimum over the arcs in the model bounds nothing)."""
+    with solver.simplex():
+        canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
+        if canonical is None:
+            return None, None
+        if pricer is not None:
+            out = pricer.column < 0
+            if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
+                return None, None
+            return canonical, None
+        return canonical, _windows_relaxed(solver, lp)
 
 
 def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:

@@ -60,6 +60,8 @@ FEASIBILITY = 1e-7
 """A row is violated beyond this (absolute, plus the same share of its bound)."""
 BUDGET_SHARE = 1.0
 """After the cold first solve, the rest of the warm start may take this share of its time."""
+FIRST_SHARE = 0.5
+"""The cold first solve may take this share of the time left in the solve's limit."""
 BUDGET_FLOOR_S = 1.0
 """... but never less than this (seconds): small LPs solve in milliseconds."""
 SCALE_SHARE = 0.1
@@ -110,9 +112,8 @@ class NetworkRows:
         """``a^T v - rhs`` per row (positive: violated)."""
         if not len(self.rows):
             return np.zeros(0)
-        terms = self.value * v[self.index]
-        act = np.add.reduceat(terms, self.starts[:-1]) if len(terms) else np.zeros(len(self.rows))
-        act[np.diff(self.starts) == 0] = 0.0
+        row = np.repeat(np.arange(len(self.rows)), np.diff(self.starts))
+        act = np.bincount(row, weights=self.value * v[self.index], minlength=len(self.rows))
         return act - self.rhs
 
     def priced(self, cost: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -202,6 +203,8 @@ class _Clock:
 
     share: float
     floor: float
+    first: float
+    """Seconds the cold first solve may take (then the start gives up)."""
     until: float = np.inf
 
     def start(self, first_seconds: float) -> None:
@@ -227,7 +230,7 @@ def _search(
                 break
             lam = step[0]
             solver.set_objective(net.priced(lp.cost, lam))
-        run = solver.run(None if not evaluations else max(clock.left(), 0.0))
+        run = solver.run(clock.first if not evaluations else max(clock.left(), 0.0))
         evaluations += 1
         last = lam
         if run.status != Status.OPTIMAL or run.objective is None:
@@ -252,31 +255,39 @@ def _search(
     return centre, last, evaluations, True
 
 
-def lagrangian_start(solver: LpSolver, lp: LpArrays, net: NetworkRows) -> dict[str, Any]:
+def lagrangian_start(
+    solver: LpSolver, lp: LpArrays, net: NetworkRows, time_left: float = np.inf
+) -> dict[str, Any]:
     """Price the rows ``net`` (module docstring) and leave ``solver`` with every row's bounds
     and the true costs, at the basis of the best multipliers found. Past the time budget
-    (:data:`BUDGET_SHARE`) the basis is dropped instead: the full LP is then solved cold, as
-    without the warm start. Returns a report for the log (rows, evaluations, rows priced,
-    whether it finished)."""
+    (:data:`BUDGET_SHARE`), or when the cold first solve takes more than
+    :data:`FIRST_SHARE` of ``time_left`` (the solve's time limit), the basis is dropped
+    instead: the full LP is then solved cold, as without the warm start. Returns a report
+    for the log (rows, evaluations, rows priced, whether it finished)."""
     start = time.perf_counter()
     report: dict[str, Any] = {"method": "lagrangian warm start", "rows": len(net.rows)}
     if not len(net.rows):
         return report | {"evaluations": 0}
     inf = np.full(len(net.rows), np.inf)
     lo, up = lp.row_lower[net.rows].copy(), lp.row_upper[net.rows].copy()
+    clock = _Clock(BUDGET_SHARE, BUDGET_FLOOR_S, FIRST_SHARE * time_left)
+    centre, last, evaluations, finished = np.zeros(len(net.rows)), None, 0, False
     solver.set_row_bounds(net.rows, -inf, inf)
-    clock = _Clock(BUDGET_SHARE, BUDGET_FLOOR_S)
-    centre, last, evaluations, finished = _search(solver, lp, net, clock)
-    if finished and not np.array_equal(last, centre):
-        solver.set_objective(net.priced(lp.cost, centre))
-        finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
-    solver.set_row_bounds(net.rows, lo, up)
-    if finished and np.any(centre > 0):
-        # dual feasible with the priced costs: restores the rows
-        finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
-    solver.set_objective(lp.cost)
-    if not finished:
-        solver.forget_basis()
+    try:
+        centre, last, evaluations, finished = _search(solver, lp, net, clock)
+        if finished and not np.array_equal(last, centre):
+            solver.set_objective(net.priced(lp.cost, centre))
+            finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
+        solver.set_row_bounds(net.rows, lo, up)
+        if finished and np.any(centre > 0):
+            # dual feasible with the priced costs: restores the rows
+            finished = solver.run(max(clock.left(), 0.0)).status == Status.OPTIMAL
+    finally:
+        # whatever happened, the solver holds the full LP with its true costs again
+        solver.set_row_bounds(net.rows, lo, up)
+        solver.set_objective(lp.cost)
+        if not finished:
+            solver.forget_basis()
     priced = int(np.count_nonzero(centre > 0))
     log.info(
         "lagrangian start: %d evaluation(s), %d row(s) priced, %.1f s%s",

@@ -21,7 +21,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
@@ -35,6 +35,7 @@ import pulp
 
 from planner.config import SolverConfig
 from planner.errors import SolveError
+from planner.model.basis import basis_statuses
 from planner.model.build import PlanModel
 
 log = logging.getLogger(__name__)
@@ -173,6 +174,14 @@ class LpSolver(Protocol):
 
     def forget_basis(self) -> None:
         """Drop the basis: the next run starts cold (with presolve)."""
+        ...
+
+    def time_left(self) -> float:
+        """Seconds left of the configured time limit."""
+        ...
+
+    def simplex(self) -> AbstractContextManager[None]:
+        """Within it, runs use the simplex method (warm from a basis) whatever is configured."""
         ...
 
     def primal(self) -> np.ndarray: ...
@@ -337,10 +346,11 @@ class HighsSolver:
         """Row duals of the LP with ``cost`` and ``bounds``, re-solved from a basis that is a
         function of the current primal point only: every column and row strictly inside its
         bounds is basic, every other one sits at its active bound, and the basis is filled up
-        with the slacks of the lowest-numbered active rows. At a unique primal optimum the
-        duals so found do not depend on the path the solver took to that point (a degenerate
-        LP has many optimal duals; the plan's marginal costs must not be an accident of the
-        path). None when HiGHS rejects the basis or the re-solve is not optimal."""
+        with the slacks of the lowest-numbered active rows (where that is singular, HiGHS's
+        own repair, deterministic for a HiGHS version, swaps slacks in). At a unique primal
+        optimum the duals so found do not depend on the path the solver took to that point (a
+        degenerate LP has many optimal duals; the plan's marginal costs must not be an
+        accident of the path). None when HiGHS rejects the basis or the re-solve is not optimal."""
         import highspy
 
         solution = self.h.getSolution()
@@ -350,8 +360,8 @@ class HighsSolver:
         self.reset_bounds(lower, upper, row_lower, row_upper)
         self.set_objective(cost)
         st = highspy.HighsBasisStatus
-        cols = _statuses(x, lower, upper)
-        rows = _statuses(act, row_lower, row_upper)
+        cols = basis_statuses(x, lower, upper)
+        rows = basis_statuses(act, row_lower, row_upper)
         short = len(rows) - int(np.count_nonzero(cols == 1) + np.count_nonzero(rows == 1))
         if short < 0:
             return None
@@ -361,6 +371,7 @@ class HighsSolver:
         basis.col_status = [codes[c] for c in cols]
         basis.row_status = [codes[r] for r in rows]
         basis.valid = True
+        basis.alien = True  # HiGHS completes it to a nonsingular basis if it is not one
         # a fresh start from that basis: nothing of the earlier solves (edge weights,
         # factorisation) may steer the simplex
         self.h.clearSolver()
@@ -401,8 +412,19 @@ class HighsSolver:
     def forget_basis(self) -> None:
         self.h.clearSolver()
 
+    def time_left(self) -> float:
+        return self.cfg.time_limit_s - (time.perf_counter() - self.started)
+
+    @contextmanager
+    def simplex(self) -> Iterator[None]:
+        self.h.setOptionValue("solver", "simplex")
+        try:
+            yield
+        finally:
+            self.h.setOptionValue("solver", self.cfg.method)
+
     def run(self, limit: float | None = None) -> RunInfo:
-        left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
+        left = self.time_left()
         if limit is not None:
             left = min(left, limit)
         if left <= 0:
@@ -434,25 +456,6 @@ class HighsSolver:
 
     def reduced_costs(self) -> np.ndarray:
         return np.asarray(self.h.getSolution().col_dual, dtype=float)
-
-
-VERTEX_TOLERANCE = 1e-9
-"""A value this close to a bound (relative to the bound, at least absolute) is at it."""
-
-
-def _statuses(v: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Basis status codes of values ``v`` in their bounds: 0 at lower, 1 basic (strictly
-    inside), 2 at upper, 3 free at zero."""
-    tol_lo = VERTEX_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isinf(lower), 0, lower)))
-    tol_up = VERTEX_TOLERANCE * np.maximum(1.0, np.abs(np.where(np.isinf(upper), 0, upper)))
-    at_lo = np.isfinite(lower) & (v <= lower + tol_lo)
-    at_up = np.isfinite(upper) & (v >= upper - tol_up) & ~at_lo
-    out = np.ones(len(v), dtype=np.int64)
-    out[at_lo] = 0
-    out[at_up] = 2
-    free_zero = ~np.isfinite(lower) & ~np.isfinite(upper) & (np.abs(v) <= VERTEX_TOLERANCE)
-    out[free_zero] = 3
-    return out
 
 
 def cbc_path() -> str | None:
@@ -494,7 +497,7 @@ class CbcSolver(HighsSolver):
         self._d = np.zeros(0)
 
     def run(self, limit: float | None = None) -> RunInfo:
-        left = self.cfg.time_limit_s - (time.perf_counter() - self.started)
+        left = self.time_left()
         if limit is not None:
             left = min(left, limit)
         if left <= 0:

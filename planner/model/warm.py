@@ -161,7 +161,9 @@ class WarmModel:
             generate=False,
             tie_break=self.cfg.tie_break,
             loaded=self.lp,
-            lagrangian=cold and self.cfg.lagrangian_start,
+            lagrangian=cold
+            and self.cfg.lagrangian_start
+            and self.cfg.method in ("simplex", "choose"),
         )
         solution = None
         if outcome.primal is not None:
