@@ -256,19 +256,26 @@ def printed_steps(stdout: str) -> dict[str, float]:
     return {step: float(seconds.removesuffix("s")) for step, seconds in steps}
 
 
+STEPS = ["load", "travel", "prepare", "build", "solve", "extract", "modes", "write"]
+"""The steps ``planner run`` prints, in the tables' column order."""
+
+
+def _head(first: str, last: str) -> list[str]:
+    """A table's header row and rule: ``first`` columns, one per step, ``last`` columns."""
+    head = f"| {first} | " + " | ".join(f"{c} s" for c in STEPS) + f" | {last} |"
+    return [head, "|" + "---|" * (head.count("|") - 1)]
+
+
+def _steps(steps: dict[str, float]) -> str:
+    return " | ".join(f"{steps.get(c, 0.0):.1f}" for c in STEPS)
+
+
 def end_to_end_table(results: list[dict[str, Any]]) -> str:
-    cols = ["load", "travel", "prepare", "build", "solve", "extract", "modes", "write"]
-    head = (
-        "| instance | wall s | "
-        + " | ".join(f"{c} s" for c in cols)
-        + " | other s | peak MB | status |"
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    lines = _head("instance | wall s", "other s | peak MB | status")
     for r in results:
-        steps = r["steps_s"]
         lines.append(
             f"| {r['name']} | {r['total_s']:.1f} | "
-            + " | ".join(f"{steps.get(c, 0.0):.1f}" for c in cols)
+            + _steps(r["steps_s"])
             + f" | {r['other_s']:.1f} | {r['peak_rss_mb']:,.0f} | {r['status']} |"
         )
     return "\n".join(lines)
@@ -281,19 +288,15 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    cols = ["load", "travel", "prepare", "build", "solve", "extract", "modes", "write"]
-    head = (
-        "| instance | vars | rows | nnz | "
-        + " | ".join(f"{c} s" for c in cols)
-        + " | total s | raw HiGHS s | total/raw | outside solver | peak MB | mode gap"
-        + " | mode MIP gap | mode MIP s | re-solves | status |"
+    lines = _head(
+        "instance | vars | rows | nnz",
+        "total s | raw HiGHS s | total/raw | outside solver | peak MB | mode gap"
+        " | mode MIP gap | mode MIP s | re-solves | status",
     )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
-        steps = r["steps_s"]
         lines.append(
             f"| {r['name']} | {r['variables']:,} | {r['constraints']:,} | {r['nonzeros']:,} | "
-            + " | ".join(f"{steps.get(c, 0.0):.1f}" for c in cols)
+            + _steps(r["steps_s"])
             + f" | {r['total_s']:.1f} | {r['raw_solver_s']:.1f} | {r['total_over_raw']:.1f}"
             f" | {r['outside_share']:.0%} | {r['peak_rss_mb']:,.0f}"
             f" | {_pct(r.get('mode_gap'))}{'' if r.get('mode_gap_proven', True) else ' (unproven)'}"
