@@ -128,6 +128,10 @@ def lp_arrays(model: PlanModel) -> LpArrays:
     )
 
 
+OUT_OF_TIME = RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
+"""What a run returns when no time is left to start it."""
+
+
 class LpSolver(Protocol):
     """What the exact driver (:mod:`planner.model.exact`) needs from a solver."""
 
@@ -424,11 +428,9 @@ class HighsSolver:
             self.h.setOptionValue("solver", self.cfg.method)
 
     def run(self, limit: float | None = None) -> RunInfo:
-        left = self.time_left()
-        if limit is not None:
-            left = min(left, limit)
+        left = self.time_left() if limit is None else min(self.time_left(), limit)
         if left <= 0:
-            return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
+            return OUT_OF_TIME
         # HiGHS compares its time limit with its own clock, which runs on over every solve
         # of this object: the limit is that clock now plus the time left
         self.h.setOptionValue("time_limit", self.h.getRunTime() + left)
@@ -497,11 +499,9 @@ class CbcSolver(HighsSolver):
         self._d = np.zeros(0)
 
     def run(self, limit: float | None = None) -> RunInfo:
-        left = self.time_left()
-        if limit is not None:
-            left = min(left, limit)
+        left = self.time_left() if limit is None else min(self.time_left(), limit)
         if left <= 0:
-            return RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
+            return OUT_OF_TIME
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
             mps = Path(tmp) / "lp.mps"
