@@ -39,7 +39,6 @@ is skipped.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,8 +83,8 @@ class NetworkRows:
     @classmethod
     def of(cls, lp: LpArrays, names: list[str]) -> NetworkRows:
         """The network-wide rows of ``lp`` (``names`` in row order); two-sided rows stay."""
-        family = re.compile(rf"^({'|'.join(NETWORK_FAMILIES)})__")
-        pick = np.array([bool(family.match(n)) for n in names], dtype=bool)
+        # a row's family is its name before the first "__" (as read_solution reads it)
+        pick = np.array([n.split("__", 1)[0] in NETWORK_FAMILIES for n in names], dtype=bool)
         lo, up = lp.row_lower, lp.row_upper
         upper = pick & np.isfinite(up) & ~np.isfinite(lo)
         lower = pick & np.isfinite(lo) & ~np.isfinite(up)
