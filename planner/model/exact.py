@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from planner.model.arcs import arc_cost
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
 from planner.model.lagrange import NetworkRows, lagrangian_start
@@ -115,7 +116,8 @@ class ArcPricer:
         bo = ("backoffice__" + _key(s, a["bo_centre"])).map(index).where(has_bo)
         years = s.map(model.data.lengths).to_numpy(dtype=float)
         objectives = {
-            "cost": years * a["travel_cost"].to_numpy(dtype=float),
+            # the arcs' objective coefficients exactly as the model holds them
+            "cost": arc_cost(model.data, np.arange(len(a))),
             "floor_area": np.zeros(len(a)),
             "travel": years * a["minutes"].to_numpy(dtype=float),
         }
