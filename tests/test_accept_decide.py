@@ -25,19 +25,11 @@ from planner.model.data import ModelData
 from planner.pipeline import RunResult, run_config
 from planner.workbook.importer import import_workbook
 from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
-from tests.tiny import prepare_run, tiny_centres, two_province_case, write_case
+from tests.tiny import SIMPLE_COST_TERMS, prepare_run, tiny_centres, two_province_case, write_case
 
 DESK_MINUTES = 360 * 250 * 0.85
 SIMPLE_COSTS: dict[str, Any] = {
-    "costs": {
-        "window_cost_per_year": 100_000.0,
-        "value_of_time_per_hour": 0.0,
-        "expansion_cost_per_m2": 0.0,
-        "reduction_cost_per_m2": 0.0,
-        "online_cost_per_transaction": 6.0,
-        "unserved_penalty_per_transaction": 2000.0,
-        "top_heavy_penalty_per_m2_year": 0.0,
-    },
+    "costs": dict(SIMPLE_COST_TERMS),
     "policy": {
         "levels": {
             "county": {"area_cost_per_m2_year": 1000.0},

@@ -17,18 +17,10 @@ import pytest
 
 from planner.config import load_config
 from planner.pipeline import run_config
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import SIMPLE_COST_TERMS, tiny_centres, write_case
 
 SIMPLE_COSTS = {
-    "costs": {
-        "window_cost_per_year": 100_000.0,
-        "value_of_time_per_hour": 0.0,
-        "expansion_cost_per_m2": 0.0,
-        "reduction_cost_per_m2": 0.0,
-        "online_cost_per_transaction": 6.0,
-        "unserved_penalty_per_transaction": 2000.0,
-        "top_heavy_penalty_per_m2_year": 0.0,
-    },
+    "costs": dict(SIMPLE_COST_TERMS),
     "policy": {"levels": {"county": {"area_cost_per_m2_year": 1000.0}}},
 }
 

@@ -19,6 +19,18 @@ from planner.pipeline import (
     unreachable,
 )
 
+SIMPLE_COST_TERMS: dict[str, float] = {
+    "window_cost_per_year": 100_000.0,
+    "value_of_time_per_hour": 0.0,
+    "expansion_cost_per_m2": 0.0,
+    "reduction_cost_per_m2": 0.0,
+    "online_cost_per_transaction": 6.0,
+    "unserved_penalty_per_transaction": 2000.0,
+    "top_heavy_penalty_per_m2_year": 0.0,
+}
+"""``[costs]`` of the hand-worked cases: windows and online volume priced, no travel,
+expansion, reduction or top-heavy cost (the expected objectives follow from these)."""
+
 BOX = [[117.5, 31.5], [118.6, 31.5], [118.6, 32.5], [117.5, 32.5], [117.5, 31.5]]
 
 # Census indicators at the top of every normalisation range: maturity is exactly 1.0.
