@@ -53,6 +53,16 @@ def _solve(path: Path) -> RunResult:
 # --- rules by phase ---------------------------------------------------------------------------
 
 
+def _empty_province_and_city() -> list[dict[str, Any]]:
+    """The province and city centres of the cases here: no floor area, no windows."""
+    return [
+        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
+         "parent_id": "", "floor_area_m2": 0.0, "windows": 0},
+        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
+         "parent_id": "prov_320000", "floor_area_m2": 0.0, "windows": 0},
+    ]  # fmt: skip
+
+
 def _two_counties(folder: Path, by_phase: dict[str, Any]) -> Path:
     """Town A (county 320101, full maturity: online primary) and town B (county 320102,
     maturity 0: physical primary), each with a county hall of 100 m2 and no cross-border
@@ -64,10 +74,7 @@ def _two_counties(folder: Path, by_phase: dict[str, Any]) -> Path:
          "lon": 118.1, "lat": 32.0, "population": 1000},
     ]  # fmt: skip
     centres = [
-        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
-         "parent_id": "", "floor_area_m2": 0.0, "windows": 0},
-        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
-         "parent_id": "prov_320000", "floor_area_m2": 0.0, "windows": 0},
+        *_empty_province_and_city(),
         {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
          "parent_id": "city_320100", "floor_area_m2": 100.0, "windows": 1},
         {"centre_id": "cnty_320102", "level": "county", "admin_code": "320102",
@@ -178,10 +185,7 @@ def _one_county(folder: Path, staff: dict[str, Any], years: list[int]) -> Path:
     """Two towns of 1,000 people on one county hall of 100 m2 with 2 windows today; it needs
     20/67.5 = 0.2963 windows, so 1.7037 window posts are surplus."""
     centres = [
-        {"centre_id": "prov_320000", "level": "province", "admin_code": "320000",
-         "parent_id": "", "floor_area_m2": 0.0, "windows": 0},
-        {"centre_id": "city_320100", "level": "city", "admin_code": "320100",
-         "parent_id": "prov_320000", "floor_area_m2": 0.0, "windows": 0},
+        *_empty_province_and_city(),
         {"centre_id": "cnty_320101", "level": "county", "admin_code": "320101",
          "parent_id": "city_320100", "floor_area_m2": 100.0, "windows": 2},
     ]  # fmt: skip
