@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
-from planner.report import changes, charts, modechart, phasemap, rules, webmap
+from planner.report import changes, charts, fonts, modechart, phasemap, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -52,9 +52,12 @@ log = logging.getLogger(__name__)
 REPORT_NAME = REPORT_FILE
 MAX_CONFIG_CHARS = 100_000
 """Longest config echoed in a report (a config is a few kB; a larger one is cut)."""
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
-"""Content-Security-Policy of the page: inline images and styles, and only the inline scripts
-whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
+CSP = (
+    "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+    "script-src {scripts}"
+)
+"""Content-Security-Policy of the page: inline images, fonts and styles, and only the inline
+scripts whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
 
 GENERATED_MEANING = {
     "centres.inventory_source": "today's inventory of centres (floor areas, windows)",
@@ -332,6 +335,7 @@ def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = 
     allowed = " ".join(webmap.script_hash(s) for s in scripts) or "'none'"
     css = CSS + (interactive.css if interactive is not None else "")
     tail = "".join(f"<script>{s}</script>" for s in scripts)
+    css = fonts.web_font_css(title + body + tail) + css
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -341,8 +345,9 @@ def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = 
         f"<title>{_e(title)}</title><style>{css}</style></head>\n"
         f'<body><div class="page">{body}'
         f"<footer>Olive Planner {_e(__version__)} · charts drawn with matplotlib, font "
-        f"{_e(font)}; interactive map drawn with Leaflet (vendored, inlined) · this page is "
-        "self-contained (no network).</footer>"
+        f"{_e(font)}; Chinese text in {_e(fonts.FAMILY)} (SIL Open Font License 1.1, a "
+        "subset embedded in this page); interactive map drawn with Leaflet (vendored, "
+        "inlined) · this page is self-contained (no network).</footer>"
         f"</div>{tail}</body></html>\n"
     )
 
