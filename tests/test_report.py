@@ -34,6 +34,7 @@ from planner.pipeline import run_config, write_run
 from planner.report import charts, fonts
 from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
+from planner.terms import transition_label
 from tests.tiny import write_case
 
 INSTALL_HINT = (
@@ -167,13 +168,23 @@ def test_metrics_tables(page: str, run_dir: Path) -> None:
         "Unserved demand (transactions/year)",
         "Travel to county centres (min, demand-weighted)",
         "Townships with unserved demand",
-        "Open centres in big_general mode",
+        "Open centres in 大全科 big general mode",
     ):
         assert label in page
     for stage_label in ("Today (2025)", "Stage 1 (2026)", "Stage 2 (2028)", "Stage 3 (2030)"):
         assert stage_label in page
     assert 'id="changes"' in page and 'id="modes"' in page and 'id="objective"' in page
-    assert "Total objective" in page
+    assert "Plan cost" in page and "Lower bound" in page
+
+
+def test_window_modes_read_by_name(page: str) -> None:
+    assert "Open centres in 小全科 small general mode" in page
+    assert "Open centres in 大全科 big general mode" in page
+    assert "small_general mode" not in page and "big_general mode" not in page
+    assert transition_label("traditional → small_general") == (
+        "传统窗口 traditional → 小全科 small general"
+    )
+    assert transition_label("closed") == "closed"
 
 
 def test_warnings_config_manifest_generated(page: str, run_dir: Path) -> None:

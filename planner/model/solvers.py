@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,7 +36,7 @@ import pulp
 from planner.config import SolverConfig
 from planner.errors import SolveError
 from planner.model.basis import basis_statuses
-from planner.model.build import PlanModel
+from planner.model.build import PlanModel, constant_terms_by_stage
 
 log = logging.getLogger(__name__)
 
@@ -627,6 +627,8 @@ class Solution:
     elastic: dict[tuple[str, int, str], float]
     costs: dict[str, float]
     """Objective terms by name (kCNY), constants included."""
+    costs_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
+    """The same terms by stage (from each variable's name, ``family__stage__...``)."""
     duals: dict[str, dict[str, float]] = field(default_factory=dict)
     """Row family (the name's part before ``__``) -> row name -> dual."""
     policy: dict[tuple[str, int, str], float] = field(default_factory=dict)
@@ -661,6 +663,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         name: total(terms) + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
+    by_stage = costs_by_stage(model, values, position)
     by_family: dict[str, dict[str, float]] = {}
     if duals is not None:
         for name, dual in zip(model.rows, duals.tolist(), strict=False):
@@ -678,9 +681,29 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         h=get(v.h),
         elastic=get(v.elastic),
         costs=costs,
+        costs_by_stage=by_stage,
         duals=by_family,
         policy=get(v.policy),
     )
+
+
+def costs_by_stage(
+    model: PlanModel, values: np.ndarray, position: Mapping[int, int]
+) -> dict[str, dict[int, float]]:
+    """The objective's terms by name and stage (kCNY, constants included): each variable's
+    stage is the second part of its name (``family__stage__...``, as every family is named)."""
+    out: dict[str, dict[int, float]] = {}
+    constants = constant_terms_by_stage(model.data)
+    for name, terms in model.cost_terms.items():
+        stages = np.fromiter((int(var.name.split("__", 2)[1]) for var, _ in terms), np.int64)
+        cols = np.fromiter((position[id(var)] for var, _ in terms), np.int64, len(terms))
+        coefs = np.fromiter((coef for _, coef in terms), float, len(terms))
+        amounts = coefs * values[cols]
+        by: dict[int, float] = dict(constants.get(name, {}))
+        for s in np.unique(stages).tolist():
+            by[s] = by.get(s, 0.0) + float(amounts[stages == s].sum())
+        out[str(name)] = dict(sorted(by.items()))
+    return out
 
 
 def write_mps(model: PlanModel, path: Path) -> None:
