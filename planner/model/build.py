@@ -534,13 +534,6 @@ def constant_terms(d: ModelData) -> dict[str, float]:
     return {CostTerm.ONLINE: float((L * d.demand["online_fixed"]).sum() * d.online_cost)}
 
 
-def constant_terms_by_stage(d: ModelData) -> dict[str, dict[int, float]]:
-    """:func:`constant_terms` split by stage (the same values, summed per stage)."""
-    L = d.demand["stage"].map(d.lengths)
-    online = (L * d.demand["online_fixed"] * d.online_cost).groupby(d.demand["stage"]).sum()
-    return {CostTerm.ONLINE: {int(s): float(v) for s, v in online.items()}}
-
-
 ELASTIC_PENALTY = 1e6
 """kCNY per unit of violation of a hard rule in the diagnosis LP (dominates every cost)."""
 

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,7 +36,8 @@ import pulp
 from planner.config import SolverConfig
 from planner.errors import SolveError
 from planner.model.basis import basis_statuses
-from planner.model.build import PlanModel, constant_terms_by_stage
+from planner.model.build import PlanModel
+from planner.model.stage_costs import costs_by_stage
 
 log = logging.getLogger(__name__)
 
@@ -685,25 +686,6 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         duals=by_family,
         policy=get(v.policy),
     )
-
-
-def costs_by_stage(
-    model: PlanModel, values: np.ndarray, position: Mapping[int, int]
-) -> dict[str, dict[int, float]]:
-    """The objective's terms by name and stage (kCNY, constants included): each variable's
-    stage is the second part of its name (``family__stage__...``, as every family is named)."""
-    out: dict[str, dict[int, float]] = {}
-    constants = constant_terms_by_stage(model.data)
-    for name, terms in model.cost_terms.items():
-        stages = np.fromiter((int(var.name.split("__", 2)[1]) for var, _ in terms), np.int64)
-        cols = np.fromiter((position[id(var)] for var, _ in terms), np.int64, len(terms))
-        coefs = np.fromiter((coef for _, coef in terms), float, len(terms))
-        amounts = coefs * values[cols]
-        by: dict[int, float] = dict(constants.get(name, {}))
-        for s in np.unique(stages).tolist():
-            by[s] = by.get(s, 0.0) + float(amounts[stages == s].sum())
-        out[str(name)] = dict(sorted(by.items()))
-    return out
 
 
 def write_mps(model: PlanModel, path: Path) -> None:

@@ -8,10 +8,11 @@ collection whose Simplified Chinese face is ``Noto Sans CJK SC``; the same face 
 
 * the charts: matplotlib draws their text with it (:func:`chart_family`), so the PNG charts
   read the same in every browser and their bytes do not depend on the machine's fonts;
-* the page: :func:`web_font_css` embeds a subset of it, only the characters the page uses,
-  as an ``@font-face`` (WOFF, base64) that the page's CSS lists right after the system's
-  ``Noto Sans CJK SC``, so tables, headings and the interactive map read in a browser that
-  has no CJK font either.
+* the page: :func:`web_font_css` embeds a subset of it, only the characters the page uses
+  (Latin too: the page's text then has the same widths on every machine, and fits a
+  1024-pixel window as on one with Noto Sans CJK installed), as an ``@font-face`` (WOFF,
+  base64) that the page's CSS lists right after the system's ``Noto Sans CJK SC``, so
+  tables, headings and the interactive map read in a browser that has no CJK font either.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ WEB_FAMILY = "Olive Noto Sans CJK SC"
 FALLBACK_FAMILY = "DejaVu Sans"
 """matplotlib's own font, used when the packaged font is missing (a broken install)."""
 FIRST_WIDE = 0x2E80
-"""First code point of the CJK blocks: characters from here on go into the page's subset
-(Latin, Greek and symbols below it are drawn by the system's fonts)."""
+"""First code point of the CJK blocks (:func:`wide_characters`)."""
 _ESCAPED = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -83,6 +83,12 @@ def wide_characters(text: str) -> str:
     return "".join(sorted({c for c in text + unescaped if ord(c) >= FIRST_WIDE}))
 
 
+def page_characters(text: str) -> str:
+    """The distinct printable characters of ``text`` (also ``\\uXXXX`` escapes), sorted."""
+    unescaped = "".join(chr(int(h, 16)) for h in _ESCAPED.findall(text))
+    return "".join(sorted({c for c in text + unescaped if c.isprintable()}))
+
+
 def subset_font(characters: str) -> bytes:
     """A WOFF font of the packaged SC face holding only ``characters`` (empty bytes when
     the package is missing or no character is asked for). Same characters, same bytes."""
@@ -110,7 +116,9 @@ def subset_font(characters: str) -> bytes:
 def web_font_css(page_text: str) -> str:
     """An ``@font-face`` rule embedding the subset of the characters of ``page_text`` (empty
     when there is none)."""
-    data = subset_font(wide_characters(page_text))
+    if not wide_characters(page_text):
+        return ""
+    data = subset_font(page_characters(page_text))
     if not data:
         return ""
     b64 = base64.b64encode(data).decode("ascii")
@@ -125,6 +133,7 @@ __all__ = [
     "WEB_FAMILY",
     "chart_family",
     "packaged_font",
+    "page_characters",
     "subset_font",
     "web_font_css",
     "wide_characters",

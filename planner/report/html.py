@@ -207,13 +207,22 @@ def _metrics_table(run: RunData, metrics: Sequence[Metric]) -> str:
     )
 
 
+def _transition_cell(key: object) -> str:
+    """``传统窗口 → 小全科`` over ``traditional → small general`` (other keys as they are)."""
+    label = transition_label(key)
+    if label == str(key):
+        return _e(label)
+    parts = [p.split(" ", 1) for p in label.split(" → ")]
+    chinese = " → ".join(p[0] for p in parts)
+    english = " → ".join(p[-1] for p in parts)
+    return f"{_e(chinese)}<br><span class='small'>{_e(english)}</span>"
+
+
 def _counts_table(frame: pd.DataFrame, first: str, labels: dict[Any, str]) -> str:
     if frame.empty:
         return "<p>Nothing to count.</p>"
     head = [first, *(labels.get(c, str(c)) for c in frame.columns)]
-    rows = [
-        (_e(transition_label(idx)), *(f"{int(v):,}" for v in frame.loc[idx])) for idx in frame.index
-    ]
+    rows = [(_transition_cell(i), *(f"{int(v):,}" for v in frame.loc[i])) for i in frame.index]
     return _table([_e(h) for h in head], rows)
 
 
