@@ -18,13 +18,13 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.config import deep_merge, load_config
-from planner.inputs import read_inputs
-from planner.item_rules import APPROVING_LEVELS, approver, derived_decide
+from planner.config.schema import deep_merge, load_config
+from planner.inputs.item_rules import APPROVING_LEVELS, approver, derived_decide
+from planner.inputs.load import read_inputs
+from planner.inputs.workbook.importer import import_workbook
+from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
 from planner.model.data import ModelData
-from planner.pipeline import RunResult, run_config
-from planner.workbook.importer import import_workbook
-from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.run.pipeline import RunResult, run_config
 from tests.tiny import SIMPLE_COST_TERMS, prepare_run, tiny_centres, two_province_case, write_case
 
 DESK_MINUTES = 360 * 250 * 0.85
@@ -175,7 +175,7 @@ def _own(township: str, levels: str) -> str:
 
 def _old_rule(data: ModelData) -> tuple[list[str], list[str]]:
     """The back-office centre of every arc and online row by the rule before decide levels
-    (written out independently of :mod:`planner.item_rules`): a county, city or province
+    (written out independently of :mod:`planner.inputs.item_rules`): a county, city or province
     centre decides what it serves; a township station forwards to the township's own
     centre at the lowest approving level among the item's levels."""
     levels = {(s, "a"): ["city|county|township", "county|township"][s - 1] for s in (1, 2)}

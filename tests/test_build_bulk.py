@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.model.build import PlanModel, add_arcs, build_model
 from planner.model.gc_pause import paused_gc
 from tests.tiny import TWO_PROVINCE_ITEMS, prepare_run, two_province_case

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.datasets.calibration import REFERENCES, Tables, calibration_rows
-from planner.inputs import read_inputs
+from planner.inputs.load import read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from planner.cli.sweep_cmd import sweep_cmd
-from planner.dask_cluster import dask_client
+from planner.run.dask_cluster import dask_client
 from planner.sweep.execution import run_sweep
 from planner.sweep.records import ScenarioRecord
 from planner.sweep.spec import ScenarioSpec, load_sweep

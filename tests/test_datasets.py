@@ -21,8 +21,8 @@ from planner.datasets.build import (
     gcj02_offset_m,
     split_population,
 )
-from planner.datasets.gcj02 import gcj02_to_wgs84, in_china, wgs84_to_gcj02
 from planner.errors import InputError
+from planner.inputs.gcj02 import gcj02_to_wgs84, in_china, wgs84_to_gcj02
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw" / "jiangsu"

@@ -21,11 +21,11 @@ import numpy as np
 import pulp
 import pytest
 
-from planner.config import deep_merge, load_config
+from planner.config.schema import deep_merge, load_config
 from planner.io.plan_files import write_plan_tables
 from planner.model.build import build_model
-from planner.pipeline import execute
-from planner.solve import solve
+from planner.run.pipeline import execute
+from planner.solve.driver import solve
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 TOP_HEAVY = {

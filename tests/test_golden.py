@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import load_config
-from planner.pipeline import run_config, write_run
+from planner.config.schema import load_config
+from planner.run.pipeline import run_config, write_run
 from tests.tiny import two_province_case
 
 GOLDEN = Path(__file__).parent / "golden"

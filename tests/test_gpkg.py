@@ -20,7 +20,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.errors import InputError
 from planner.io import qgis_styles
 from planner.io.gpkg import (
@@ -30,7 +30,7 @@ from planner.io.gpkg import (
     stage_years,
     write_gpkg,
 )
-from planner.pipeline import RunResult, run_config
+from planner.run.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
 STAGES = 3

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pulp
 
-from planner.config import SolverConfig, load_config
+from planner.config.schema import SolverConfig, load_config
 from planner.model.build import build_model
-from planner.model.solvers import HighsSolver, Status, lp_arrays
+from planner.solve.backends import HighsSolver, Status, lp_arrays
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 

@@ -263,7 +263,7 @@ def test_a_read_only_output_folder_is_refused_before_the_solve(
 ) -> None:
     config, before = planned
     import planner.io.run_dir as run_dir
-    import planner.pipeline as pipeline
+    import planner.run.pipeline as pipeline
 
     def read_only(*_: object, **__: object) -> tuple[int, str]:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
@@ -311,7 +311,7 @@ def test_geopackage_write_errors(
     config, before = planned
     import pyogrio.errors
 
-    import planner.pipeline as pipeline
+    import planner.run.pipeline as pipeline
 
     def failing(*_: object, **__: object) -> None:
         raise pyogrio.errors.DataSourceError(error)
@@ -353,7 +353,7 @@ def test_ctrl_c_while_drawing_the_report_keeps_the_previous_plan(
     planned: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, action: str
 ) -> None:
     config, before = planned
-    import planner.pipeline as pipeline
+    import planner.run.pipeline as pipeline
 
     monkeypatch.setattr(pipeline, "write_report", _report_then(action))
     text = config.read_text().replace("report = false", "report = true")
@@ -601,8 +601,8 @@ def _read_only(*_: object, **__: object) -> Any:
 def test_a_sweep_into_a_read_only_folder_is_refused_before_the_cluster(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import planner.dask_cluster as dask_cluster
     import planner.io.run_dir as run_dir
+    import planner.run.dask_cluster as dask_cluster
 
     def no_cluster(*_: object, **__: object) -> None:
         raise AssertionError("no cluster may start")

@@ -19,7 +19,7 @@ import tomli_w
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.io.run_config import PATH_KEYS
 from planner.report.data import read_run
 from planner.report.html import render_report

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.config import load_config
-from planner.pipeline import RunResult, run_config, write_run
+from planner.config.schema import load_config
+from planner.run.pipeline import RunResult, run_config, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 TOL = 1e-6

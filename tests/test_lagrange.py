@@ -1,4 +1,4 @@
-"""The Lagrangian warm start and the path-free duals (planner.model.lagrange, HighsSolver).
+"""The Lagrangian warm start and the path-free duals (planner.solve.lagrange, HighsSolver).
 
 Hand-worked LP: min x1 + 2 x2 subject to x1 + x2 = 1 (a local row) and x1 <= 0.3 (a
 network row, named like an olive row). Without the network row x1 = 1 (cost 1); with it
@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planner.config import SolverConfig, load_config
-from planner.model.lagrange import NetworkRows, lagrangian_start
-from planner.model.solvers import HighsSolver, LpArrays
-from planner.pipeline import run_config, write_run
+from planner.config.schema import SolverConfig, load_config
+from planner.run.pipeline import run_config, write_run
+from planner.solve.backends import HighsSolver, LpArrays
+from planner.solve.lagrange import NetworkRows, lagrangian_start
 from tests.tiny import two_province_case
 
 INF = np.inf

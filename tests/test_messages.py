@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from planner.cli.main import cli
-from planner.config import Config
+from planner.config.keys import suggest_key
+from planner.config.schema import Config
 from planner.errors import InputError
-from planner.schema_keys import suggest_key
 from planner.sweep.scenario import scenario_config
 from planner.sweep.spec import load_sweep
 from tests.tiny import write_case

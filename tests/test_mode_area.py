@@ -1,4 +1,4 @@
-"""The mode decision pays for the floor area its windows need (planner/model/modes.py
+"""The mode decision pays for the floor area its windows need (planner/modes/rules.py
 ``path_areas``, the mode MIP, the plan): hand-worked tiny cases."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.config import load_config
-from planner.model.mode_mip import solve_mode_mip
-from planner.model.modes import AreaSpec, mode_windows
-from planner.pipeline import run_config
+from planner.config.schema import load_config
+from planner.modes.mip import solve_mode_mip
+from planner.modes.rules import AreaSpec, mode_windows
+from planner.run.pipeline import run_config
 from tests.tiny import mode_rules, two_province_case
 
 KAPPA = 100.0

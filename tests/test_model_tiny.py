@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.config import load_config
-from planner.pipeline import run_config
+from planner.config.schema import load_config
+from planner.run.pipeline import run_config
 from tests.tiny import SIMPLE_COST_TERMS, tiny_centres, write_case
 
 SIMPLE_COSTS = {
@@ -120,7 +120,7 @@ def test_top_heavy_penalty_moves_item_from_city_to_county(
         **SIMPLE_COSTS,
         "costs": {**SIMPLE_COSTS["costs"], "top_heavy_penalty_per_m2_year": penalty},
     }
-    from planner.config import deep_merge
+    from planner.config.schema import deep_merge
 
     cfg = deep_merge(cfg, TOP_HEAVY_CASE)
     centres = tiny_centres(city=100)

@@ -1,11 +1,11 @@
-"""Window modes as a decision: hand-worked tiny cases (planner/model/modes.py)."""
+"""Window modes as a decision: hand-worked tiny cases (planner/modes/rules.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from planner.model.modes import (
+from planner.modes.rules import (
     MODES,
     decide_modes,
     mode_bounds,
@@ -182,7 +182,7 @@ def test_nothing_served_anywhere() -> None:
 
 
 def test_savings_round_trip_through_summary_json() -> None:
-    from planner.summary import ModeSaving, PlanSummary, SummaryError, mode_savings
+    from planner.plan.summary import ModeSaving, PlanSummary, SummaryError, mode_savings
 
     cen = pd.DataFrame(
         {

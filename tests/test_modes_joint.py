@@ -1,4 +1,4 @@
-"""Modes priced into the LP (planner/pipeline.py ``price_modes``) against the joint problem
+"""Modes priced into the LP (planner/run/pipeline.py ``price_modes``) against the joint problem
 solved exactly: the planner's own LP with integer windows, solved as a MIP by HiGHS.
 
 With one item the three modes need the same windows (one item: ``ceil(load / kappa)``
@@ -15,9 +15,9 @@ from typing import Any
 import pulp
 import pytest
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.model.build import build_model
-from planner.pipeline import run_config
+from planner.run.pipeline import run_config
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 

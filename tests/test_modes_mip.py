@@ -1,12 +1,12 @@
-"""The joint window-mode MIP (planner/model/mode_mip.py): hand-worked tiny cases."""
+"""The joint window-mode MIP (planner/modes/mip.py): hand-worked tiny cases."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from planner.model.mode_mip import MipOptions, OliveSpec, solve_mode_mip
-from planner.model.modes import decide_modes, mode_windows
+from planner.modes.mip import MipOptions, OliveSpec, solve_mode_mip
+from planner.modes.rules import decide_modes, mode_windows
 from tests.tiny import mode_rules
 
 KAPPA = 100.0

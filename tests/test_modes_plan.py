@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.config import load_config
-from planner.model.modes import MODES
-from planner.pipeline import run_config, write_run
+from planner.config.schema import load_config
+from planner.modes.rules import MODES
+from planner.run.pipeline import run_config, write_run
 from tests.tiny import two_province_case
 
 ORDER = {m: i for i, m in enumerate(MODES)}

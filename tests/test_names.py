@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from planner.cli.main import cli
 from planner.diff import diff_runs, load_run, render_markdown, render_text
-from planner.names import Names, with_names
+from planner.plan.names import Names, with_names
 from tests.tiny import write_case
 
 REACH_ITEMS = [{"max_travel_min": 15, "online_potential": 0.5}]

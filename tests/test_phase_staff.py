@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from planner.config import deep_merge, load_config
+from planner.config.schema import deep_merge, load_config
 from planner.datasets.inventory import base_maturity, inventory_rules, rules_from_items
-from planner.inputs import read_inputs
-from planner.maturity import county_phases, phase_entry_years, township_maturity
-from planner.pipeline import RunResult, run_config
+from planner.inputs.load import read_inputs
+from planner.inputs.maturity import county_phases, phase_entry_years, township_maturity
+from planner.run.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.config import deep_merge, load_config
-from planner.pipeline import RunResult, run_config, write_run
+from planner.config.schema import deep_merge, load_config
+from planner.run.pipeline import RunResult, run_config, write_run
 from tests.tiny import city_or_county_config, tiny_centres, write_case
 
 ITEM = [{"levels_s1": "city|county"}]

@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.errors import SolveError
 from planner.io.run_dir import TMP_MARKER
 from planner.model import solvers
-from planner.pipeline import run_config
-from planner.solve import Status, status_from_highs
+from planner.run.pipeline import run_config
+from planner.solve.driver import Status, status_from_highs
 from tests.tiny import tiny_centres, write_case
 
 STATIONS = tiny_centres(stations={"320101001": 50, "320101002": 50})

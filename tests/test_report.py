@@ -27,12 +27,12 @@ from PIL import Image
 
 import planner.cli.main  # noqa: F401  (the CLI package before report_cmd: import order of the CLI)
 from planner.cli.report_cmd import report_cmd
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.errors import InputError
-from planner.pipeline import run_config, write_run
 from planner.report import charts
 from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
+from planner.run.pipeline import run_config, write_run
 from tests.tiny import write_case
 
 INSTALL_HINT = (

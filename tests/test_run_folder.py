@@ -10,9 +10,9 @@ import pytest
 
 from planner.errors import InputError
 from planner.io.plan_files import json_text
-from planner.run_folder import REQUIRED_FILES, read_run_folder, read_summary
-from planner.solve import Status
-from planner.summary import PlanSummary
+from planner.io.run_folder import REQUIRED_FILES, read_run_folder, read_summary
+from planner.plan.summary import PlanSummary
+from planner.solve.driver import Status
 
 GOLDEN = Path(__file__).parent / "golden"
 

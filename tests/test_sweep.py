@@ -21,10 +21,10 @@ from click.testing import CliRunner, Result
 from distributed import Client, LocalCluster
 
 from planner.cli.sweep_cmd import sweep_cmd
-from planner.config import deep_merge, load_config
+from planner.config.schema import deep_merge, load_config
 from planner.errors import InputError
-from planner.pipeline import run_config, write_run
-from planner.summary import StageMetrics
+from planner.plan.summary import StageMetrics
+from planner.run.pipeline import run_config, write_run
 from planner.sweep.comparison import comparison_csv, dominance
 from planner.sweep.execution import run_sweep
 from planner.sweep.html import render_html
@@ -484,7 +484,7 @@ def test_scenarios_of_one_worker_reuse_the_model_warm_and_plan_as_cold(
 ) -> None:
     """One process running the four cost-only scenarios in turn builds the model once and
     re-solves it warm three times; every plan equals the scenario's config run cold."""
-    from planner.model.warm import WarmPool
+    from planner.solve.warm import WarmPool
     from planner.sweep import scenario
 
     pool = WarmPool()

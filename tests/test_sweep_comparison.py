@@ -13,7 +13,7 @@ import pytest
 
 from planner.cli import common
 from planner.cli.sweep_cmd import _summary
-from planner.summary import StageMetrics
+from planner.plan.summary import StageMetrics
 from planner.sweep.comparison import comparison_csv, dominance
 from planner.sweep.html import changed_label, render_html
 from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
+from planner.plan.summary import StageMetrics
 from planner.report.browser import CHROMIUM, PLAYWRIGHT_FLAGS
-from planner.summary import StageMetrics
 from planner.sweep.html import render_html
 from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult
 from planner.sweep.spec import Sweep

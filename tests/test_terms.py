@@ -1,13 +1,14 @@
-"""The names in :mod:`planner.terms` are the ones the LP uses (until the model imports them)."""
+"""The names in :mod:`planner.model.terms` are the ones the LP uses (until the model imports
+them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.model.build import build_model
-from planner.pipeline import run_config
-from planner.terms import CostTerm, ElasticRule
+from planner.model.terms import CostTerm, ElasticRule
+from planner.run.pipeline import run_config
 from tests.tiny import tiny_centres, write_case
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import load_config
-from planner.pipeline import execute, write_run
+from planner.config.schema import load_config
+from planner.run.pipeline import execute, write_run
 from tests.tiny import prepare_run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.errors import InputError
-from planner.inputs import read_inputs, sha256_file
-from planner.pipeline import execute, write_run
-from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.inputs.load import read_inputs, sha256_file
+from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.run.pipeline import execute, write_run
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 CENTRES = tiny_centres(city=100.0, stations={"320101001": 40.0, "320101002": 20.0})
@@ -62,7 +62,7 @@ def test_matrix_replaces_proxy_and_missing_pairs_fall_back(
             ("999999999", "cnty_320101", 1.0),  # unknown township: ignored
         ],
     )
-    with caplog.at_level(logging.WARNING, logger="planner.travel"):
+    with caplog.at_level(logging.WARNING, logger="planner.inputs.travel"):
         prepared = prepare_run(load_config(case, {"travel": {"matrix": str(path)}}))
     table = prepared.travel.minutes.set_index(["township_id", "centre_id"])["minutes"]
     assert table[("320101001", "cnty_320101")] == 3.5

@@ -15,8 +15,8 @@ import pandas as pd
 from click.testing import CliRunner
 
 from planner.cli.main import cli
-from planner.run_folder import read_run_folder
-from planner.unserved import unserved_townships
+from planner.io.run_folder import read_run_folder
+from planner.plan.unserved import unserved_townships
 from tests.tiny import two_province_case, write_case
 
 ITEMS = [

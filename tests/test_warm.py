@@ -1,4 +1,4 @@
-"""Warm re-solves (planner.model.warm): a scenario that changes only costs or bounds gives
+"""Warm re-solves (planner.solve.warm): a scenario that changes only costs or bounds gives
 the plan a cold run gives, from the previous basis; a scenario that changes rows is refused."""
 
 from __future__ import annotations
@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.io.plan_files import write_plan_tables
 from planner.model.build import build_model
-from planner.model.warm import WarmModel
-from planner.pipeline import execute
-from planner.plan import extract_plan
+from planner.plan.extract import extract_plan
+from planner.run.pipeline import execute
+from planner.solve.warm import WarmModel
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 ITEMS = [

@@ -13,13 +13,13 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from planner.cli.main import cli
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.datasets.calibration import Tables, measured_online_row
-from planner.datasets.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
-from planner.inputs import read_inputs
-from planner.workbook.cells import WorkbookError
-from planner.workbook.importer import import_workbook
-from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.inputs.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
+from planner.inputs.load import read_inputs
+from planner.inputs.workbook.cells import WorkbookError
+from planner.inputs.workbook.importer import import_workbook
+from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
 from tests.tiny import write_case
 
 THREE_STAGES = {

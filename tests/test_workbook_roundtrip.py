@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner.config import load_config
-from planner.inputs import read_inputs
-from planner.pipeline import run_config, write_run
-from planner.workbook.importer import import_workbook
-from planner.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.config.schema import load_config
+from planner.inputs.load import read_inputs
+from planner.inputs.workbook.importer import import_workbook
+from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.run.pipeline import run_config, write_run
 from tests.tiny import tiny_centres, write_case
 
 ROOT = Path(__file__).resolve().parents[1]
