@@ -106,7 +106,7 @@ def test_lagrangian_start_stops_at_once_when_no_network_row_binds() -> None:
 def test_past_its_time_budget_the_start_gives_up_and_the_full_lp_is_solved_cold(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from planner.model import lagrange
+    from planner.solve import lagrange
 
     monkeypatch.setattr(lagrange, "BUDGET_SHARE", 0.0)  # no time for a warm evaluation
     monkeypatch.setattr(lagrange, "BUDGET_FLOOR_S", 0.0)

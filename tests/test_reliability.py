@@ -14,8 +14,8 @@ from planner.cli.main import cli
 from planner.config.schema import load_config
 from planner.errors import SolveError
 from planner.io.run_dir import TMP_MARKER
-from planner.model import solvers
 from planner.run.pipeline import run_config
+from planner.solve import backends
 from planner.solve.driver import Status, status_from_highs
 from tests.tiny import tiny_centres, write_case
 
@@ -140,7 +140,7 @@ def test_cbc_without_a_system_cbc_uses_pulps_binary(
 ) -> None:
     # a fresh venv: no cbc on PATH
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert solvers.cbc_path() is not None
+    assert backends.cbc_path() is not None
     config = write_case(tmp_path, config={"solver": {"name": "cbc"}})
     run = run_config(load_config(config))
     assert run.result.status == "optimal"
