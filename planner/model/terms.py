@@ -3,7 +3,7 @@
 The LP (:mod:`planner.model.build`) names its objective terms and the hard rules it can
 relax; ``summary.json`` carries the term names, the report labels them, and the diagnosis
 (:mod:`planner.run.diagnose`) explains the rules. These enums are the one spelling of each name
-(``tests/test_model_tiny.py`` checks that the model uses exactly these).
+(``tests/model/test_model_tiny.py`` checks that the model uses exactly these).
 """
 
 from __future__ import annotations

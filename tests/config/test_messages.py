@@ -18,7 +18,7 @@ from planner.sweep.scenario import scenario_config
 from planner.sweep.spec import load_sweep
 from tests.tiny import write_case
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli(*args: str | Path) -> Result:

@@ -456,7 +456,7 @@ def test_names_follow_the_values_not_the_position() -> None:
 
 
 def test_example_sweep_file() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     sweep: Sweep = load_sweep(root / "configs" / "sweep-example.toml")
     assert len(sweep.scenarios) == 4
     assert sweep.base == root / "configs" / "jiangsu.toml"

@@ -20,7 +20,7 @@ import planner.cli.main  # noqa: F401  (imports the CLI before report_cmd, as th
 from planner.report import changes, charts, compare, mapparts
 from planner.report.data import read_run
 from planner.report.html import render_report
-from tests.test_report import _solve_and_write
+from tests.report.test_report import _solve_and_write
 
 
 def _panel(geographic: bool = True) -> Figure:

@@ -13,7 +13,7 @@ from planner.config.schema import load_config
 from planner.datasets.calibration import REFERENCES, Tables, calibration_rows
 from planner.inputs.load import read_inputs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

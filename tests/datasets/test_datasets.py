@@ -24,7 +24,7 @@ from planner.datasets.build import (
 from planner.errors import InputError
 from planner.inputs.gcj02 import gcj02_to_wgs84, in_china, wgs84_to_gcj02
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw" / "jiangsu"
 COMMITTED = ROOT / "data" / "jiangsu"
 ITEMS = ROOT / "data" / "items.csv"

@@ -13,7 +13,7 @@ from planner.config.schema import load_config
 from planner.run.pipeline import execute, write_run
 from tests.tiny import prepare_run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow

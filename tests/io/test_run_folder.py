@@ -14,7 +14,7 @@ from planner.io.run_folder import REQUIRED_FILES, read_run_folder, read_summary
 from planner.plan.summary import PlanSummary
 from planner.solve.driver import Status
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 @pytest.mark.parametrize("case", ["one-lp", "parts"])

@@ -12,7 +12,7 @@ import pytest
 from planner.config.schema import load_config
 from planner.run.pipeline import RunResult, run_config, write_run
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-6
 
 

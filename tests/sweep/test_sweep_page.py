@@ -15,7 +15,7 @@ from planner.report.browser import CHROMIUM, PLAYWRIGHT_FLAGS
 from planner.sweep.html import render_html
 from planner.sweep.records import ScenarioRecord, ScenarioStage, SweepResult
 from planner.sweep.spec import Sweep
-from tests.test_report import INSTALL_HINT
+from tests.report.test_report import INSTALL_HINT
 
 KEYS: dict[str, list[Any]] = {
     "costs.top_heavy_penalty_per_m2_year": [1000, 4000],

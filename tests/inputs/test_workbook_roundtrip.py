@@ -14,7 +14,7 @@ from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_t
 from planner.run.pipeline import run_config, write_run
 from tests.tiny import tiny_centres, write_case
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _round_trip(config: Path, boundaries: Path, tmp: Path) -> Path:

@@ -134,7 +134,7 @@ def test_run_has_a_warning_and_generated_data(run_dir: Path) -> None:
 @pytest.mark.parametrize("which", ["page", "compare_page"])
 def test_self_contained(which: str, request: pytest.FixtureRequest) -> None:
     text: str = request.getfixturevalue(which)
-    # the interactive map's scripts (tests/test_webmap.py) are inline, allowed by their hash
+    # the interactive map's scripts (tests/report/test_webmap.py) are inline, allowed by their hash
     markup = re.sub(r"<script>.*?</script>", "", text, flags=re.S)
     if which == "compare_page":
         assert "<script" not in text.lower() and "script-src 'none'" in text

@@ -24,7 +24,7 @@ from planner.inputs.maturity import county_phases, phase_entry_years, township_m
 from planner.run.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KAPPA = 67.5
 BASE_COSTS = {
     "window_cost_per_year": 100_000.0,

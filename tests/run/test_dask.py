@@ -122,7 +122,7 @@ def test_cli_prints_no_traceback_when_the_scheduler_dies(
         [*command, "--scheduler", address],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
     )
     try:
         deadline = time.monotonic() + 120

@@ -1,6 +1,6 @@
 """The report's interactive map (``planner.report.webmap``), in real headless Chromium.
 
-The tiny run of ``tests/test_report.py`` puts the province, city and county centres at one
+The tiny run of ``tests/report/test_report.py`` puts the province, city and county centres at one
 township seat (T1), so the map has to spread them apart to keep each clickable. The browser
 tests drive Debian's ``chromium`` (installed by ``make sysdeps``) through Playwright with
 every background connection off; they fail, never skip, when Chromium is missing.
@@ -27,7 +27,7 @@ from planner.report import webmap
 from planner.report.browser import CHROMIUM, PLAYWRIGHT_FLAGS
 from planner.report.data import read_run
 from planner.report.html import render_report
-from tests.test_report import INSTALL_HINT, _solve_and_write
+from tests.report.test_report import INSTALL_HINT, _solve_and_write
 
 SPATIAL_LAYERS = ("centres", "townships", "counties", "boundaries")
 SHARED_SEAT = ("prov_320000", "city_320100", "cnty_320101")

@@ -3,7 +3,7 @@
 The two-province tiny case (``tests/tiny.py``) is solved as one LP and as two parts; every
 file under ``plan/`` must match ``tests/golden/<case>/`` byte for byte. A change that is
 meant to alter the plan regenerates the files with ``PLANNER_UPDATE_GOLDEN=1 pytest
-tests/test_golden.py`` and the diff is reviewed with the change.
+tests/plan/test_golden.py`` and the diff is reviewed with the change.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from planner.config.schema import load_config
 from planner.run.pipeline import run_config, write_run
 from tests.tiny import two_province_case
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 @pytest.mark.parametrize("decompose", [False, True], ids=["one-lp", "parts"])
