@@ -13,6 +13,8 @@ from planner.config.schema import load_config
 from planner.datasets.calibration import REFERENCES, Tables, calibration_rows
 from planner.inputs.load import read_inputs
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -99,6 +99,7 @@ def test_gcj02_offset_magnitude() -> None:
 # --- build: reproducibility ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_build_is_byte_identical_and_matches_committed(
     built: tuple[Path, BuildReport], tmp_path: Path
 ) -> None:
@@ -116,6 +117,7 @@ def test_build_is_byte_identical_and_matches_committed(
         assert b"\r" not in data
 
 
+@pytest.mark.slow
 def test_different_seed_changes_generated_fields(tmp_path: Path) -> None:
     report = build_dataset(RAW, "32", tmp_path, seed=1)
     assert report.population_total == 84_748_016
@@ -126,6 +128,7 @@ def test_different_seed_changes_generated_fields(tmp_path: Path) -> None:
     assert (other["population"] != committed["population"]).mean() > 0.9
 
 
+@pytest.mark.slow
 def test_build_without_points_file(tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -156,6 +159,7 @@ def test_build_rejects_unknown_province(tmp_path: Path) -> None:
 # --- build: content --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_report_numbers(built: tuple[Path, BuildReport]) -> None:
     report = built[1]
     assert (report.n_cities, report.n_counties, report.n_townships) == (13, 95, 1237)
@@ -176,6 +180,7 @@ def test_report_numbers(built: tuple[Path, BuildReport]) -> None:
     assert "江苏省" in report.summary()
 
 
+@pytest.mark.slow
 def test_counties_csv(counties: pd.DataFrame) -> None:
     assert len(counties) == 95
     assert counties["county_code"].is_monotonic_increasing
@@ -192,6 +197,7 @@ def test_counties_csv(counties: pd.DataFrame) -> None:
         assert counties[col].between(0, 100).all()
 
 
+@pytest.mark.slow
 def test_township_population_sums_to_county(
     townships: pd.DataFrame, counties: pd.DataFrame
 ) -> None:
@@ -207,6 +213,7 @@ def test_township_population_sums_to_county(
     assert set(townships["population_source"]) == {"generated_census_split"}
 
 
+@pytest.mark.slow
 def test_points_inside_their_county(
     built: tuple[Path, BuildReport], townships: pd.DataFrame
 ) -> None:
@@ -225,6 +232,7 @@ def test_points_inside_their_county(
     assert (distance[~generated] <= MATCH_TOLERANCE_M).all()
 
 
+@pytest.mark.slow
 def test_centres(centres: pd.DataFrame, townships: pd.DataFrame) -> None:
     assert len(centres) == 1346
     assert centres["centre_id"].is_monotonic_increasing

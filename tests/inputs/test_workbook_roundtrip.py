@@ -108,6 +108,7 @@ def test_tiny_round_trip_gives_the_same_plan_bytes(tmp_path: Path) -> None:
         assert (a / "plan" / name).read_bytes() == (b / "plan" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_jiangsu_round_trip_reads_the_same_tables(tmp_path: Path) -> None:
     config = ROOT / "configs" / "jiangsu.toml"
     imported = _round_trip(config, ROOT / "data" / "jiangsu", tmp_path)
@@ -129,6 +130,7 @@ def test_jiangsu_round_trip_reads_the_same_tables(tmp_path: Path) -> None:
         assert (tmp_path / "imported" / name).read_bytes() == data, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column", ["name_en", "source"])
 def test_jiangsu_items_keep_text_columns(tmp_path: Path, column: str) -> None:
     imported = _round_trip(ROOT / "configs" / "jiangsu.toml", ROOT / "data" / "jiangsu", tmp_path)

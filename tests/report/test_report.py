@@ -275,6 +275,7 @@ def test_cli(run_dir: Path, other_dir: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.browser
 def test_cjk_font_is_installed() -> None:
     assert charts.cjk_font() in charts.CJK_FAMILIES, (
         f"no Noto Sans CJK font: Chinese names would not render in the charts; {INSTALL_HINT}"
@@ -328,6 +329,7 @@ def _console_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize(
     ("which", "expected"), [("page", SINGLE_CHARTS), ("compare_page", COMPARE_CHARTS)]
 )
@@ -360,6 +362,7 @@ def test_browser_renders_every_image_without_errors(
     assert _console_lines(done.stderr) == []
 
 
+@pytest.mark.browser
 def test_browser_screenshot(page: str, tmp_path: Path) -> None:
     target = tmp_path / "report.html"
     target.write_text(page, encoding="utf-8")

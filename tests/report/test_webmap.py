@@ -183,6 +183,7 @@ def _click_feature(tab: Any, kind: str, key: str) -> str:
     return str(tab.locator("#olive-map-info").get_attribute("data-selected"))
 
 
+@pytest.mark.browser
 def test_map_renders_without_errors(page: tuple[Any, list[str]]) -> None:
     tab, problems = page
     assert tab.locator("#olive-map .leaflet-map-pane canvas").count() == 1
@@ -194,6 +195,7 @@ def test_map_renders_without_errors(page: tuple[Any, list[str]]) -> None:
     assert problems == []
 
 
+@pytest.mark.browser
 def test_stage_switch_changes_what_is_drawn(page: tuple[Any, list[str]]) -> None:
     tab, problems = page
     assert tab.get_attribute("#olive-map", "data-stage") == "3"
@@ -213,6 +215,7 @@ def test_stage_switch_changes_what_is_drawn(page: tuple[Any, list[str]]) -> None
     assert problems == []
 
 
+@pytest.mark.browser
 def test_click_opens_the_right_details(page: tuple[Any, list[str]], run_dir: Path) -> None:
     tab, problems = page
     for cid in SHARED_SEAT:
@@ -232,6 +235,7 @@ def test_click_opens_the_right_details(page: tuple[Any, list[str]], run_dir: Pat
     assert problems == []
 
 
+@pytest.mark.browser
 def test_zoom_keeps_the_seat_offsets_in_pixels(page: tuple[Any, list[str]]) -> None:
     tab, problems = page
     distance = """() => {
@@ -249,6 +253,7 @@ def test_zoom_keeps_the_seat_offsets_in_pixels(page: tuple[Any, list[str]]) -> N
     assert problems == []
 
 
+@pytest.mark.browser
 def test_comparison_page_fits_1024_pixels(
     browser: Any, run_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

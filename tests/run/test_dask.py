@@ -24,10 +24,13 @@ from planner.sweep.records import ScenarioRecord
 from planner.sweep.spec import ScenarioSpec, load_sweep
 from tests.conftest import stop
 
-pytestmark = pytest.mark.filterwarnings(
-    # distributed closes its comm handlers after the client is gone
-    "ignore::ResourceWarning",
-)
+pytestmark = [
+    pytest.mark.dask,
+    pytest.mark.filterwarnings(
+        # distributed closes its comm handlers after the client is gone
+        "ignore::ResourceWarning",
+    ),
+]
 
 Start = Callable[[int], tuple[str, "subprocess.Popen[bytes]"]]
 WINDOW = "costs.window_cost_per_year"

@@ -12,6 +12,8 @@ import pytest
 from planner.config.schema import load_config
 from planner.run.pipeline import RunResult, run_config, write_run
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-6
 

@@ -96,6 +96,7 @@ def _equal_cost_case(tmp_path: Path, solver: str, generate: bool = False) -> obj
     return execute(prepare_run(load_config(cfg)))
 
 
+@pytest.mark.slow
 def test_highs_and_cbc_report_the_same_plan(tmp_path: Path) -> None:
     plans = {}
     for solver in ("highs", "cbc"):

@@ -135,6 +135,7 @@ def test_missing_cbc_names_the_package(tmp_path: Path, monkeypatch: pytest.Monke
     assert "coinor-cbc" in result.stderr
 
 
+@pytest.mark.slow
 def test_cbc_without_a_system_cbc_uses_pulps_binary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -96,6 +96,7 @@ def _cli(*args: str | Path) -> Result:
 # --- the sweep on Dask ------------------------------------------------------------------------
 
 
+@pytest.mark.dask
 def test_every_scenario_equals_its_config_run_alone(four: SweepResult, tmp_path: Path) -> None:
     assert [r.status for r in four.records] == ["solved"] * 4
     assert [r.name for r in four.records] == [
@@ -132,6 +133,7 @@ def test_every_scenario_equals_its_config_run_alone(four: SweepResult, tmp_path:
     assert by_name["four-1000_100000"].stages[-1].top_heavy_share == 0.0
 
 
+@pytest.mark.dask
 def test_comparison_files(four: SweepResult) -> None:
     folder = four.sweep.sweep_dir
     table = pd.read_csv(folder / "comparison.csv", dtype={"scenario": str})
@@ -169,6 +171,7 @@ def test_comparison_files(four: SweepResult) -> None:
     assert record["non_dominated"] == ["four-0_100000", "four-1000_100000"]
 
 
+@pytest.mark.dask
 def test_rerun_reuses_and_one_change_resolves_one(sweep_root: Path, client: Client) -> None:
     product = _sweep_file(sweep_root, "again", SWEEP_4.replace('"four"', '"again"'))
     first = run_sweep(load_sweep(product), client)
@@ -207,6 +210,7 @@ mode = "zip"
     assert folders == sorted(r.name for r in third.records)
 
 
+@pytest.mark.dask
 def test_failing_scenario_is_recorded_and_cli_exits_3(
     sweep_root: Path, cluster: LocalCluster
 ) -> None:
@@ -247,6 +251,7 @@ name = "bad-values"
     assert table[table["status"] == "failed"]["stage"].isna().all()
 
 
+@pytest.mark.dask
 def test_cli_on_a_local_cluster_writes_the_report(sweep_root: Path) -> None:
     path = _sweep_file(
         sweep_root,
@@ -303,6 +308,7 @@ def test_dominance_on_a_constructed_case() -> None:
     assert result == {"b": ("a", "e", "f"), "d": ("a", "b", "c", "e", "f")}
 
 
+@pytest.mark.dask
 def test_html_lists_the_dominated(four: SweepResult) -> None:
     page = render_html(four)
     section = page.split('id="dominance"')[1].split('id="metrics"')[0]

@@ -48,6 +48,7 @@ def _record(i: int) -> ScenarioRecord:
     )
 
 
+@pytest.mark.browser
 def test_wide_table_scrolls_in_its_box_and_nothing_is_clipped(tmp_path: Path) -> None:
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is not installed: the page test needs it; {INSTALL_HINT}")
