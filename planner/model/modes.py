@@ -15,14 +15,17 @@ served (:math:`\ell_k > 0`). With :math:`n_k = \max(1, \lceil \ell_k / \kappa \r
 
     W_0 &= \textstyle\sum_{k \in K} n_k && \text{traditional: every item its own window(s)}\\
     W_1 &= \textstyle\sum_{k \in H} n_k
-        + \max\big(1, \lceil \sum_{k \in K \setminus H} \ell_k / \kappa \rceil\big)
+        + G\big(\textstyle\sum_{k \in K \setminus H} \ell_k\big)
         && \text{small general}\\
     W_2 &= \max\big(1, \lceil \textstyle\sum_{k \in K} \ell_k / (\kappa \epsilon) \rceil\big)
         && \text{big general}
 
 with :math:`H = \{k \in K : v_k \ge \bar v\}` the items at or above the volume standard
 ``windows.dedicated_min_daily`` (transactions per window-day) and :math:`\epsilon`
-``windows.pooling_efficiency``. A centre that serves nothing needs no window in any mode.
+``windows.pooling_efficiency``. The general windows of small general are
+:math:`G(\ell) = \max(1, \lceil \ell / \kappa \rceil)` for the items below the standard,
+and none where every item served is at or above it (:math:`G(0) = 0`: no idle window).
+A centre that serves nothing needs no window in any mode.
 Big general is allowed only where the centre's daily transactions stay at or below
 ``windows.big_general_max_daily`` (when set).
 
@@ -154,7 +157,9 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
         daily=("daily", "sum"),
     )
     kap = g.index.get_level_values("centre_id").map(capacity).to_numpy(dtype=float)
-    g["w1"] = g["ded1"] + np.maximum(1.0, _up(g["cold"].to_numpy() / kap))
+    cold = g["cold"].to_numpy()
+    general = np.where(cold > 0, np.maximum(1.0, _up(cold / kap)), 0.0)
+    g["w1"] = g["ded1"] + general  # no general window where every item has its own
     g["w2"] = np.maximum(1.0, _up(g["load"].to_numpy() / (kap * rules.pooling_efficiency)))
     g["big_ok"] = True if rules.big_max_daily is None else g["daily"] <= rules.big_max_daily
     return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
@@ -524,6 +529,10 @@ def mode_bounds(
         out["lp_priced_kcny"] = priced - rules.window_cost * lp_windows
         out["olive_kcny"] = float(mip["olive_violation_kcny"]) - float(mip.get("lp_olive_kcny", 0))
         extra += out["olive_kcny"] - out["lp_priced_kcny"]
+        if "top_heavy_kcny" in mip and "lp_top_heavy_kcny" in mip:
+            # the MIP's top-heavy rows (the plan's excess) replace the LP's
+            out["top_heavy_kcny"] = float(mip["top_heavy_kcny"]) - float(mip["lp_top_heavy_kcny"])
+            extra += out["top_heavy_kcny"]
         valid = bool(mip.get("bound_valid", True)) and float(mip.get("area_short_m2", 0.0)) < 0.5
     if objective is None:
         return out
