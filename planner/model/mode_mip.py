@@ -8,7 +8,10 @@ training and the floor area the windows need beyond the LP's,
 left out unless every path of the centre is). Centres are coupled only by the rules the
 LP has on windows: the olive (:mod:`planner.model.policy`) by ``windows`` and by
 ``area_in_use`` (windows times area per window plus the desks' area, the desks fixed by
-the flows). The model:
+the flows), and the top-heavy rows (:func:`_top_heavy_rows`: per stage and region the
+excess of province and city floor area, the LP's plus the paths' extra, above the cap
+against the lower levels' area in use, at the top-heavy penalty), which replace the LP's
+so that extra province and city area pays the penalty only above the cap. The model:
 
 .. math::
 

@@ -75,11 +75,11 @@ same areas, expansion, reduction and conversion, so the same area costs; trainin
 area does not change this: the relaxed LP already carries every area the joint problem
 could choose. The plan (the LP's flows, the chosen modes, their integer windows, the extra
 area, training and the olive on integer windows) is a point of the joint problem when its
-windows fit (no shortfall), and its cost is counted at most (the gains of the extra area,
-a lower station shortfall or top-heavy excess, are left out; province and city pay the
-top-heavy penalty on their extra in full): :func:`mode_bounds` reports both, the gap and
-its parts: rounding the LP's windows up to integers, the windows the chosen modes need
-beyond that, training, the extra floor area (``area_kcny``) and the change in olive
+windows fit (no shortfall), and its cost is counted at most (the gain of the extra area
+in a lower station shortfall is left out; the top-heavy excess is the plan's, from the
+mode MIP's top-heavy rows): :func:`mode_bounds` reports both, the gap and its parts:
+rounding the LP's windows up to integers, the windows the chosen modes need beyond that,
+training, the extra floor area (``area_kcny``) and the change in olive and top-heavy
 penalties. The gap is proven only when the bound is valid and no centre is short of area.
 The bound ignores integrality, so the gap is mostly rounding and training that every
 integer plan pays.
@@ -215,8 +215,8 @@ class AreaSpec:
     """(centres,) or (centres, stages): the largest reduction per stage, as the LP bounds
     it."""
     per_m2_year: np.ndarray
-    """(centres, stages): kCNY per m2-year of floor area (area cost; province and city add
-    the top-heavy penalty times one less the share)."""
+    """(centres, stages): kCNY per m2-year of floor area (the area cost; the top-heavy
+    penalty is the mode MIP's rows, :class:`planner.model.mode_mip.TopHeavySpec`)."""
     expansion_cost: float
     reduction_cost: float
     convert_cost: float
@@ -258,10 +258,9 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
 
     The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
     shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
-    :math:`L_s a_c x_s` plus the evolution terms above (``per_m2_year`` adds the top-heavy
-    penalty for province and city, an upper bound on what their extra adds to it).
-    Area kept never lowers a cost the plan reports (station shortfall, top-heavy at lower
-    levels): those gains are left out, so the cost is what the plan costs at most.
+    :math:`L_s a_c x_s` plus the evolution terms above. What the extra does to the
+    top-heavy excess is priced by the mode MIP's top-heavy rows, not here; area kept never
+    lowers the station shortfall the plan reports (that gain is left out).
     """
     n, n_stages = spec.floor.shape
     shape = (n, len(paths), n_stages)
