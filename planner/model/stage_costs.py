@@ -15,7 +15,7 @@ import numpy as np
 
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
-from planner.terms import CostTerm
+from planner.model.terms import CostTerm
 
 
 def constant_terms_by_stage(d: ModelData) -> dict[str, dict[int, float]]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from planner.model.terms import mode_label
 from planner.report.data import RunData, largest_changes
-from planner.terms import mode_label
 
 MIN_CHANGE_M2 = 0.5
 """Changes smaller than this (m²) are rounding, not a change."""

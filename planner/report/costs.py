@@ -2,7 +2,7 @@
 
 The LP's optimum (``objective_kcny``) is a lower bound, not what the plan costs: the plan
 has whole windows, window modes with their training and the floor area those windows need
-(:func:`planner.model.modes.mode_bounds`, ``optimality.window_modes`` of ``summary.json``:
+(:func:`planner.modes.rules.mode_bounds`, ``optimality.window_modes`` of ``summary.json``:
 ``plan_cost_kcny``, ``lower_bound_kcny`` and ``gap``). And the objective adds three kinds of
 number: public spending (floor area, windows, desks, conversion, redeployment, training,
 online handling), citizens' travel time priced in kCNY, and penalties (weights that enforce
@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from planner.model.terms import CostTerm
 from planner.report.data import RunData
 from planner.report.markup import escape as _e
 from planner.report.markup import table as _table
-from planner.terms import CostTerm
 
 PUBLIC = "public"
 TIME = "time"
@@ -50,6 +50,7 @@ LINES: tuple[tuple[str, str, str], ...] = (
     (CostTerm.TOP_HEAVY, PENALTY, "Top-heavy share"),
     (CostTerm.OLIVE, PENALTY, "Olive rules"),
     ("olive_kcny", PENALTY, "Olive rules on whole windows"),
+    ("top_heavy_kcny", PENALTY, "Top-heavy share on whole windows"),
     ("lp_priced_kcny", PUBLIC, "Windows, the MIP's prices against the LP's"),
     (CostTerm.LEVEL_FLOOR, PENALTY, "Level floors"),
     (CostTerm.STAFF_CUT, PENALTY, "Staff cut beyond its limit"),
@@ -58,6 +59,9 @@ LINES: tuple[tuple[str, str, str], ...] = (
 """Each cost line: its key (an objective term or a ``window_modes`` entry), group, label."""
 ALL = "all"
 """The column key of the whole horizon."""
+UNSPLIT = ("olive_kcny", "top_heavy_kcny", "lp_priced_kcny")
+"""``window_modes`` corrections known for the whole horizon only (the mode MIP's penalties
+less the LP's, its window prices against the LP's): shown as "—" in the stage columns."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,9 @@ def _extras(records: list[Mapping[str, Any]]) -> Iterator[tuple[str, int | str, 
     for wm in records:
         for key in ("area_kcny", "integer_rounding_kcny", "mode_windows_kcny", "training_kcny"):
             yield key, ALL, float(wm.get(key, 0.0) or 0.0)
-        yield "olive_kcny", ALL, float(wm.get("olive_kcny", 0.0) or 0.0)
+        for key in UNSPLIT:
+            if key != "lp_priced_kcny":
+                yield key, ALL, float(wm.get(key, 0.0) or 0.0)
         yield "lp_priced_kcny", ALL, -float(wm.get("lp_priced_kcny", 0.0) or 0.0)
         for stage, row in (wm.get("by_stage") or {}).items():
             for key, value in row.items():
@@ -127,6 +133,9 @@ def cost_table(run: RunData) -> PlanCost:
         if column == ALL or split:
             into = values.setdefault(key, {})
             into[column] = into.get(column, 0.0) + value
+    for key, into in values.items():
+        for stage in stages if key not in UNSPLIT else ():
+            into.setdefault(stage, 0.0)  # a term with no variable in a stage
     known = {key for key, _, _ in LINES}
     order = [*LINES, *((k, PUBLIC, k) for k in sorted(values) if k not in known)]
     lines = [
@@ -167,7 +176,7 @@ def cost_section(run: RunData) -> str:
         rows += [
             (
                 f"&nbsp;&nbsp;{_e(ln.label)} <span class='id'>{_e(ln.key)}</span>",
-                *(_money(ln.values.get(c, 0.0)) for c in columns),
+                *(_money(ln.values[c]) if c in ln.values else "—" for c in columns),
             )
             for ln in lines
         ]
@@ -186,7 +195,8 @@ def cost_section(run: RunData) -> str:
         f"<strong>{bound}</strong> kCNY; the plan is within <strong>{gap}</strong> of it "
         f"({proven}). Citizens' time prices travel minutes; penalties are the weights that "
         "enforce rules (unserved demand, the olive): neither is money a government pays. "
-        "Multi-year stages count every year of the stage; one-off costs count once.</p>"
+        "Multi-year stages count every year of the stage; one-off costs count once; a line "
+        "with — in the stages is known for the whole horizon only.</p>"
     )
     if not cost.stages:
         note += "<p class='small'>This run folder has no split by stage (written before it "

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from planner.model.terms import WINDOW_MODES, transition_label
 from planner.report import charts
 from planner.report.data import RunData, mode_transitions
-from planner.terms import WINDOW_MODES, transition_label
 
 MODE_ORDER = WINDOW_MODES
 COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
