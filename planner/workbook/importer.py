@@ -482,6 +482,16 @@ def import_workbook(path: Path, out: Path, boundaries: Path = DEFAULT_BOUNDARIES
 def workbook_dataset(path: Path, boundaries: Path = DEFAULT_BOUNDARIES) -> Path:
     """The dataset folder of a workbook a config points at (``data.workbook``): imported next
     to it as ``.<name>.dataset/`` and re-imported only when the workbook changes."""
+    if not path.exists():
+        raise WorkbookError(
+            f"{path}: workbook not found (check 'data.workbook' in the config: an .xlsx or "
+            ".ods file, or a folder of its CSV sheets)"
+        )
+    if not (boundaries / "counties.geojson").is_file():
+        raise WorkbookError(
+            f"{boundaries / 'counties.geojson'}: boundary file not found (check "
+            "'data.county_boundaries' in the config)"
+        )
     out = path.with_name(f".{path.name}.dataset")
     marker = out / MARKER
     stamp = f"{_sha256(path)} {boundaries.resolve()}"
