@@ -37,5 +37,9 @@ def template_cmd(folder: Path, config: Path | None, force: bool) -> None:
     if config is not None:
         rows = export_rows(read_inputs(load_config(config)))
     paths = write_template(folder, rows, force)
-    what = f"the dataset of {config}" if config is not None else "a complete small example: overwrite its rows"
+    what = (
+        f"the dataset of {config}"
+        if config is not None
+        else "a complete small example: overwrite its rows"
+    )
     m.out_console.print(f"wrote {paths[0]} and {len(paths) - 1} CSV sheets ({what})")

@@ -25,7 +25,6 @@ from planner.workbook.schema import (
     SHEETS,
     TOWNSHIPS,
     TRAVEL,
-    Sheet,
 )
 
 WORKBOOK_NAME = "planner_workbook.xlsx"
