@@ -142,7 +142,7 @@ def test_import_caps_the_problem_list(template: Path, tmp_path: Path) -> None:
     path = _copy(template, tmp_path)
     wb = load_workbook(path)
     ws = wb["online_shares"]
-    for row in range(4, 4 + MAX_PROBLEMS + 10):
+    for _ in range(MAX_PROBLEMS + 10):
         ws.append(["320102", 1999, 0.5])  # year below 2000
     wb.save(path)
     with pytest.raises(WorkbookError) as err:
