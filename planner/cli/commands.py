@@ -156,11 +156,23 @@ def _provenance_rows(t: pd.DataFrame) -> list[tuple[str, int]]:
     help="Dask workers for a multi-province dataset (provinces are independent LPs); "
     "default: the number of cores.",
 )
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The run folder to write (instead of <output.dir>/<name>/); its name becomes the "
+    "run's name.",
+)
 @m.guarded
 def run_cmd(
-    config: Path, quiet: bool, verbose: bool, province: str | None, workers: int | None
+    config: Path,
+    quiet: bool,
+    verbose: bool,
+    province: str | None,
+    workers: int | None,
+    out: Path | None,
 ) -> None:
-    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
+    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/ (or --out)."""
     from planner.pipeline import run_config, write_run
 
     m.setup_logging(verbose, quiet)
@@ -176,6 +188,8 @@ def run_cmd(
         region = f"{PROVINCES[code]} ({code}) alone"
         described = base.config.description
         overrides["description"] = f"{region}, from: {described}" if described else region
+    if out is not None:
+        overrides.update(_out_overrides(out))
     loaded = load_config(config, overrides)
     # a second run into the same folder is refused before it solves (when the folder's parent
     # exists: nothing is created for a run that fails on bad input)
@@ -194,6 +208,21 @@ def run_cmd(
         _print_run(run, run.plan, run_dir, quiet)
     except KeyboardInterrupt:
         raise InterruptedAfterWrite from None
+
+
+def _out_overrides(out: Path) -> dict[str, Any]:
+    """``--out DIR``: the run is written to DIR itself, named by DIR's last part."""
+    import re
+
+    from planner.errors import InputError
+
+    folder = out.resolve()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", folder.name):
+        raise InputError(
+            f"--out {out}: expected a folder name of letters, digits, '_', '.' and '-' "
+            "(it becomes the run's name)"
+        )
+    return {"name": folder.name, "output": {"dir": str(folder.parent)}}
 
 
 @contextmanager
