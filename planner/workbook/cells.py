@@ -92,8 +92,12 @@ class Where:
 
     def raise_problems(self) -> None:
         """Raise every problem kept so far: the one line of a single problem, else a table
-        (sheet, row, column, problem; at most :data:`MAX_PROBLEMS`)."""
-        found = self.problems
+        (sheet, row, column, problem; at most :data:`MAX_PROBLEMS`), in the workbook's
+        order of sheets, rows and columns."""
+        order = {s.name: i for i, s in enumerate(SHEETS)}
+        found = sorted(
+            self.problems, key=lambda p: (order.get(p.sheet, -1), p.row or 0, p.col or 0)
+        )
         if not found:
             return
         if len(found) == 1:
