@@ -18,7 +18,7 @@ from planner.diff.records import (
     PlanDiff,
 )
 from planner.diff.rules import rule_cost_lines
-from planner.labels import display_width, metric_label, pad
+from planner.labels import display_width, metric_label, mode_label, pad
 
 
 def _text_table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
@@ -45,7 +45,7 @@ def _centre_text(c: CentreChange) -> str:
     if "desks" in c.changed:
         parts.append(f"desks {c.desks_a} -> {c.desks_b}")
     if "mode" in c.changed:
-        parts.append(f"mode {c.mode_a} -> {c.mode_b}")
+        parts.append(f"mode {mode_label(c.mode_a)} -> {mode_label(c.mode_b)}")
     if "action" in c.changed:
         parts.append(f"action {c.action_a} -> {c.action_b}")
     return "; ".join(parts)
