@@ -37,7 +37,7 @@ from planner.inputs.workbook.schema import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[2] / "data" / "china"
+DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[3] / "data" / "china"
 """Boundary polygons of every mainland county, city and province (the national dataset)."""
 
 MARKER = ".planner-import"
