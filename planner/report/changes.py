@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.model.terms import mode_label
+from planner.labels import mode_label
 from planner.report.data import RunData, largest_changes
 
 MIN_CHANGE_M2 = 0.5

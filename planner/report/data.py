@@ -24,7 +24,7 @@ import pyogrio
 from planner.config.schema import LEVELS, StagesConfig
 from planner.errors import InputError
 from planner.io.run_folder import GPKG_FILE, read_run_folder
-from planner.model.terms import WINDOW_MODES, mode_label
+from planner.labels import WINDOW_MODES, mode_label
 from planner.plan.summary import PlanSummary
 
 log = logging.getLogger(__name__)

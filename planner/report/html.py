@@ -25,7 +25,7 @@ import pandas as pd
 
 from planner import __version__
 from planner.io.run_folder import REPORT_FILE
-from planner.model.terms import transition_label
+from planner.labels import transition_label
 from planner.report import changes, charts, costs, fonts, modechart, phasemap, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from planner.model.terms import WINDOW_MODES, transition_label
+from planner.labels import WINDOW_MODES, transition_label
 from planner.report import charts
 from planner.report.data import RunData, mode_transitions
 

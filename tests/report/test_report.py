@@ -30,7 +30,7 @@ import planner.cli.main  # noqa: F401  (the CLI package before report_cmd: impor
 from planner.cli.report_cmd import report_cmd
 from planner.config.schema import load_config
 from planner.errors import InputError
-from planner.model.terms import transition_label
+from planner.labels import transition_label
 from planner.report import charts, fonts
 from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
