@@ -392,8 +392,8 @@ def test_ctrl_c_after_the_swap_says_the_new_plan_is_written(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(commands, "_print_run", interrupted)
-    line = _one_line(_invoke(*RUN, config), 130)
-    assert "interrupted after the new plan was written in full" in line
+    line = _one_line(_invoke(*RUN, config), 5)
+    assert "interrupted after the new plan was written in full; the new plan is in place" in line
     assert _snapshot(config.parent / "out") != before
 
 
@@ -432,6 +432,14 @@ def test_a_second_run_into_the_same_folder_is_refused(
 
 def _with_path(tmp_path: Path, key: str, target: str | Path) -> Path:
     return write_case(tmp_path, config={"data": {key: str(target)}})
+
+
+def test_a_symbolic_link_loop_as_a_data_path(tmp_path: Path) -> None:
+    config = _with_path(tmp_path, "townships", "loop.csv")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to(tmp_path / "loop.csv")
+    line = _one_line(_invoke(*RUN, config))
+    assert "the path loop.csv cannot be resolved" in line and "symbolic links" in line
 
 
 def test_a_device_as_a_data_file(tmp_path: Path) -> None:
