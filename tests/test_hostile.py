@@ -579,6 +579,24 @@ def test_an_invisible_character_in_an_id_is_shown(tmp_path: Path) -> None:
     assert "names unknown county '320101\\u200b' (townships 320101001)" in line
 
 
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u2060", "\u3164"])
+def test_an_invisible_character_in_a_county_code_is_shown(tmp_path: Path, char: str) -> None:
+    config = write_case(tmp_path)
+    _counties(tmp_path, "county_code", f"320101{char}")  # the townships' code is spelt right
+    line = _one_line(_invoke(*RUN, config))
+    shown = f"'320101\\u{ord(char):04x}'"
+    assert "names unknown county 320101 (townships 320101001, 320101002)" in line
+    assert f"counties has {shown}: the same id but for invisible characters" in line
+
+
+def test_an_invisible_character_in_a_township_id_is_shown(tmp_path: Path) -> None:
+    config = write_case(tmp_path)
+    path = tmp_path / "townships.csv"
+    path.write_text(path.read_text().replace("320101001", "320101001\u200b", 1))
+    line = _one_line(_invoke(*RUN, config))
+    assert "townships has '320101001\\u200b': the same id but for invisible characters" in line
+
+
 def test_a_config_with_a_byte_order_mark(tmp_path: Path) -> None:
     config = write_case(tmp_path)
     config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
