@@ -24,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-import planner.plan_modes as plan_modes
-from planner.config import load_config
-from planner.pipeline import run_config
+import planner.plan.modes as plan_modes
+from planner.config.schema import load_config
+from planner.run.pipeline import run_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURED: list[dict[str, Any]] = []
