@@ -29,9 +29,14 @@ that cannot hold shows up as the plan's olive warning). The olive by ``floor_are
 in the default's measures) is not a row here: with it in force, the plan's verdict on
 floor area (the LP's plus the extra) shows what the extra did to it.
 
-Windows are exactly what the chosen mode needs (one binary per centre and path, no idle
-window). The path formulation is the convex hull of each centre's choices, so the LP
-relaxation is tight except where olive rows bind; HiGHS stops at ``windows.mode_mip_gap``
+The paths are not listed (:math:`3^S` of them): the model has a binary per arc of the
+layered graph of :mod:`planner.modes.graph` (a node per stage, mode and area kept), one
+unit of flow out of each centre's source and flow conservation at every node, so a
+:math:`z_{cp}` above is the flow along path :math:`p` and every sum over a centre's paths
+is a sum over the arcs into a stage (:math:`W`, the extra area and the cost are the arc's).
+Windows are exactly what the chosen mode needs (no idle window). A centre's network is the
+convex hull of its choices, as the path formulation was, so the LP relaxation is tight
+except where olive rows bind; HiGHS stops at ``windows.mode_mip_gap``
 or ``windows.mode_time_limit_s`` and its gap and dual bound are reported.
 
 Tie-break
