@@ -7,13 +7,17 @@ column per stage (stage k > 3 takes stage 3's levels) and a config with five-yea
 (2030, 2035, ...; the 3-stage case is the default 2027, 2030, 2035), runs each plan in-process
 and measures the mode step (``solve_mode_mip``: building the graph and solving the MIP) with
 ``time.perf_counter`` and ``tracemalloc`` (peak of Python and numpy allocations during the
-step), and the whole run's wall time. Usage::
+step), and the whole run's wall time. With ``--mode-only`` it plans the
+3-stage default once and times the mode step alone on its inputs with stage 3 repeated to
+3, 5, 10 and 20 stages (no LP of that many stages needed). Usage::
 
     nice .venv/bin/python scripts/bench_mode_stages.py [3 5 10]
+    nice .venv/bin/python scripts/bench_mode_stages.py --mode-only [3 5 10 20]
 """
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import sys
 import tempfile
@@ -22,6 +26,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 import planner.plan.modes as plan_modes
@@ -30,10 +35,12 @@ from planner.run.pipeline import run_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MEASURED: list[dict[str, Any]] = []
+CALLS: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
 
 
 def _measured(real: Any) -> Any:
     def step(*args: Any, **kwargs: Any) -> Any:
+        CALLS.append((args, kwargs))
         tracemalloc.start()
         started = time.perf_counter()
         out = real(*args, **kwargs)
@@ -85,8 +92,58 @@ dir = "{folder / "out"}"
     return path
 
 
+def _longer(a: np.ndarray, n_stages: int) -> np.ndarray:
+    """A (centres, 3) array with its last column repeated to ``n_stages`` columns."""
+    if a.ndim == 1:
+        return a
+    return np.concatenate([a] + [a[:, -1:]] * (n_stages - a.shape[1]), axis=1)
+
+
+def stretched(call: tuple[tuple[Any, ...], dict[str, Any]], n_stages: int) -> tuple[Any, ...]:
+    """The 3-stage mode step's arguments with stage 3 repeated to ``n_stages`` stages (five
+    years each): the same centres and needs, more stages."""
+    need, today, stages, lengths, rules, olive, options, spec, top = call[0]
+    new = list(range(1, n_stages + 1))
+    last = need.xs(stages[-1], level="stage")
+    parts = [need.xs(s, level="stage") for s in stages] + [last] * (n_stages - len(stages))
+    need = pd.concat(parts, keys=new, names=["stage"])
+    years = {s: lengths.get(s, 5.0) for s in new}
+    fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
+    for k, v in fields.items():
+        if isinstance(v, np.ndarray):
+            fields[k] = _longer(v, n_stages)
+    spec = type(spec)(**fields)
+
+    def more(d: dict[tuple[int, str], float]) -> dict[tuple[int, str], float]:
+        tail = {c: v for (s, c), v in d.items() if s == stages[-1]}
+        return {**d, **{(s, c): v for s in new[len(stages) :] for c, v in tail.items()}}
+
+    if olive is not None:
+        olive = dataclasses.replace(olive, stages=tuple(new), desk_area=more(olive.desk_area))
+    if top is not None:
+        share = {s: top.share.get(s, top.share[stages[-1]]) for s in new}
+        top = dataclasses.replace(top, share=share, desk_area=more(top.desk_area))
+    return need, today, new, years, rules, olive, options, spec, top
+
+
+def mode_only(counts: list[int]) -> None:
+    """The mode step alone on the 3-stage Jiangsu default's inputs stretched to more stages."""
+    plan_modes.solve_mode_mip = _measured(plan_modes.solve_mode_mip)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_config(load_config(write_case(Path(tmp), 3)))
+    call = CALLS[0]
+    for n in counts:
+        plan_modes.solve_mode_mip(*stretched(call, n))
+        m = MEASURED[-1]
+        print(
+            f"{n:>2} stages (mode step alone): {m['seconds']:.2f} s, peak {m['peak_mib']:.1f} "
+            f"MiB, {m['arcs']} arcs",
+            flush=True,
+        )
+
+
 def main(counts: list[int]) -> None:
-    plan_modes.solve_mode_mip = _measured(plan_modes.solve_mode_mip)  # type: ignore[assignment]
+    plan_modes.solve_mode_mip = _measured(plan_modes.solve_mode_mip)
     with tempfile.TemporaryDirectory() as tmp:
         for n in counts:
             started = time.perf_counter()
@@ -103,4 +160,7 @@ def main(counts: list[int]) -> None:
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [3, 5, 10])
+    if sys.argv[1:2] == ["--mode-only"]:
+        mode_only([int(a) for a in sys.argv[2:]] or [3, 5, 10, 20])
+    else:
+        main([int(a) for a in sys.argv[1:]] or [3, 5, 10])
