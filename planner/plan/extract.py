@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -647,4 +648,17 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
             )
     thetas = dict(enumerate(cfg.policy.top_heavy_max_share, start=1))
     out.extend(olive_warnings(levels, thetas))
+    out.extend(skipped_warnings(summary.optimality))
     return replace(summary, warnings=tuple(out))
+
+
+def skipped_warnings(optimality: Mapping[str, Any]) -> list[str]:
+    """One warning per step skipped or cut short by the time budget (``skipped_steps`` of
+    the optimality report, of every part of a decomposed plan)."""
+    parts = optimality.get("parts", {}) if isinstance(optimality.get("parts"), dict) else {}
+    found = [("", optimality)] + [(f"part {code}: ", part) for code, part in parts.items()]
+    return [
+        f"{where}skipped: {step['step']} ({step['reason']})"
+        for where, opt in found
+        for step in opt.get("skipped_steps", [])
+    ]
