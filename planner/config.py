@@ -26,6 +26,7 @@ from planner.config_phase import ByPhase, StaffRule
 from planner.config_policy import (
     LevelFloorRule,
     OliveRule,
+    PaceRule,
     RuleCostsConfig,
     SurplusRule,
     check_stage_lists,
@@ -275,6 +276,9 @@ class PolicyConfig(Section):
     )
     staff: StaffRule = Field(
         default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
+    )
+    pace: PaceRule = Field(
+        default_factory=PaceRule, description="Pace of compression (逐步压缩, issue 23)."
     )
 
     @field_validator("cross_border_nearest", mode="before")

@@ -105,6 +105,7 @@ from planner.model.policy import (
     add_conversion,
     add_level_floor,
     add_olive,
+    add_pace,
     add_staff,
     policy_terms,
 )
@@ -617,6 +618,7 @@ def build_model(
             add_conversion,
             add_level_floor,
             add_staff,
+            add_pace,
             add_elastic_bounds,
         ):
             family(b)

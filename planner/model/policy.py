@@ -219,6 +219,50 @@ def add_staff(b: Builder) -> None:
             b.rows[name].constant = -share * sum(p.windows0.get(cid, 0.0) for cid in members)
 
 
+def _pace_row(b: Builder, s: int, family: str, key: str, members: list[str], share: float) -> None:
+    r"""``(1 - share) sum A_{s-1} - sum A_s <= v`` over ``members`` (today's area at stage 1)."""
+    p: PolicyData = b.d.policy
+    v, first = b.v, s == b.d.stages[0]
+    expr: Terms = [(v.area[s, cid], -1.0) for cid in members]
+    if not first:
+        expr += [(v.area[s - 1, cid], 1.0 - share) for cid in members]
+    name = f"{family}__{s}__{key}"
+    if p.pace_hard:
+        slack = b.violation(ElasticRule.PACE, s, key)
+    else:
+        slack = v.policy["pace", s, key] = b.new(f"pace_violation__{s}__{key}")
+    terms = expr if slack is None else [*expr, (slack, -1.0)]
+    row = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=0.0)
+    if first:
+        area0 = b.d.centres["area0"]
+        row.constant = (1.0 - share) * sum(float(area0[cid]) for cid in members)
+    b.rows[name] = row
+
+
+def add_pace(b: Builder) -> None:
+    r"""Pace (逐步压缩): per stage, the floor area that leaves the network (reduction and
+    conversion, net of expansion) is at most a share :math:`\pi` of the previous stage's,
+    per centre (``pace``), per province and level (``pace_level``) and per province
+    (``pace_region``): :math:`(1 - \pi) \sum_G A_{s-1,c} - \sum_G A_{sc} \le v_{sG}`
+    (:math:`v` absent when hard)."""
+    p: PolicyData = b.d.policy
+    groups = _by_region_level(b)
+    for s in b.d.stages:
+        for (region, level), members in groups.items():
+            share = p.pace_centre.get(level)
+            if share is not None:
+                for cid in members:
+                    _pace_row(b, s, "pace", cid, [cid], share)
+            share = p.pace_level.get(level)
+            if share is not None:
+                _pace_row(b, s, "pace_level", f"{region}__{level}", members, share)
+        share_r = p.pace_region[s - 1] if s - 1 < len(p.pace_region) else 1.0
+        if share_r < 1.0:
+            for region in sorted({r for r, _ in groups}):
+                members = sorted(c for (r, _), cs in groups.items() if r == region for c in cs)
+                _pace_row(b, s, "pace_region", region, members, share_r)
+
+
 def policy_terms(
     lengths: dict[int, float], p: PolicyData, v: PolicyVariables, window_cost: float = 0.0
 ) -> dict[str, Terms]:
@@ -227,6 +271,8 @@ def policy_terms(
     out: dict[str, Terms] = {"olive": [], "level_floor": [], "conversion": []}
     if p.staff:
         out.update(redeployment=[], idle_staff=[], staff_cut=[])
+    if not p.pace_hard:
+        out["pace"] = []
     for (family, s, key), var in v.policy.items():
         if family == "olive":
             out["olive"].append((var, lengths[s] * p.penalty(key.split("__")[1])))
@@ -241,4 +287,6 @@ def policy_terms(
             out["idle_staff"].append((var, lengths[s] * window_cost))
         elif family == "staff_cut":
             out["staff_cut"].append((var, p.cut_penalty))
+        elif family == "pace":
+            out["pace"].append((var, p.pace_penalty))
     return out

@@ -59,6 +59,15 @@ class PolicyData:
     cut_hard: bool = False
     cut_penalty: float = 0.0
     """kCNY per window cut beyond the limit (one-off)."""
+    pace_centre: dict[str, float] = field(default_factory=dict)
+    """Per level: the largest share of a centre's previous floor area lost in a stage."""
+    pace_level: dict[str, float] = field(default_factory=dict)
+    """Per level: the largest share of a province's level area lost in a stage."""
+    pace_region: tuple[float, ...] = ()
+    """Per stage (index 0 = stage 1): the largest share of a province's area lost."""
+    pace_hard: bool = True
+    pace_penalty: float = 0.0
+    """kCNY per m2 lost beyond the pace (one-off), when not hard."""
 
     def penalty(self, measure: str) -> float:
         """kCNY per unit-year of olive violation by ``measure``."""
@@ -231,4 +240,9 @@ def prepare_policy(
         cut_groups=cuts,
         cut_hard=staff.hard,
         cut_penalty=staff.penalty_per_window / 1000.0,
+        pace_centre={k: v for k, v in pol.pace.centre_max_loss_per_stage.items() if v < 1.0},
+        pace_level={k: v for k, v in pol.pace.level_max_loss_per_stage.items() if v < 1.0},
+        pace_region=tuple(pol.pace.region_max_loss_per_stage),
+        pace_hard=pol.pace.hard,
+        pace_penalty=pol.pace.penalty_per_m2 / 1000.0,
     )

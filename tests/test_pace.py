@@ -1,0 +1,116 @@
+"""The pace of compression (issue 23, 逐步压缩): tiny cases whose optimum is worked out here.
+
+One county hall of 100 m2 (province and city 0 m2) serves two towns' 20 thousand window
+minutes a year: 20/67.5 = 0.2963 windows, 13.333 m2 in use. A m2 costs 1 kCNY a year, a
+window 100 kCNY; reduction is free within the county's 40% shrink limit and converting
+surplus beyond it costs 0.8 kCNY a m2 once, so without a pace every stage keeps only the
+13.333 m2 in use (converting saves 1 - 0.8 kCNY per m2 in a one-year stage).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner.config import deep_merge, load_config
+from planner.pipeline import RunResult, run_config
+from tests.tiny import write_case
+
+NEED_M2 = 45 * 20 / 67.5  # 13.333 m2 in use
+WINDOWS_KCNY = 100 * 20 / 67.5  # 29.630 kCNY a year
+
+
+def _run(folder: Path, pace: dict[str, Any], years: list[int] | None = None) -> RunResult:
+    years = years or [2026]
+    config = {
+        "costs": {
+            "window_cost_per_year": 100_000.0,
+            "value_of_time_per_hour": 0.0,
+            "expansion_cost_per_m2": 0.0,
+            "reduction_cost_per_m2": 0.0,
+            "top_heavy_penalty_per_m2_year": 0.0,
+        },
+        "stages": {"years": years},
+        "policy": {
+            "levels": {"county": {"area_cost_per_m2_year": 1000.0}},
+            "top_heavy_max_share": [1.0] * len(years),
+            "surplus": {"convert": True, "cost_per_m2": 800.0},
+            "olive": {"stages": []},
+            "level_floor": {"share_of_today": {}},
+            "pace": deep_merge(
+                {
+                    "centre_max_loss_per_stage": {},
+                    "level_max_loss_per_stage": {},
+                    "region_max_loss_per_stage": [],
+                },
+                pace,
+            ),
+        },
+    }
+    items = [{f"levels_s{s}": "county" for s in range(1, len(years) + 1)}]
+    run = run_config(load_config(write_case(folder, items=items, config=config)))
+    assert run.result.status == "optimal" and run.result.solution is not None
+    return run
+
+
+def _area(run: RunResult, stage: int) -> float:
+    assert run.result.solution is not None
+    return run.result.solution.area[stage, "cnty_320101"]
+
+
+def test_without_a_pace_the_hall_keeps_only_its_area_in_use(tmp_path: Path) -> None:
+    run = _run(tmp_path, {})
+    assert _area(run, 1) == pytest.approx(NEED_M2, rel=1e-6)
+    # 40 m2 reduced free, 46.667 converted at 0.8
+    expected = NEED_M2 + WINDOWS_KCNY + 0.8 * (60 - NEED_M2)
+    assert run.result.objective == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("hard", [True, False])
+def test_a_hall_loses_at_most_half_its_area_conversion_included(tmp_path: Path, hard: bool) -> None:
+    # Pace 0.5: A_1 >= 50. The shrink limit gives 40 m2 free, the other 10 m2 are converted
+    # (0.8 kCNY each): 50 + 29.630 + 8 = 87.630 kCNY. Relaxing the row by a m2 saves
+    # 1 - 0.8 = 0.2 kCNY (its dual; the soft rule at 20 kCNY a m2 is never paid).
+    run = _run(tmp_path, {"centre_max_loss_per_stage": {"county": 0.5}, "hard": hard})
+    assert _area(run, 1) == pytest.approx(50.0, rel=1e-6)
+    assert run.result.objective == pytest.approx(50 + WINDOWS_KCNY + 8.0, rel=1e-6)
+    assert run.result.solution is not None
+    dual = run.result.solution.duals["pace"]["pace__1__cnty_320101"]
+    assert dual == pytest.approx(-0.2, rel=1e-6)
+    assert run.plan is not None
+    table = run.plan.rule_costs.set_index(["rule", "stage", "level"])
+    row = table.loc[("pace (centre)", 1, "county")]
+    assert row["binding_rows"] == 1
+    assert row["marginal_max_cny_per_unit_year"] == pytest.approx(200.0, rel=1e-6)
+
+
+def test_a_cheap_pace_penalty_is_paid_instead(tmp_path: Path) -> None:
+    # At 0.1 kCNY per m2 beyond the pace, converting a m2 still saves 1 - 0.8 - 0.1: the
+    # hall keeps 13.333 m2 and pays 50 - 13.333 = 36.667 m2 of violation.
+    pace = {"centre_max_loss_per_stage": {"county": 0.5}, "hard": False, "penalty_per_m2": 100}
+    run = _run(tmp_path, pace)
+    assert _area(run, 1) == pytest.approx(NEED_M2, rel=1e-6)
+    assert run.result.solution is not None
+    assert run.result.solution.costs["pace"] == pytest.approx(0.1 * (50 - NEED_M2), rel=1e-6)
+
+
+def test_the_province_pace_keeps_85_percent(tmp_path: Path) -> None:
+    # The province (all levels: the county's 100 m2 alone) may lose 15%: A_1 >= 85, all of it
+    # a free reduction within the 40% shrink limit, nothing converted.
+    run = _run(tmp_path, {"region_max_loss_per_stage": [0.15]})
+    assert _area(run, 1) == pytest.approx(85.0, rel=1e-6)
+    assert run.result.objective == pytest.approx(85 + WINDOWS_KCNY, rel=1e-6)
+
+
+def test_the_level_pace_counts_the_levels_area(tmp_path: Path) -> None:
+    run = _run(tmp_path, {"level_max_loss_per_stage": {"county": 0.3}})
+    assert _area(run, 1) == pytest.approx(70.0, rel=1e-6)
+
+
+def test_the_pace_counts_from_the_previous_stage(tmp_path: Path) -> None:
+    # Two one-year stages at pace 0.5: 100 -> 50 -> 25 (not 0.5 x today's 100 again).
+    run = _run(tmp_path, {"centre_max_loss_per_stage": {"county": 0.5}}, years=[2026, 2027])
+    assert _area(run, 1) == pytest.approx(50.0, rel=1e-6)
+    assert _area(run, 2) == pytest.approx(25.0, rel=1e-6)
