@@ -111,18 +111,18 @@ class StaffRule(Section):
     be cut. Stage 0 is today's inventory."""
 
     redeploy_cost_per_window: float = Field(
-        0.0,
+        120_000.0,
         ge=0,
-        description="One-off cost of redeploying the staff of one window removed (CNY); the "
-        "paper's value is about a year of a window's staff cost, 120000 (retraining, transfer, "
-        "overlap). 0 by default: with it the Jiangsu solve took 4x as long (see the README).",
+        description="One-off cost of redeploying the staff of one window removed (CNY). The "
+        "paper names 人员分流 but gives no figure; the default assumes about a year of a "
+        "window's staff cost (retraining, transfer, overlap), as costs.window_cost_per_year.",
     )
     redeploy_cost_per_desk: float = Field(
-        0.0,
+        120_000.0,
         ge=0,
         description="One-off cost of redeploying the staff of one back-office desk removed "
-        "(CNY; about 120000). Today's inventory has no desk count, so desks are counted from "
-        "stage 1.",
+        "(CNY; the same assumption). Counted from today's desks where the centres file has a "
+        "'desks' column, else from stage 1.",
     )
     max_window_cut_per_stage: dict[str, float] = Field(
         default_factory=dict,

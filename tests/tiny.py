@@ -189,6 +189,7 @@ def write_case(
             "lat",
             "floor_area_m2",
             "windows",
+            *[col for col in ("desks", "mode") if col in ce.columns],
         ]
     ]
     ce.to_csv(folder / "centres.csv", index=False)

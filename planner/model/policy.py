@@ -168,14 +168,42 @@ def _posts(b: Builder, s: int, cid: str) -> Terms:
     return out
 
 
+def _add_desk_cuts(b: Builder) -> None:
+    r"""Desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}`, from today's desks
+    (:math:`z_{0c}`, the inventory's ``desks``) where the inventory counts them, else from
+    stage 2 on; a centre without desks in a stage has :math:`z = 0` there."""
+    p: PolicyData = b.d.policy
+    v, first = b.v, b.d.stages[0]
+    keys = {(s, cid) for s, cid in v.desks}
+    keys |= {(first, cid) for cid, n in p.desks0.items() if n > 0}
+    keys |= {(s + 1, cid) for s, cid in v.desks if s + 1 in b.d.stages}
+    for s, cid in sorted(keys):
+        prev: Terms = []
+        rhs = 0.0
+        if s == first:
+            if p.desks0.get(cid, 0.0) <= 0:
+                continue
+            rhs = -p.desks0[cid]
+        elif (s - 1, cid) in v.desks:
+            prev = [(v.desks[s - 1, cid], 1.0)]
+        else:
+            continue
+        k = v.policy["cut_desks", s, cid] = b.new(f"cut_desks__{s}__{cid}")
+        now: Terms = [(v.desks[s, cid], -1.0)] if (s, cid) in v.desks else []
+        expr = [*prev, *now, (k, -1.0)]
+        b.rows[f"deskcut__{s}__{cid}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=rhs
+        )
+
+
 def add_staff(b: Builder) -> None:
     r"""Staff (人员分流): posts :math:`n_{sc} = w_{sc} + i_{sc}` (idle posts :math:`i \ge 0`
     kept while their staff wait to be redeployed, at the window cost a year; only where a
     cut limit covers the centre or the redeployment cost exceeds the stage's window cost,
     as elsewhere they are never cheaper than removal), window cuts
     :math:`k_{sc} \ge n_{s-1,c} - n_{sc}` with :math:`n_{0c} = W^0_c` (today's inventory),
-    desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` from stage 2 (today's desks are not in
-    the inventory), both at a one-off redeployment cost; and per cut group :math:`G` (region,
+    desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` (:func:`_add_desk_cuts`: from today's
+    desks where the inventory counts them), both at a one-off redeployment cost; and per cut group :math:`G` (region,
     level and, for county and township centres, county phase at stage :math:`s`)
     :math:`\sum_{c \in G} k_{sc} - \chi_G \sum_{c \in G} n_{s-1,c} \le v_{sG}`."""
     p: PolicyData = b.d.policy
@@ -198,14 +226,7 @@ def add_staff(b: Builder) -> None:
         b.rows[f"staffcut__{s}__{cid}"] = pulp.LpConstraint(
             pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=rhs
         )
-    for s, cid in sorted(v.desks):
-        if s == b.d.stages[0] or (s - 1, cid) not in v.desks:
-            continue
-        k = v.policy["cut_desks", s, cid] = b.new(f"cut_desks__{s}__{cid}")
-        expr = [(v.desks[s - 1, cid], 1.0), (v.desks[s, cid], -1.0), (k, -1.0)]
-        b.rows[f"deskcut__{s}__{cid}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
-        )
+    _add_desk_cuts(b)
     for s, key, members, share in p.cut_groups:
         if s not in b.d.stages:
             continue

@@ -53,6 +53,9 @@ class PolicyData:
     """kCNY per back-office desk removed."""
     windows0: dict[str, float] = field(default_factory=dict)
     """Today's windows per centre (stage 0 of the staff posts)."""
+    desks0: dict[str, float] = field(default_factory=dict)
+    """Today's back-office desks per centre where the inventory has a ``desks`` column
+    (stage 0 of the desk cuts; without it desks are counted from stage 1)."""
     cut_groups: tuple[tuple[int, str, tuple[str, ...], float], ...] = ()
     """(stage, key, centres, largest share of their previous posts cut in the stage); key
     ``<region>__<level>__<phase or all>``."""
@@ -74,9 +77,21 @@ class PolicyData:
         return dict(self.olive_penalty)[measure]
 
 
-def today_size(centres_in: pd.DataFrame, centres: pd.DataFrame, measure: str) -> pd.Series:
-    """Today's size per (region, level): area in use (windows x area per window), floor
-    area or windows."""
+def today_desks(centres_in: pd.DataFrame, index: pd.Index) -> pd.Series | None:
+    """Today's back-office desks per centre (the inventory's optional ``desks`` column,
+    blanks 0), or None without the column."""
+    if "desks" not in centres_in.columns:
+        return None
+    desks = pd.to_numeric(centres_in["desks"], errors="coerce").fillna(0.0).astype(float)
+    return desks.reindex(index).fillna(0.0)
+
+
+def today_size(
+    centres_in: pd.DataFrame, centres: pd.DataFrame, measure: str, m2_per_desk: float = 0.0
+) -> pd.Series:
+    """Today's size per (region, level): area in use (windows x area per window plus, where
+    the inventory counts desks, desks x ``m2_per_desk``: measured as in every later stage),
+    floor area or windows."""
     if measure == "floor_area":
         size = centres["area0"]
     elif measure == "windows":
@@ -84,6 +99,9 @@ def today_size(centres_in: pd.DataFrame, centres: pd.DataFrame, measure: str) ->
     else:
         size = centres_in["windows"].astype(float).reindex(centres.index)
         size = size * centres["area_per_window"]
+        desks = today_desks(centres_in, centres.index)
+        if desks is not None:
+            size = size + desks * m2_per_desk
     return size.groupby([centres["region"], centres["level"]]).sum()
 
 
@@ -200,7 +218,9 @@ def prepare_policy(
     per_window = olive.penalty_per_window_year / 1000.0
     per_m2 = olive.penalty_per_m2_year / 1000.0
     fl = pol.level_floor
-    today = today_size(centres_in, centres, fl.measure)
+    m2_per_desk = cfg.windows.backoffice_m2_per_desk
+    today = today_size(centres_in, centres, fl.measure, m2_per_desk)
+    desks0 = today_desks(centres_in, centres.index)
     floors = []
     for level, shares in sorted(fl.share_of_today.items()):
         for s, share in enumerate(shares, start=1):
@@ -237,6 +257,7 @@ def prepare_policy(
             str(k): float(v)
             for k, v in centres_in["windows"].astype(float).reindex(centres.index).items()
         },
+        desks0={} if desks0 is None else {str(k): float(v) for k, v in desks0.items()},
         cut_groups=cuts,
         cut_hard=staff.hard,
         cut_penalty=staff.penalty_per_window / 1000.0,
