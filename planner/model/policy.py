@@ -203,8 +203,9 @@ def add_staff(b: Builder) -> None:
     as elsewhere they are never cheaper than removal), window cuts
     :math:`k_{sc} \ge n_{s-1,c} - n_{sc}` with :math:`n_{0c} = W^0_c` (today's inventory),
     desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` (:func:`_add_desk_cuts`: from today's
-    desks where the inventory counts them), both at a one-off redeployment cost; and per cut group :math:`G` (region,
-    level and, for county and township centres, county phase at stage :math:`s`)
+    desks where the inventory counts them), both at a one-off redeployment cost; and per
+    cut group :math:`G` (region, level and, for county and township centres, county phase
+    at stage :math:`s`)
     :math:`\sum_{c \in G} k_{sc} - \chi_G \sum_{c \in G} n_{s-1,c} \le v_{sG}`."""
     p: PolicyData = b.d.policy
     if not p.staff:
