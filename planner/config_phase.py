@@ -53,6 +53,12 @@ class PhaseLevelRules(Section):
         description="Largest share of the staffed windows of the previous stage that may be "
         "cut in a stage (overrides 'policy.staff.max_window_cut_per_stage.<level>').",
     )
+    max_loss_per_stage: Share | Literal["inherit"] = Field(
+        INHERIT,
+        description="Largest share of a centre's floor area of the previous stage that may "
+        "leave the network in a stage, reduction and conversion together (overrides "
+        "'policy.pace.centre_max_loss_per_stage.<level>'; 0 = the hall does not shrink).",
+    )
 
 
 class PhaseRules(Section):
@@ -72,8 +78,18 @@ class PhaseRules(Section):
 
 
 def _slow() -> PhaseRules:
-    rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
-    return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)
+    """Physical-primary (实体为主): county halls made sound and moderately grown (健全县、市区
+    实体中心功能，适当发展规模: they do not shrink), stations shrink and cut windows slowly and
+    keep 100 m2."""
+    county = PhaseLevelRules(max_window_cut_per_stage=0.2, max_loss_per_stage=0.0)
+    township = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
+    return PhaseRules(county=county, township=township, township_min_station_m2=100.0)
+
+
+def _balanced() -> PhaseRules:
+    """Balanced (线上线下并重): the county-centred olive is formed, so county halls do not
+    shrink either."""
+    return PhaseRules(county=PhaseLevelRules(max_loss_per_stage=0.0))
 
 
 class ByPhase(Section):
@@ -88,7 +104,7 @@ class ByPhase(Section):
         description="Counties whose maturity is below the first phase threshold (线下为主).",
     )
     balanced: PhaseRules = Field(
-        default_factory=PhaseRules, description="Counties between the thresholds (线上线下并重)."
+        default_factory=_balanced, description="Counties between the thresholds (线上线下并重)."
     )
     online_primary: PhaseRules = Field(
         default_factory=PhaseRules,

@@ -83,7 +83,10 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
                 "centre_max_loss_per_stage": None,
                 "level_max_loss_per_stage": None,
                 "region_max_loss_per_stage": [],
-            }
+            },
+            "by_phase": {
+                ph: {lv: {"max_loss_per_stage": 1.0} for lv in PHASE_LEVELS} for ph in PHASE_NAMES
+            },
         }
     },
     TRAVEL: {},

@@ -114,3 +114,32 @@ def test_the_pace_counts_from_the_previous_stage(tmp_path: Path) -> None:
     run = _run(tmp_path, {"centre_max_loss_per_stage": {"county": 0.5}}, years=[2026, 2027])
     assert _area(run, 1) == pytest.approx(50.0, rel=1e-6)
     assert _area(run, 2) == pytest.approx(25.0, rel=1e-6)
+
+
+def test_a_physical_primary_county_hall_does_not_shrink(tmp_path: Path) -> None:
+    # test_phase_staff's two counties: A online primary, B physical primary (maturity 0),
+    # each hall 100 m2 needing 6.667 m2. The rules by phase set B's hall's pace to 0 (the
+    # default for physical-primary and balanced counties, 健全县级实体中心): it keeps its
+    # 100 m2; A, online primary, shrinks to what it uses.
+    # The optimum rises by (100 - 6.667) x 1 kCNY against no overrides; relaxing B's pace
+    # row by a m2 saves its 1 kCNY a year.
+    from planner.config_phase import ByPhase
+    from tests.test_phase_staff import KAPPA, NO_OVERRIDES, _solve, _two_counties
+
+    defaults = ByPhase()
+    assert defaults.physical_primary.county.max_loss_per_stage == 0.0
+    assert defaults.balanced.county.max_loss_per_stage == 0.0
+    assert defaults.online_primary.county.max_loss_per_stage == "inherit"
+
+    in_use = 45 * 10 / KAPPA
+    free = _solve(_two_counties(tmp_path / "free", NO_OVERRIDES))
+    rule = {"county": {"max_loss_per_stage": 0.0}}
+    slow = _solve(_two_counties(tmp_path / "slow", {**NO_OVERRIDES, "physical_primary": rule}))
+    assert slow.result.solution is not None and free.result.solution is not None
+    assert slow.result.solution.area[1, "cnty_320102"] == pytest.approx(100.0, rel=1e-6)
+    assert slow.result.solution.area[1, "cnty_320101"] == pytest.approx(in_use, rel=1e-6)
+    assert slow.result.objective is not None and free.result.objective is not None
+    assert slow.result.objective - free.result.objective == pytest.approx(100 - in_use, rel=1e-6)
+    assert slow.prepared.data is not None
+    assert slow.prepared.data.policy.pace_phase == {(1, "cnty_320102"): 0.0}
+    assert slow.result.solution.duals["pace"]["pace__1__cnty_320102"] == pytest.approx(-1.0)

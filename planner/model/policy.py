@@ -271,9 +271,9 @@ def add_pace(b: Builder) -> None:
     groups = _by_region_level(b)
     for s in b.d.stages:
         for (region, level), members in groups.items():
-            share = p.pace_centre.get(level)
-            if share is not None:
-                for cid in members:
+            for cid in members:
+                share = p.pace_phase.get((s, cid), p.pace_centre.get(level))
+                if share is not None and share < 1.0:
                     _pace_row(b, s, "pace", cid, [cid], share)
             share = p.pace_level.get(level)
             if share is not None:

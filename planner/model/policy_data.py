@@ -14,6 +14,7 @@ from planner.config_phase import INHERIT, PHASE_LEVELS
 from planner.inputs import Inputs
 from planner.maturity import county_phases
 
+Key = tuple[int, str]
 OLIVE_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 
 
@@ -64,6 +65,8 @@ class PolicyData:
     """kCNY per window cut beyond the limit (one-off)."""
     pace_centre: dict[str, float] = field(default_factory=dict)
     """Per level: the largest share of a centre's previous floor area lost in a stage."""
+    pace_phase: dict[tuple[int, str], float] = field(default_factory=dict)
+    """(stage, centre) -> its pace where its county's phase overrides the level's."""
     pace_level: dict[str, float] = field(default_factory=dict)
     """Per level: the largest share of a province's level area lost in a stage."""
     pace_region: tuple[float, ...] = ()
@@ -148,6 +151,18 @@ def _bounds(
             elif rules.max_growth_per_stage != INHERIT:
                 grow = float(rules.max_growth_per_stage) * area0
             out[int(s), str(cid)] = (grow, shrink)
+    return out
+
+
+def _phase_pace(centres: pd.DataFrame, phases: pd.DataFrame, cfg: Config) -> dict[Key, float]:
+    """(stage, centre) -> the pace its county's phase sets (``max_loss_per_stage``)."""
+    out: dict[Key, float] = {}
+    for s in phases.columns:
+        for cid, phase in phases[s].dropna().items():
+            level = str(centres.at[cid, "level"])
+            share = getattr(cfg.policy.by_phase.rules(str(phase)), level).max_loss_per_stage
+            if share != INHERIT:
+                out[int(s), str(cid)] = float(share)
     return out
 
 
@@ -262,6 +277,7 @@ def prepare_policy(
         cut_hard=staff.hard,
         cut_penalty=staff.penalty_per_window / 1000.0,
         pace_centre={k: v for k, v in pol.pace.centre_max_loss_per_stage.items() if v < 1.0},
+        pace_phase=_phase_pace(centres, phases, cfg),
         pace_level={k: v for k, v in pol.pace.level_max_loss_per_stage.items() if v < 1.0},
         pace_region=tuple(pol.pace.region_max_loss_per_stage),
         pace_hard=pol.pace.hard,
