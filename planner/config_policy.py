@@ -138,7 +138,8 @@ def check_stage_lists(olive: OliveRule, floor: LevelFloorRule, n: int) -> None:
 
 class PaceRule(Section):
     """The pace of compression (逐步压缩, 切不可操之过急): how much floor area may leave the
-    network in one stage, reduction and conversion of surplus together (net of expansion),
+    network in one stage, reduction and conversion of surplus together (gross: expansion
+    elsewhere does not offset it),
     per centre, per level and per province, each as a share of the previous stage's area."""
 
     centre_max_loss_per_stage: dict[str, float] = Field(

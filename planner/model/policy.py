@@ -51,6 +51,8 @@ class PolicyVariables(Protocol):
     @property
     def area(self) -> dict[Key, pulp.LpVariable]: ...
     @property
+    def r(self) -> dict[Key, pulp.LpVariable]: ...
+    @property
     def policy(self) -> dict[tuple[str, int, str], pulp.LpVariable]: ...
 
 
@@ -242,12 +244,18 @@ def add_staff(b: Builder) -> None:
 
 
 def _pace_row(b: Builder, s: int, family: str, key: str, members: list[str], share: float) -> None:
-    r"""``(1 - share) sum A_{s-1} - sum A_s <= v`` over ``members`` (today's area at stage 1)."""
+    r"""``sum (r_s + q_s) - share sum A_{s-1} <= v`` over ``members`` (today's area at
+    stage 1): reduction and conversion gross, so expansion elsewhere never offsets a cut."""
     p: PolicyData = b.d.policy
     v, first = b.v, s == b.d.stages[0]
-    expr: Terms = [(v.area[s, cid], -1.0) for cid in members]
+    expr: Terms = [(v.r[s, cid], 1.0) for cid in members if (s, cid) in v.r]
+    expr += [
+        (v.policy["convert", s, cid], 1.0) for cid in members if ("convert", s, cid) in v.policy
+    ]
+    if not expr:
+        return  # nothing may leave these centres' area
     if not first:
-        expr += [(v.area[s - 1, cid], 1.0 - share) for cid in members]
+        expr += [(v.area[s - 1, cid], -share) for cid in members]
     name = f"{family}__{s}__{key}"
     if p.pace_hard:
         slack = b.violation(ElasticRule.PACE, s, key)
@@ -257,16 +265,16 @@ def _pace_row(b: Builder, s: int, family: str, key: str, members: list[str], sha
     row = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=0.0)
     if first:
         area0 = b.d.centres["area0"]
-        row.constant = (1.0 - share) * sum(float(area0[cid]) for cid in members)
+        row.constant = -share * sum(float(area0[cid]) for cid in members)
     b.rows[name] = row
 
 
 def add_pace(b: Builder) -> None:
     r"""Pace (逐步压缩): per stage, the floor area that leaves the network (reduction and
-    conversion, net of expansion) is at most a share :math:`\pi` of the previous stage's,
+    conversion, gross) is at most a share :math:`\pi` of the previous stage's,
     per centre (``pace``), per province and level (``pace_level``) and per province
-    (``pace_region``): :math:`(1 - \pi) \sum_G A_{s-1,c} - \sum_G A_{sc} \le v_{sG}`
-    (:math:`v` absent when hard)."""
+    (``pace_region``): :math:`\sum_G (r_{sc} + q_{sc}) - \pi \sum_G A_{s-1,c} \le v_{sG}`
+    (:math:`v` absent when hard). Add after the conversion variables."""
     p: PolicyData = b.d.policy
     groups = _by_region_level(b)
     for s in b.d.stages:
