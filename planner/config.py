@@ -217,6 +217,14 @@ class PolicyConfig(Section):
         description="Minimum floor area of every township station; a station below it pays "
         "the township shortfall penalty (the township is counted as left without service).",
     )
+    merge_within_minutes: float | None = Field(
+        20.0,
+        ge=0,
+        description="A township whose seat is within this many minutes of its own county hall "
+        "may be served by the hall without a station of its own (撤并): the township minimum "
+        "station does not apply to it, so a station left serving nothing closes. null: every "
+        "township keeps the minimum.",
+    )
     township_min_station_hard: bool = Field(
         False,
         description="Make the township minimum station a hard rule (no shortfall may be "
@@ -390,7 +398,8 @@ class WindowsConfig(Section):
     viable_min_m2: float = Field(
         20.0,
         ge=0,
-        description="A centre planned below this area (or serving nothing) is reported as closed.",
+        description="A centre serving nothing and planned below this area, and a township "
+        "station serving nothing whatever its area, are reported as closed.",
     )
     backoffice_m2_per_desk: float = Field(
         10.0,

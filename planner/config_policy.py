@@ -33,6 +33,13 @@ class OliveRule(Section):
         "windows and back-office desks need), 'windows', or 'floor_area' (all of it, idle "
         "area included).",
     )
+    margin: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="The county level at least this share wider than every other level "
+        "(county >= (1 + margin) x the other), so the olive never rests on a tie.",
+    )
     hard: bool = Field(
         False,
         description="Make the olive a hard rule (infeasible when it cannot hold) instead of "

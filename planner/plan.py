@@ -461,9 +461,12 @@ def _actions(
         if cc is not None and (s, cc) in share_of:
             why.append(f"online share of its county reached {share_of[(s, cc)]:.0%}")
         was_closed = before.get("action") in ("close", "closed")
-        if row["transactions"] <= 0 and a1 < viable:
+        if row["transactions"] <= 0 and (a1 < viable or level == "township"):
+            # a station serving nothing is closed whatever area the plan still holds
             action = "closed" if was_closed else "close"
             why.insert(0, "nothing left to serve")
+            if a1 >= viable:
+                why.insert(1, f"{a1:,.0f} m2 still held (pace or minimum station)")
         elif delta > CHANGE_TOLERANCE * max(a0, 1.0):
             action = "expand"
             if level == "township" and a0 < cfg.policy.township_min_station_m2:

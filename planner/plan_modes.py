@@ -45,6 +45,7 @@ def olive_spec(d: ModelData, desks: dict[Key, float]) -> OliveSpec:
         level=d.centres["level"],
         area_per_window=d.centres["area_per_window"],
         desk_area={key: m2 * val for key, val in desks.items()},
+        margin=p.olive_margin,
     )
 
 

@@ -143,3 +143,49 @@ def test_a_physical_primary_county_hall_does_not_shrink(tmp_path: Path) -> None:
     assert slow.prepared.data is not None
     assert slow.prepared.data.policy.pace_phase == {(1, "cnty_320102"): 0.0}
     assert slow.result.solution.duals["pace"]["pace__1__cnty_320102"] == pytest.approx(-1.0)
+
+
+def test_the_olive_margin_keeps_the_county_ahead(tmp_path: Path) -> None:
+    # test_policy's city-or-county case (a city window 140 kCNY for 72 thousand minutes, a
+    # county window 145 kCNY for 67.5) with the olive by windows and a 10% margin:
+    # 1.1 w_city = w_county binds, (72 + 67.5 x 1.1) w_city = 20.
+    from tests.test_policy import _run as run_city_or_county
+
+    olive = {"stages": [1], "measures": ["windows"], "margin": 0.1}
+    run = run_city_or_county(tmp_path, {"olive": olive})
+    assert run.result.solution is not None
+    w_city = 20 / (72 + 67.5 * 1.1)
+    assert run.result.solution.w[1, "city_320100"] == pytest.approx(w_city, rel=1e-6)
+    assert run.result.solution.w[1, "cnty_320101"] == pytest.approx(1.1 * w_city, rel=1e-6)
+    assert run.result.objective == pytest.approx(140 * w_city + 145 * 1.1 * w_city, rel=1e-6)
+
+
+def test_a_station_near_its_county_hall_is_merged_and_closed(tmp_path: Path) -> None:
+    # Stations of 100 m2 at T1 (the county hall's seat: 10 minutes, merged with the default
+    # 20 minutes) and at T2 (0.1 degree east: more than 20 minutes, not merged); the item is
+    # county only, so both serve nothing. A station m2 costs 1 kCNY a year and conversion
+    # 0.8 once: T1's station, without a minimum, goes (50 m2 reduced free, 50 converted);
+    # T2's keeps the 80 m2 minimum station. Both are reported closed (serving nothing).
+    from tests.tiny import tiny_centres
+
+    centres = tiny_centres(stations={"320101001": 100.0, "320101002": 100.0})
+    config = {
+        "policy": {
+            "township_min_station_m2": 80.0,
+            "merge_within_minutes": 20.0,
+            "surplus": {"convert": True, "cost_per_m2": 800.0},
+            "levels": {"township": {"area_cost_per_m2_year": 1000.0}},
+        }
+    }
+    run = run_config(load_config(write_case(tmp_path, centres=centres, config=config)))
+    assert run.result.status == "optimal" and run.result.solution is not None
+    assert run.prepared.data is not None
+    assert run.prepared.data.policy.merged == frozenset({"320101001"})
+    area = run.result.solution.area
+    assert area[1, "town_320101001"] == pytest.approx(0.0, abs=1e-6)
+    assert area[1, "town_320101002"] == pytest.approx(80.0, rel=1e-6)
+    assert run.plan is not None
+    plan = run.plan.centres.set_index(["centre_id", "stage"])
+    assert plan.at[("town_320101001", 1), "action"] == "close"
+    assert plan.at[("town_320101002", 1), "action"] == "close"
+    assert "80 m2 still held" in plan.at[("town_320101002", 1), "reason"]

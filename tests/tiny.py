@@ -117,6 +117,8 @@ def city_or_county_config(stages: int = 1) -> dict[str, Any]:
                 "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
             },
             "top_heavy_max_share": [0.0] * stages,
+            # the olive without a margin: the hand-worked cases split at an exact tie
+            "olive": {"margin": 0.0},
         },
     }
 
@@ -247,6 +249,7 @@ def write_case(
         "policy": {
             "top_heavy_max_share": [1.0],
             "township_min_station_m2": 0.0,
+            "merge_within_minutes": 0.0,
             "olive": {"stages": []},
             "surplus": {"convert": False},
             "level_floor": {"share_of_today": {}},

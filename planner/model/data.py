@@ -507,5 +507,5 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         shortfall_penalty=costs.township_shortfall_penalty_per_m2_year / 1000.0,
         top_heavy_penalty=costs.top_heavy_penalty_per_m2_year / 1000.0,
         modes=mode_rules(cfg),
-        policy=prepare_policy(inputs.centres, centres, cfg, inputs, maturity),
+        policy=prepare_policy(inputs.centres, centres, cfg, inputs, maturity, travel),
     )

@@ -17,10 +17,11 @@ widest level and the province the narrowest,
 
 .. math::
 
-    M_{spl} - M_{sp,county} - v_{spl} &\le 0 \quad l \in \{province, city, township\}\\
+    (1 + \mu) M_{spl} - M_{sp,county} - v_{spl} &\le 0 \quad l \in \{province, city, township\}\\
     M_{sp,province} - M_{spl} - v'_{spl} &\le 0 \quad l \in \{city, township\}
 
-with violations :math:`v, v' \ge 0` at :math:`L_s \psi_M` each (absent with
+with the margin :math:`\mu` (``policy.olive.margin``: never a tie), violations
+:math:`v, v' \ge 0` at :math:`L_s \psi_M` each (absent with
 ``policy.olive.hard``). Conversion (压缩转化): :math:`q_{sc} \ge 0` m2 leave the network,
 ``evolve`` becomes :math:`A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} + q_{sc} = 0` (not bounded
 by the shrink limit, which binds :math:`r`), at :math:`\chi` per m2. Level floor:
@@ -130,7 +131,9 @@ def add_olive(b: Builder) -> None:
                 pairs += [(NARROWEST, lv) for lv in ("city", "township")]
                 for narrow, wide in pairs:
                     key = f"{region}__{m}__{narrow}_le_{wide}"
-                    expr = [*size[narrow], *((var, -c) for var, c in size[wide])]
+                    k = 1.0 + p.olive_margin if wide == WIDEST else 1.0
+                    expr = [*((var, k * c) for var, c in size[narrow])]
+                    expr += [(var, -c) for var, c in size[wide]]
                     _row(b, f"olive__{s}__{key}", "olive", s, key, expr, p.olive_hard)
 
 

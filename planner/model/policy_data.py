@@ -27,6 +27,8 @@ class PolicyData:
     olive_measures: tuple[str, ...] = ()
     """'area_in_use', 'windows' and/or 'floor_area'."""
     olive_hard: bool = False
+    olive_margin: float = 0.0
+    """The county at least ``1 + margin`` times every other level."""
     olive_penalty: tuple[tuple[str, float], ...] = ()
     """Per measure: kCNY per unit-year of violation."""
     convert: bool = False
@@ -46,6 +48,9 @@ class PolicyData:
     station_min: dict[tuple[int, str], float] = field(default_factory=dict)
     """(stage, township) -> its station's minimum m2 where ``policy.by_phase`` overrides
     ``policy.township_min_station_m2``."""
+    merged: frozenset[str] = frozenset()
+    """Townships within ``policy.merge_within_minutes`` of their county hall (撤并): no
+    township minimum station."""
     staff: bool = False
     """Staff posts, their cuts and redeployment (:func:`planner.model.policy.add_staff`)."""
     redeploy_window: float = 0.0
@@ -218,12 +223,30 @@ def _cut_groups(
     return tuple(out)
 
 
+def merged_townships(
+    inputs: Inputs, travel: pd.DataFrame | None, minutes: float | None
+) -> frozenset[str]:
+    """Townships whose seat is within ``minutes`` of their own county's hall (``travel``:
+    township_id, centre_id, minutes)."""
+    if minutes is None or travel is None or travel.empty:
+        return frozenset()
+    c = inputs.centres
+    halls = c.index[c["level"] == "county"]
+    hall_of = pd.Series(halls.to_numpy(), index=c.loc[halls, "admin_code"].to_numpy())
+    hall_of = hall_of[~hall_of.index.duplicated()]
+    county = inputs.townships["county_code"].astype(str)
+    own = pd.DataFrame({"township_id": county.index, "centre_id": county.map(hall_of).to_numpy()})
+    near = own.dropna().merge(travel, on=["township_id", "centre_id"])
+    return frozenset(str(t) for t in near.loc[near["minutes"] <= minutes, "township_id"])
+
+
 def prepare_policy(
     centres_in: pd.DataFrame,
     centres: pd.DataFrame,
     cfg: Config,
     inputs: Inputs | None = None,
     maturity: pd.DataFrame | None = None,
+    travel: pd.DataFrame | None = None,
 ) -> PolicyData:
     """The policy numbers from the config; ``centres_in`` is today's inventory and
     ``centres`` the model's centre table (:class:`planner.model.data.ModelData`). The rules
@@ -256,6 +279,7 @@ def prepare_policy(
         olive_stages=tuple(olive.stages),
         olive_measures=tuple(olive.measures),
         olive_hard=olive.hard,
+        olive_margin=olive.margin,
         olive_penalty=tuple((m, per_window if m == "windows" else per_m2) for m in olive.measures),
         convert=pol.surplus.convert,
         convert_cost=pol.surplus.cost_per_m2 / 1000.0,
@@ -265,6 +289,11 @@ def prepare_policy(
         floor_penalty=fl.penalty_per_m2_year / 1000.0,
         bounds=_bounds(centres, phases, cfg),
         station_min=station_min,
+        merged=(
+            frozenset()
+            if inputs is None
+            else merged_townships(inputs, travel, pol.merge_within_minutes)
+        ),
         staff=bool(staff.redeploy_cost_per_window or staff.redeploy_cost_per_desk or cuts),
         redeploy_window=staff.redeploy_cost_per_window / 1000.0,
         redeploy_desk=staff.redeploy_cost_per_desk / 1000.0,
