@@ -347,11 +347,26 @@ class WindowsConfig(Section):
         "the rest share general windows (at least one).",
     )
     big_general_max_daily: float | None = Field(
-        None,
+        400.0,
         gt=0,
         description="Standard of big general (大全科): only a centre whose daily transactions "
         "stay at or below this may pool all front work (the paper: it suits township stations "
-        "and small centres); none = any centre where it pays.",
+        "and small centres). Default 400 a day, the scale of a busy township station (Jiangsu's "
+        "stations average about 140, its county halls about 2,000); null = any centre.",
+    )
+    convert_max_daily_per_window: float | None = Field(
+        30.0,
+        gt=0,
+        description="Per-window volume standard of conversion (以窗口每日平均办件数量作为导向): a "
+        "centre steps towards general windows in a stage only where its traditional windows "
+        "would handle at most this many transactions a day each (busy dedicated windows stay); "
+        "null = no standard.",
+    )
+    convert_phases: list[Literal["physical_primary", "balanced", "online_primary"]] = Field(
+        ["balanced", "online_primary"],
+        description="Phases in which a county's halls and stations may step towards general "
+        "windows (the paper converts as one-network service matures); centres without a "
+        "county phase (city, province) are not held by it.",
     )
     training_cost_per_window_year: float = Field(
         6_000.0,

@@ -119,6 +119,11 @@ def _window_modes(
     )
     items["daily"] = items["volume"] * 1000.0 / days
     need = mode_windows(items, d.centres["window_capacity"], rules)
+    allowed = set(cfg.windows.convert_phases)
+    barred = [key for key, ph in d.policy.phase.items() if ph not in allowed]
+    if barred and len(need):
+        held = need.index.isin(barred)
+        need["convert_ok"] = need["convert_ok"] & ~held
     try:
         today, source = today_modes(inputs.centres, need, d.stages[0])
     except ValueError as exc:

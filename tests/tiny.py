@@ -366,6 +366,7 @@ def mode_rules(
     steps: int = 1,
     backwards: bool = False,
     big_max_daily: float | None = None,
+    per_window: float | None = None,
 ) -> ModeRules:
     """Window-mode rules of the hand-worked mode tests: 120 kCNY a window-year, the
     small-general standard at 20 transactions a day, no pooling gain."""
@@ -377,4 +378,5 @@ def mode_rules(
         pooling_efficiency=1.0,
         steps_per_stage=steps,
         backwards=backwards,
+        convert_max_per_window=per_window,
     )

@@ -91,6 +91,7 @@ def mode_rules(cfg: Config) -> ModeRules:
     return ModeRules(
         standard_daily=win.dedicated_min_daily,
         big_max_daily=win.big_general_max_daily,
+        convert_max_per_window=win.convert_max_daily_per_window,
         window_cost=cfg.costs.window_cost_per_year / 1000.0,
         training_cost=win.training_cost_per_window_year / 1000.0,
         pooling_efficiency=win.pooling_efficiency,

@@ -113,6 +113,9 @@ class ModeRules:
     pooling_efficiency: float
     steps_per_stage: int
     backwards: bool
+    convert_max_per_window: float | None = None
+    """A step towards general windows only where the traditional windows would handle at
+    most this many transactions a day each."""
 
 
 def _up(x: np.ndarray) -> np.ndarray:
@@ -136,7 +139,8 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     -------
     DataFrame indexed by (stage, centre_id): ``w0``, ``w1``, ``w2`` (windows in each mode),
     ``ded1`` (dedicated windows of small general), ``hot`` (items at or above the
-    standard), ``served`` (items served), ``daily`` (transactions a day), ``big_ok``.
+    standard), ``served`` (items served), ``daily`` (transactions a day), ``big_ok``,
+    ``convert_ok`` (the per-window standard allows a step towards general windows).
     """
     f = items[items["load"] > 0].copy()
     kappa = f["centre_id"].map(capacity).to_numpy(dtype=float)
@@ -157,7 +161,9 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     g["w1"] = g["ded1"] + np.maximum(1.0, _up(g["cold"].to_numpy() / kap))
     g["w2"] = np.maximum(1.0, _up(g["load"].to_numpy() / (kap * rules.pooling_efficiency)))
     g["big_ok"] = True if rules.big_max_daily is None else g["daily"] <= rules.big_max_daily
-    return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
+    per_window = rules.convert_max_per_window
+    g["convert_ok"] = True if per_window is None else g["daily"] <= per_window * g["w0"]
+    return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok", "convert_ok"]]
 
 
 def _paths(n_stages: int) -> np.ndarray:
@@ -342,6 +348,10 @@ def path_costs(
     step = paths[None, :, :] - prev
     lo = -rules.steps_per_stage if rules.backwards else 0
     ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
+    if "convert_ok" in full.columns:  # the per-window standard and the phase gate
+        may = full["convert_ok"].astype(object).fillna(True).to_numpy(dtype=bool)
+        may = may.reshape(S, n).T  # (centres, stages)
+        ok &= ~((step > 0) & ~may[:, None, :]).any(axis=2)
     areas = None if area is None else path_areas(w, paths, years, area)
     if areas is not None:
         total = total + areas.kcny.sum(axis=2)

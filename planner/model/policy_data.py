@@ -48,6 +48,8 @@ class PolicyData:
     station_min: dict[tuple[int, str], float] = field(default_factory=dict)
     """(stage, township) -> its station's minimum m2 where ``policy.by_phase`` overrides
     ``policy.township_min_station_m2``."""
+    phase: dict[tuple[int, str], str] = field(default_factory=dict)
+    """(stage, county or township centre) -> its county's phase."""
     merged: frozenset[str] = frozenset()
     """Townships within ``policy.merge_within_minutes`` of their county hall (撤并): no
     township minimum station."""
@@ -307,6 +309,11 @@ def prepare_policy(
         cut_penalty=staff.penalty_per_window / 1000.0,
         pace_centre={k: v for k, v in pol.pace.centre_max_loss_per_stage.items() if v < 1.0},
         pace_phase=_phase_pace(centres, phases, cfg),
+        phase={
+            (int(s), str(cid)): str(ph)
+            for s in phases.columns
+            for cid, ph in phases[s].dropna().items()
+        },
         pace_level={k: v for k, v in pol.pace.level_max_loss_per_stage.items() if v < 1.0},
         pace_region=tuple(pol.pace.region_max_loss_per_stage),
         pace_hard=pol.pace.hard,
