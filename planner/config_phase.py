@@ -92,6 +92,22 @@ def _balanced() -> PhaseRules:
     return PhaseRules(county=PhaseLevelRules(max_loss_per_stage=0.0))
 
 
+def phase_tasks(rules: PhaseRules, converts: bool) -> str:
+    """The tasks a phase's rules set, in words (``counties.csv`` column ``tasks``)."""
+    out = []
+    for level, lv in (("county hall", rules.county), ("stations", rules.township)):
+        if lv.max_loss_per_stage != INHERIT:
+            out.append(f"{level} lose at most {float(lv.max_loss_per_stage):.0%} a stage")
+        if lv.max_shrink_per_stage != INHERIT:
+            out.append(f"{level} shrink at most {float(lv.max_shrink_per_stage):.0%} a stage")
+        if lv.max_window_cut_per_stage != INHERIT:
+            out.append(f"{level} cut at most {float(lv.max_window_cut_per_stage):.0%} of posts")
+    if rules.township_min_station_m2 != INHERIT:
+        out.append(f"stations of at least {float(rules.township_min_station_m2):g} m2")
+    out.append("windows may convert" if converts else "windows not converted")
+    return "; ".join(out)
+
+
 class ByPhase(Section):
     """Rules by county phase for county halls and township stations (不能一刀切).
 

@@ -189,3 +189,23 @@ def test_a_station_near_its_county_hall_is_merged_and_closed(tmp_path: Path) -> 
     assert plan.at[("town_320101001", 1), "action"] == "close"
     assert plan.at[("town_320101002", 1), "action"] == "close"
     assert "80 m2 still held" in plan.at[("town_320101002", 1), "reason"]
+
+
+@pytest.mark.parametrize(
+    ("potential", "phase"),
+    [(0.40, "physical_primary"), (0.50, "balanced"), (0.60, "online_primary")],
+)
+def test_a_countys_phase_is_read_from_its_online_share(
+    tmp_path: Path, potential: float, phase: str
+) -> None:
+    # Both towns at maturity 1 (tests/tiny.py): the share of transactions that may go online
+    # is the item's online potential itself; the default bands are 45% and 55%.
+    items = [{"online_potential": potential}]
+    config = {"maturity": {"phase_measure": "online_share"}}
+    run = run_config(load_config(write_case(tmp_path, items=items, config=config)))
+    assert run.plan is not None
+    counties = run.plan.counties.set_index(["county_code", "stage"])
+    assert counties.at[("320101", 1), "phase"] == phase
+    tasks = counties.at[("320101", 1), "tasks"]
+    assert ("windows may convert" in tasks) == (phase != "physical_primary")
+    assert ("county hall lose at most 0%" in tasks) == (phase != "online_primary")

@@ -245,6 +245,8 @@ def write_case(
             "county_boundaries": "counties.geojson",
         },
         "stages": {"base_year": 2025, "years": [2026]},
+        # phases read from the maturity index (the cases here have no online potential)
+        "maturity": {"phase_measure": "maturity"},
         # the issue-15 and issue-23 rules off: the hand-worked optima are of the base model
         "policy": {
             "top_heavy_max_share": [1.0],

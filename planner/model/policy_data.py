@@ -12,7 +12,7 @@ import pandas as pd
 from planner.config import Config
 from planner.config_phase import INHERIT, PHASE_LEVELS
 from planner.inputs import Inputs
-from planner.maturity import county_phases
+from planner.maturity import county_phases, phase_config
 
 Key = tuple[int, str]
 OLIVE_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
@@ -118,7 +118,7 @@ def today_size(
 def centre_phases(inputs: Inputs, maturity: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Per stage (columns ``1..n``), the phase of each county and township centre's county
     (index: centre id; city and province centres are absent: they serve many counties)."""
-    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
     phases = phases[phases["stage"] > 0]
     by = phases.pivot(index="county_code", columns="stage", values="phase")
     c = inputs.centres
@@ -177,7 +177,7 @@ def _station_min(
     inputs: Inputs, maturity: pd.DataFrame, cfg: Config
 ) -> dict[tuple[int, str], float]:
     """(stage, township) -> station minimum where the township's county phase overrides it."""
-    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
     phases = phases[phases["stage"] > 0]
     rules = {
         ph: cfg.policy.by_phase.rules(ph).township_min_station_m2 for ph in set(phases["phase"])
