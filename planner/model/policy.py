@@ -304,8 +304,8 @@ def policy_terms(
     out: dict[str, Terms] = {"olive": [], "level_floor": [], "conversion": []}
     if p.staff:
         out.update(redeployment=[], idle_staff=[], staff_cut=[])
-    if not p.pace_hard:
-        out["pace"] = []
+    if p.pace_centre or p.pace_level or p.pace_phase or any(x < 1.0 for x in p.pace_region):
+        out["pace"] = []  # empty when hard (as staff_cut)
     for (family, s, key), var in v.policy.items():
         if family == "olive":
             out["olive"].append((var, lengths[s] * p.penalty(key.split("__")[1])))
