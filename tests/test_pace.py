@@ -209,3 +209,21 @@ def test_a_countys_phase_is_read_from_its_online_share(
     tasks = counties.at[("320101", 1), "tasks"]
     assert ("windows may convert" in tasks) == (phase != "physical_primary")
     assert ("county hall lose at most 0%" in tasks) == (phase != "online_primary")
+
+
+def test_a_convenience_item_reaches_township_stations_before_its_scheduled_stage() -> None:
+    # School enrolment-like items: county only in stage 1, township stations from stage 2.
+    # The default 'early' rule of the convenience class lets stations accept them in stage
+    # 1 too (no township waits without a channel); a business item keeps the schedule.
+    import pandas as pd
+
+    from planner.config_items import ItemClassesConfig
+    from planner.item_rules import accept_levels
+
+    county, both = frozenset({"county"}), frozenset({"county", "township"})
+    listed = {"school": [county, both, both], "shop": [county, both, both], "pass": [county] * 3}
+    classes = pd.Series({"school": "convenience", "shop": "business", "pass": "convenience"})
+    out = accept_levels(listed, classes, ItemClassesConfig(), Path("items.csv"))
+    assert out["school"] == [both, both, both]
+    assert out["shop"] == [county, both, both]
+    assert out["pass"] == [county] * 3  # never listed for township: stays at the county
