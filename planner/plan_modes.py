@@ -92,7 +92,22 @@ def area_spec(
         expansion_cost=d.expansion_cost,
         reduction_cost=d.reduction_cost,
         convert_cost=d.policy.convert_cost,
+        pace=_pace_grid(d, centres),
     )
+
+
+def _pace_grid(d: ModelData, centres: pd.Index) -> np.ndarray:
+    """(centres, stages): each centre's pace (``policy.pace``, its phase's where set; 1
+    where none)."""
+    p = d.policy
+    level = d.centres["level"].reindex(centres).astype(str).to_numpy()
+    return np.array(
+        [
+            [p.pace_phase.get((s, str(c)), p.pace_centre.get(lv, 1.0)) for s in d.stages]
+            for c, lv in zip(centres, level, strict=True)
+        ],
+        dtype=float,
+    ).reshape(len(centres), len(d.stages))
 
 
 def _window_modes(

@@ -145,3 +145,25 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         assert modes["gap_proven"] == (len(short) == 0 and modes["mip"]["bound_valid"])
         extra += float(later["area_extra_m2"].sum())
     assert extra > 0  # the case needs area beyond the LP's, so the test shows something
+
+
+def test_extra_area_is_given_back_only_within_the_pace() -> None:
+    # spec()'s centre on the path small general (7 windows, 70 m2: 50 m2 extra over the LP's
+    # 20) then big general (2 windows, 20 m2: no extra needed). Without a pace the 50 m2 are
+    # reduced in stage 2; with a pace of 0.5 the plan keeps at least half of stage 1's 70 m2,
+    # so 35 - 20 = 15 m2 of extra stay in stage 2, and none need stay in stage 3 (35 x 0.5
+    # = 17.5 < 20).
+    from planner.model.modes import path_areas
+
+    need = busy_need()
+    w = np.stack([need[f"w{m}"].to_numpy().reshape(3, 1).T for m in range(3)], axis=2)
+    paths = np.array([[1, 2, 2]])
+    years = np.array([2.0, 3.0, 5.0])
+    free = path_areas(w, paths, years, spec())
+    assert free.extra[0, 0].tolist() == [50.0, 0.0, 0.0]
+    paced = AreaSpec(**{**spec().__dict__, "pace": np.full((1, 3), 0.5)})
+    held = path_areas(w, paths, years, paced)
+    assert held.extra[0, 0].tolist() == [50.0, 15.0, 0.0]
+    # stage 2 keeps 15 m2 three years at 1 kCNY and reduces 35 m2 (not 50) at 0.3 kCNY
+    assert held.kcny[0, 0, 1] == pytest.approx(15 * 3 * 1.0 + 35 * 0.3)
+    assert free.kcny[0, 0, 1] == pytest.approx(50 * 0.3)

@@ -221,6 +221,10 @@ class AreaSpec:
     expansion_cost: float
     reduction_cost: float
     convert_cost: float
+    pace: np.ndarray | None = None
+    """(centres, stages): the largest share of the previous stage's floor area a centre
+    may lose in a stage (``policy.pace``, 1 where none); the extra is given back only
+    within it."""
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,8 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
       (:math:`\epsilon` a m2) within the growth limit left, :math:`\gamma A^0 - e_s`
       (none where growth is forbidden);
     * a decrease first cancels the LP's expansion (saves :math:`\epsilon`), then reduces
-      (:math:`\delta`) within the shrink limit left; what cannot be given back is kept.
+      (:math:`\delta`) within the shrink limit left and the pace (the plan keeps at least
+      :math:`(1 - \pi)(A_{s-1} + x_{s-1})`); what cannot be given back is kept.
 
     The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
     shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
@@ -286,6 +291,13 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
         un_expand = np.minimum(down, spec.expand[:, j, None])
         room = np.maximum(_at(spec.shrink, j) - spec.reduce[:, j], 0.0)[:, None]
         cut = np.minimum(down - un_expand, room)
+        if spec.pace is not None and j > 0:  # give back only what the pace allows
+            keep = (1.0 - spec.pace[:, j, None]) * (spec.floor[:, j - 1, None] + x)
+            least = np.minimum(keep - spec.floor[:, j, None], x)  # the extra kept at least
+            over = np.maximum(least - (x - un_expand - cut), 0.0)
+            less_cut = np.minimum(over, cut)
+            cut = cut - less_cut
+            un_expand = un_expand - np.minimum(over - less_cut, un_expand)
         x = x + un_reduce + un_convert + grow - un_expand - cut
         extra[:, :, j] = x
         kept[:, :, j] = un_convert
