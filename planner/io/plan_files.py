@@ -71,7 +71,6 @@ TOWNSHIP_COLUMNS: dict[str, int | None] = {
     "county_code": None,
     "maturity": 4,
     "phase": None,
-    "tasks": None,
     "demand": 1,
     "online": 1,
     "physical": 1,
