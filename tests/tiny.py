@@ -117,6 +117,8 @@ def city_or_county_config(stages: int = 1) -> dict[str, Any]:
                 "county": {"area_cost_per_m2_year": 1000.0, "max_shrink_per_stage": 1.0},
             },
             "top_heavy_max_share": [0.0] * stages,
+            # the olive without a margin: the hand-worked cases split at an exact tie
+            "olive": {"margin": 0.0},
         },
     }
 
@@ -189,6 +191,7 @@ def write_case(
             "lat",
             "floor_area_m2",
             "windows",
+            *[col for col in ("desks", "mode") if col in ce.columns],
         ]
     ]
     ce.to_csv(folder / "centres.csv", index=False)
@@ -242,10 +245,13 @@ def write_case(
             "county_boundaries": "counties.geojson",
         },
         "stages": {"base_year": 2025, "years": [2026]},
-        # the issue-15 rules off: the hand-worked optima are of the base model
+        # phases read from the maturity index (the cases here have no online potential)
+        "maturity": {"phase_measure": "maturity"},
+        # the issue-15 and issue-23 rules off: the hand-worked optima are of the base model
         "policy": {
             "top_heavy_max_share": [1.0],
             "township_min_station_m2": 0.0,
+            "merge_within_minutes": 0.0,
             "olive": {"stages": []},
             "surplus": {"convert": False},
             "level_floor": {"share_of_today": {}},
@@ -253,6 +259,11 @@ def write_case(
                 "redeploy_cost_per_window": 0.0,
                 "redeploy_cost_per_desk": 0.0,
                 "max_window_cut_per_stage": {},
+            },
+            "pace": {
+                "centre_max_loss_per_stage": {},
+                "level_max_loss_per_stage": {},
+                "region_max_loss_per_stage": [],
             },
         },
         "output": {"dir": "out", "gpkg": False, "report": False},
@@ -357,6 +368,7 @@ def mode_rules(
     steps: int = 1,
     backwards: bool = False,
     big_max_daily: float | None = None,
+    per_window: float | None = None,
 ) -> ModeRules:
     """Window-mode rules of the hand-worked mode tests: 120 kCNY a window-year, the
     small-general standard at 20 transactions a day, no pooling gain."""
@@ -368,4 +380,5 @@ def mode_rules(
         pooling_efficiency=1.0,
         steps_per_stage=steps,
         backwards=backwards,
+        convert_max_per_window=per_window,
     )

@@ -7,6 +7,10 @@ sets, per stage, what township stations do with the items of that class:
 - ``listed``: as the catalogue's accept levels (``levels_s<k>``) say (the default);
 - ``accept``: township stations accept every item of the class (front acceptance); the
   back office of the item's decide levels decides it (:mod:`planner.inputs.item_rules`);
+- ``early``: township stations accept an item of the class from the first stage the
+  catalogue lists township in this stage or any later one (the delegation schedule never
+  leaves a township without a channel for it while it waits); the default for
+  ``convenience`` (issue 23);
 - ``never``: township stations never accept an item of the class.
 """
 
@@ -24,11 +28,15 @@ ITEM_CLASSES: tuple[str, ...] = ("convenience", "business", "major_approval")
 DEFAULT_ITEM_CLASS = "business"
 """The class of an item whose ``item_class`` cell is blank (or a catalogue without it)."""
 
-TownshipRule = Literal["listed", "accept", "never"]
+TownshipRule = Literal["listed", "accept", "early", "never"]
 
 
 def _listed() -> list[TownshipRule]:
     return ["listed"]
+
+
+def _early() -> ItemClassRule:
+    return ItemClassRule(township=["early"])
 
 
 class ItemClassRule(Section):
@@ -39,7 +47,8 @@ class ItemClassRule(Section):
         min_length=1,
         description="Per stage: 'listed' (township stations accept the item where its "
         "catalogue accept levels 'levels_s<k>' include township), 'accept' (township stations "
-        "accept every item of the class; its decide levels decide it) or 'never' (township "
+        "accept every item of the class; its decide levels decide it), 'early' (as listed, "
+        "plus township where a later stage lists it) or 'never' (township "
         "stations accept no item of the class). A list shorter than the plan's stages repeats "
         "its last entry; entries after the plan's last stage are ignored.",
     )
@@ -53,7 +62,7 @@ class ItemClassesConfig(Section):
     """The township rule of every item class (``[policy.item_classes.<class>]``)."""
 
     convenience: ItemClassRule = Field(
-        default_factory=ItemClassRule,
+        default_factory=_early,
         description="Everyday personal items (civil affairs, social security, ID documents).",
     )
     business: ItemClassRule = Field(

@@ -53,6 +53,12 @@ class PhaseLevelRules(Section):
         description="Largest share of the staffed windows of the previous stage that may be "
         "cut in a stage (overrides 'policy.staff.max_window_cut_per_stage.<level>').",
     )
+    max_loss_per_stage: Share | Literal["inherit"] = Field(
+        INHERIT,
+        description="Largest share of a centre's floor area of the previous stage that may "
+        "leave the network in a stage, reduction and conversion together (overrides "
+        "'policy.pace.centre_max_loss_per_stage.<level>'; 0 = the hall does not shrink).",
+    )
 
 
 class PhaseRules(Section):
@@ -72,8 +78,34 @@ class PhaseRules(Section):
 
 
 def _slow() -> PhaseRules:
-    rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
-    return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)
+    """Physical-primary (实体为主): county halls made sound and moderately grown (健全县、市区
+    实体中心功能，适当发展规模: they do not shrink), stations shrink and cut windows slowly and
+    keep 100 m2."""
+    county = PhaseLevelRules(max_window_cut_per_stage=0.2, max_loss_per_stage=0.0)
+    township = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
+    return PhaseRules(county=county, township=township, township_min_station_m2=100.0)
+
+
+def _balanced() -> PhaseRules:
+    """Balanced (线上线下并重): the county-centred olive is formed, so county halls do not
+    shrink either."""
+    return PhaseRules(county=PhaseLevelRules(max_loss_per_stage=0.0))
+
+
+def phase_tasks(rules: PhaseRules, converts: bool) -> str:
+    """The tasks a phase's rules set, in words (``counties.csv`` column ``tasks``)."""
+    out = []
+    for level, lv in (("county hall", rules.county), ("stations", rules.township)):
+        if lv.max_loss_per_stage != INHERIT:
+            out.append(f"{level} lose at most {float(lv.max_loss_per_stage):.0%} a stage")
+        if lv.max_shrink_per_stage != INHERIT:
+            out.append(f"{level} shrink at most {float(lv.max_shrink_per_stage):.0%} a stage")
+        if lv.max_window_cut_per_stage != INHERIT:
+            out.append(f"{level} cut at most {float(lv.max_window_cut_per_stage):.0%} of posts")
+    if rules.township_min_station_m2 != INHERIT:
+        out.append(f"stations of at least {float(rules.township_min_station_m2):g} m2")
+    out.append("windows may convert" if converts else "windows not converted")
+    return "; ".join(out)
 
 
 class ByPhase(Section):
@@ -88,7 +120,7 @@ class ByPhase(Section):
         description="Counties whose maturity is below the first phase threshold (线下为主).",
     )
     balanced: PhaseRules = Field(
-        default_factory=PhaseRules, description="Counties between the thresholds (线上线下并重)."
+        default_factory=_balanced, description="Counties between the thresholds (线上线下并重)."
     )
     online_primary: PhaseRules = Field(
         default_factory=PhaseRules,
@@ -111,18 +143,18 @@ class StaffRule(Section):
     be cut. Stage 0 is today's inventory."""
 
     redeploy_cost_per_window: float = Field(
-        0.0,
+        120_000.0,
         ge=0,
-        description="One-off cost of redeploying the staff of one window removed (CNY); the "
-        "paper's value is about a year of a window's staff cost, 120000 (retraining, transfer, "
-        "overlap). 0 by default: with it the Jiangsu solve took 4x as long (see the README).",
+        description="One-off cost of redeploying the staff of one window removed (CNY). The "
+        "paper names 人员分流 but gives no figure; the default assumes about a year of a "
+        "window's staff cost (retraining, transfer, overlap), as costs.window_cost_per_year.",
     )
     redeploy_cost_per_desk: float = Field(
-        0.0,
+        120_000.0,
         ge=0,
         description="One-off cost of redeploying the staff of one back-office desk removed "
-        "(CNY; about 120000). Today's inventory has no desk count, so desks are counted from "
-        "stage 1.",
+        "(CNY; the same assumption). Counted from today's desks where the centres file has a "
+        "'desks' column, else from stage 1.",
     )
     max_window_cut_per_stage: dict[str, float] = Field(
         default_factory=dict,

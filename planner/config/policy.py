@@ -33,6 +33,13 @@ class OliveRule(Section):
         "windows and back-office desks need), 'windows', or 'floor_area' (all of it, idle "
         "area included).",
     )
+    margin: float = Field(
+        0.10,
+        ge=0,
+        le=1,
+        description="The county level at least this share wider than every other level "
+        "(county >= (1 + margin) x the other), so the olive never rests on a tie.",
+    )
     hard: bool = Field(
         False,
         description="Make the olive a hard rule (infeasible when it cannot hold) instead of "
@@ -134,3 +141,57 @@ def check_stage_lists(olive: OliveRule, floor: LevelFloorRule, n: int) -> None:
     if bad:
         msg = f"'policy.olive.stages' lists stage(s) {bad} but stages are numbered from 1"
         raise ValueError(msg)
+
+
+class PaceRule(Section):
+    """The pace of compression (逐步压缩, 切不可操之过急): how much floor area may leave the
+    network in one stage, reduction and conversion of surplus together (gross: expansion
+    elsewhere does not offset it),
+    per centre, per level and per province, each as a share of the previous stage's area."""
+
+    centre_max_loss_per_stage: dict[str, float] = Field(
+        default_factory=lambda: {"province": 0.5, "city": 0.5, "county": 0.5},
+        description="Per level: the largest share of a centre's floor area of the previous "
+        "stage (stage 0 = today) that may leave the network in one stage. A level left out "
+        "has no limit. Default: no hall loses more than half of its area in one stage "
+        "(township stations are left out so that an empty station may close).",
+    )
+    level_max_loss_per_stage: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per level: the largest share of the level's floor area in a province "
+        "that may leave the network in one stage. None by default.",
+    )
+    region_max_loss_per_stage: list[float] = Field(
+        [0.15, 0.15, 0.15],
+        description="Per stage: the largest share of a province's floor area (all levels) "
+        "that may leave the network in that stage; entries after the plan's last stage are "
+        "ignored, a share of 1 (or a stage left out) is no limit. Default: 15% a stage.",
+    )
+    hard: bool = Field(
+        True,
+        description="Hard rule (keeping area is always possible, so it never makes the plan "
+        "infeasible) instead of a penalty per m2 lost beyond the pace.",
+    )
+    penalty_per_m2: float = Field(
+        20_000.0,
+        ge=0,
+        description="CNY per m2 lost beyond the pace (one-off), when not hard.",
+    )
+
+    @field_validator("centre_max_loss_per_stage", "level_max_loss_per_stage")
+    @classmethod
+    def _levels(cls, value: dict[str, float]) -> dict[str, float]:
+        reject_unknown_levels(value, LEVEL_NAMES, "policy.pace")
+        for level, share in value.items():
+            if not 0.0 <= share <= 1.0:
+                msg = f"'policy.pace' share for '{level}' was {share} but must be in [0, 1]"
+                raise ValueError(msg)
+        return value
+
+    @field_validator("region_max_loss_per_stage")
+    @classmethod
+    def _shares(cls, value: list[float]) -> list[float]:
+        if any(not 0.0 <= x <= 1.0 for x in value):
+            msg = f"'policy.pace.region_max_loss_per_stage' was {value} but must be in [0, 1]"
+            raise ValueError(msg)
+        return value

@@ -27,6 +27,7 @@ from planner.config.phase import ByPhase, StaffRule
 from planner.config.policy import (
     LevelFloorRule,
     OliveRule,
+    PaceRule,
     RuleCostsConfig,
     SurplusRule,
     check_stage_lists,
@@ -216,6 +217,14 @@ class PolicyConfig(Section):
         description="Minimum floor area of every township station; a station below it pays "
         "the township shortfall penalty (the township is counted as left without service).",
     )
+    merge_within_minutes: float | None = Field(
+        20.0,
+        ge=0,
+        description="A township whose seat is within this many minutes of its own county hall "
+        "may be served by the hall without a station of its own (撤并): the township minimum "
+        "station does not apply to it, so a station left serving nothing closes. null: every "
+        "township keeps the minimum.",
+    )
     township_min_station_hard: bool = Field(
         False,
         description="Make the township minimum station a hard rule (no shortfall may be "
@@ -276,6 +285,9 @@ class PolicyConfig(Section):
     staff: StaffRule = Field(
         default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
     )
+    pace: PaceRule = Field(
+        default_factory=PaceRule, description="Pace of compression (逐步压缩, issue 23)."
+    )
 
     @field_validator("cross_border_nearest", mode="before")
     @classmethod
@@ -335,11 +347,26 @@ class WindowsConfig(Section):
         "the rest share general windows (at least one).",
     )
     big_general_max_daily: float | None = Field(
-        None,
+        400.0,
         gt=0,
         description="Standard of big general (大全科): only a centre whose daily transactions "
         "stay at or below this may pool all front work (the paper: it suits township stations "
-        "and small centres); none = any centre where it pays.",
+        "and small centres). Default 400 a day, the scale of a busy township station (Jiangsu's "
+        "stations average about 140, its county halls about 2,000); null = any centre.",
+    )
+    convert_max_daily_per_window: float | None = Field(
+        30.0,
+        gt=0,
+        description="Per-window volume standard of conversion (以窗口每日平均办件数量作为导向): a "
+        "centre steps towards general windows in a stage only where its traditional windows "
+        "would handle at most this many transactions a day each (busy dedicated windows stay); "
+        "null = no standard.",
+    )
+    convert_phases: list[Literal["physical_primary", "balanced", "online_primary"]] = Field(
+        ["balanced", "online_primary"],
+        description="Phases in which a county's halls and stations may step towards general "
+        "windows (the paper converts as one-network service matures); centres without a "
+        "county phase (city, province) are not held by it.",
     )
     training_cost_per_window_year: float = Field(
         6_000.0,
@@ -386,7 +413,8 @@ class WindowsConfig(Section):
     viable_min_m2: float = Field(
         20.0,
         ge=0,
-        description="A centre planned below this area (or serving nothing) is reported as closed.",
+        description="A centre serving nothing and planned below this area, and a township "
+        "station serving nothing whatever its area, are reported as closed.",
     )
     backoffice_m2_per_desk: float = Field(
         10.0,

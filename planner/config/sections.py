@@ -42,7 +42,19 @@ class MaturityConfig(Section):
     )
     phase_thresholds: tuple[float, float] = Field(
         (0.45, 0.65),
-        description="County maturity below the first is physical-primary, below the second "
+        description="With phase_measure 'maturity': county maturity below the first is "
+        "physical-primary, below the second balanced, else online-primary.",
+    )
+    phase_measure: Literal["online_share", "maturity"] = Field(
+        "online_share",
+        description="What a county's phase is read from: 'online_share' (the share of its "
+        "transactions that may go online in the stage, the model's own online cap: the "
+        "paper's 实体为主 / 并重 / 虚拟为主 by channel) against online_share_bands, or "
+        "'maturity' (the index) against phase_thresholds.",
+    )
+    online_share_bands: tuple[float, float] = Field(
+        (0.45, 0.55),
+        description="Online share below the first is physical-primary, below the second "
         "balanced, else online-primary.",
     )
 

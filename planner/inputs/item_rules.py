@@ -63,7 +63,8 @@ def decide_levels(listed: StageLevels, given: dict[str, dict[int, frozenset[str]
 def accept_levels(
     listed: StageLevels, classes: pd.Series, rules: ItemClassesConfig, path: Path
 ) -> StageLevels:
-    """The accept levels after each class's township rule ('listed', 'accept', 'never').
+    """The accept levels after each class's township rule ('listed', 'accept', 'early',
+    'never'; 'early': as listed, plus township where a later stage lists it).
 
     Raises
     ------
@@ -76,7 +77,9 @@ def accept_levels(
         per_stage = []
         for s, levels in enumerate(stages, start=1):
             rule = rules.rule(cls, s)
-            if rule == "accept":
+            if rule == "accept" or (
+                rule == "early" and any("township" in later for later in stages[s - 1 :])
+            ):
                 levels = levels | {"township"}
             elif rule == "never":
                 levels = levels - {"township"}

@@ -359,6 +359,19 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _optional_desks(path: Path, centres: pd.DataFrame) -> pd.DataFrame:
+    """Today's back-office desks (optional ``desks`` column; a blank is 0) as numbers."""
+    if "desks" not in centres.columns:
+        return centres
+    text = centres["desks"].astype(str).str.strip().replace("", "0")
+    values = pd.to_numeric(text, errors="coerce")
+    bad = centres.index[values.isna() | ~np.isfinite(values.fillna(0.0))].tolist()
+    if bad:
+        msg = f"{path}: 'desks' must be a finite number but is not for centre_id {format_ids(bad)}"
+        raise InputError(msg)
+    return centres.assign(desks=values.astype(float))
+
+
 def read_inputs(loaded: LoadedConfig) -> Inputs:
     """Read every input file named by the config (form checks only)."""
     data = loaded.config.data
@@ -366,6 +379,7 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
     townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
     counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
     centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
+    centres = _optional_desks(files["centres"], centres)
     items, item_levels, decide = _item_tables(files["items"], loaded.config.policy.item_classes)
     province = read_polygons(files["province_boundary"], "province boundary")
     cities = read_polygons(files["city_boundaries"], "city boundaries")

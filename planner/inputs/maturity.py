@@ -87,6 +87,28 @@ def township_maturity(
     return pd.DataFrame(out, index=townships.index)
 
 
+def online_potential_share(items: pd.DataFrame) -> float:
+    """The share of a resident's transactions that may go online at maturity 1 (demand is
+    per resident, the same in every township, so a county's online cap share in a stage is
+    this times its population-weighted maturity)."""
+    rate = items["annual_per_1000"].astype(float)
+    total = float(rate.sum())
+    return float((rate * items["online_potential"].astype(float)).sum() / total) if total else 0.0
+
+
+def phase_config(cfg: MaturityConfig, items: pd.DataFrame) -> MaturityConfig:
+    """``cfg`` with ``phase_thresholds`` on maturity that match its phase measure: with
+    'online_share' the bands divided by :func:`online_potential_share` (online share = that
+    share x maturity; a band beyond it is never reached)."""
+    if cfg.phase_measure != "online_share":
+        return cfg
+    share = online_potential_share(items)
+    lo, hi = cfg.online_share_bands
+    big = float("inf")
+    bands = (lo / share, hi / share) if share > 0 else (big, big)
+    return cfg.model_copy(update={"phase_thresholds": bands})
+
+
 def phase_of(maturity: float | np.ndarray, cfg: MaturityConfig) -> np.ndarray:
     """Phase names for maturity values."""
     lo, hi = cfg.phase_thresholds

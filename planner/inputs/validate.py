@@ -46,6 +46,8 @@ def check_shares_and_signs(inputs: Inputs) -> None:
         ("items", inputs.items, "pending_share", 0.0, 1.0),
         ("items", inputs.items, "online_potential", 0.0, 1.0),
     ]
+    if "desks" in inputs.centres.columns:
+        rules.append(("centres", inputs.centres, "desks", 0.0, MAX_VALUE))
     for table, frame, col, lo, hi in rules:
         bad = frame.index[(frame[col] < lo) | (frame[col] > hi)].tolist()
         if bad:

@@ -135,6 +135,7 @@ COUNTY_STAGE_FIELDS: tuple[tuple[str, OutField], ...] = (
     # (prefix, field with the plan column; the name gets the suffix _s<stage>)
     ("mat", OutField("mat", "maturity", "float", 4)),
     ("phase", OutField("phase", "phase", "str")),
+    ("tasks", OutField("tasks", "tasks", "str")),
     ("area_c", OutField("area_c", "county_area_m2", "float", 1)),
     ("area_t", OutField("area_t", "township_area_m2", "float", 1)),
     ("unsrv", OutField("unsrv", "unserved", "float", 1)),

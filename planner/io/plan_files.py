@@ -88,6 +88,7 @@ COUNTY_COLUMNS: dict[str, int | None] = {
     "stage": None,
     "maturity": 4,
     "phase": None,
+    "tasks": None,
     "demand": 1,
     "online": 1,
     "physical": 1,

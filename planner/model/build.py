@@ -105,6 +105,7 @@ from planner.model.policy import (
     add_conversion,
     add_level_floor,
     add_olive,
+    add_pace,
     add_staff,
     policy_terms,
 )
@@ -394,6 +395,7 @@ def add_township_minimum(b: _Build) -> None:
 
     A township without any station pays the full shortfall. With
     ``policy.township_min_station_hard`` there is no :math:`g`: the minimum is a hard rule.
+    A township merged into its county hall (撤并, ``policy.merge_within_minutes``) has none.
     """
     d, v, rows = b.d, b.v, b.rows
     by_phase = d.policy.station_min
@@ -405,7 +407,7 @@ def add_township_minimum(b: _Build) -> None:
     for s in d.stages:
         for t in townships:
             minimum = by_phase.get((s, t), d.min_station_m2)
-            if minimum <= 0:
+            if minimum <= 0 or t in d.policy.merged:
                 continue
             if d.min_station_hard:
                 slack = b.violation(ElasticRule.TOWNSHIP_MIN, s, t)
@@ -617,6 +619,7 @@ def build_model(
             add_conversion,
             add_level_floor,
             add_staff,
+            add_pace,
             add_elastic_bounds,
         ):
             family(b)

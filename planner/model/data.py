@@ -91,6 +91,7 @@ def mode_rules(cfg: Config) -> ModeRules:
     return ModeRules(
         standard_daily=win.dedicated_min_daily,
         big_max_daily=win.big_general_max_daily,
+        convert_max_per_window=win.convert_max_daily_per_window,
         window_cost=cfg.costs.window_cost_per_year / 1000.0,
         training_cost=win.training_cost_per_window_year / 1000.0,
         pooling_efficiency=win.pooling_efficiency,
@@ -507,5 +508,5 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
         shortfall_penalty=costs.township_shortfall_penalty_per_m2_year / 1000.0,
         top_heavy_penalty=costs.top_heavy_penalty_per_m2_year / 1000.0,
         modes=mode_rules(cfg),
-        policy=prepare_policy(inputs.centres, centres, cfg, inputs, maturity),
+        policy=prepare_policy(inputs.centres, centres, cfg, inputs, maturity, travel),
     )

@@ -17,10 +17,11 @@ widest level and the province the narrowest,
 
 .. math::
 
-    M_{spl} - M_{sp,county} - v_{spl} &\le 0 \quad l \in \{province, city, township\}\\
+    (1 + \mu) M_{spl} - M_{sp,county} - v_{spl} &\le 0 \quad l \in \{province, city, township\}\\
     M_{sp,province} - M_{spl} - v'_{spl} &\le 0 \quad l \in \{city, township\}
 
-with violations :math:`v, v' \ge 0` at :math:`L_s \psi_M` each (absent with
+with the margin :math:`\mu` (``policy.olive.margin``: never a tie), violations
+:math:`v, v' \ge 0` at :math:`L_s \psi_M` each (absent with
 ``policy.olive.hard``). Conversion (压缩转化): :math:`q_{sc} \ge 0` m2 leave the network,
 ``evolve`` becomes :math:`A_{sc} - A_{s-1,c} - e_{sc} + r_{sc} + q_{sc} = 0` (not bounded
 by the shrink limit, which binds :math:`r`), at :math:`\chi` per m2. Level floor:
@@ -50,6 +51,8 @@ class PolicyVariables(Protocol):
     def desks(self) -> dict[Key, pulp.LpVariable]: ...
     @property
     def area(self) -> dict[Key, pulp.LpVariable]: ...
+    @property
+    def r(self) -> dict[Key, pulp.LpVariable]: ...
     @property
     def policy(self) -> dict[tuple[str, int, str], pulp.LpVariable]: ...
 
@@ -128,7 +131,9 @@ def add_olive(b: Builder) -> None:
                 pairs += [(NARROWEST, lv) for lv in ("city", "township")]
                 for narrow, wide in pairs:
                     key = f"{region}__{m}__{narrow}_le_{wide}"
-                    expr = [*size[narrow], *((var, -c) for var, c in size[wide])]
+                    k = 1.0 + p.olive_margin if wide == WIDEST else 1.0
+                    expr = [*((var, k * c) for var, c in size[narrow])]
+                    expr += [(var, -c) for var, c in size[wide]]
                     _row(b, f"olive__{s}__{key}", "olive", s, key, expr, p.olive_hard)
 
 
@@ -168,15 +173,44 @@ def _posts(b: Builder, s: int, cid: str) -> Terms:
     return out
 
 
+def _add_desk_cuts(b: Builder) -> None:
+    r"""Desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}`, from today's desks
+    (:math:`z_{0c}`, the inventory's ``desks``) where the inventory counts them, else from
+    stage 2 on; a centre without desks in a stage has :math:`z = 0` there."""
+    p: PolicyData = b.d.policy
+    v, first = b.v, b.d.stages[0]
+    keys = {(s, cid) for s, cid in v.desks}
+    keys |= {(first, cid) for cid, n in p.desks0.items() if n > 0}
+    keys |= {(s + 1, cid) for s, cid in v.desks if s + 1 in b.d.stages}
+    for s, cid in sorted(keys):
+        prev: Terms = []
+        rhs = 0.0
+        if s == first:
+            if p.desks0.get(cid, 0.0) <= 0:
+                continue
+            rhs = -p.desks0[cid]
+        elif (s - 1, cid) in v.desks:
+            prev = [(v.desks[s - 1, cid], 1.0)]
+        else:
+            continue
+        k = v.policy["cut_desks", s, cid] = b.new(f"cut_desks__{s}__{cid}")
+        now: Terms = [(v.desks[s, cid], -1.0)] if (s, cid) in v.desks else []
+        expr = [*prev, *now, (k, -1.0)]
+        b.rows[f"deskcut__{s}__{cid}"] = pulp.LpConstraint(
+            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=rhs
+        )
+
+
 def add_staff(b: Builder) -> None:
     r"""Staff (人员分流): posts :math:`n_{sc} = w_{sc} + i_{sc}` (idle posts :math:`i \ge 0`
     kept while their staff wait to be redeployed, at the window cost a year; only where a
     cut limit covers the centre or the redeployment cost exceeds the stage's window cost,
     as elsewhere they are never cheaper than removal), window cuts
     :math:`k_{sc} \ge n_{s-1,c} - n_{sc}` with :math:`n_{0c} = W^0_c` (today's inventory),
-    desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` from stage 2 (today's desks are not in
-    the inventory), both at a one-off redeployment cost; and per cut group :math:`G` (region,
-    level and, for county and township centres, county phase at stage :math:`s`)
+    desk cuts :math:`k^z_{sc} \ge z_{s-1,c} - z_{sc}` (:func:`_add_desk_cuts`: from today's
+    desks where the inventory counts them), both at a one-off redeployment cost; and per
+    cut group :math:`G` (region, level and, for county and township centres, county phase
+    at stage :math:`s`)
     :math:`\sum_{c \in G} k_{sc} - \chi_G \sum_{c \in G} n_{s-1,c} \le v_{sG}`."""
     p: PolicyData = b.d.policy
     if not p.staff:
@@ -198,14 +232,7 @@ def add_staff(b: Builder) -> None:
         b.rows[f"staffcut__{s}__{cid}"] = pulp.LpConstraint(
             pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=rhs
         )
-    for s, cid in sorted(v.desks):
-        if s == b.d.stages[0] or (s - 1, cid) not in v.desks:
-            continue
-        k = v.policy["cut_desks", s, cid] = b.new(f"cut_desks__{s}__{cid}")
-        expr = [(v.desks[s - 1, cid], 1.0), (v.desks[s, cid], -1.0), (k, -1.0)]
-        b.rows[f"deskcut__{s}__{cid}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(expr), pulp.LpConstraintLE, rhs=0.0
-        )
+    _add_desk_cuts(b)
     for s, key, members, share in p.cut_groups:
         if s not in b.d.stages:
             continue
@@ -219,6 +246,56 @@ def add_staff(b: Builder) -> None:
             b.rows[name].constant = -share * sum(p.windows0.get(cid, 0.0) for cid in members)
 
 
+def _pace_row(b: Builder, s: int, family: str, key: str, members: list[str], share: float) -> None:
+    r"""``sum (r_s + q_s) - share sum A_{s-1} <= v`` over ``members`` (today's area at
+    stage 1): reduction and conversion gross, so expansion elsewhere never offsets a cut."""
+    p: PolicyData = b.d.policy
+    v, first = b.v, s == b.d.stages[0]
+    expr: Terms = [(v.r[s, cid], 1.0) for cid in members if (s, cid) in v.r]
+    expr += [
+        (v.policy["convert", s, cid], 1.0) for cid in members if ("convert", s, cid) in v.policy
+    ]
+    if not expr:
+        return  # nothing may leave these centres' area
+    if not first:
+        expr += [(v.area[s - 1, cid], -share) for cid in members]
+    name = f"{family}__{s}__{key}"
+    if p.pace_hard:
+        slack = b.violation(ElasticRule.PACE, s, key)
+    else:
+        slack = v.policy["pace", s, key] = b.new(f"pace_violation__{s}__{key}")
+    terms = expr if slack is None else [*expr, (slack, -1.0)]
+    row = pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=0.0)
+    if first:
+        area0 = b.d.centres["area0"]
+        row.constant = -share * sum(float(area0[cid]) for cid in members)
+    b.rows[name] = row
+
+
+def add_pace(b: Builder) -> None:
+    r"""Pace (逐步压缩): per stage, the floor area that leaves the network (reduction and
+    conversion, gross) is at most a share :math:`\pi` of the previous stage's,
+    per centre (``pace``), per province and level (``pace_level``) and per province
+    (``pace_region``): :math:`\sum_G (r_{sc} + q_{sc}) - \pi \sum_G A_{s-1,c} \le v_{sG}`
+    (:math:`v` absent when hard). Add after the conversion variables."""
+    p: PolicyData = b.d.policy
+    groups = _by_region_level(b)
+    for s in b.d.stages:
+        for (region, level), members in groups.items():
+            for cid in members:
+                share = p.pace_phase.get((s, cid), p.pace_centre.get(level))
+                if share is not None and share < 1.0:
+                    _pace_row(b, s, "pace", cid, [cid], share)
+            share = p.pace_level.get(level)
+            if share is not None:
+                _pace_row(b, s, "pace_level", f"{region}__{level}", members, share)
+        share_r = p.pace_region[s - 1] if s - 1 < len(p.pace_region) else 1.0
+        if share_r < 1.0:
+            for region in sorted({r for r, _ in groups}):
+                members = sorted(c for (r, _), cs in groups.items() if r == region for c in cs)
+                _pace_row(b, s, "pace_region", region, members, share_r)
+
+
 def policy_terms(
     lengths: dict[int, float], p: PolicyData, v: PolicyVariables, window_cost: float = 0.0
 ) -> dict[str, Terms]:
@@ -227,6 +304,8 @@ def policy_terms(
     out: dict[str, Terms] = {"olive": [], "level_floor": [], "conversion": []}
     if p.staff:
         out.update(redeployment=[], idle_staff=[], staff_cut=[])
+    if p.pace_centre or p.pace_level or p.pace_phase or any(x < 1.0 for x in p.pace_region):
+        out["pace"] = []  # empty when hard (as staff_cut)
     for (family, s, key), var in v.policy.items():
         if family == "olive":
             out["olive"].append((var, lengths[s] * p.penalty(key.split("__")[1])))
@@ -241,4 +320,6 @@ def policy_terms(
             out["idle_staff"].append((var, lengths[s] * window_cost))
         elif family == "staff_cut":
             out["staff_cut"].append((var, p.cut_penalty))
+        elif family == "pace":
+            out["pace"].append((var, p.pace_penalty))
     return out

@@ -36,6 +36,8 @@ class CostTerm(StrEnum):
     """Staffed window posts kept beyond the windows in use (cut limit)."""
     STAFF_CUT = "staff_cut"
     """Penalty of windows cut beyond the staff cut limit."""
+    PACE = "pace"
+    """Penalty of floor area lost beyond the pace (soft ``policy.pace``)."""
     VIOLATIONS = "violations"
     """Only in the elastic LP of a diagnosis."""
 
@@ -52,3 +54,4 @@ class ElasticRule(StrEnum):
     OLIVE = "olive"
     LEVEL_FLOOR = "level_floor"
     STAFF_CUT = "staff_cut"
+    PACE = "pace"

@@ -2,9 +2,11 @@ r"""Every centre's mode paths as a layered graph: one node per (stage, mode, are
 
 The mode decision (:mod:`planner.modes.rules`) chooses per centre a path
 :math:`m_1, \dots, m_S` from today's mode :math:`m_0` under the pace rule
-:math:`lo \le m_s - m_{s-1} \le p`. A path's cost is a sum over its stages of what the mode
-needs there (windows, training) and of what the floor area its windows need beyond the LP's
-costs (:func:`area_step`), which depends on the path only through the extra area
+:math:`lo \le m_s - m_{s-1} \le p` (a step towards general windows only where
+``convert_ok``, the per-window standard and the phase gate, allows it). A path's cost is a
+sum over its stages of what the mode needs there (windows, training) and of what the floor
+area its windows need beyond the LP's costs (:func:`area_step`), which depends on the path
+only through the extra area
 :math:`x_{s-1}` kept from the stage before. So a node is (stage, mode, :math:`x`) and an arc
 from (s-1, m', x') to (s, m, x) carries the stage's cost: every path is a walk from the
 centre's source (today's mode, :math:`x = 0`) to a node of the last stage, and every walk a
@@ -78,9 +80,10 @@ def area_step(
     is made the cheapest way the LP's evolution row allows: an increase first cancels the
     LP's reduction and conversion (the dearer first), then expands within the growth limit
     left; a decrease first cancels the LP's expansion, then reduces within the shrink limit
-    left; what cannot be given back is kept. Returns the extra kept :math:`x_s`, the
-    shortfall, the cost (:math:`L_s a_c x_s` and the evolution terms) and the conversion
-    kept. ``c`` are centre rows, ``x`` the extra kept before, ``windows`` the mode's.
+    left and the centre's pace (the plan keeps at least :math:`(1 - \pi)(A_{s-1} +
+    x_{s-1})`, ``spec.pace``); what cannot be given back is kept. Returns the extra kept
+    :math:`x_s`, the shortfall, the cost (:math:`L_s a_c x_s` and the evolution terms) and
+    the conversion kept. ``c`` are centre rows, ``x`` the extra kept before, ``windows`` the mode's.
     """
     need = spec.area_per_window[c] * windows + spec.desk[c, j]
     gap = np.round(need - spec.floor[c, j], ROUND)
@@ -97,6 +100,13 @@ def area_step(
     un_expand = np.minimum(down, spec.expand[c, j])
     room = np.maximum(at_stage(spec.shrink, j)[c] - spec.reduce[c, j], 0.0)
     cut = np.minimum(down - un_expand, room)
+    if spec.pace is not None and j > 0:  # give back only what the pace allows
+        keep = (1.0 - spec.pace[c, j]) * (spec.floor[c, j - 1] + x)
+        least = np.minimum(keep - spec.floor[c, j], x)  # the extra kept at least
+        over = np.maximum(least - (x - un_expand - cut), 0.0)
+        less_cut = np.minimum(over, cut)
+        cut = cut - less_cut
+        un_expand = un_expand - np.minimum(over - less_cut, un_expand)
     x = x + un_reduce + un_convert + grow - un_expand - cut
     kcny = (
         years * spec.per_m2_year[c, j] * x
@@ -109,23 +119,35 @@ def area_step(
 
 
 def _allowed(
-    big_ok: np.ndarray, today: np.ndarray, n_stages: int, rules: ModeRules
+    big_ok: np.ndarray, may: np.ndarray, today: np.ndarray, n_stages: int, rules: ModeRules
 ) -> tuple[np.ndarray, np.ndarray]:
     """Modes allowed per (centre, stage, mode) and the centres no path fits (stuck: they keep
-    today's mode at every stage, big general or not)."""
+    today's mode at every stage, big general or not). ``may`` (centre, stage): a step towards
+    general windows is allowed there (the per-window standard and the phase gate)."""
     n = len(today)
     allowed = np.ones((n, n_stages, N_MODES), dtype=bool)
     allowed[:, :, 2] = big_ok
     lo = -rules.steps_per_stage if rules.backwards else 0
     step = np.arange(N_MODES)[None, :] - np.arange(N_MODES)[:, None]  # [from, to]
     pace = (step >= lo) & (step <= rules.steps_per_stage)
+    stay, up = (pace & (step <= 0)).astype(int), (pace & (step > 0)).astype(int)
     reach = np.eye(N_MODES, dtype=bool)[today]
     for j in range(n_stages):
-        reach = (reach.astype(int) @ pace.astype(int) > 0) & allowed[:, j, :]
+        gated = (reach.astype(int) @ up > 0) & may[:, j, None]
+        reach = ((reach.astype(int) @ stay > 0) | gated) & allowed[:, j, :]
     stuck = ~reach.any(axis=1)
     allowed[stuck] = False
     allowed[stuck, :, today[stuck]] = True
     return allowed, pace
+
+
+def _grid(full: pd.DataFrame, column: str, n_stages: int, n: int) -> np.ndarray:
+    """A boolean standard of :func:`planner.modes.rules.mode_windows` per (centre, stage),
+    true where the centre serves nothing or the column is absent."""
+    if column not in full.columns:
+        return np.ones((n, n_stages), dtype=bool)
+    flags = full[column].astype(object).fillna(True).to_numpy(dtype=bool)
+    return flags.reshape(n_stages, n).T
 
 
 def build_graph(
@@ -147,10 +169,11 @@ def build_graph(
         ],
         axis=2,
     )
-    big_ok = full["big_ok"].astype(object).fillna(True).to_numpy(dtype=bool).reshape(n_stages, n).T
+    big_ok = _grid(full, "big_ok", n_stages, n)
     years = np.array([lengths[s] for s in stages])
     start = today.to_numpy().astype(np.int64)
-    allowed, pace = _allowed(big_ok, start, n_stages, rules)
+    may = _grid(full, "convert_ok", n_stages, n)
+    allowed, pace = _allowed(big_ok, may, start, n_stages, rules)
     per_year = w * rules.window_cost
     per_year[:, :, 2] += w[:, :, 2] * rules.training_cost
     layer = (np.arange(n), np.arange(n), start, np.zeros(n))  # centre, node, mode, x
@@ -161,6 +184,7 @@ def build_graph(
         c = np.repeat(c0, N_MODES)
         m = np.tile(np.arange(N_MODES), len(c0))
         keep = pace[np.repeat(m0, N_MODES), m] & allowed[c, j, m]
+        keep &= (m <= np.repeat(m0, N_MODES)) | may[c, j]  # a standard forbids the step
         c, m = c[keep], m[keep]
         tail, prev, x = np.repeat(node0, N_MODES)[keep], np.repeat(m0, N_MODES)[keep], None
         arcs = {"centre": c, "tail": tail, "mode": m, "change": (m != prev).astype(np.int64)}

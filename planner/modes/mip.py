@@ -108,6 +108,8 @@ class OliveSpec:
     """Centre id -> m2 a window needs."""
     desk_area: dict[tuple[int, str], float]
     """(stage, centre) -> m2 of its back-office desks (fixed by the flows)."""
+    margin: float = 0.0
+    """The county at least ``1 + margin`` times every other level (``policy.olive.margin``)."""
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,8 @@ def _olive_rows(
                 for narrow, wide in PAIRS:
                     terms: list[tuple[int, float]] = []
                     const = 0.0
-                    for lv, sign in ((narrow, 1.0), (wide, -1.0)):
+                    k = 1.0 + olive.margin if wide == "county" else 1.0
+                    for lv, sign in ((narrow, k), (wide, -1.0)):
                         for c in np.flatnonzero((reg == region) & (lev == lv)):
                             if measure == "area_in_use":
                                 const += sign * olive.desk_area.get((s, str(g.centres[c])), 0.0)

@@ -119,6 +119,9 @@ class ModeRules:
     pooling_efficiency: float
     steps_per_stage: int
     backwards: bool
+    convert_max_per_window: float | None = None
+    """A step towards general windows only where the traditional windows would handle at
+    most this many transactions a day each."""
 
 
 def _up(x: np.ndarray) -> np.ndarray:
@@ -142,7 +145,8 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     -------
     DataFrame indexed by (stage, centre_id): ``w0``, ``w1``, ``w2`` (windows in each mode),
     ``ded1`` (dedicated windows of small general), ``hot`` (items at or above the
-    standard), ``served`` (items served), ``daily`` (transactions a day), ``big_ok``.
+    standard), ``served`` (items served), ``daily`` (transactions a day), ``big_ok``,
+    ``convert_ok`` (the per-window standard allows a step towards general windows).
     """
     f = items[items["load"] > 0].copy()
     kappa = f["centre_id"].map(capacity).to_numpy(dtype=float)
@@ -165,7 +169,9 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     g["w1"] = g["ded1"] + general  # no general window where every item has its own
     g["w2"] = np.maximum(1.0, _up(g["load"].to_numpy() / (kap * rules.pooling_efficiency)))
     g["big_ok"] = True if rules.big_max_daily is None else g["daily"] <= rules.big_max_daily
-    return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
+    per_window = rules.convert_max_per_window
+    g["convert_ok"] = True if per_window is None else g["daily"] <= per_window * g["w0"]
+    return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok", "convert_ok"]]
 
 
 @dataclass(frozen=True)
@@ -197,6 +203,10 @@ class AreaSpec:
     expansion_cost: float
     reduction_cost: float
     convert_cost: float
+    pace: np.ndarray | None = None
+    """(centres, stages): the largest share of the previous stage's floor area a centre
+    may lose in a stage (``policy.pace``, 1 where none); the extra is given back only
+    within it."""
 
 
 def at_stage(bound: np.ndarray, j: int) -> np.ndarray:

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.config.phase import phase_tasks
 from planner.config.schema import LEVELS, UPPER_LEVELS, Config
 from planner.errors import PlannerError
 from planner.inputs.item_rules import item_levels_table
 from planner.inputs.load import Inputs
-from planner.inputs.maturity import county_phases, phase_entry_years
+from planner.inputs.maturity import county_phases, phase_config, phase_entry_years
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.plan.backoffice import centre_item_table
@@ -168,7 +169,7 @@ def extract_plan(
     sol = read_solution(model, result.solution)
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
-    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
     cen, info = _centre_table(d, sol, used, dm, inputs, cfg)
     mip_seconds = float(info.pop("seconds", 0.0))
     cen = _area_split(cen, d, result.solution)
@@ -186,8 +187,10 @@ def extract_plan(
     return Plan(
         centres=cen,
         townships=tw,
-        counties=_county_table(phases, tw, cen).join(
-            phase_entry_years(inputs.townships, maturity, cfg.maturity, cfg.stages),
+        counties=_county_table(phases, tw, cen, cfg).join(
+            phase_entry_years(
+                inputs.townships, maturity, phase_config(cfg.maturity, inputs.items), cfg.stages
+            ),
             on="county_code",
         ),
         levels=lv,
@@ -369,10 +372,17 @@ def _lookup(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
     return values.iloc[at].reset_index(drop=True)
 
 
-def _county_table(phases: pd.DataFrame, tw: pd.DataFrame, cen: pd.DataFrame) -> pd.DataFrame:
-    """Phase, channels and county/township floor area per county and stage."""
+def _county_table(
+    phases: pd.DataFrame, tw: pd.DataFrame, cen: pd.DataFrame, cfg: Config
+) -> pd.DataFrame:
+    """Phase, the tasks it applies, channels and county/township floor area per county and
+    stage."""
     tsum = tw.groupby(["county_code", "stage"])[["demand", "online", "physical", "unserved"]].sum()
     co = phases.join(tsum, on=["county_code", "stage"])
+    by_phase, converting = cfg.policy.by_phase, set(cfg.windows.convert_phases)
+    co["tasks"] = [
+        phase_tasks(by_phase.rules(str(ph)), str(ph) in converting) for ph in co["phase"]
+    ]
     area_by_county = cen[cen["county_code"] != ""].pivot_table(
         index=["county_code", "stage"], columns="level", values="floor_area_m2", aggfunc="sum"
     )
@@ -467,9 +477,12 @@ def _actions(
         if cc is not None and (s, cc) in share_of:
             why.append(f"online share of its county reached {share_of[(s, cc)]:.0%}")
         was_closed = before.get("action") in ("close", "closed")
-        if row["transactions"] <= 0 and a1 < viable:
+        if row["transactions"] <= 0 and (a1 < viable or level == "township"):
+            # a station serving nothing is closed whatever area the plan still holds
             action = "closed" if was_closed else "close"
             why.insert(0, "nothing left to serve")
+            if a1 >= viable:
+                why.insert(1, f"{a1:,.0f} m2 still held (pace or minimum station)")
         elif delta > CHANGE_TOLERANCE * max(a0, 1.0):
             action = "expand"
             if level == "township" and a0 < cfg.policy.township_min_station_m2:

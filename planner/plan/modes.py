@@ -54,6 +54,7 @@ def olive_spec(d: ModelData, desks: dict[Key, float]) -> OliveSpec:
         level=d.centres["level"],
         area_per_window=d.centres["area_per_window"],
         desk_area={key: m2 * val for key, val in desks.items()},
+        margin=p.olive_margin,
     )
 
 
@@ -78,7 +79,7 @@ def area_spec(
     centres: pd.Index,
 ) -> AreaSpec:
     r"""The LP's floor area, desks and area evolution (``evolve``: expansion, reduction,
-    conversion per (stage, centre)) for :func:`planner.modes.rules.path_areas`, rows in the
+    conversion per (stage, centre)) for :func:`planner.modes.graph.area_step`, rows in the
     order of ``centres``. The top-heavy penalty is not in the area's price: the mode MIP
     has the top-heavy rows (:func:`top_heavy_spec`), so extra province and city area pays
     it only above the cap."""
@@ -111,7 +112,22 @@ def area_spec(
         expansion_cost=d.expansion_cost,
         reduction_cost=d.reduction_cost,
         convert_cost=d.policy.convert_cost,
+        pace=_pace_grid(d, centres),
     )
+
+
+def _pace_grid(d: ModelData, centres: pd.Index) -> np.ndarray:
+    """(centres, stages): each centre's pace (``policy.pace``, its phase's where set; 1
+    where none)."""
+    p = d.policy
+    level = d.centres["level"].reindex(centres).astype(str).to_numpy()
+    return np.array(
+        [
+            [p.pace_phase.get((s, str(c)), p.pace_centre.get(lv, 1.0)) for s in d.stages]
+            for c, lv in zip(centres, level, strict=True)
+        ],
+        dtype=float,
+    ).reshape(len(centres), len(d.stages))
 
 
 def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRules) -> pd.DataFrame:
@@ -180,6 +196,11 @@ def _window_modes(
     )
     items["daily"] = items["volume"] * 1000.0 / days
     need = mode_windows(items, d.centres["window_capacity"], rules)
+    allowed = set(cfg.windows.convert_phases)
+    barred = [key for key, ph in d.policy.phase.items() if ph not in allowed]
+    if barred and len(need):
+        held = need.index.isin(barred)
+        need["convert_ok"] = need["convert_ok"] & ~held
     now = today_need(inputs, cfg, d.centres["window_capacity"], rules)
     try:
         today, source = today_modes(inputs.centres, now, 0)
@@ -227,7 +248,7 @@ def with_modes(
     area they need, and the mode MIP's report.
 
     ``floor_area_m2`` becomes the LP's plus ``area_extra_m2``, the floor area beyond the
-    LP's the chosen path keeps for its windows (:func:`planner.modes.rules.path_areas`;
+    LP's the chosen path keeps for its windows (:func:`planner.modes.graph.area_step`;
     ``evolve``: the LP's expansion, reduction and conversion per (stage, centre)), so
     every table, chart and summary that reads the plan's floor area reads this one.
     ``area_short_m2`` is what the growth limits still leave short, ``area_kcny`` the

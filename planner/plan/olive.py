@@ -50,10 +50,11 @@ def with_area_split(
 
 
 def mark_conversions(cen: pd.DataFrame) -> pd.DataFrame:
-    """Action ``convert`` where surplus left the network, with its m2 in the reason."""
+    """Action ``convert`` where surplus left the network, with its m2 in the reason (a
+    centre that closes keeps ``close``; the conversion is in its reason)."""
     out = cen.copy()
     conv = out["converted_m2"] > 0
-    out.loc[conv, "action"] = "convert"
+    out.loc[conv & ~out["action"].isin(["close", "closed"]), "action"] = "convert"
     out.loc[conv, "reason"] = [
         f"{m2:,.0f} m2 of surplus converted to other uses (压缩转化)" + (f"; {r}" if r else "")
         for m2, r in zip(out.loc[conv, "converted_m2"], out.loc[conv, "reason"], strict=True)

@@ -48,6 +48,12 @@ def _describe(family: str, parts: list[str], d: ModelData) -> tuple[str, str, st
     if family == "staff_cut":
         level = parts[1] if parts[2] == "all" else f"{parts[1]} ({parts[2]})"
         return "staff window cut", level, "window"
+    if family == "pace":
+        return "pace (centre)", str(d.centres.at[parts[0], "level"]), "m2"
+    if family == "pace_level":
+        return "pace (level)", parts[1], "m2"
+    if family == "pace_region":
+        return "pace (province)", "all", "m2"
     if family == "area_budget":
         return "area budget", "all", "m2"
     if family == "unserved_cap":

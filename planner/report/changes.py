@@ -83,7 +83,7 @@ def _overall_table(run: RunData, frame: pd.DataFrame, what: str) -> str:
         *(f"{_e(run.stage_label(s))}<br><span class='small'>m²</span>" for s in stages),
         "Δ m²",
         "Last action",
-        "Why (stage of the largest step)",
+        "Why<br><span class='small'>stage of the largest step</span>",
     ]
     rows = [
         [

@@ -50,6 +50,7 @@ CONFIG_KEYS = {
     ElasticRule.OLIVE: "policy.olive.hard (or policy.olive.stages)",
     ElasticRule.LEVEL_FLOOR: "policy.level_floor.hard (or policy.level_floor.share_of_today)",
     ElasticRule.STAFF_CUT: "policy.staff.hard (or policy.staff.max_window_cut_per_stage)",
+    ElasticRule.PACE: "policy.pace.hard (or its max_loss_per_stage shares)",
 }
 """Rules relaxed by one config key."""
 

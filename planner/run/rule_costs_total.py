@@ -77,6 +77,18 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
     "redeployment cost": {
         "policy": {"staff": {"redeploy_cost_per_window": 0.0, "redeploy_cost_per_desk": 0.0}}
     },
+    "pace": {
+        "policy": {
+            "pace": {
+                "centre_max_loss_per_stage": None,
+                "level_max_loss_per_stage": None,
+                "region_max_loss_per_stage": [],
+            },
+            "by_phase": {
+                ph: {lv: {"max_loss_per_stage": 1.0} for lv in PHASE_LEVELS} for ph in PHASE_NAMES
+            },
+        }
+    },
     TRAVEL: {},
 }
 """Rule family -> the config change that relaxes it (travel limits change the items)."""
@@ -101,6 +113,9 @@ def relaxed_config(cfg: Config, rule: str) -> Config:
         merged["policy"]["level_floor"]["share_of_today"] = {}
     if merged["policy"]["staff"]["max_window_cut_per_stage"] is None:
         merged["policy"]["staff"]["max_window_cut_per_stage"] = {}
+    for key in ("centre_max_loss_per_stage", "level_max_loss_per_stage"):
+        if merged["policy"]["pace"][key] is None:
+            merged["policy"]["pace"][key] = {}
     by_phase = merged["policy"]["by_phase"]
     for phase in PHASE_NAMES:
         if by_phase[phase] is None:

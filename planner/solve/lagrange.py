@@ -49,7 +49,16 @@ from planner.solve.backends import LpArrays, LpSolver, Status
 
 log = logging.getLogger(__name__)
 
-NETWORK_FAMILIES = ("olive", "topheavy", "level_floor", "area_budget", "unserved_cap", "staff_cut")
+NETWORK_FAMILIES = (
+    "olive",
+    "topheavy",
+    "level_floor",
+    "area_budget",
+    "unserved_cap",
+    "staff_cut",
+    "pace_level",
+    "pace_region",
+)
 """Row families that span a whole province (the rows priced by the warm start)."""
 MAX_EVALUATIONS = 20
 """Re-solves of the relaxed LP at most (then the full LP is solved from where it got)."""

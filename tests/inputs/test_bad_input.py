@@ -53,6 +53,18 @@ def _config(text_from: str, text_to: str) -> Callable[[Path], None]:
     return mutate
 
 
+def _into_config_table(table: str, line: str) -> Callable[[Path], None]:
+    """Add ``line`` to the tiny config's existing ``[table]`` (a second one is bad TOML)."""
+
+    def mutate(folder: Path) -> None:
+        path = folder / "config.toml"
+        text = path.read_text()
+        assert f"[{table}]\n" in text
+        path.write_text(text.replace(f"[{table}]\n", f"[{table}]\n{line}\n", 1))
+
+    return mutate
+
+
 def _append_config(extra: str) -> Callable[[Path], None]:
     def mutate(folder: Path) -> None:
         path = folder / "config.toml"
@@ -176,7 +188,7 @@ CASES: list[Case] = [
     ),
     Case(
         "config-phase-thresholds",
-        _append_config("[maturity]\nphase_thresholds = [0.8, 0.2]"),
+        _into_config_table("maturity", "phase_thresholds = [0.8, 0.2]"),
         r"'maturity\.phase_thresholds' was \[0\.8, 0\.2\]",
     ),
     Case(

@@ -28,6 +28,7 @@ def test_the_lp_uses_exactly_the_named_cost_terms_and_elastic_rules(tmp_path: Pa
                 "max_window_cut_per_stage": {"county": 0.5},
                 "hard": True,
             },
+            "pace": {"centre_max_loss_per_stage": {"county": 0.5}, "hard": True},
         }
     }
     config = write_case(tmp_path, centres=tiny_centres(stations={"320101001": 30.0}), config=hard)

@@ -1,5 +1,5 @@
-"""The mode decision pays for the floor area its windows need (planner/modes/rules.py
-``path_areas``, the mode MIP, the plan): hand-worked tiny cases."""
+"""The mode decision pays for the floor area its windows need (planner/modes/graph.py
+``area_step``, the mode MIP, the plan): hand-worked tiny cases."""
 
 from __future__ import annotations
 
@@ -276,3 +276,36 @@ def test_plan_cost_is_the_cost_rebuilt_from_the_tables(tmp_path: Path, cap: floa
         upper = cen[(cen["stage"] > 0) & cen["level"].isin(["province", "city"])]
         upper_extra += float(upper["area_extra_m2"].sum())
     assert upper_extra > 0  # extra province or city area: the case in point
+
+
+def test_extra_area_is_given_back_only_within_the_pace() -> None:
+    # spec()'s centre on the path small general (6 windows, 60 m2: 40 m2 extra over the LP's
+    # 20) then big general (2 windows, 20 m2: no extra needed). Without a pace the 40 m2 are
+    # reduced in stage 2; with a pace of 0.5 the plan keeps at least half of stage 1's 60 m2,
+    # so 30 - 20 = 10 m2 of extra stay in stage 2, and none need stay in stage 3 (30 x 0.5
+    # = 15 < 20).
+    from planner.modes.graph import area_step
+
+    need = busy_need()
+    assert need.at[(1, "c"), "w1"] == 6.0
+    w = np.stack([need[f"w{m}"].to_numpy().reshape(3, 1).T for m in range(3)], axis=2)
+    path = [1, 2, 2]
+    years = [2.0, 3.0, 5.0]
+
+    def walk(area: AreaSpec) -> tuple[list[float], list[float]]:
+        # the path's arcs stage by stage, as build_graph lays them: (extra kept, kCNY)
+        c, x, extra, kcny = np.array([0]), np.zeros(1), [], []
+        for j, m in enumerate(path):
+            x, _, cost, _ = area_step(c, x, w[c, j, m], j, area, years[j])
+            extra.append(float(x[0]))
+            kcny.append(float(cost[0]))
+        return extra, kcny
+
+    free_extra, free_kcny = walk(spec())
+    assert free_extra == [40.0, 0.0, 0.0]
+    paced = AreaSpec(**{**spec().__dict__, "pace": np.full((1, 3), 0.5)})
+    held_extra, held_kcny = walk(paced)
+    assert held_extra == [40.0, 10.0, 0.0]
+    # stage 2 keeps 10 m2 three years at 1 kCNY and reduces 30 m2 (not 40) at 0.3 kCNY
+    assert held_kcny[1] == pytest.approx(10 * 3 * 1.0 + 30 * 0.3)
+    assert free_kcny[1] == pytest.approx(40 * 0.3)

@@ -229,3 +229,31 @@ def test_savings_round_trip_through_summary_json() -> None:
     }
     with pytest.raises(SummaryError, match=r"mode_savings\.1\.county\.windows_traditional"):
         PlanSummary.from_json(value)
+
+
+@pytest.mark.parametrize(("per_window", "path"), [
+    (200.0, ["small_general", "big_general", "big_general"]),
+    (24.0, ["traditional"] * 3),
+])  # fmt: skip
+def test_the_per_window_volume_standard_gates_conversion(
+    per_window: float, path: list[str]
+) -> None:
+    # test_converts_once_training_pays_back's centre: six items of 25 a day, 150 a day on 6
+    # traditional windows = 25 per window. Under a standard of 200 a window it converts as
+    # there; at 24 its traditional windows are too busy to merge, so it stays (issue 23).
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules(per_window=per_window))
+    assert bool(need.at[(1, "c"), "convert_ok"]) == (per_window >= 25.0)
+    today = pd.Series({"c": 0})
+    chosen = decide_modes(
+        need, today, STAGES, LENGTHS, mode_rules(training=6.0, per_window=per_window)
+    )
+    assert _path(chosen) == path
+
+
+def test_a_held_stage_delays_conversion() -> None:
+    # The same centre held in stage 1 (its county's phase is not a converting one): the
+    # pace then allows small general in stage 2 and big general in stage 3 only.
+    need = mode_windows(items(6, 25.0, 25.0), CAPACITY, mode_rules())
+    need.loc[(1, "c"), "convert_ok"] = False
+    chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules())
+    assert _path(chosen) == ["traditional", "small_general", "big_general"]
