@@ -10,7 +10,7 @@ sets, per stage, what township stations do with the items of that class:
 - ``early``: township stations accept an item of the class from the first stage the
   catalogue lists township in this stage or any later one (the delegation schedule never
   leaves a township without a channel for it while it waits); the default for
-  ``convenience`` (issue 23);
+  ``convenience`` in configs/jiangsu-paper.toml (issue 23; off by default);
 - ``never``: township stations never accept an item of the class.
 """
 
@@ -33,10 +33,6 @@ TownshipRule = Literal["listed", "accept", "early", "never"]
 
 def _listed() -> list[TownshipRule]:
     return ["listed"]
-
-
-def _early() -> ItemClassRule:
-    return ItemClassRule(township=["early"])
 
 
 class ItemClassRule(Section):
@@ -62,7 +58,7 @@ class ItemClassesConfig(Section):
     """The township rule of every item class (``[policy.item_classes.<class>]``)."""
 
     convenience: ItemClassRule = Field(
-        default_factory=_early,
+        default_factory=ItemClassRule,
         description="Everyday personal items (civil affairs, social security, ID documents).",
     )
     business: ItemClassRule = Field(

@@ -78,18 +78,11 @@ class PhaseRules(Section):
 
 
 def _slow() -> PhaseRules:
-    """Physical-primary (实体为主): county halls made sound and moderately grown (健全县、市区
-    实体中心功能，适当发展规模: they do not shrink), stations shrink and cut windows slowly and
-    keep 100 m2."""
-    county = PhaseLevelRules(max_window_cut_per_stage=0.2, max_loss_per_stage=0.0)
-    township = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
-    return PhaseRules(county=county, township=township, township_min_station_m2=100.0)
-
-
-def _balanced() -> PhaseRules:
-    """Balanced (线上线下并重): the county-centred olive is formed, so county halls do not
-    shrink either."""
-    return PhaseRules(county=PhaseLevelRules(max_loss_per_stage=0.0))
+    """Physical-primary (实体为主): halls and stations shrink and cut windows slowly and
+    stations keep 100 m2. (Issue 23's 'county halls do not shrink' in this phase and the
+    balanced one, max_loss_per_stage = 0, is off by default: configs/jiangsu-paper.toml.)"""
+    rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
+    return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)
 
 
 def phase_tasks(rules: PhaseRules, converts: bool) -> str:
@@ -120,7 +113,7 @@ class ByPhase(Section):
         description="Counties whose maturity is below the first phase threshold (线下为主).",
     )
     balanced: PhaseRules = Field(
-        default_factory=_balanced, description="Counties between the thresholds (线上线下并重)."
+        default_factory=PhaseRules, description="Counties between the thresholds (线上线下并重)."
     )
     online_primary: PhaseRules = Field(
         default_factory=PhaseRules,
@@ -143,18 +136,19 @@ class StaffRule(Section):
     be cut. Stage 0 is today's inventory."""
 
     redeploy_cost_per_window: float = Field(
-        120_000.0,
+        0.0,
         ge=0,
         description="One-off cost of redeploying the staff of one window removed (CNY). The "
-        "paper names 人员分流 but gives no figure; the default assumes about a year of a "
-        "window's staff cost (retraining, transfer, overlap), as costs.window_cost_per_year.",
+        "paper names 人员分流 but gives no figure; about a year of a window's staff cost, "
+        "120000 (retraining, transfer, overlap), is configs/jiangsu-paper.toml's assumption. 0 "
+        "by default: priced, the Jiangsu solve takes several times as long (see the README).",
     )
     redeploy_cost_per_desk: float = Field(
-        120_000.0,
+        0.0,
         ge=0,
         description="One-off cost of redeploying the staff of one back-office desk removed "
-        "(CNY; the same assumption). Counted from today's desks where the centres file has a "
-        "'desks' column, else from stage 1.",
+        "(CNY; about 120000, 0 by default as per window). Counted from today's desks where "
+        "the centres file has a 'desks' column, else from stage 1.",
     )
     max_window_cut_per_stage: dict[str, float] = Field(
         default_factory=dict,

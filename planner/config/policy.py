@@ -34,11 +34,12 @@ class OliveRule(Section):
         "area included).",
     )
     margin: float = Field(
-        0.10,
+        0.0,
         ge=0,
         le=1,
         description="The county level at least this share wider than every other level "
-        "(county >= (1 + margin) x the other), so the olive never rests on a tie.",
+        "(county >= (1 + margin) x the other), so the olive never rests on a tie (0 by default; "
+        "0.1 in configs/jiangsu-paper.toml).",
     )
     hard: bool = Field(
         False,
@@ -150,11 +151,12 @@ class PaceRule(Section):
     per centre, per level and per province, each as a share of the previous stage's area."""
 
     centre_max_loss_per_stage: dict[str, float] = Field(
-        default_factory=lambda: {"province": 0.5, "city": 0.5, "county": 0.5},
+        default_factory=dict,
         description="Per level: the largest share of a centre's floor area of the previous "
         "stage (stage 0 = today) that may leave the network in one stage. A level left out "
-        "has no limit. Default: no hall loses more than half of its area in one stage "
-        "(township stations are left out so that an empty station may close).",
+        "has no limit. None by default (configs/jiangsu-paper.toml: halls at most half of "
+        "their area in one stage; township stations left out so that an empty station may "
+        "close).",
     )
     level_max_loss_per_stage: dict[str, float] = Field(
         default_factory=dict,
@@ -162,10 +164,11 @@ class PaceRule(Section):
         "that may leave the network in one stage. None by default.",
     )
     region_max_loss_per_stage: list[float] = Field(
-        [0.15, 0.15, 0.15],
+        default_factory=list,
         description="Per stage: the largest share of a province's floor area (all levels) "
         "that may leave the network in that stage; entries after the plan's last stage are "
-        "ignored, a share of 1 (or a stage left out) is no limit. Default: 15% a stage.",
+        "ignored, a share of 1 (or a stage left out) is no limit. None by default "
+        "(configs/jiangsu-paper.toml: 15% a stage).",
     )
     hard: bool = Field(
         True,

@@ -46,11 +46,12 @@ class MaturityConfig(Section):
         "physical-primary, below the second balanced, else online-primary.",
     )
     phase_measure: Literal["online_share", "maturity"] = Field(
-        "online_share",
+        "maturity",
         description="What a county's phase is read from: 'online_share' (the share of its "
         "transactions that may go online in the stage, the model's own online cap: the "
         "paper's 实体为主 / 并重 / 虚拟为主 by channel) against online_share_bands, or "
-        "'maturity' (the index) against phase_thresholds.",
+        "'maturity' (the index, the default) against phase_thresholds ('online_share' in "
+        "configs/jiangsu-paper.toml).",
     )
     online_share_bands: tuple[float, float] = Field(
         (0.45, 0.55),
