@@ -18,6 +18,9 @@ from planner.config.schema import deep_merge, load_config
 from planner.run.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
+PAPER = Path(__file__).resolve().parents[2] / "configs" / "jiangsu-paper.toml"
+"""Issue 23's rules on (they are off by default: run time, issue 24)."""
+
 NEED_M2 = 45 * 20 / 67.5  # 13.333 m2 in use
 WINDOWS_KCNY = 100 * 20 / 67.5  # 29.630 kCNY a year
 
@@ -118,18 +121,21 @@ def test_the_pace_counts_from_the_previous_stage(tmp_path: Path) -> None:
 
 def test_a_physical_primary_county_hall_does_not_shrink(tmp_path: Path) -> None:
     # test_phase_staff's two counties: A online primary, B physical primary (maturity 0),
-    # each hall 100 m2 needing 6.667 m2. The rules by phase set B's hall's pace to 0 (the
-    # default for physical-primary and balanced counties, 健全县级实体中心): it keeps its
-    # 100 m2; A, online primary, shrinks to what it uses.
+    # each hall 100 m2 needing 6.667 m2. The rules by phase set B's hall's pace to 0 (as
+    # configs/jiangsu-paper.toml does for physical-primary and balanced counties, 健全县级实体
+    # 中心; off by default): it keeps its 100 m2; A, online primary, shrinks to what it uses.
     # The optimum rises by (100 - 6.667) x 1 kCNY against no overrides; relaxing B's pace
     # row by a m2 saves its 1 kCNY a year.
     from planner.config.phase import ByPhase
     from tests.model.test_phase_staff import KAPPA, NO_OVERRIDES, _solve, _two_counties
 
-    defaults = ByPhase()
-    assert defaults.physical_primary.county.max_loss_per_stage == 0.0
-    assert defaults.balanced.county.max_loss_per_stage == 0.0
-    assert defaults.online_primary.county.max_loss_per_stage == "inherit"
+    paper = load_config(PAPER).config.policy.by_phase
+    assert paper.physical_primary.county.max_loss_per_stage == 0.0
+    assert paper.balanced.county.max_loss_per_stage == 0.0
+    assert paper.online_primary.county.max_loss_per_stage == "inherit"
+    defaults = ByPhase()  # off by default (run time, issue 24)
+    assert defaults.physical_primary.county.max_loss_per_stage == "inherit"
+    assert defaults.balanced.county.max_loss_per_stage == "inherit"
 
     in_use = 45 * 10 / KAPPA
     free = _solve(_two_counties(tmp_path / "free", NO_OVERRIDES))
@@ -199,9 +205,15 @@ def test_a_countys_phase_is_read_from_its_online_share(
     tmp_path: Path, potential: float, phase: str
 ) -> None:
     # Both towns at maturity 1 (tests/tiny.py): the share of transactions that may go online
-    # is the item's online potential itself; the default bands are 45% and 55%.
+    # is the item's online potential itself; the default bands are 45% and 55%. The tasks by
+    # phase and the phase gate of conversion as configs/jiangsu-paper.toml sets them.
     items = [{"online_potential": potential}]
-    config = {"maturity": {"phase_measure": "online_share"}}
+    paper = load_config(PAPER).raw
+    config = {
+        "maturity": {"phase_measure": "online_share"},
+        "policy": {"by_phase": paper["policy"]["by_phase"]},
+        "windows": {"convert_phases": paper["windows"]["convert_phases"]},
+    }
     run = run_config(load_config(write_case(tmp_path, items=items, config=config)))
     assert run.plan is not None
     counties = run.plan.counties.set_index(["county_code", "stage"])
@@ -213,8 +225,9 @@ def test_a_countys_phase_is_read_from_its_online_share(
 
 def test_a_convenience_item_reaches_township_stations_before_its_scheduled_stage() -> None:
     # School enrolment-like items: county only in stage 1, township stations from stage 2.
-    # The default 'early' rule of the convenience class lets stations accept them in stage
-    # 1 too (no township waits without a channel); a business item keeps the schedule.
+    # The 'early' rule of the convenience class (configs/jiangsu-paper.toml; 'listed' by
+    # default) lets stations accept them in stage 1 too (no township waits without a
+    # channel); a business item keeps the schedule.
     import pandas as pd
 
     from planner.config.items import ItemClassesConfig
@@ -223,7 +236,11 @@ def test_a_convenience_item_reaches_township_stations_before_its_scheduled_stage
     county, both = frozenset({"county"}), frozenset({"county", "township"})
     listed = {"school": [county, both, both], "shop": [county, both, both], "pass": [county] * 3}
     classes = pd.Series({"school": "convenience", "shop": "business", "pass": "convenience"})
-    out = accept_levels(listed, classes, ItemClassesConfig(), Path("items.csv"))
+    early = load_config(PAPER).config.policy.item_classes
+    assert early.convenience.township == ["early"]
+    out = accept_levels(listed, classes, early, Path("items.csv"))
     assert out["school"] == [both, both, both]
     assert out["shop"] == [county, both, both]
     assert out["pass"] == [county] * 3  # never listed for township: stays at the county
+    default = accept_levels(listed, classes, ItemClassesConfig(), Path("items.csv"))
+    assert default["school"] == [county, both, both]  # off by default
