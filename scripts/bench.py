@@ -151,7 +151,7 @@ def child(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "mps": mps,
         "options": {"solver": solver.method, "threads": solver.threads},
-        **(_mode_report(run.plan.summary.optimality) if run.plan else {}),
+        **(_mode_report(run.plan.summary.optimality.as_json()) if run.plan else {}),
         "mode_mip_s": run.prepared.timings.seconds.get("mode MIP"),
     }
 

@@ -186,7 +186,7 @@ def _blame_flag() -> Iterator[None]:
 
 def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:
     """The outcome of a written run (and exit 4 when it is not proven optimal)."""
-    from planner.solve.driver import Status
+    from planner.solve.status import Status
 
     result = run.result
     s = plan.summary

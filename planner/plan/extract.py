@@ -37,7 +37,8 @@ from planner.plan.summary import (
 )
 from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
 from planner.solve.backends import Solution as SolverSolution
-from planner.solve.driver import SolveResult, Status
+from planner.solve.driver import SolveResult
+from planner.solve.status import SolveReport, Status
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -176,7 +177,7 @@ def extract_plan(
         summary,
         cen,
         cfg,
-        {**info, **lp_side(d, result.solution, cen, result.optimality.get("windows_relaxed_kcny"))},
+        {**info, **lp_side(d, result.solution, cen, result.optimality.windows_relaxed_kcny)},
     )
     return Plan(
         centres=cen,
@@ -574,9 +575,9 @@ def _combined_summary(
         status=next((p.status for p in ordered if p.status != Status.OPTIMAL), Status.OPTIMAL),
         solver=first.solver,
         solver_detail=f"{len(ordered)} independent parts",
-        optimality={
-            "parts": {code: dict(parts[code].summary.optimality) for code in sorted(parts)}
-        },
+        optimality=SolveReport(
+            parts={code: parts[code].summary.optimality for code in sorted(parts)}
+        ),
         objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
         objective_terms_kcny=terms,
         top_heavy_share=top_heavy_share(levels),
@@ -600,7 +601,7 @@ def _summary(
         status=result.status,
         solver=result.solver,
         solver_detail=result.detail,
-        optimality=dict(result.optimality),
+        optimality=result.optimality,
         objective_kcny=result.objective,
         objective_terms_kcny=sol.cost_terms,
         top_heavy_share=top_heavy_share(levels),

@@ -45,7 +45,7 @@ from planner.report.markup import escape as _e
 from planner.report.markup import fmt as _fmt
 from planner.report.markup import fmt_delta as _fmt_delta
 from planner.report.markup import table as _table
-from planner.solve.driver import Status
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from planner.model.build import build_model
 from planner.model.terms import ElasticRule
-from planner.solve.driver import Status, solve
+from planner.solve.driver import solve
+from planner.solve.status import Status
 
 if TYPE_CHECKING:
     from planner.model.data import ModelData

@@ -45,7 +45,8 @@ from planner.plan.summary import DatasetIdentity
 from planner.report.html import write_report
 from planner.run.dask_cluster import dask_client
 from planner.run.rule_costs_total import Part, total_costs
-from planner.solve.driver import SolveResult, Status, initial_arcs, solve
+from planner.solve.driver import SolveResult, initial_arcs, solve
+from planner.solve.status import Status
 from planner.solve.warm import WarmPool
 
 log = logging.getLogger(__name__)
@@ -407,7 +408,7 @@ def price_modes(box: list[RunResult]) -> RunResult:
     if plan is None or run.model is None:
         return run
     cfg = prepared.loaded.config
-    first_mip = plan.summary.optimality["window_modes"]["mip"]
+    first_mip = plan.summary.optimality.mode_mip or {}
     first = {
         # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
         "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),

@@ -23,7 +23,6 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from importlib import metadata
 from itertools import chain
 from operator import mul
@@ -37,19 +36,9 @@ from planner.config.schema import SolverConfig
 from planner.errors import SolveError
 from planner.model.build import PlanModel
 from planner.solve.basis import basis_statuses
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
-
-
-class Status(StrEnum):
-    OPTIMAL = "optimal"
-    TIME_LIMIT = "time_limit"
-    """Stopped at the time limit with a feasible (not proven optimal) solution."""
-    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NUMERICAL = "numerical_trouble"
-    ERROR = "error"
 
 
 @dataclass(frozen=True)

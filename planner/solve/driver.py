@@ -8,8 +8,7 @@ exception. The solver back-ends live in :mod:`planner.solve.backends`; the exact
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,15 +20,17 @@ from planner.solve.backends import (
     HighsSolver,
     LpSolver,
     Solution,
-    Status,
     read_solution,
-    status_from_highs,
 )
 from planner.solve.exact import ExactOutcome, solve_exact, start_arcs
-
-__all__ = ["SolveResult", "Status", "initial_arcs", "solve", "status_from_highs"]
+from planner.solve.status import SolveReport, Status
 
 log = logging.getLogger(__name__)
+
+SCREENING_NOTE = (
+    "approximate screening: one split per demand class and online fixed by "
+    "dominance; the item-level LP (model.formulation = 'items') is the exact optimum"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class SolveResult:
     """The solver's own status text."""
     solution: Solution | None = None
     """Values by variable family (None when the solve gave no solution)."""
-    optimality: dict[str, Any] = field(default_factory=dict)
+    optimality: SolveReport = field(default_factory=SolveReport)
     """How optimality was established (method, phases, reduced costs, tolerances)."""
 
     @property
@@ -95,14 +96,13 @@ def make_result(
     and how optimality was established."""
     run = outcome.run
     objective = float(sum(solution.costs.values())) if solution is not None else None
-    optimality = dict(outcome.optimality)
-    optimality["formulation"] = model.data.formulation
-    optimality["exact"] = model.data.formulation == "items"
-    if not optimality["exact"]:
-        optimality["note"] = (
-            "approximate screening: one split per demand class and online fixed by "
-            "dominance; the item-level LP (model.formulation = 'items') is the exact optimum"
-        )
+    exact = model.data.formulation == "items"
+    optimality = replace(
+        outcome.optimality,
+        formulation=model.data.formulation,
+        exact=exact,
+        note=None if exact else SCREENING_NOTE,
+    )
     return SolveResult(
         run.status,
         objective,

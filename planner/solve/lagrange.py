@@ -45,7 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.solve.backends import LpArrays, LpSolver, Status
+from planner.solve.backends import LpArrays, LpSolver
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
 

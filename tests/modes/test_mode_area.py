@@ -128,7 +128,7 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         assert later["floor_area_m2"].to_numpy() == pytest.approx(
             (lp + later["area_extra_m2"]).to_numpy()
         )
-        modes = part.plan.summary.optimality["window_modes"]
+        modes = part.plan.summary.optimality.as_json()["window_modes"]
         assert modes["area_kcny"] == pytest.approx(float(later["area_kcny"].sum()))
         # integer windows and the LP's desks fit, or the shortfall
         # is what the growth limit leaves, named in the report
