@@ -36,8 +36,8 @@ from planner.plan.summary import (
     top_heavy_share,
 )
 from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
-from planner.solve.backends import Solution as SolverSolution
 from planner.solve.driver import SolveResult
+from planner.solve.solution import Solution
 from planner.solve.status import SolveReport, Status
 
 CHANGE_TOLERANCE = 0.01
@@ -82,67 +82,6 @@ class Plan:
         return list(self.summary.warnings)
 
 
-Key = tuple[int, str]
-
-
-@dataclass(frozen=True)
-class Solution:
-    """The values of a solved LP by variable family (the only place PuLP is read).
-
-    Attributes
-    ----------
-    volume
-        Per row of ``ModelData.arcs``: thousand transactions a year on that arc.
-    online, unserved
-        Per row of ``ModelData.demand``: the free online volume and the unserved volume
-        (zero where the LP has no such variable).
-    area, windows, desks, shortfall
-        Per (stage, centre) or (stage, township): floor area, windows (LP value),
-        back-office desks and station shortfall.
-    cost_terms
-        The objective by term (kCNY), constants included.
-    """
-
-    volume: np.ndarray
-    online: np.ndarray
-    unserved: np.ndarray
-    area: dict[Key, float]
-    windows: dict[Key, float]
-    desks: dict[Key, float]
-    shortfall: dict[Key, float]
-    cost_terms: dict[str, float]
-    evolve: dict[Key, tuple[float, float, float]] = field(default_factory=dict)
-    """Per (stage, centre): the LP's expansion, reduction and conversion (m2)."""
-
-
-def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
-    """The values the plan tables need, from the solver's solution of ``model``."""
-    n = len(model.data.demand)
-    online, unserved = np.zeros(n), np.zeros(n)
-    if solved.y:
-        online[list(solved.y)] = list(solved.y.values())
-    if solved.u:
-        unserved[list(solved.u)] = list(solved.u.values())
-    return Solution(
-        volume=np.asarray(solved.x, dtype=float),
-        online=online,
-        unserved=unserved,
-        area=dict(solved.area),
-        windows={key: solved.w.get(key, 0.0) for key in solved.area},
-        desks=dict(solved.desks),
-        shortfall=dict(solved.g),
-        cost_terms=dict(solved.costs),
-        evolve={
-            key: (
-                solved.e.get(key, 0.0),
-                solved.r.get(key, 0.0),
-                solved.policy.get(("convert", *key), 0.0),
-            )
-            for key in solved.area
-        },
-    )
-
-
 def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
     out = np.where(np.abs(values) < eps, 0.0, values)
     return out
@@ -161,7 +100,7 @@ def extract_plan(
     if not result.is_ok or result.solution is None:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
-    sol = read_solution(model, result.solution)
+    sol = result.solution
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
@@ -204,7 +143,7 @@ ROUND_POSTS = 6
 """Decimals of staffed posts (LP noise never makes an idle post)."""
 
 
-def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
+def _area_split(cen: pd.DataFrame, d: ModelData, solved: Solution) -> pd.DataFrame:
     """Area in use, surplus and conversions per centre (:mod:`planner.plan.olive`); the plan
     converts what the LP did less what its windows keep (``area_unconverted_m2``)."""
     kept = cen.set_index(["stage", "centre_id"])["area_unconverted_m2"].to_dict()
@@ -238,10 +177,10 @@ def _flows(
     Class flows are split back to items in proportion to their residual demand.
     """
     arcs = d.arcs.copy()
-    arcs["volume"] = _clean(sol.volume)
+    arcs["volume"] = _clean(sol.x)
     dm = d.demand.copy()
-    dm["online"] = dm["online_fixed"] + _clean(sol.online)
-    dm["unserved"] = _clean(sol.unserved)
+    dm["online"] = dm["online_fixed"] + _clean(sol.online_volume(len(dm)))
+    dm["unserved"] = _clean(sol.unserved_volume(len(dm)))
     dm["physical"] = (dm["demand"] - dm["online"] - dm["unserved"]).clip(lower=0.0)
 
     keys = ["stage", "township_id", "class_id"]
@@ -290,7 +229,7 @@ def _centre_table(
     )
     rows = [(0, cid, area, windows, windows) for cid, area, windows in today]
     for (s, cid), area in sol.area.items():
-        w = sol.windows[s, cid]
+        w = sol.w.get((s, cid), 0.0)
         rows.append((s, cid, area, w, float(math.ceil(round(w, 6)))))
     cen = pd.DataFrame(
         rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
@@ -315,7 +254,7 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolve)
+    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolution())
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     return _actions(cen, used, dm, inputs, cfg), info
 
@@ -351,7 +290,7 @@ def _township_table(
         mean = (mins / vol).round(9).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
     tw["station_shortfall_m2"] = [
-        sol.shortfall.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
+        sol.g.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
     ]
     return tw.sort_values(["township_id", "stage"], ignore_index=True)
 
@@ -603,7 +542,7 @@ def _summary(
         solver_detail=result.detail,
         optimality=result.optimality,
         objective_kcny=result.objective,
-        objective_terms_kcny=sol.cost_terms,
+        objective_terms_kcny=dict(sol.costs),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=ModelSize(

@@ -28,7 +28,7 @@ from planner.modes.rules import (
     today_modes,
 )
 from planner.plan.summary import PlanSummary, mode_savings
-from planner.solve.backends import Solution as SolverSolution
+from planner.solve.solution import Solution
 
 Key = tuple[int, str]
 
@@ -328,7 +328,7 @@ DUAL_TOL = 1e-6
 
 
 def lp_side(
-    d: ModelData, solved: SolverSolution, cen: pd.DataFrame, relaxed: float | None = None
+    d: ModelData, solved: Solution, cen: pd.DataFrame, relaxed: float | None = None
 ) -> dict[str, Any]:
     r"""What the gap needs from the LP: its window and olive-on-windows terms (kCNY), whether
     its optimum bounds the joint problem, and floor area the plan's windows lack.
