@@ -34,7 +34,8 @@ STEP_LABELS = {
     "prepare": "Preparing model data",
     "build": "Building the LP",
     "solve": "Solving",
-    "extract": "Reading the plan back",
+    "plan": "Reading the plan back",
+    "mode re-solves": "Re-solving with the window modes priced",
     "write": "Writing the plan",
 }
 

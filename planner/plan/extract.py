@@ -39,6 +39,7 @@ from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items,
 from planner.solve.driver import SolveResult
 from planner.solve.solution import Solution
 from planner.solve.status import SolveReport, Status
+from planner.steps import Timings
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -73,8 +74,6 @@ class Plan:
     """What each policy rule costs at the margin (:mod:`planner.plan.rule_costs`)."""
     rule_totals: pd.DataFrame | None = None
     """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
-    mode_mip_seconds: float = 0.0
-    """Time of the window-mode MIP (kept out of ``summary.json``: the manifest times steps)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -88,9 +87,15 @@ def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
 
 
 def extract_plan(
-    model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame, cfg: Config
+    model: PlanModel,
+    result: SolveResult,
+    inputs: Inputs,
+    maturity: pd.DataFrame,
+    cfg: Config,
+    timings: Timings | None = None,
 ) -> Plan:
-    """Turn a solved model into a :class:`Plan`.
+    """Turn a solved model into a :class:`Plan`. With ``timings``, the window modes (their
+    MIP) and the rule costs from the duals are steps of their own.
 
     Raises
     ------
@@ -104,8 +109,9 @@ def extract_plan(
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, cfg.maturity)
-    cen, info = _centre_table(d, sol, used, dm, inputs, cfg)
-    mip_seconds = float(info.pop("seconds", 0.0))
+    timings = timings or Timings()
+    cen, info = _centre_table(d, sol, used, dm, inputs, cfg, timings)
+    info.pop("seconds", None)  # the MIP's own clock: the step times it (not in summary.json)
     cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     listed = unserved_list(d, per_item, inputs)
@@ -118,6 +124,8 @@ def extract_plan(
         cfg,
         {**info, **lp_side(d, result.solution, cen, result.optimality.windows_relaxed_kcny)},
     )
+    with timings.step("duals"):
+        rule_costs = marginal_costs(d, sol.duals)
     return Plan(
         centres=cen,
         townships=tw,
@@ -134,8 +142,7 @@ def extract_plan(
         ),
         summary=summary,
         unserved=listed,
-        rule_costs=marginal_costs(d, result.solution.duals),
-        mode_mip_seconds=mip_seconds,
+        rule_costs=rule_costs,
     )
 
 
@@ -216,6 +223,7 @@ def _centre_table(
     dm: pd.DataFrame,
     inputs: Inputs,
     cfg: Config,
+    timings: Timings,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """What each centre is in each stage (stage 0 = today's inventory), with its action,
     and the window-mode MIP's report."""
@@ -254,7 +262,8 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolution())
+    with timings.step("window modes"):
+        cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolution())
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     return _actions(cen, used, dm, inputs, cfg), info
 
@@ -488,7 +497,6 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         summary=summary,
         unserved=cat("unserved", ["stage", "township_id", "item_id"]),
         rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
-        mode_mip_seconds=sum(p.mode_mip_seconds for p in ordered),
     )
 
 

@@ -64,8 +64,9 @@ def _config_key(family: ElasticRule, ids: tuple[str, ...], data: ModelData) -> s
 
 def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     """Solve the elastic LP and group the hard rules it had to violate."""
-    model = build_model(data, elastic=True)
-    result = solve(model, run.prepared.loaded.config.solver)
+    with run.prepared.timings.step("diagnosis"):
+        model = build_model(data, elastic=True)
+        result = solve(model, run.prepared.loaded.config.solver)
     if not result.is_ok or result.solution is None:
         return []
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)

@@ -13,9 +13,7 @@ import platform
 import re
 import shutil
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,28 +46,9 @@ from planner.run.rule_costs_total import Part, total_costs
 from planner.solve.driver import SolveResult, initial_arcs, solve
 from planner.solve.status import Status
 from planner.solve.warm import WarmPool
+from planner.steps import Progress, Timings, quiet
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-@dataclass
-class Timings:
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str, progress: Progress) -> Iterator[None]:
-        progress(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 @dataclass(frozen=True)
@@ -114,7 +93,7 @@ class RunResult:
 
 
 def load_and_check(
-    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = _quiet
+    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = quiet
 ) -> tuple[Inputs, str]:
     """Read and validate the inputs; return them with the metric CRS used."""
     timings = timings or Timings()
@@ -161,7 +140,7 @@ def prepare_part(
     inputs: Inputs,
     crs: str,
     timings: Timings,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Prepared:
     """Travel times, maturity and model data for validated inputs (one LP)."""
     cfg = loaded.config
@@ -212,7 +191,7 @@ PartHook = Callable[[str, "RunResult"], None]
 
 def run_config(
     loaded: LoadedConfig,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     on_part: PartHook | None = None,
     workers: int = 1,
     pool: WarmPool | None = None,
@@ -264,7 +243,7 @@ def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
         for r in runs
         if r.result.objective is not None
     ]
-    with run.prepared.timings.step("rule costs", _quiet):
+    with run.prepared.timings.step("rule costs", quiet):
         totals = total_costs(parts, cfg, workers)
     return replace(run, plan=replace(run.plan, rule_totals=totals))
 
@@ -274,7 +253,7 @@ def solve_region(
     code: str,
     inputs: Inputs,
     timings: Timings | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     on_part: PartHook | None = None,
 ) -> RunResult:
     """Prepare, build, solve and extract one province; release its LP when it solved."""
@@ -348,7 +327,7 @@ def combine_runs(
 
 
 def execute(
-    prepared: Prepared, progress: Progress = _quiet, pool: WarmPool | None = None
+    prepared: Prepared, progress: Progress = quiet, pool: WarmPool | None = None
 ) -> RunResult:
     """Build, solve and (when the solve is usable) extract the plan.
 
@@ -367,25 +346,19 @@ def execute(
             data = prepared.model_data()
             model = build_model(data, arcs=initial_arcs(data, cfg.solver))
         with timings.step("solve", progress):
-            result = solve(model, cfg.solver)
+            result = solve(model, cfg.solver, timings)
     plan = None
     if result.is_ok:
-        with timings.step("extract", progress):
-            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
-        _time_mode_mip(timings, plan)
+        with timings.step("plan", progress):
+            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg, timings)
     run = RunResult(prepared, model, result, plan)
     if plan is not None and cfg.windows.mode_iterations > 0:
         del model, result, plan
         box = [run]
         del run  # the LP is released before the next one is built (memory)
-        with timings.step("modes", progress):
+        with timings.step("mode re-solves", progress):
             run = price_modes(box)
     return run
-
-
-def _time_mode_mip(timings: Timings, plan: Plan) -> None:
-    """Add the window-mode MIP's seconds (part of ``extract``) to the step times."""
-    timings.seconds["mode MIP"] = timings.seconds.get("mode MIP", 0.0) + plan.mode_mip_seconds
 
 
 def _modes(plan: Plan) -> pd.DataFrame:
@@ -429,7 +402,6 @@ def price_modes(box: list[RunResult]) -> RunResult:
             run = replace(run, model=priced)
             break
         new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
-        _time_mode_mip(prepared.timings, new)
         converged = _modes(new).equals(_modes(plan))
         run, plan = RunResult(prepared, priced, again, new), new
         objectives.append(float(again.objective or 0.0))
@@ -496,7 +468,7 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
+def write_run(run: RunResult, progress: Progress = quiet) -> Path:
     """Write the plan folder atomically; return its path.
 
     Raises

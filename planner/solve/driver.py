@@ -24,6 +24,7 @@ from planner.solve.backends import (
 )
 from planner.solve.exact import ExactOutcome, solve_exact, start_arcs
 from planner.solve.status import SolveReport, Status
+from planner.steps import Timings
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,13 @@ def initial_arcs(data: ModelData, cfg: SolverConfig) -> np.ndarray | None:
     return start_arcs(data) if cfg.column_generation else None
 
 
-def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
+def solve(model: PlanModel, cfg: SolverConfig, timings: Timings | None = None) -> SolveResult:
     """Solve the model with the configured solver; never raises for infeasibility.
 
     With fewer arcs in the model than in its data, the missing ones are generated as they
     price out (column generation); with ``solver.tie_break`` the plan is the lexicographic
-    optimum of :mod:`planner.solve.exact`.
+    optimum of :mod:`planner.solve.exact`. With ``timings``, reading the values back is
+    its own step (``read solution``).
     """
     solver = make_solver(cfg)
     generate = len(model.var.x) < len(model.data.arcs)
@@ -83,7 +85,8 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     )
     solution = None
     if outcome.primal is not None:
-        solution = read_solution(model, outcome.primal, outcome.duals)
+        with (timings or Timings()).step("read solution"):
+            solution = read_solution(model, outcome.primal, outcome.duals)
     result = make_result(model, solver, outcome, solution)
     log.info("solve: %s in %.1f s (%s)", result.status, result.seconds, result.detail)
     return result
