@@ -7,7 +7,6 @@ file (it exists, is UTF-8 CSV/GeoJSON, has the required columns and parseable va
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -313,15 +312,6 @@ def _item_tables(
     items["item_class"] = _item_classes(items, path)
     accept = accept_levels(listed, items["item_class"], rules, path)
     return items, accept, decide_levels(listed, given)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_inputs(loaded: LoadedConfig) -> Inputs:

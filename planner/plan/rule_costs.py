@@ -1,4 +1,4 @@
-"""What each policy rule costs at the margin (issue 15): ``plan/rule_costs.csv``.
+"""What each policy rule costs at the margin: ``plan/rule_costs.csv``.
 
 The LP's row duals of the **cost phase** (:class:`planner.solve.solution.Solution`
 ``duals``, HiGHS's sign convention: a binding ``<=`` row has a dual <= 0, a binding ``>=``

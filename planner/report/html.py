@@ -396,7 +396,7 @@ def _maps_section(run: RunData, interactive: webmap.WebMap | None) -> str:
 
 
 IN_USE = ("area_in_use_m2",)
-"""The olive chart's in-use row (absent from run folders written before issue 15)."""
+"""The olive chart's in-use row (absent from run folders written before the olive rules)."""
 
 
 def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -> str:

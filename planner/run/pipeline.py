@@ -24,10 +24,10 @@ import pyogrio.errors
 from planner import __version__
 from planner.config.schema import LoadedConfig
 from planner.errors import InputError
-from planner.inputs.load import Inputs, read_inputs, regions, select_region, sha256_file, show_id
+from planner.inputs.load import Inputs, read_inputs, regions, select_region, show_id
 from planner.inputs.maturity import township_maturity
 from planner.inputs.sources import input_files
-from planner.inputs.travel import TravelTable, combined_provenance, metric_crs, travel_table
+from planner.inputs.travel import TravelTable, combined_provenance, province_crs, travel_table
 from planner.inputs.validate import validate
 from planner.io.gpkg import write_gpkg
 from planner.io.plan_files import json_text, write_plan_tables
@@ -40,6 +40,7 @@ from planner.plan.extract import Plan, combine_plans, extract_plan
 from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
+from planner.regular_files import sha256_file
 from planner.report.html import write_report
 from planner.run.dask_cluster import dask_client
 from planner.run.rule_costs_total import Part, total_costs
@@ -100,10 +101,7 @@ def load_and_check(
     with timings.step("load", progress):
         check_output_dir(loaded)
         inputs = read_inputs(loaded)
-        centre = inputs.province.geometry.union_all().representative_point()
-        crs = metric_crs(
-            pd.Series([centre.x]), pd.Series([centre.y]), loaded.config.travel.projected_crs
-        )
+        crs = province_crs(inputs.province, loaded.config.travel.projected_crs)
         validate(inputs, loaded.config, crs)
     return inputs, crs
 
@@ -259,8 +257,7 @@ def solve_region(
     """Prepare, build, solve and extract one province; release its LP when it solved."""
     cfg = loaded.config
     timings = timings if timings is not None else Timings()
-    point = inputs.province.geometry.union_all().representative_point()
-    crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
+    crs = province_crs(inputs.province, cfg.travel.projected_crs)
     part = prepare_part(loaded, inputs, crs, timings, progress)
     done = replace(execute(part, progress), unreachable=unreachable(part.model_data()))
     log.info("part %s: %s", code, done.result.status)
