@@ -8,7 +8,10 @@ training and the floor area the windows need beyond the LP's,
 left out unless every path of the centre is). Centres are coupled only by the rules the
 LP has on windows: the olive (:mod:`planner.model.policy`) by ``windows`` and by
 ``area_in_use`` (windows times area per window plus the desks' area, the desks fixed by
-the flows). The model:
+the flows), and the top-heavy rows (:func:`_top_heavy_rows`: per stage and region the
+excess of province and city floor area, the LP's plus the paths' extra, above the cap
+against the lower levels' area in use, at the top-heavy penalty), which replace the LP's
+so that extra province and city area pays the penalty only above the cap. The model:
 
 .. math::
 
@@ -101,6 +104,26 @@ class OliveSpec:
 
 
 @dataclass(frozen=True)
+class TopHeavySpec:
+    """The LP's top-heavy rows for the mode model, in model units: province and city count
+    their floor area (the LP's plus the path's extra), the lower levels the area their
+    windows and desks use."""
+
+    share: dict[int, float]
+    """Stage -> the cap :math:`\theta_s` on the province+city share."""
+    penalty: float
+    """kCNY per m2-year of excess above the cap."""
+    region: pd.Series
+    """Centre id -> region."""
+    upper: pd.Series
+    """Centre id -> True for province and city."""
+    area_per_window: pd.Series
+    """Centre id -> m2 a window needs."""
+    desk_area: dict[tuple[int, str], float]
+    """(stage, centre) -> m2 of its back-office desks (fixed by the flows)."""
+
+
+@dataclass(frozen=True)
 class MipOptions:
     """HiGHS's stopping rules for the mode model (``[windows]``)."""
 
@@ -161,6 +184,42 @@ def _olive_rows(
     return out
 
 
+def _top_heavy_rows(
+    pc: PathCosts, cols: np.ndarray, stages: list[int], spec: AreaSpec, top: TopHeavySpec
+) -> list[tuple[int, float, list[tuple[int, float]], float]]:
+    r"""Top-heavy rows as :func:`_olive_rows` gives the olive's, per stage and region:
+    :math:`(1-	heta_s) \sum_{U} (A_{cs} + x_{csp}) - 	heta_s \sum_{	ext{lower}}
+    (lpha_c W_{csp} + lpha_{bo} z_{cs}) \le h_{sr}`, :math:`h` paid at the penalty a
+    m2-year (:math:`A` the LP's floor area, :math:`x` the path's extra). The excess is
+    the plan's, so the extra area of province and city costs the penalty only above the
+    cap."""
+    out = []
+    reg = top.region.reindex(pc.centres).astype(str).to_numpy()
+    upper = top.upper.reindex(pc.centres).eq(True).to_numpy(dtype=bool)
+    apw = top.area_per_window.reindex(pc.centres).fillna(0.0).astype(float).to_numpy()
+    for j, s in enumerate(stages):
+        theta = top.share[s]
+        windows = pc.w[:, j, :][:, pc.paths[:, j]]  # (centres, paths)
+        extra = pc.area.extra[:, :, j] if pc.area is not None else np.zeros(windows.shape)
+        for region in sorted(set(reg)):
+            terms: list[tuple[int, float]] = []
+            const = 0.0
+            for c in np.flatnonzero(reg == region):
+                if upper[c]:
+                    const += (1.0 - theta) * float(spec.floor[c, j])
+                    size, coef = extra[c], 1.0 - theta
+                else:
+                    const -= theta * top.desk_area.get((s, str(pc.centres[c])), 0.0)
+                    size, coef = apw[c] * windows[c], -theta
+                terms += [
+                    (int(k), coef * float(size[p]))
+                    for p, k in enumerate(cols[c])
+                    if k >= 0 and size[p] != 0
+                ]
+            out.append((s, -const, terms, top.penalty))
+    return out
+
+
 def solve_mode_mip(
     need: pd.DataFrame,
     today: pd.Series,
@@ -170,14 +229,17 @@ def solve_mode_mip(
     olive: OliveSpec | None = None,
     options: MipOptions | None = None,
     area: AreaSpec | None = None,
+    top_heavy: TopHeavySpec | None = None,
 ) -> MipOutcome:
     """The modes of every centre and stage (module docstring), and the MIP's gap and bound.
 
     Parameters are those of :func:`planner.modes.rules.decide_modes`, plus the olive rows on
     windows (None: no coupling, the answer is every centre's cheapest path), HiGHS's
-    stopping rules and the LP's floor area (None: area not priced), with which every path
+    stopping rules, the LP's floor area (None: area not priced), with which every path
     pays the floor area its windows need beyond the LP's
-    (:func:`planner.modes.rules.path_areas`).
+    (:func:`planner.modes.rules.path_areas`), and the LP's top-heavy rows (None: none;
+    they need ``area``), which then replace the LP's: the MIP pays the plan's top-heavy
+    excess (``top_heavy_kcny``).
     """
     options = options or MipOptions()
     started = time.perf_counter()
@@ -198,6 +260,9 @@ def solve_mode_mip(
     n_z = int(ok.sum())
     cost = (pc.total + _perturbation(pc))[ok]
     rows = _olive_rows(pc, cols, stages, olive)
+    n_olive = len(rows)
+    if top_heavy is not None and area is not None:
+        rows += _top_heavy_rows(pc, cols, stages, area, top_heavy)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
@@ -223,7 +288,7 @@ def solve_mode_mip(
     if len(x) < h.getNumCol():
         msg = f"the window-mode MIP found no plan ({h.modelStatusToString(h.getModelStatus())})"
         raise RuntimeError(msg)
-    info = _info(h, pc, ok, x, started, len(rows))
+    info = _info(h, pc, ok, x, started, (n_olive, len(rows) - n_olive))
     pick = np.full(len(pc.centres), -1)
     for c in range(len(pc.centres)):
         k = cols[c]
@@ -234,10 +299,16 @@ def solve_mode_mip(
 
 
 def _info(
-    h: highspy.Highs, pc: PathCosts, ok: np.ndarray, x: np.ndarray, started: float, n_rows: int
+    h: highspy.Highs,
+    pc: PathCosts,
+    ok: np.ndarray,
+    x: np.ndarray,
+    started: float,
+    n_rows: tuple[int, int],
 ) -> dict[str, Any]:
     """What the MIP established: its status, objective and dual bound without the tie-break
-    perturbation (the bound less the largest perturbation any plan can carry), gap, time."""
+    perturbation (the bound less the largest perturbation any plan can carry), gap, time,
+    and what its olive and top-heavy rows (``n_rows``) cost."""
     status = h.modelStatusToString(h.getModelStatus())
     n_z = int(ok.sum())
     pert = _perturbation(pc)
@@ -246,6 +317,7 @@ def _info(
     bound = float(h.getInfo().mip_dual_bound) - worst
     bound = min(bound, objective)
     gap = (objective - bound) / abs(objective) if objective else 0.0
+    penalties = x[n_z:] * np.asarray(h.getLp().col_cost_)[n_z:]
     return {
         "status": status,
         "objective_kcny": objective,
@@ -253,6 +325,8 @@ def _info(
         "gap": max(gap, 0.0),
         "seconds": time.perf_counter() - started,
         "binaries": n_z,
-        "olive_rows": n_rows,
-        "olive_violation_kcny": float(x[n_z:] @ np.asarray(h.getLp().col_cost_)[n_z:]),
+        "olive_rows": n_rows[0],
+        "olive_violation_kcny": float(penalties[: n_rows[0]].sum()),
+        "top_heavy_rows": n_rows[1],
+        "top_heavy_kcny": float(penalties[n_rows[0] :].sum()),
     }

@@ -15,14 +15,17 @@ served (:math:`\ell_k > 0`). With :math:`n_k = \max(1, \lceil \ell_k / \kappa \r
 
     W_0 &= \textstyle\sum_{k \in K} n_k && \text{traditional: every item its own window(s)}\\
     W_1 &= \textstyle\sum_{k \in H} n_k
-        + \max\big(1, \lceil \sum_{k \in K \setminus H} \ell_k / \kappa \rceil\big)
+        + G\big(\textstyle\sum_{k \in K \setminus H} \ell_k\big)
         && \text{small general}\\
     W_2 &= \max\big(1, \lceil \textstyle\sum_{k \in K} \ell_k / (\kappa \epsilon) \rceil\big)
         && \text{big general}
 
 with :math:`H = \{k \in K : v_k \ge \bar v\}` the items at or above the volume standard
 ``windows.dedicated_min_daily`` (transactions per window-day) and :math:`\epsilon`
-``windows.pooling_efficiency``. A centre that serves nothing needs no window in any mode.
+``windows.pooling_efficiency``. The general windows of small general are
+:math:`G(\ell) = \max(1, \lceil \ell / \kappa \rceil)` for the items below the standard,
+and none where every item served is at or above it (:math:`G(0) = 0`: no idle window).
+A centre that serves nothing needs no window in any mode.
 Big general is allowed only where the centre's daily transactions stay at or below
 ``windows.big_general_max_daily`` (when set).
 
@@ -72,11 +75,11 @@ same areas, expansion, reduction and conversion, so the same area costs; trainin
 area does not change this: the relaxed LP already carries every area the joint problem
 could choose. The plan (the LP's flows, the chosen modes, their integer windows, the extra
 area, training and the olive on integer windows) is a point of the joint problem when its
-windows fit (no shortfall), and its cost is counted at most (the gains of the extra area,
-a lower station shortfall or top-heavy excess, are left out; province and city pay the
-top-heavy penalty on their extra in full): :func:`mode_bounds` reports both, the gap and
-its parts: rounding the LP's windows up to integers, the windows the chosen modes need
-beyond that, training, the extra floor area (``area_kcny``) and the change in olive
+windows fit (no shortfall), and its cost is counted at most (the gain of the extra area
+in a lower station shortfall is left out; the top-heavy excess is the plan's, from the
+mode MIP's top-heavy rows): :func:`mode_bounds` reports both, the gap and its parts:
+rounding the LP's windows up to integers, the windows the chosen modes need beyond that,
+training, the extra floor area (``area_kcny``) and the change in olive and top-heavy
 penalties. The gap is proven only when the bound is valid and no centre is short of area.
 The bound ignores integrality, so the gap is mostly rounding and training that every
 integer plan pays.
@@ -154,7 +157,9 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
         daily=("daily", "sum"),
     )
     kap = g.index.get_level_values("centre_id").map(capacity).to_numpy(dtype=float)
-    g["w1"] = g["ded1"] + np.maximum(1.0, _up(g["cold"].to_numpy() / kap))
+    cold = g["cold"].to_numpy()
+    general = np.where(cold > 0, np.maximum(1.0, _up(cold / kap)), 0.0)
+    g["w1"] = g["ded1"] + general  # no general window where every item has its own
     g["w2"] = np.maximum(1.0, _up(g["load"].to_numpy() / (kap * rules.pooling_efficiency)))
     g["big_ok"] = True if rules.big_max_daily is None else g["daily"] <= rules.big_max_daily
     return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
@@ -210,8 +215,8 @@ class AreaSpec:
     """(centres,) or (centres, stages): the largest reduction per stage, as the LP bounds
     it."""
     per_m2_year: np.ndarray
-    """(centres, stages): kCNY per m2-year of floor area (area cost; province and city add
-    the top-heavy penalty times one less the share)."""
+    """(centres, stages): kCNY per m2-year of floor area (the area cost; the top-heavy
+    penalty is the mode MIP's rows, :class:`planner.modes.mip.TopHeavySpec`)."""
     expansion_cost: float
     reduction_cost: float
     convert_cost: float
@@ -253,10 +258,9 @@ def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSp
 
     The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
     shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
-    :math:`L_s a_c x_s` plus the evolution terms above (``per_m2_year`` adds the top-heavy
-    penalty for province and city, an upper bound on what their extra adds to it).
-    Area kept never lowers a cost the plan reports (station shortfall, top-heavy at lower
-    levels): those gains are left out, so the cost is what the plan costs at most.
+    :math:`L_s a_c x_s` plus the evolution terms above. What the extra does to the
+    top-heavy excess is priced by the mode MIP's top-heavy rows, not here; area kept never
+    lowers the station shortfall the plan reports (that gain is left out).
     """
     n, n_stages = spec.floor.shape
     shape = (n, len(paths), n_stages)
@@ -524,6 +528,10 @@ def mode_bounds(
         out["lp_priced_kcny"] = priced - rules.window_cost * lp_windows
         out["olive_kcny"] = float(mip["olive_violation_kcny"]) - float(mip.get("lp_olive_kcny", 0))
         extra += out["olive_kcny"] - out["lp_priced_kcny"]
+        if "top_heavy_kcny" in mip and "lp_top_heavy_kcny" in mip:
+            # the MIP's top-heavy rows (the plan's excess) replace the LP's
+            out["top_heavy_kcny"] = float(mip["top_heavy_kcny"]) - float(mip["lp_top_heavy_kcny"])
+            extra += out["top_heavy_kcny"]
         valid = bool(mip.get("bound_valid", True)) and float(mip.get("area_short_m2", 0.0)) < 0.5
     if objective is None:
         return out

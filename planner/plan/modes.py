@@ -18,7 +18,13 @@ from planner.config.schema import LEVELS, Config
 from planner.errors import InputError
 from planner.inputs.load import Inputs
 from planner.model.data import ModelData, mode_rules
-from planner.modes.mip import WINDOW_MEASURES, MipOptions, OliveSpec, solve_mode_mip
+from planner.modes.mip import (
+    WINDOW_MEASURES,
+    MipOptions,
+    OliveSpec,
+    TopHeavySpec,
+    solve_mode_mip,
+)
 from planner.modes.rules import (
     MODES,
     SHORT_TOL_M2,
@@ -48,6 +54,19 @@ def olive_spec(d: ModelData, desks: dict[Key, float]) -> OliveSpec:
     )
 
 
+def top_heavy_spec(d: ModelData, desks: dict[Key, float]) -> TopHeavySpec:
+    """The LP's top-heavy rows for the mode MIP (``desks``: LP desks per centre)."""
+    m2 = d.backoffice_m2_per_desk
+    return TopHeavySpec(
+        share=dict(d.top_heavy_share),
+        penalty=d.top_heavy_penalty,
+        region=d.centres["region"],
+        upper=d.centres["upper"],
+        area_per_window=d.centres["area_per_window"],
+        desk_area={key: m2 * val for key, val in desks.items()},
+    )
+
+
 def area_spec(
     d: ModelData,
     cen: pd.DataFrame,
@@ -57,8 +76,9 @@ def area_spec(
 ) -> AreaSpec:
     r"""The LP's floor area, desks and area evolution (``evolve``: expansion, reduction,
     conversion per (stage, centre)) for :func:`planner.modes.rules.path_areas`, rows in the
-    order of ``centres``. Province and city pay the top-heavy penalty on their extra area
-    (:math:`\eta (1 - \theta_s)` a m2-year, the most it can add)."""
+    order of ``centres``. The top-heavy penalty is not in the area's price: the mode MIP
+    has the top-heavy rows (:func:`top_heavy_spec`), so extra province and city area pays
+    it only above the cap."""
     stages = d.stages
     later = cen[cen["stage"] > 0]
     floor = (
@@ -74,8 +94,6 @@ def area_spec(
     c = d.centres.reindex(centres)
     grow = c["growth_ub"].fillna(0.0).astype(float).to_dict()
     shrink = c["shrink_ub"].fillna(0.0).astype(float).to_dict()
-    upper = c["upper"].eq(True).to_numpy(dtype=bool)
-    theta = np.array([d.top_heavy_share[s] for s in stages])
     cost = c["area_cost"].fillna(0.0).to_numpy(dtype=float)
     return AreaSpec(
         floor=floor,
@@ -86,8 +104,7 @@ def area_spec(
         area_per_window=c["area_per_window"].fillna(0.0).to_numpy(dtype=float),
         growth=grid(lambda k: d.policy.bounds.get(k, (grow[k[1]], shrink[k[1]]))[0]),
         shrink=grid(lambda k: d.policy.bounds.get(k, (grow[k[1]], shrink[k[1]]))[1]),
-        per_m2_year=cost[:, None]
-        + np.where(upper[:, None], d.top_heavy_penalty * (1.0 - theta)[None, :], 0.0),
+        per_m2_year=np.repeat(cost[:, None], len(stages), axis=1),
         expansion_cost=d.expansion_cost,
         reduction_cost=d.reduction_cost,
         convert_cost=d.policy.convert_cost,
@@ -126,7 +143,8 @@ def _window_modes(
     cen, desks, evolve = area
     spec = area_spec(d, cen, desks, evolve, today.index)
     olive = olive_spec(d, desks)
-    mip = solve_mode_mip(need, today, d.stages, d.lengths, rules, olive, options, spec)
+    top = top_heavy_spec(d, desks)
+    mip = solve_mode_mip(need, today, d.stages, d.lengths, rules, olive, options, spec, top)
     chosen = mip.chosen.reset_index()
     chosen["mode_source"] = "decided"
     w0 = inputs.centres["windows"].astype(float)
@@ -254,6 +272,9 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
             "binaries",
             "olive_rows",
             "olive_violation_kcny",
+            "top_heavy_rows",
+            "top_heavy_kcny",
+            "lp_top_heavy_kcny",
             "lp_windows_kcny",
             "lp_olive_kcny",
             "area_short_m2",
@@ -352,6 +373,7 @@ def lp_side(
         measure = key.split("__")[1] if family == "olive" else ""
         if measure in WINDOW_MEASURES:
             olive += lengths[s] * d.policy.penalty(measure) * v
+    top_heavy = sum(lengths[s] * d.top_heavy_penalty * v for (s, _), v in solved.h.items())
     duals = solved.duals.get("windowtime", {})
     positive = sum(1 for y in duals.values() if y > DUAL_TOL)
     later = cen[cen["stage"] > 0]
@@ -369,6 +391,7 @@ def lp_side(
     return bound | {
         "lp_windows_kcny": float(windows),
         "lp_olive_kcny": float(olive),
+        "lp_top_heavy_kcny": float(top_heavy),
         "bound_valid": relaxed is not None or (bool(duals) and positive == 0),
         "positive_window_duals": positive,
         "area_short_m2": float(short[lacking].sum()),

@@ -35,12 +35,14 @@ def with_area_split(
 
     Area in use is what the plan's integer ``windows`` (the chosen mode's, which the mode
     model's olive rows on area in use count) and the back office's desks need, so the floor
-    area the mode adds for its windows (``area_extra_m2``) is in use, not surplus."""
+    area the mode adds for its windows (``area_extra_m2``) is in use, not surplus. Where a
+    growth limit leaves a hall short of what its windows need (``area_short_m2``), area in
+    use is above its floor area by that much and its surplus is 0."""
     keys = list(zip(cen["stage"], cen["centre_id"], strict=True))
     out = cen.copy()
     desk = pd.Series([desks.get(k, 0.0) for k in keys], index=cen.index)
     in_use = cen["windows"] * cen["centre_id"].map(area_per_window) + m2_per_desk * desk
-    out["area_in_use_m2"] = in_use.clip(upper=cen["floor_area_m2"]).clip(lower=0.0)
+    out["area_in_use_m2"] = in_use.clip(lower=0.0)  # above floor area where a hall is short
     out["surplus_m2"] = (cen["floor_area_m2"] - out["area_in_use_m2"]).clip(lower=0.0)
     conv = pd.Series([converted.get(k, 0.0) for k in keys], index=cen.index)
     out["converted_m2"] = conv.where(conv >= CONVERT_MIN_M2, 0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from planner.config.schema import load_config
 from planner.run.pipeline import RunResult, run_config, write_run
+from tests.accounts import plan_cost_from_tables
 
 pytestmark = pytest.mark.slow
 
@@ -193,3 +195,20 @@ def test_plan_files_written(run: RunResult) -> None:
         assert not frame.empty
     assert (run_dir / "plan.gpkg").exists()
     assert (run_dir / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_plan_cost_is_the_cost_rebuilt_from_the_tables(run: RunResult) -> None:
+    """Issue 28: ``plan_cost_kcny`` equals the cost rebuilt from the written plan tables
+    (tests/accounts.py, README "The plan's cost from its tables"), to the rounding of the
+    CSV's one decimal (a m2 of area costs at most a few kCNY; the top-heavy penalty the
+    extra city area was charged below the cap came to 7,216 kCNY)."""
+    run_dir = run.prepared.loaded.run_dir
+    cen = pd.read_csv(run_dir / "plan" / "centres.csv", dtype={"centre_id": str})
+    summary = json.loads((run_dir / "plan" / "summary.json").read_text(encoding="utf-8"))
+    codes = run.prepared.inputs.centres["admin_code"]
+    region = {str(c): str(code)[:2] for c, code in codes.items()}
+    cfg = run.prepared.loaded.config
+    rebuilt = plan_cost_from_tables(cen, summary["objective_terms_kcny"], cfg, region)
+    plan = summary["optimality"]["window_modes"]["plan_cost_kcny"]
+    assert plan == pytest.approx(rebuilt, abs=50.0)
