@@ -449,11 +449,13 @@ def today_modes(
 
     A ``mode`` column in the centres table is taken as given (source ``data``). Otherwise
     today's windows are held against what each mode would need for the items the centre
-    serves in the first stage (:func:`mode_windows`): traditional where today's windows
-    cover one window per item (:math:`W^{today} \\ge W_0`), small general where they cover
-    the dedicated windows of the items at or above the standard plus one general window
-    (:math:`\\ge W_1`), else big general (source ``inventory``). A centre that serves
-    nothing in the first stage needs no window in any mode and counts as traditional.
+    serves today, ``need`` at stage ``first_stage`` (:func:`mode_windows`; the plan passes
+    today's demand, :func:`planner.plan.modes.today_need`, so no price moves it):
+    traditional where today's windows cover one window per item
+    (:math:`W^{today} \\ge W_0`), small general where they cover the dedicated windows of
+    the items at or above the standard plus one general window (:math:`\\ge W_1`), else big
+    general (source ``inventory``). A centre that serves nothing then needs no window in
+    any mode and counts as traditional.
     """
     if "mode" in centres.columns:
         mode = centres["mode"].astype(str).str.strip()
