@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "planner"
 
 LAYERS: list[tuple[tuple[str, ...], str]] = [
-    (("planner",), "errors.py: the error hierarchy; regular_files.py; steps.py: step timings"),
+    (("planner",), "errors, regular_files, steps (step timings), labels (display words)"),
     (("planner.config",), "the TOML schema and its sections, province codes, did-you-mean"),
     (("planner.inputs",), "read and check the data: tables, items, travel, maturity, workbook"),
     (("planner.datasets",), "the offline dataset builders (make data, make data-china)"),
