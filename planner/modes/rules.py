@@ -475,6 +475,33 @@ def today_modes(
     return pd.Series(out, index=centres.index, dtype=np.int64), "inventory"
 
 
+def _extras_by_stage(
+    cen: pd.DataFrame,
+    w_lp: np.ndarray,
+    whole: np.ndarray,
+    window_cost: float,
+    lengths: dict[int, float],
+) -> dict[str, dict[str, float]]:
+    """:func:`mode_bounds`' integer rounding, mode windows, training and area per stage
+    (each stage's length times its yearly values; the same sums, split)."""
+    stage = cen["stage"].to_numpy()
+    zero = np.zeros(len(cen))
+    parts = {
+        "integer_rounding_kcny": window_cost * (whole - w_lp),
+        "mode_windows_kcny": window_cost * (cen["windows"].to_numpy(dtype=float) - whole),
+        "training_kcny": cen["training_kcny"].to_numpy(dtype=float),
+    }
+    area = cen["area_kcny"].to_numpy(dtype=float) if "area_kcny" in cen else zero
+    out: dict[str, dict[str, float]] = {}
+    for s in sorted(set(stage.tolist())):
+        at = stage == s
+        years = float(lengths[s])
+        row = {k: years * float(v[at].sum()) for k, v in parts.items()}
+        row["area_kcny"] = float(area[at].sum())
+        out[str(s)] = row
+    return out
+
+
 def mode_bounds(
     centres: pd.DataFrame,
     objective: float | None,
@@ -517,6 +544,7 @@ def mode_bounds(
         "training_kcny": training,
         "area_kcny": area,
     }
+    out["by_stage"] = _extras_by_stage(cen, w_lp, whole, rules.window_cost, lengths)
     if "area_extra_m2" in cen and "level" in cen:
         by = cen.groupby(["stage", "level"])["area_extra_m2"].sum()
         out["area_extra_m2"] = {

@@ -33,6 +33,7 @@ from planner.plan.summary import (
     PartSummary,
     PlanSummary,
     stage_metrics,
+    terms_by_stage,
     top_heavy_share,
 )
 from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
@@ -506,9 +507,14 @@ def _combined_summary(
     """The summary of independent parts: sums of terms and sizes, the worst status."""
     ordered = [parts[k].summary for k in sorted(parts)]
     terms: dict[str, float] = {}
+    by_stage: dict[int, dict[str, float]] = {}
     for p in ordered:
         for name, value in p.objective_terms_kcny.items():
             terms[name] = terms.get(name, 0.0) + float(value)
+        for stage, values in p.objective_terms_by_stage_kcny.items():
+            into = by_stage.setdefault(stage, {})
+            for name, value in values.items():
+                into[name] = into.get(name, 0.0) + float(value)
     first = ordered[0]
     model = ModelSize(
         variables=sum(p.model.variables for p in ordered),
@@ -527,6 +533,7 @@ def _combined_summary(
         ),
         objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
         objective_terms_kcny=terms,
+        objective_terms_by_stage_kcny=dict(sorted(by_stage.items())),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=model,
@@ -551,6 +558,9 @@ def _summary(
         optimality=result.optimality,
         objective_kcny=result.objective,
         objective_terms_kcny=dict(sol.costs),
+        objective_terms_by_stage_kcny=terms_by_stage(
+            {k: dict(v) for k, v in sol.costs_by_stage.items()}
+        ),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=ModelSize(

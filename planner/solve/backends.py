@@ -36,6 +36,7 @@ import pulp
 from planner.config.schema import SolverConfig
 from planner.errors import SolveError
 from planner.model.build import PlanModel
+from planner.model.stage_costs import costs_by_stage
 from planner.solve.basis import basis_statuses
 from planner.solve.solution import Solution
 from planner.solve.status import Status
@@ -626,6 +627,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         name: total(terms) + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
+    by_stage = costs_by_stage(model, values, position)
     by_family: dict[str, dict[str, float]] = {}
     if duals is not None:
         for name, dual in zip(model.rows, duals.tolist(), strict=False):
@@ -643,6 +645,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         h=get(v.h),
         elastic=get(v.elastic),
         costs=costs,
+        costs_by_stage=by_stage,
         duals=by_family,
         policy=get(v.policy),
     )

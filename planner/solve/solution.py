@@ -30,6 +30,8 @@ class Solution:
     elastic: dict[tuple[str, int, str], float]
     costs: dict[str, float]
     """Objective terms by name (kCNY), constants included."""
+    costs_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
+    """The same terms by stage (from each variable's name, ``family__stage__...``)."""
     duals: dict[str, dict[str, float]] = field(default_factory=dict)
     """Row family (the name's part before ``__``) -> row name -> dual."""
     policy: dict[tuple[str, int, str], float] = field(default_factory=dict)
