@@ -594,4 +594,16 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
             )
     thetas = dict(enumerate(cfg.policy.top_heavy_max_share, start=1))
     out.extend(olive_warnings(levels, thetas))
+    out.extend(skipped_warnings(summary.optimality))
     return replace(summary, warnings=tuple(out))
+
+
+def skipped_warnings(optimality: SolveReport) -> list[str]:
+    """One warning per step skipped or cut short by the time budget (``skipped_steps`` of
+    the optimality report, of every part of a decomposed plan)."""
+    found = [("", optimality)] + [(f"part {code}: ", p) for code, p in optimality.parts.items()]
+    return [
+        f"{where}skipped: {step['step']} ({step['reason']})"
+        for where, opt in found
+        for step in opt.skipped_steps
+    ]

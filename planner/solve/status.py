@@ -115,6 +115,8 @@ class SolveReport:
     formulation: str | None = None
     exact: bool | None = None
     note: str | None = None
+    skipped_steps: tuple[Mapping[str, str], ...] = ()
+    """Steps skipped or cut short (``step`` and ``reason``), e.g. by the time budget."""
     window_modes: Mapping[str, Any] | None = None
     """The window-mode bound and MIP report (:func:`planner.modes.rules.mode_bounds`)."""
     parts: Mapping[str, SolveReport] = field(default_factory=dict)
@@ -141,6 +143,8 @@ class SolveReport:
             "window_modes": None if self.window_modes is None else dict(self.window_modes),
         }
         out.update({k: v for k, v in optional.items() if v is not None})
+        if self.skipped_steps:
+            out["skipped_steps"] = [dict(step) for step in self.skipped_steps]
         if self.parts:
             out["parts"] = {code: part.as_json() for code, part in self.parts.items()}
         return out
@@ -156,6 +160,7 @@ class SolveReport:
             formulation=value.get("formulation"),
             exact=value.get("exact"),
             note=value.get("note"),
+            skipped_steps=tuple(value.get("skipped_steps") or ()),
             window_modes=value.get("window_modes"),
             parts={c: cls.from_json(p) for c, p in (value.get("parts") or {}).items()},
         )
