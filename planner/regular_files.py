@@ -9,6 +9,7 @@ constants, stated in the README.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -82,3 +83,12 @@ def read_regular_file(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> by
         msg = f"{path}: the {what} file is above the limit of {limit / 2**20:,.0f} MiB"
         raise InputError(msg)
     return data
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in blocks (the manifest's and the sweep's hash)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

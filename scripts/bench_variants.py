@@ -46,7 +46,8 @@ def build(config: Path) -> Any:
     """The config's model (one LP: a single-province dataset)."""
     from planner.config.schema import load_config
     from planner.model.build import build_model
-    from planner.run.pipeline import Timings, load_and_check, prepare_part
+    from planner.run.pipeline import load_and_check, prepare_part
+    from planner.steps import Timings
 
     loaded = load_config(config, {"output": {"dir": "/tmp/bench-variants-unused"}})
     inputs, crs = load_and_check(loaded)

@@ -8,6 +8,8 @@ module graph has no cycle.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "planner"
 
 LAYERS: list[tuple[tuple[str, ...], str]] = [
-    (("planner",), "errors.py: the error hierarchy; regular_files.py: size-checked reads"),
+    (("planner",), "errors, regular_files, steps (step timings), labels (display words)"),
     (("planner.config",), "the TOML schema and its sections, province codes, did-you-mean"),
     (("planner.inputs",), "read and check the data: tables, items, travel, maturity, workbook"),
     (("planner.datasets",), "the offline dataset builders (make data, make data-china)"),
@@ -148,6 +150,20 @@ def test_no_function_over_80_lines_and_no_module_over_700() -> None:
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{rel}:{node.lineno} {node.name}: {length} lines")
     assert too_long == []
+
+
+SOLVERS = ("pulp", "highspy")
+
+
+@pytest.mark.parametrize("module", ["planner.report.html", "planner.diff", "planner.io.run_folder"])
+def test_readers_of_a_run_folder_load_no_solver(module: str) -> None:
+    """The report, diff and run-folder reader import a solve's status and report
+    (:mod:`planner.solve.status`), never a solver: checked in a fresh interpreter."""
+    code = f"import sys, {module}; print(' '.join(m for m in {SOLVERS!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stdout.split() == []
 
 
 DIAGRAM_BEGIN = "<!-- layers: generated from tests/test_architecture.py -->"

@@ -12,12 +12,12 @@ from planner.config.schema import LoadedConfig, deep_merge
 from planner.modes.rules import ModeRules
 from planner.run.pipeline import (
     Prepared,
-    Timings,
     check_reachability,
     load_and_check,
     prepare_part,
     unreachable,
 )
+from planner.steps import Timings
 
 SIMPLE_COST_TERMS: dict[str, float] = {
     "window_cost_per_year": 100_000.0,

@@ -41,7 +41,8 @@ STEP_LABELS = {
     "prepare": "Preparing model data",
     "build": "Building the LP",
     "solve": "Solving",
-    "extract": "Reading the plan back",
+    "plan": "Reading the plan back",
+    "mode re-solves": "Re-solving with the window modes priced",
     "write": "Writing the plan",
 }
 
@@ -248,7 +249,7 @@ def _blame_flag() -> Iterator[None]:
 
 def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:
     """The outcome of a written run (and exit 4 when it is not proven optimal)."""
-    from planner.solve.driver import Status
+    from planner.solve.status import Status
 
     result = run.result
     s = plan.summary

@@ -105,7 +105,7 @@ class _Board:
 
 
 def _line(record: ScenarioRecord) -> str:
-    from planner.solve.driver import Status  # loaded with planner.sweep already (see sweep_cmd)
+    from planner.solve.status import Status
 
     name = escape(record.name)
     if record.status == "failed":
@@ -116,7 +116,7 @@ def _line(record: ScenarioRecord) -> str:
 
 
 def _summary(result: SweepResult) -> None:
-    from planner.solve.driver import Status  # loaded with planner.sweep already (see sweep_cmd)
+    from planner.solve.status import Status
 
     sweep = result.sweep
     dominated = {d.scenario for d in result.dominance}

@@ -1,4 +1,4 @@
-"""Config of item classes: per-class rules for what township stations accept (issue 15).
+"""Config of item classes: per-class rules for what township stations accept.
 
 Every catalogue item belongs to one class (``item_class`` in ``items.csv``: ``convenience``,
 ``business`` or ``major_approval``; ``business`` where blank). ``[policy.item_classes.<class>]``

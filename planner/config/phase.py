@@ -1,4 +1,4 @@
-"""The ``[policy]`` rules of issue 15 items 5 and 6: rules that differ by a county's phase
+"""The ``[policy]`` rules that differ by a county's phase
 (不能一刀切) and the cost and pace of redeploying staff (人员分流).
 
 Sub-sections of :class:`planner.config.schema.PolicyConfig`:

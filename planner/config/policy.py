@@ -1,4 +1,4 @@
-"""The ``[policy]`` rules of the paper's olive (issue 15): olive shape, surplus conversion,
+"""The ``[policy]`` rules of the paper's olive: olive shape, surplus conversion,
 level floors against today, and the rule-cost report.
 
 Sub-sections of :class:`planner.config.schema.PolicyConfig`; their per-stage lists are checked

@@ -1,4 +1,4 @@
-"""Changes in what each rule costs between two runs (``plan/rule_costs.csv``, issue 15)."""
+"""Changes in what each rule costs between two runs (``plan/rule_costs.csv``)."""
 
 from __future__ import annotations
 

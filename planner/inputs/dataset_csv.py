@@ -16,47 +16,60 @@ CRS_MEMBER: dict[str, Any] = {
     "properties": {"name": "urn:ogc:def:crs:EPSG::4490"},
 }
 
-COUNTY_CSV_COLUMNS: tuple[str, ...] = (
-    "county_code",
-    "name",
-    "city_code",
-    "city_name",
-    "pop_total",
-    "pop_urban",
-    "pop_rural",
-    "households",
-    "share_0_14_pct",
-    "share_65plus_pct",
-    "edu_years_mean",
-    "illiterate_15plus_pct",
-    "car_share",
-    "folded_codes",
-    "census_source",
-)
-TOWNSHIP_CSV_COLUMNS: tuple[str, ...] = (
-    "township_id",
-    "name",
-    "kind",
-    "county_code",
-    "lon",
-    "lat",
-    "point_source",
-    "population",
-    "population_source",
-)
-CENTRE_CSV_COLUMNS: tuple[str, ...] = (
-    "centre_id",
-    "level",
-    "name",
-    "admin_code",
-    "parent_id",
-    "township_id",
-    "lon",
-    "lat",
-    "floor_area_m2",
-    "windows",
-    "inventory_source",
-)
+COUNTY_FIELDS: dict[str, str | None] = {
+    "county_code": "str",
+    "name": "str",
+    "city_code": "str",
+    "city_name": None,
+    "pop_total": "float",
+    "pop_urban": "float",
+    "pop_rural": None,
+    "households": None,
+    "share_0_14_pct": "float",
+    "share_65plus_pct": "float",
+    "edu_years_mean": "float",
+    "illiterate_15plus_pct": "float",
+    "car_share": "float",
+    "folded_codes": None,
+    "census_source": None,
+}
+"""The columns of ``counties.csv`` in file order, each with the type the planner reads it
+as (None: written for provenance, not read)."""
+TOWNSHIP_FIELDS: dict[str, str | None] = {
+    "township_id": "str",
+    "name": "str",
+    "kind": "str",
+    "county_code": "str",
+    "lon": "float",
+    "lat": "float",
+    "point_source": None,
+    "population": "float",
+    "population_source": None,
+}
+"""The columns of ``townships.csv``, as :data:`COUNTY_FIELDS`."""
+CENTRE_FIELDS: dict[str, str | None] = {
+    "centre_id": "str",
+    "level": "str",
+    "name": "str",
+    "admin_code": "str",
+    "parent_id": "str",
+    "township_id": "str",
+    "lon": "float",
+    "lat": "float",
+    "floor_area_m2": "float",
+    "windows": "float",
+    "inventory_source": None,
+}
+"""The columns of ``centres.csv``, as :data:`COUNTY_FIELDS`."""
+
+COUNTY_CSV_COLUMNS: tuple[str, ...] = tuple(COUNTY_FIELDS)
+TOWNSHIP_CSV_COLUMNS: tuple[str, ...] = tuple(TOWNSHIP_FIELDS)
+CENTRE_CSV_COLUMNS: tuple[str, ...] = tuple(CENTRE_FIELDS)
+
+
+def read_columns(fields: dict[str, str | None]) -> dict[str, str]:
+    """The columns the planner reads, with their types (file order)."""
+    return {name: kind for name, kind in fields.items() if kind is not None}
 
 
 def round_half_up(value: float) -> int:

@@ -7,7 +7,6 @@ file (it exists, is UTF-8 CSV/GeoJSON, has the required columns and parseable va
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,43 +23,14 @@ from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesCo
 from planner.config.regions import PROVINCES, province_code
 from planner.config.schema import LEVELS, LoadedConfig
 from planner.errors import InputError
+from planner.inputs.dataset_csv import CENTRE_FIELDS, COUNTY_FIELDS, TOWNSHIP_FIELDS, read_columns
 from planner.inputs.item_rules import accept_levels, decide_levels
 from planner.inputs.sources import input_files
 from planner.regular_files import MAX_INPUT_BYTES, check_regular_file, read_regular_file
 
-TOWNSHIP_COLUMNS: dict[str, str] = {
-    "township_id": "str",
-    "name": "str",
-    "kind": "str",
-    "county_code": "str",
-    "lon": "float",
-    "lat": "float",
-    "population": "float",
-}
-COUNTY_COLUMNS: dict[str, str] = {
-    "county_code": "str",
-    "name": "str",
-    "city_code": "str",
-    "pop_total": "float",
-    "pop_urban": "float",
-    "share_0_14_pct": "float",
-    "share_65plus_pct": "float",
-    "edu_years_mean": "float",
-    "illiterate_15plus_pct": "float",
-    "car_share": "float",
-}
-CENTRE_COLUMNS: dict[str, str] = {
-    "centre_id": "str",
-    "level": "str",
-    "name": "str",
-    "admin_code": "str",
-    "parent_id": "str",
-    "township_id": "str",
-    "lon": "float",
-    "lat": "float",
-    "floor_area_m2": "float",
-    "windows": "float",
-}
+TOWNSHIP_COLUMNS = read_columns(TOWNSHIP_FIELDS)
+COUNTY_COLUMNS = read_columns(COUNTY_FIELDS)
+CENTRE_COLUMNS = read_columns(CENTRE_FIELDS)
 ITEM_COLUMNS: dict[str, str] = {
     "item_id": "str",
     "name_zh": "str",
@@ -348,15 +318,6 @@ def _item_tables(
     items["item_class"] = _item_classes(items, path)
     accept = accept_levels(listed, items["item_class"], rules, path)
     return items, accept, decide_levels(listed, given)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _optional_desks(path: Path, centres: pd.DataFrame) -> pd.DataFrame:

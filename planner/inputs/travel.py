@@ -31,6 +31,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -46,6 +47,12 @@ log = logging.getLogger(__name__)
 
 DIJKSTRA_CHUNK = 512
 """Sources per Dijkstra call (a chunk x townships block of floats at a time)."""
+
+
+def province_crs(province: gpd.GeoDataFrame, setting: str = "auto") -> str:
+    """The metric CRS of a run: :func:`metric_crs` at a point inside the province."""
+    point = province.geometry.union_all().representative_point()
+    return metric_crs(pd.Series([point.x]), pd.Series([point.y]), setting)
 
 
 def metric_crs(lon: pd.Series, lat: pd.Series, setting: str = "auto") -> str:

@@ -9,7 +9,6 @@ reads a run folder back (``planner diff``, ``planner report``, ``planner sweep``
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import pandas as pd
 from planner.config.schema import StagesConfig
 from planner.errors import InputError
 from planner.plan.summary import PlanSummary, SummaryError
+from planner.regular_files import sha256_file
 
 CONFIG_FILE = "config.toml"
 MANIFEST_FILE = "manifest.json"
@@ -159,15 +159,6 @@ class RunFolder:
 
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_text(path: Path) -> str:
@@ -321,7 +312,7 @@ def read_run_folder(path: Path | str) -> RunFolder:
         notes.append(f"{MANIFEST_FILE} is missing from the run folder")
     files = [*sorted(p for p in plan.glob("*.csv") if p.is_file()), plan / SUMMARY_FILE]
     try:
-        hashes = {p.name: sha256_of(p) for p in files}
+        hashes = {p.name: sha256_file(p) for p in files}
     except OSError as err:
         msg = f"{err.filename or plan}: cannot read ({err.strerror})"
         raise InputError(msg) from None

@@ -1,4 +1,4 @@
-r"""The paper's olive as constraint families (issue 15): olive shape, surplus conversion,
+r"""The paper's olive as constraint families: olive shape, surplus conversion,
 level floors, staff redeployment (:func:`add_staff`; the rules by phase are bounds and
 right-hand sides set in :mod:`planner.model.policy_data`). Each ``add_*`` function is
 registered in

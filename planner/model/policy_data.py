@@ -1,4 +1,4 @@
-"""The numbers of the ``[policy]`` rules of issue 15 (olive, surplus conversion, level
+"""The numbers of the ``[policy]`` rules (olive, surplus conversion, level
 floors, rules by phase, staff redeployment), prepared without PuLP: the only place those
 config keys become model numbers."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,8 +38,10 @@ from planner.plan.summary import (
     top_heavy_share,
 )
 from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
-from planner.solve.backends import Solution as SolverSolution
-from planner.solve.driver import SolveResult, Status
+from planner.solve.driver import SolveResult
+from planner.solve.solution import Solution
+from planner.solve.status import SolveReport, Status
+from planner.steps import Timings
 
 CHANGE_TOLERANCE = 0.01
 """Relative area change below which a centre is kept as it is."""
@@ -75,77 +76,11 @@ class Plan:
     """What each policy rule costs at the margin (:mod:`planner.plan.rule_costs`)."""
     rule_totals: pd.DataFrame | None = None
     """Each rule family's total cost by re-solve (``policy.rule_costs.total``), else None."""
-    mode_mip_seconds: float = 0.0
-    """Time of the window-mode MIP (kept out of ``summary.json``: the manifest times steps)."""
 
     @property
     def warnings(self) -> list[str]:
         """The plan's warnings (those of its summary)."""
         return list(self.summary.warnings)
-
-
-Key = tuple[int, str]
-
-
-@dataclass(frozen=True)
-class Solution:
-    """The values of a solved LP by variable family (the only place PuLP is read).
-
-    Attributes
-    ----------
-    volume
-        Per row of ``ModelData.arcs``: thousand transactions a year on that arc.
-    online, unserved
-        Per row of ``ModelData.demand``: the free online volume and the unserved volume
-        (zero where the LP has no such variable).
-    area, windows, desks, shortfall
-        Per (stage, centre) or (stage, township): floor area, windows (LP value),
-        back-office desks and station shortfall.
-    cost_terms
-        The objective by term (kCNY), constants included.
-    """
-
-    volume: np.ndarray
-    online: np.ndarray
-    unserved: np.ndarray
-    area: dict[Key, float]
-    windows: dict[Key, float]
-    desks: dict[Key, float]
-    shortfall: dict[Key, float]
-    cost_terms: dict[str, float]
-    cost_terms_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
-    """The objective by term and stage (kCNY), constants included."""
-    evolve: dict[Key, tuple[float, float, float]] = field(default_factory=dict)
-    """Per (stage, centre): the LP's expansion, reduction and conversion (m2)."""
-
-
-def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
-    """The values the plan tables need, from the solver's solution of ``model``."""
-    n = len(model.data.demand)
-    online, unserved = np.zeros(n), np.zeros(n)
-    if solved.y:
-        online[list(solved.y)] = list(solved.y.values())
-    if solved.u:
-        unserved[list(solved.u)] = list(solved.u.values())
-    return Solution(
-        volume=np.asarray(solved.x, dtype=float),
-        online=online,
-        unserved=unserved,
-        area=dict(solved.area),
-        windows={key: solved.w.get(key, 0.0) for key in solved.area},
-        desks=dict(solved.desks),
-        shortfall=dict(solved.g),
-        cost_terms=dict(solved.costs),
-        cost_terms_by_stage={k: dict(v) for k, v in solved.costs_by_stage.items()},
-        evolve={
-            key: (
-                solved.e.get(key, 0.0),
-                solved.r.get(key, 0.0),
-                solved.policy.get(("convert", *key), 0.0),
-            )
-            for key in solved.area
-        },
-    )
 
 
 def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
@@ -154,9 +89,15 @@ def _clean(values: np.ndarray, eps: float = 1e-7) -> np.ndarray:
 
 
 def extract_plan(
-    model: PlanModel, result: SolveResult, inputs: Inputs, maturity: pd.DataFrame, cfg: Config
+    model: PlanModel,
+    result: SolveResult,
+    inputs: Inputs,
+    maturity: pd.DataFrame,
+    cfg: Config,
+    timings: Timings | None = None,
 ) -> Plan:
-    """Turn a solved model into a :class:`Plan`.
+    """Turn a solved model into a :class:`Plan`. With ``timings``, the window modes (their
+    MIP) and the rule costs from the duals are steps of their own.
 
     Raises
     ------
@@ -166,12 +107,13 @@ def extract_plan(
     if not result.is_ok or result.solution is None:
         msg = f"cannot extract a plan from a solve with status '{result.status}'"
         raise PlannerError(msg)
-    sol = read_solution(model, result.solution)
+    sol = result.solution
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
     phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
-    cen, info = _centre_table(d, sol, used, dm, inputs, cfg)
-    mip_seconds = float(info.pop("seconds", 0.0))
+    timings = timings or Timings()
+    cen, info = _centre_table(d, sol, used, dm, inputs, cfg, timings)
+    info.pop("seconds", None)  # the MIP's own clock: the step times it (not in summary.json)
     cen = _area_split(cen, d, result.solution)
     tw = _township_table(d.stages, dm, used, sol, inputs, maturity, phases)
     listed = unserved_list(d, per_item, inputs)
@@ -182,8 +124,10 @@ def extract_plan(
         summary,
         cen,
         cfg,
-        {**info, **lp_side(d, result.solution, cen, result.optimality.get("windows_relaxed_kcny"))},
+        {**info, **lp_side(d, result.solution, cen, result.optimality.windows_relaxed_kcny)},
     )
+    with timings.step("duals"):
+        rule_costs = marginal_costs(d, sol.duals)
     return Plan(
         centres=cen,
         townships=tw,
@@ -202,8 +146,7 @@ def extract_plan(
         ),
         summary=summary,
         unserved=listed,
-        rule_costs=marginal_costs(d, result.solution.duals),
-        mode_mip_seconds=mip_seconds,
+        rule_costs=rule_costs,
     )
 
 
@@ -211,7 +154,7 @@ ROUND_POSTS = 6
 """Decimals of staffed posts (LP noise never makes an idle post)."""
 
 
-def _area_split(cen: pd.DataFrame, d: ModelData, solved: SolverSolution) -> pd.DataFrame:
+def _area_split(cen: pd.DataFrame, d: ModelData, solved: Solution) -> pd.DataFrame:
     """Area in use, surplus and conversions per centre (:mod:`planner.plan.olive`); the plan
     converts what the LP did less what its windows keep (``area_unconverted_m2``)."""
     kept = cen.set_index(["stage", "centre_id"])["area_unconverted_m2"].to_dict()
@@ -245,10 +188,10 @@ def _flows(
     Class flows are split back to items in proportion to their residual demand.
     """
     arcs = d.arcs.copy()
-    arcs["volume"] = _clean(sol.volume)
+    arcs["volume"] = _clean(sol.x)
     dm = d.demand.copy()
-    dm["online"] = dm["online_fixed"] + _clean(sol.online)
-    dm["unserved"] = _clean(sol.unserved)
+    dm["online"] = dm["online_fixed"] + _clean(sol.online_volume(len(dm)))
+    dm["unserved"] = _clean(sol.unserved_volume(len(dm)))
     dm["physical"] = (dm["demand"] - dm["online"] - dm["unserved"]).clip(lower=0.0)
 
     keys = ["stage", "township_id", "class_id"]
@@ -284,6 +227,7 @@ def _centre_table(
     dm: pd.DataFrame,
     inputs: Inputs,
     cfg: Config,
+    timings: Timings,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """What each centre is in each stage (stage 0 = today's inventory), with its action,
     and the window-mode MIP's report."""
@@ -297,7 +241,7 @@ def _centre_table(
     )
     rows = [(0, cid, area, windows, windows) for cid, area, windows in today]
     for (s, cid), area in sol.area.items():
-        w = sol.windows[s, cid]
+        w = sol.w.get((s, cid), 0.0)
         rows.append((s, cid, area, w, float(math.ceil(round(w, 6)))))
     cen = pd.DataFrame(
         rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
@@ -322,7 +266,8 @@ def _centre_table(
         cen["admin_code"].str[:6],
         "",
     )
-    cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolve)
+    with timings.step("window modes"):
+        cen, info = with_modes(cen, d, used, inputs, cfg, sol.desks, sol.evolution())
     cen = cen.sort_values(["centre_id", "stage"], ignore_index=True)
     return _actions(cen, used, dm, inputs, cfg), info
 
@@ -358,7 +303,7 @@ def _township_table(
         mean = (mins / vol).round(9).rename(f"minutes_{level}")
         tw = tw.join(mean, on=["stage", "township_id"])
     tw["station_shortfall_m2"] = [
-        sol.shortfall.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
+        sol.g.get((s, t), 0.0) for s, t in zip(tw["stage"], tw["township_id"], strict=True)
     ]
     return tw.sort_values(["township_id", "stage"], ignore_index=True)
 
@@ -566,7 +511,6 @@ def combine_plans(parts: dict[str, Plan], cfg: Config) -> Plan:
         summary=summary,
         unserved=cat("unserved", ["stage", "township_id", "item_id"]),
         rule_costs=combine_rule_costs([p.rule_costs for p in ordered]),
-        mode_mip_seconds=sum(p.mode_mip_seconds for p in ordered),
     )
 
 
@@ -597,9 +541,9 @@ def _combined_summary(
         status=next((p.status for p in ordered if p.status != Status.OPTIMAL), Status.OPTIMAL),
         solver=first.solver,
         solver_detail=f"{len(ordered)} independent parts",
-        optimality={
-            "parts": {code: dict(parts[code].summary.optimality) for code in sorted(parts)}
-        },
+        optimality=SolveReport(
+            parts={code: parts[code].summary.optimality for code in sorted(parts)}
+        ),
         objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
         objective_terms_kcny=terms,
         objective_terms_by_stage_kcny=dict(sorted(by_stage.items())),
@@ -624,10 +568,12 @@ def _summary(
         status=result.status,
         solver=result.solver,
         solver_detail=result.detail,
-        optimality=dict(result.optimality),
+        optimality=result.optimality,
         objective_kcny=result.objective,
-        objective_terms_kcny=sol.cost_terms,
-        objective_terms_by_stage_kcny=terms_by_stage(sol.cost_terms_by_stage),
+        objective_terms_kcny=dict(sol.costs),
+        objective_terms_by_stage_kcny=terms_by_stage(
+            {k: dict(v) for k, v in sol.costs_by_stage.items()}
+        ),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=ModelSize(
@@ -665,13 +611,12 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
     return replace(summary, warnings=tuple(out))
 
 
-def skipped_warnings(optimality: Mapping[str, Any]) -> list[str]:
+def skipped_warnings(optimality: SolveReport) -> list[str]:
     """One warning per step skipped or cut short by the time budget (``skipped_steps`` of
     the optimality report, of every part of a decomposed plan)."""
-    parts = optimality.get("parts", {}) if isinstance(optimality.get("parts"), dict) else {}
-    found = [("", optimality)] + [(f"part {code}: ", part) for code, part in parts.items()]
+    found = [("", optimality)] + [(f"part {code}: ", p) for code, p in optimality.parts.items()]
     return [
         f"{where}skipped: {step['step']} ({step['reason']})"
         for where, opt in found
-        for step in opt.get("skipped_steps", [])
+        for step in opt.skipped_steps
     ]

@@ -37,7 +37,7 @@ from planner.modes.rules import (
     today_modes,
 )
 from planner.plan.summary import PlanSummary, mode_savings
-from planner.solve.backends import Solution as SolverSolution
+from planner.solve.solution import Solution
 
 Key = tuple[int, str]
 
@@ -311,26 +311,23 @@ def mode_summary(
     problem (:func:`planner.modes.rules.mode_bounds`) under ``optimality.window_modes``."""
     rules = mode_rules(cfg)
     lengths = {s: float(n) for s, n in enumerate(cfg.stages.lengths, start=1)}
-    optimality = dict(summary.optimality)
     lower = None if mip is None else mip.get("lp_bound_kcny")
     if rules.pooling_efficiency > 1 and mip is not None:
         # big general then needs fewer windows than the LP's pooled ones: the LP is no
         # relaxation of the joint problem and its optimum no proven bound
         mip = {**mip, "bound_valid": False}
-    optimality["window_modes"] = mode_bounds(
-        cen, summary.objective_kcny, lengths, rules, mip, lower
-    )
+    bounds = mode_bounds(cen, summary.objective_kcny, lengths, rules, mip, lower)
     return replace(
-        summary, optimality=optimality, mode_savings=mode_savings(cen, rules.window_cost)
+        summary,
+        optimality=replace(summary.optimality, window_modes=bounds),
+        mode_savings=mode_savings(cen, rules.window_cost),
     )
 
 
 def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
     """The mode MIPs of independently solved parts as one report: objectives, bounds and
     LP terms add up (the parts share no row), the gap is recomputed, seconds add up."""
-    mips = [
-        p.summary.optimality.get("window_modes", {}).get("mip") for _, p in sorted(parts.items())
-    ]
+    mips = [p.summary.optimality.mode_mip for _, p in sorted(parts.items())]
     mips = [m for m in mips if m]
     if not mips:
         return None
@@ -364,7 +361,7 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
         objectives = {
             id(m): float(p.summary.objective_kcny or 0.0)
             for _, p in sorted(parts.items())
-            if (m := p.summary.optimality.get("window_modes", {}).get("mip"))
+            if (m := p.summary.optimality.mode_mip)
         }
         out["lp_bound_kcny"] = sum(float(m.get("lp_bound_kcny", objectives[id(m)])) for m in mips)
     out["area_short_centres"] = sorted(c for m in mips for c in m.get("area_short_centres", []))
@@ -406,7 +403,7 @@ def with_lp_bound(
     """The summary with the gap against the first (unpriced) LP's optimum, the valid
     bound (:func:`lp_side`), and the re-solves (``history``: iterations, converged,
     objectives)."""
-    mip = dict(plan_summary.optimality["window_modes"]["mip"])
+    mip = dict(plan_summary.optimality.mode_mip or {})
     mip["lp_bound_kcny"] = float(first["objective"])
     mip["bound_valid"] = bool(first["bound_valid"])
     mip["positive_window_duals"] = int(first["positive_window_duals"])
@@ -419,7 +416,7 @@ DUAL_TOL = 1e-6
 
 
 def lp_side(
-    d: ModelData, solved: SolverSolution, cen: pd.DataFrame, relaxed: float | None = None
+    d: ModelData, solved: Solution, cen: pd.DataFrame, relaxed: float | None = None
 ) -> dict[str, Any]:
     r"""What the gap needs from the LP: its window and olive-on-windows terms (kCNY), whether
     its optimum bounds the joint problem, and floor area the plan's windows lack.

@@ -1,4 +1,4 @@
-"""The olive in the plan tables (issue 15): floor area in use and surplus per centre,
+"""The olive in the plan tables: floor area in use and surplus per centre,
 conversions (压缩转化), and whether each stage is olive-shaped by each measure.
 
 Area in use is what the model counts (:mod:`planner.model.policy`): a centre's windows

@@ -1,6 +1,6 @@
-"""What each policy rule costs at the margin (issue 15): ``plan/rule_costs.csv``.
+"""What each policy rule costs at the margin: ``plan/rule_costs.csv``.
 
-The LP's row duals of the **cost phase** (:class:`planner.solve.backends.Solution`
+The LP's row duals of the **cost phase** (:class:`planner.solve.solution.Solution`
 ``duals``, HiGHS's sign convention: a binding ``<=`` row has a dual <= 0, a binding ``>=``
 row a dual >= 0, in kCNY per unit of the row over the whole stage) say how much the
 objective would fall if a rule were relaxed by one unit. Per rule family, stage and level

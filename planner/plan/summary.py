@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from planner.config.schema import LEVELS, UPPER_LEVELS
-from planner.solve.driver import Status
+from planner.solve.status import SolveReport, Status
 
 UNSERVED_SHARE = 1e-3
 """A township has unserved demand when ``unserved > UNSERVED_SHARE * demand``."""
@@ -233,7 +233,7 @@ class PlanSummary:
     model: ModelSize
     parts: dict[str, PartSummary] | None = None
     warnings: tuple[str, ...] = field(default=())
-    optimality: Mapping[str, Any] = field(default_factory=dict)
+    optimality: SolveReport = field(default_factory=SolveReport)
     """How optimality was established (formulation, exact or screening, method, the
     reduced-cost certificate, the tie-break): :attr:`planner.solve.driver.SolveResult.optimality`;
     for a plan combined from parts, each part's under ``parts``."""
@@ -257,7 +257,7 @@ class PlanSummary:
             "status": str(self.status),
             "solver": self.solver,
             "solver_detail": self.solver_detail,
-            "optimality": dict(self.optimality),
+            "optimality": self.optimality.as_json(),
             "objective_kcny": self.objective_kcny,
             "objective_terms_kcny": dict(self.objective_terms_kcny),
             "top_heavy_share": _text_keys(self.top_heavy_share),
@@ -304,7 +304,7 @@ class PlanSummary:
             status=_status(value.get("status"), "status"),
             solver=str(value.get("solver", "")),
             solver_detail=str(value.get("solver_detail", "")),
-            optimality=dict(value.get("optimality") or {}),
+            optimality=SolveReport.from_json(value.get("optimality") or {}),
             objective_kcny=_optional_number(value.get("objective_kcny"), "objective_kcny"),
             objective_terms_kcny={
                 str(k): _number(v, f"objective_terms_kcny.{k}")

@@ -21,6 +21,7 @@ from planner.model.terms import CostTerm
 from planner.report.data import RunData
 from planner.report.markup import escape as _e
 from planner.report.markup import table as _table
+from planner.solve.status import SolveReport
 
 PUBLIC = "public"
 TIME = "time"
@@ -91,15 +92,11 @@ class PlanCost:
         return {k: sum(ln.values.get(k, 0.0) for ln in chosen) for k in keys}
 
 
-def window_modes(summary_optimality: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def window_modes(optimality: SolveReport) -> list[Mapping[str, Any]]:
     """The ``window_modes`` records of a run (one per independent part of a combined run)."""
-    own = summary_optimality.get("window_modes")
-    if isinstance(own, Mapping):
-        return [own]
-    parts = summary_optimality.get("parts")
-    if not isinstance(parts, Mapping):
-        return []
-    return [p["window_modes"] for p in parts.values() if isinstance(p.get("window_modes"), Mapping)]
+    if optimality.window_modes is not None:
+        return [optimality.window_modes]
+    return [p.window_modes for p in optimality.parts.values() if p.window_modes is not None]
 
 
 def _extras(records: list[Mapping[str, Any]]) -> Iterator[tuple[str, int | str, float]]:

@@ -45,7 +45,7 @@ from planner.report.markup import escape as _e
 from planner.report.markup import fmt as _fmt
 from planner.report.markup import fmt_delta as _fmt_delta
 from planner.report.markup import table as _table
-from planner.solve.driver import Status
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -392,7 +392,7 @@ def _maps_section(run: RunData, interactive: webmap.WebMap | None) -> str:
 
 
 IN_USE = ("area_in_use_m2",)
-"""The olive chart's in-use row (absent from run folders written before issue 15)."""
+"""The olive chart's in-use row (absent from run folders written before the olive rules)."""
 
 
 def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -> str:

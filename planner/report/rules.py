@@ -1,4 +1,4 @@
-"""The report section "What each rule costs" (issue 15), from ``plan/rule_costs.csv``."""
+"""The report section "What each rule costs", from ``plan/rule_costs.csv``."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from planner.model.build import build_model
 from planner.model.terms import ElasticRule
-from planner.solve.driver import Status, solve
+from planner.solve.driver import solve
+from planner.solve.status import Status
 
 if TYPE_CHECKING:
     from planner.model.data import ModelData
@@ -64,8 +65,9 @@ def _config_key(family: ElasticRule, ids: tuple[str, ...], data: ModelData) -> s
 
 def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
     """Solve the elastic LP and group the hard rules it had to violate."""
-    model = build_model(data, elastic=True)
-    result = solve(model, run.prepared.loaded.config.solver)
+    with run.prepared.timings.step("diagnosis"):
+        model = build_model(data, elastic=True)
+        result = solve(model, run.prepared.loaded.config.solver)
     if not result.is_ok or result.solution is None:
         return []
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)

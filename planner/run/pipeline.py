@@ -13,9 +13,7 @@ import platform
 import re
 import shutil
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,10 @@ import pyogrio.errors
 from planner import __version__
 from planner.config.schema import LoadedConfig
 from planner.errors import InputError
-from planner.inputs.load import Inputs, read_inputs, regions, select_region, sha256_file, show_id
+from planner.inputs.load import Inputs, read_inputs, regions, select_region, show_id
 from planner.inputs.maturity import township_maturity
 from planner.inputs.sources import input_files
-from planner.inputs.travel import TravelTable, combined_provenance, metric_crs, travel_table
+from planner.inputs.travel import TravelTable, combined_provenance, province_crs, travel_table
 from planner.inputs.validate import validate
 from planner.io.gpkg import write_gpkg
 from planner.io.plan_files import json_text, write_plan_tables
@@ -42,33 +40,16 @@ from planner.plan.extract import Plan, combine_plans, extract_plan
 from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
+from planner.regular_files import sha256_file
 from planner.report.html import write_report
 from planner.run.dask_cluster import dask_client
 from planner.run.rule_costs_total import Part, total_costs
-from planner.solve.driver import SolveResult, Status, initial_arcs, solve
+from planner.solve.driver import SolveResult, initial_arcs, solve
+from planner.solve.status import Status
 from planner.solve.warm import WarmPool
+from planner.steps import Progress, Timings, quiet
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[str], None]
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-@dataclass
-class Timings:
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str, progress: Progress) -> Iterator[None]:
-        progress(name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
 @dataclass(frozen=True)
@@ -113,17 +94,14 @@ class RunResult:
 
 
 def load_and_check(
-    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = _quiet
+    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = quiet
 ) -> tuple[Inputs, str]:
     """Read and validate the inputs; return them with the metric CRS used."""
     timings = timings or Timings()
     with timings.step("load", progress):
         check_output_dir(loaded)
         inputs = read_inputs(loaded)
-        centre = inputs.province.geometry.union_all().representative_point()
-        crs = metric_crs(
-            pd.Series([centre.x]), pd.Series([centre.y]), loaded.config.travel.projected_crs
-        )
+        crs = province_crs(inputs.province, loaded.config.travel.projected_crs)
         validate(inputs, loaded.config, crs)
     return inputs, crs
 
@@ -160,7 +138,7 @@ def prepare_part(
     inputs: Inputs,
     crs: str,
     timings: Timings,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> Prepared:
     """Travel times, maturity and model data for validated inputs (one LP)."""
     cfg = loaded.config
@@ -211,7 +189,7 @@ PartHook = Callable[[str, "RunResult"], None]
 
 def run_config(
     loaded: LoadedConfig,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     on_part: PartHook | None = None,
     workers: int = 1,
     pool: WarmPool | None = None,
@@ -263,7 +241,7 @@ def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
         for r in runs
         if r.result.objective is not None
     ]
-    with run.prepared.timings.step("rule costs", _quiet):
+    with run.prepared.timings.step("rule costs", quiet):
         totals = total_costs(parts, cfg, workers)
     return replace(run, plan=replace(run.plan, rule_totals=totals))
 
@@ -273,14 +251,13 @@ def solve_region(
     code: str,
     inputs: Inputs,
     timings: Timings | None = None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     on_part: PartHook | None = None,
 ) -> RunResult:
     """Prepare, build, solve and extract one province; release its LP when it solved."""
     cfg = loaded.config
     timings = timings if timings is not None else Timings()
-    point = inputs.province.geometry.union_all().representative_point()
-    crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
+    crs = province_crs(inputs.province, cfg.travel.projected_crs)
     part = prepare_part(loaded, inputs, crs, timings, progress)
     done = replace(execute(part, progress), unreachable=unreachable(part.model_data()))
     log.info("part %s: %s", code, done.result.status)
@@ -347,7 +324,7 @@ def combine_runs(
 
 
 def execute(
-    prepared: Prepared, progress: Progress = _quiet, pool: WarmPool | None = None
+    prepared: Prepared, progress: Progress = quiet, pool: WarmPool | None = None
 ) -> RunResult:
     """Build, solve and (when the solve is usable) extract the plan.
 
@@ -366,25 +343,19 @@ def execute(
             data = prepared.model_data()
             model = build_model(data, arcs=initial_arcs(data, cfg.solver))
         with timings.step("solve", progress):
-            result = solve(model, cfg.solver)
+            result = solve(model, cfg.solver, timings)
     plan = None
     if result.is_ok:
-        with timings.step("extract", progress):
-            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
-        _time_mode_mip(timings, plan)
+        with timings.step("plan", progress):
+            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg, timings)
     run = RunResult(prepared, model, result, plan)
     if plan is not None and cfg.windows.mode_iterations > 0:
         del model, result, plan
         box = [run]
         del run  # the LP is released before the next one is built (memory)
-        with timings.step("modes", progress):
+        with timings.step("mode re-solves", progress):
             run = price_modes(box)
     return run
-
-
-def _time_mode_mip(timings: Timings, plan: Plan) -> None:
-    """Add the window-mode MIP's seconds (part of ``extract``) to the step times."""
-    timings.seconds["mode MIP"] = timings.seconds.get("mode MIP", 0.0) + plan.mode_mip_seconds
 
 
 def _modes(plan: Plan) -> pd.DataFrame:
@@ -407,7 +378,7 @@ def price_modes(box: list[RunResult]) -> RunResult:
     if plan is None or run.model is None:
         return run
     cfg = prepared.loaded.config
-    first_mip = plan.summary.optimality["window_modes"]["mip"]
+    first_mip = plan.summary.optimality.mode_mip or {}
     first = {
         # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
         "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),
@@ -428,7 +399,6 @@ def price_modes(box: list[RunResult]) -> RunResult:
             run = replace(run, model=priced)
             break
         new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
-        _time_mode_mip(prepared.timings, new)
         converged = _modes(new).equals(_modes(plan))
         run, plan = RunResult(prepared, priced, again, new), new
         objectives.append(float(again.objective or 0.0))
@@ -495,7 +465,7 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
+def write_run(run: RunResult, progress: Progress = quiet) -> Path:
     """Write the plan folder atomically; return its path.
 
     Raises

@@ -1,4 +1,4 @@
-"""What each policy rule costs in total (issue 15, item 7b): the objective increase against
+"""What each policy rule costs in total: the objective increase against
 the same run with that rule relaxed, re-solved (on Dask when workers are given, else one
 after another).
 

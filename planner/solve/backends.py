@@ -7,7 +7,8 @@ them from there: load, add columns (column generation), add a row and change the
 HiGHS's convention for a minimisation: the reduced cost of column ``j`` is
 ``c_j - sum_i a_ij y_i``.
 
-:func:`read_solution` is the only code after a solve that reads the PuLP model.
+:func:`read_solution` reads the PuLP model once after a solve into a
+:class:`planner.solve.solution.Solution`; nothing after it touches PuLP.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from enum import StrEnum
+from dataclasses import dataclass
 from importlib import metadata
 from itertools import chain
 from operator import mul
@@ -38,19 +38,10 @@ from planner.errors import SolveError
 from planner.model.build import PlanModel
 from planner.model.stage_costs import costs_by_stage
 from planner.solve.basis import basis_statuses
+from planner.solve.solution import Solution
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
-
-
-class Status(StrEnum):
-    OPTIMAL = "optimal"
-    TIME_LIMIT = "time_limit"
-    """Stopped at the time limit with a feasible (not proven optimal) solution."""
-    TIME_LIMIT_NO_SOLUTION = "time_limit_no_solution"
-    INFEASIBLE = "infeasible"
-    UNBOUNDED = "unbounded"
-    NUMERICAL = "numerical_trouble"
-    ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -607,34 +598,6 @@ class CbcSolver(HighsSolver):
 
     def reduced_costs(self) -> np.ndarray:
         return self._d
-
-
-@dataclass
-class Solution:
-    """Primal values by variable family (keys as in :class:`planner.model.build.Variables`)
-    and, where the solver gives them, row duals by row family."""
-
-    x: np.ndarray
-    """Per row of ``ModelData.arcs`` (0 for an arc that is not in the model)."""
-    y: dict[int, float]
-    u: dict[int, float]
-    w: dict[tuple[int, str], float]
-    desks: dict[tuple[int, str], float]
-    area: dict[tuple[int, str], float]
-    e: dict[tuple[int, str], float]
-    r: dict[tuple[int, str], float]
-    g: dict[tuple[int, str], float]
-    h: dict[tuple[int, str], float]
-    elastic: dict[tuple[str, int, str], float]
-    costs: dict[str, float]
-    """Objective terms by name (kCNY), constants included."""
-    costs_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
-    """The same terms by stage (from each variable's name, ``family__stage__...``)."""
-    duals: dict[str, dict[str, float]] = field(default_factory=dict)
-    """Row family (the name's part before ``__``) -> row name -> dual."""
-    policy: dict[tuple[str, int, str], float] = field(default_factory=dict)
-    """Policy violations and conversions (:mod:`planner.model.policy`), by (family, stage,
-    id)."""
 
 
 def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None) -> Solution:

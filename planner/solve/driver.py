@@ -8,8 +8,7 @@ exception. The solver back-ends live in :mod:`planner.solve.backends`; the exact
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -21,15 +20,18 @@ from planner.solve.backends import (
     HighsSolver,
     LpSolver,
     Solution,
-    Status,
     read_solution,
-    status_from_highs,
 )
 from planner.solve.exact import ExactOutcome, solve_exact, start_arcs
-
-__all__ = ["SolveResult", "Status", "initial_arcs", "solve", "status_from_highs"]
+from planner.solve.status import SolveReport, Status
+from planner.steps import Timings
 
 log = logging.getLogger(__name__)
+
+SCREENING_NOTE = (
+    "approximate screening: one split per demand class and online fixed by "
+    "dominance; the item-level LP (model.formulation = 'items') is the exact optimum"
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class SolveResult:
     """The solver's own status text."""
     solution: Solution | None = None
     """Values by variable family (None when the solve gave no solution)."""
-    optimality: dict[str, Any] = field(default_factory=dict)
+    optimality: SolveReport = field(default_factory=SolveReport)
     """How optimality was established (method, phases, reduced costs, tolerances)."""
 
     @property
@@ -62,12 +64,13 @@ def initial_arcs(data: ModelData, cfg: SolverConfig) -> np.ndarray | None:
     return start_arcs(data) if cfg.column_generation else None
 
 
-def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
+def solve(model: PlanModel, cfg: SolverConfig, timings: Timings | None = None) -> SolveResult:
     """Solve the model with the configured solver; never raises for infeasibility.
 
     With fewer arcs in the model than in its data, the missing ones are generated as they
     price out (column generation); with ``solver.tie_break`` the plan is the lexicographic
-    optimum of :mod:`planner.solve.exact`.
+    optimum of :mod:`planner.solve.exact`. With ``timings``, reading the values back is
+    its own step (``read solution``).
     """
     solver = make_solver(cfg)
     generate = len(model.var.x) < len(model.data.arcs)
@@ -82,7 +85,8 @@ def solve(model: PlanModel, cfg: SolverConfig) -> SolveResult:
     )
     solution = None
     if outcome.primal is not None:
-        solution = read_solution(model, outcome.primal, outcome.duals)
+        with (timings or Timings()).step("read solution"):
+            solution = read_solution(model, outcome.primal, outcome.duals)
     result = make_result(model, solver, outcome, solution)
     log.info("solve: %s in %.1f s (%s)", result.status, result.seconds, result.detail)
     return result
@@ -95,14 +99,13 @@ def make_result(
     and how optimality was established."""
     run = outcome.run
     objective = float(sum(solution.costs.values())) if solution is not None else None
-    optimality = dict(outcome.optimality)
-    optimality["formulation"] = model.data.formulation
-    optimality["exact"] = model.data.formulation == "items"
-    if not optimality["exact"]:
-        optimality["note"] = (
-            "approximate screening: one split per demand class and online fixed by "
-            "dominance; the item-level LP (model.formulation = 'items') is the exact optimum"
-        )
+    exact = model.data.formulation == "items"
+    optimality = replace(
+        outcome.optimality,
+        formulation=model.data.formulation,
+        exact=exact,
+        note=None if exact else SCREENING_NOTE,
+    )
     return SolveResult(
         run.status,
         objective,

@@ -45,8 +45,7 @@ import logging
 import time
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,8 +54,9 @@ import pulp
 from planner.model.arcs import arc_cost
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
-from planner.solve.backends import LpArrays, LpSolver, RunInfo, Status, lp_arrays
+from planner.solve.backends import LpArrays, LpSolver, RunInfo, lp_arrays
 from planner.solve.lagrange import NetworkRows, lagrangian_start
+from planner.solve.status import Certificate, PhaseReport, SolveReport, Status
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class ExactOutcome:
     duals: np.ndarray | None
     """Row duals of the cost phase (prices in kCNY per unit of each row), not of a later
     tie-break phase."""
-    optimality: dict[str, Any] = field(default_factory=dict)
+    optimality: SolveReport = field(default_factory=SolveReport)
 
 
 def solve_exact(
@@ -198,7 +198,7 @@ def solve_exact(
     phases = PHASES if tie_break else PHASES[:1]
     pricer = _pricer(model, lp, tie_break) if generate else None
     allowed = np.ones(len(model.data.arcs), dtype=bool)
-    report: list[dict[str, Any]] = []
+    report: list[PhaseReport] = []
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
     seconds = 0.0
     cost_duals: np.ndarray | None = None
@@ -226,16 +226,9 @@ def solve_exact(
                 break
             added += len(new)
             _add(model, solver, pricer, new, phase, lp.row_index)
-        report.append(
-            {
-                "phase": phase,
-                "objective": run.objective,
-                "solves": rounds,
-                "arcs_added": added,
-                # as text: the plan files round numbers to 6 decimals
-                "min_reduced_cost": None if min_rc is None else f"{min_rc:.3e}",
-            }
-        )
+        # the reduced cost as text: the plan files round numbers to 6 decimals
+        min_text = None if min_rc is None else f"{min_rc:.3e}"
+        report.append(PhaseReport(phase, run.objective, rounds, added, min_text))
         log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
         if phase == "cost":
             cost_duals = solver.duals()
@@ -245,10 +238,10 @@ def solve_exact(
                 rc = pricer.reduced_costs(phase, solver.duals())
                 allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
     primal = solver.primal()
-    optimality = _optimality(model, generate, phases, report)
+    optimality = SolveReport(tuple(report), _certificate(model, generate, phases, report))
     if tie_break:
         began = time.perf_counter()
-        cost_duals = _canonical(solver, lp, pricer, len(primal), optimality, cost_duals)
+        cost_duals, optimality = _canonical(solver, lp, pricer, len(primal), optimality, cost_duals)
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
     return ExactOutcome(total, primal, cost_duals, optimality)
@@ -259,7 +252,7 @@ def _stopped(
     run: RunInfo,
     phases: tuple[str, ...],
     phase: str,
-    report: list[dict[str, Any]],
+    report: list[PhaseReport],
     cost_duals: np.ndarray | None,
     tie_break: bool,
 ) -> ExactOutcome:
@@ -269,7 +262,7 @@ def _stopped(
     cost phase's). The steps it goes without are named (``skipped_steps``)."""
     timed_out = run.status in (Status.TIME_LIMIT, Status.TIME_LIMIT_NO_SOLUTION)
     after_cost = timed_out and cost_duals is not None
-    optimality: dict[str, Any] = {"phases": report, "stopped_in": phase}
+    optimality = SolveReport(phases=tuple(report), stopped_in=phase)
     if run.status != Status.TIME_LIMIT and not after_cost:
         return ExactOutcome(run, None, None, optimality)
     if after_cost:
@@ -277,14 +270,14 @@ def _stopped(
     why = f"the solve stopped in phase {phase!r} at solver.time_limit_s ({run.detail})"
     skipped = [{"step": f"phase {p}", "reason": why} for p in phases[phases.index(phase) :]]
     if after_cost:
-        optimality["duals"] = "path"
+        optimality = replace(optimality, duals="path")
         step = "duals at the plan's own basis (the rule costs rest on the cost phase's duals)"
     else:
         step = "rule costs (no optimal duals)"
     skipped.append({"step": step, "reason": why})
     if tie_break:
         skipped.append({"step": "window-relaxed bound", "reason": why})
-    optimality["skipped_steps"] = skipped
+    optimality = replace(optimality, skipped_steps=tuple(skipped))
     return ExactOutcome(run, solver.primal(), cost_duals, optimality)
 
 
@@ -311,14 +304,13 @@ def _canonical(
     lp: LpArrays,
     pricer: ArcPricer | None,
     n: int,
-    optimality: dict[str, Any],
+    optimality: SolveReport,
     path: np.ndarray | None,
-) -> np.ndarray | None:
-    """The cost duals to report (:func:`_after_tie_break`, else the path's), noting in
-    ``optimality`` which they are and the window-relaxed bound."""
+) -> tuple[np.ndarray | None, SolveReport]:
+    """The cost duals to report (:func:`_after_tie_break`, else the path's), and
+    ``optimality`` saying which they are, with the window-relaxed bound."""
     canonical, relaxed = _after_tie_break(solver, lp, pricer, n)
-    optimality["duals"] = "path" if canonical is None else "vertex"
-    skipped = []
+    skipped: list[dict[str, str]] = []
     if canonical is None and solver.name == "highs":
         skipped.append(
             {
@@ -327,9 +319,7 @@ def _canonical(
                 "reason": _why(solver, "the simplex re-solve at the plan's basis failed"),
             }
         )
-    if relaxed is not None:
-        optimality["windows_relaxed_kcny"] = relaxed
-    elif pricer is None and solver.name == "highs":
+    if relaxed is None and pricer is None and solver.name == "highs":
         skipped.append(
             {
                 "step": "window-relaxed bound (the modes' bound rests on the LP's duals, a "
@@ -337,9 +327,13 @@ def _canonical(
                 "reason": _why(solver, "its re-solve was not optimal"),
             }
         )
-    if skipped:
-        optimality["skipped_steps"] = skipped
-    return canonical if canonical is not None else path
+    noted = replace(
+        optimality,
+        duals="path" if canonical is None else "vertex",
+        windows_relaxed_kcny=relaxed,
+        skipped_steps=tuple(skipped),
+    )
+    return (canonical if canonical is not None else path), noted
 
 
 def _why(solver: LpSolver, otherwise: str) -> str:
@@ -404,20 +398,19 @@ def _bounds(lp: LpArrays, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     return lower, upper, lp.row_lower.copy(), lp.row_upper.copy()
 
 
-def _optimality(
-    model: PlanModel, generate: bool, phases: tuple[str, ...], report: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _certificate(
+    model: PlanModel, generate: bool, phases: tuple[str, ...], report: list[PhaseReport]
+) -> Certificate:
     """How optimality was established, for ``summary.json``."""
-    return {
-        "method": "column generation on arcs" if generate else "direct (every arc)",
-        "arcs_total": len(model.data.arcs),
-        "arcs_in_model": len(model.var.x),
-        "pricing_tolerance": f"{PRICING_TOLERANCE:g}",
-        "min_reduced_cost_all_arcs": report[0]["min_reduced_cost"],
-        "tie_break": list(phases),
-        "face_tolerance": f"{FACE_TOLERANCE:g}",
-        "phases": report,
-    }
+    return Certificate(
+        method="column generation on arcs" if generate else "direct (every arc)",
+        arcs_total=len(model.data.arcs),
+        arcs_in_model=len(model.var.x),
+        pricing_tolerance=f"{PRICING_TOLERANCE:g}",
+        min_reduced_cost_all_arcs=report[0].min_reduced_cost,
+        tie_break=phases,
+        face_tolerance=f"{FACE_TOLERANCE:g}",
+    )
 
 
 def _restrict_to_face(solver: LpSolver) -> None:

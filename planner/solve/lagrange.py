@@ -45,7 +45,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.solve.backends import LpArrays, LpSolver, Status
+from planner.solve.backends import LpArrays, LpSolver
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -298,12 +299,18 @@ def lagrangian_start(
             solver.forget_basis()
     priced = int(np.count_nonzero(centre > 0))
     # dropped over its budget: a warning (not in summary.json: how the cost phase started is
-    # not part of the plan, a warm re-solve must write the same summary)
-    (log.info if finished else log.warning)(
+    # not part of the plan, a warm re-solve must write the same summary); dropped with time
+    # left (the relaxed LP not optimal, e.g. an infeasible model the diagnosis explains): info
+    over_budget = not finished and clock.left() <= 0
+    (log.warning if over_budget else log.info)(
         "lagrangian start: %d evaluation(s), %d row(s) priced, %.1f s%s",
         evaluations,
         priced,
         time.perf_counter() - start,
-        "" if finished else " (skipped: over its time budget, the full LP is solved cold)",
+        ""
+        if finished
+        else " (skipped: over its time budget, the full LP is solved cold)"
+        if over_budget
+        else " (skipped: the relaxed LP was not solved to optimality, the full LP is solved cold)",
     )
     return report | {"evaluations": evaluations, "priced_rows": priced, "finished": finished}

@@ -13,7 +13,7 @@ from planner.config.schema import LEVELS
 from planner.errors import PlannerError
 from planner.io.run_folder import REPORT_FILE, read_run_folder
 from planner.plan.summary import StageMetrics, level_areas
-from planner.solve.driver import Status
+from planner.solve.status import Status
 from planner.sweep.folder import RECORD_FILE
 from planner.sweep.spec import ScenarioSpec, Sweep, nest
 

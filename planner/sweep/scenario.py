@@ -13,10 +13,10 @@ from pathlib import Path
 
 from planner.config.schema import DataConfig, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
-from planner.inputs.load import sha256_file
 from planner.io.plan_files import json_text
 from planner.io.run_dir import is_planner_run, written_by_sweep
 from planner.io.run_folder import PLAN_DIR, SUMMARY_FILE
+from planner.regular_files import sha256_file
 from planner.run.diagnose import explain
 from planner.run.pipeline import code_hash, run_config, write_run
 from planner.solve.warm import WarmPool

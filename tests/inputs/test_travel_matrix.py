@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from planner.config.schema import load_config
 from planner.errors import InputError
-from planner.inputs.load import read_inputs, sha256_file
+from planner.inputs.load import read_inputs
 from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.regular_files import sha256_file
 from planner.run.pipeline import execute, write_run
 from tests.tiny import prepare_run, tiny_centres, write_case
 

@@ -12,7 +12,7 @@ from planner.errors import InputError
 from planner.io.plan_files import json_text
 from planner.io.run_folder import REQUIRED_FILES, read_run_folder, read_summary
 from planner.plan.summary import PlanSummary
-from planner.solve.driver import Status
+from planner.solve.status import Status
 
 GOLDEN = Path(__file__).parents[1] / "golden"
 

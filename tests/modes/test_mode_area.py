@@ -182,7 +182,7 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         assert later["floor_area_m2"].to_numpy() == pytest.approx(
             (lp + later["area_extra_m2"]).to_numpy()
         )
-        modes = part.plan.summary.optimality["window_modes"]
+        modes = part.plan.summary.optimality.as_json()["window_modes"]
         assert modes["area_kcny"] == pytest.approx(float(later["area_kcny"].sum()))
         # integer windows and the LP's desks fit, or the shortfall
         # is what the growth limit leaves, named in the report
@@ -263,7 +263,7 @@ def test_plan_cost_is_the_cost_rebuilt_from_the_tables(tmp_path: Path, cap: floa
         assert part.plan is not None
         cfg = part.prepared.loaded.config
         summary = part.plan.summary
-        modes = summary.optimality["window_modes"]
+        modes = summary.optimality.as_json()["window_modes"]
         rebuilt = plan_cost_from_tables(
             part.plan.centres, summary.objective_terms_kcny, cfg, _region(run)
         )

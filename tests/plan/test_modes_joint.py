@@ -68,7 +68,7 @@ def test_decomposition_reaches_the_joint_optimum(
     config = _case(tmp_path, population, {"mode_iterations": 3})
     run = run_config(load_config(config))
     assert run.plan is not None
-    modes = run.plan.summary.optimality["window_modes"]
+    modes = run.plan.summary.optimality.as_json()["window_modes"]
     best = joint_optimum(config)
     assert modes["plan_cost_kcny"] == pytest.approx(best, rel=1e-9)
     assert modes["lower_bound_kcny"] <= best + 1e-6
@@ -88,7 +88,7 @@ def test_decomposition_is_local_and_its_gap_says_so(tmp_path: Path) -> None:
     config = _case(tmp_path, (15000, 16000), {"mode_iterations": 3})
     run = run_config(load_config(config))
     assert run.plan is not None
-    modes = run.plan.summary.optimality["window_modes"]
+    modes = run.plan.summary.optimality.as_json()["window_modes"]
     best = joint_optimum(config)
     assert best == pytest.approx(3030.0)
     assert modes["plan_cost_kcny"] == pytest.approx(3097.5)

@@ -139,7 +139,7 @@ def test_olive_by_windows_holds_on_integer_windows(tmp_path: Path) -> None:
     assert run.plan is not None
     for code, part in run.parts.items():
         assert part.plan is not None
-        modes = part.plan.summary.optimality["window_modes"]
+        modes = part.plan.summary.optimality.as_json()["window_modes"]
         mip = modes["mip"]
         assert mip["olive_rows"] == 2 * 5, code  # two stages, five level pairs
         assert mip["gap"] <= 1e-6

@@ -126,7 +126,7 @@ def test_column_generation_reaches_the_direct_optimum(tmp_path: Path) -> None:
     assert generated.objective == pytest.approx(direct.result.objective, rel=1e-9)  # type: ignore[attr-defined]
     assert generated.solution is not None
     assert generated.solution.x == pytest.approx(direct.result.solution.x, abs=1e-6)  # type: ignore[attr-defined]
-    info = generated.optimality
+    info = generated.optimality.as_json()
     assert info["method"] == "column generation on arcs"
     assert float(info["min_reduced_cost_all_arcs"]) >= -float(info["pricing_tolerance"])
 
@@ -155,7 +155,7 @@ def test_summary_says_how_optimality_was_established(tmp_path: Path, formulation
     config = write_case(tmp_path, config={"model": {"formulation": formulation}})
     run = execute(prepare_run(load_config(config)))
     assert run.plan is not None
-    info = run.plan.summary.optimality
+    info = run.plan.summary.optimality.as_json()
     assert info["formulation"] == formulation
     assert info["method"] == "direct (every arc)"
     assert [p["phase"] for p in info["phases"]] == ["cost", "floor_area", "travel", "generic"]

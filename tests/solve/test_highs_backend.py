@@ -11,7 +11,8 @@ import pulp
 
 from planner.config.schema import SolverConfig, load_config
 from planner.model.build import build_model
-from planner.solve.backends import HighsSolver, Status, lp_arrays
+from planner.solve.backends import HighsSolver, lp_arrays
+from planner.solve.status import Status
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 

@@ -16,7 +16,8 @@ from planner.errors import SolveError
 from planner.io.run_dir import TMP_MARKER
 from planner.run.pipeline import run_config
 from planner.solve import backends
-from planner.solve.driver import Status, status_from_highs
+from planner.solve.backends import status_from_highs
+from planner.solve.status import Status
 from tests.tiny import tiny_centres, write_case
 
 STATIONS = tiny_centres(stations={"320101001": 50, "320101002": 50})

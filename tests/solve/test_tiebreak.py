@@ -30,7 +30,7 @@ def test_jiangsu_default_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
         )
         run = execute(prepare_run(loaded))
         assert run.result.status == "optimal", run.result.detail
-        assert run.result.optimality["exact"]
+        assert run.result.optimality.exact
         folders[solver] = write_run(run) / "plan"
     for table in ("levels.csv", "centres.csv", "townships.csv"):
         highs = (folders["highs"] / table).read_text(encoding="utf-8")

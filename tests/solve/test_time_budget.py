@@ -23,7 +23,7 @@ from tests.tiny import write_case
 
 
 def _spend_at(monkeypatch: pytest.MonkeyPatch, step: str) -> None:
-    """When ``planner.model.exact``'s ``step`` (its first argument the solver) is first
+    """When ``planner.solve.exact``'s ``step`` (its first argument the solver) is first
     called, no time is left."""
     real = getattr(exact, step)
     calls = {"n": 0}
