@@ -115,7 +115,7 @@ class StaffRule(Section):
         ge=0,
         description="One-off cost of redeploying the staff of one window removed (CNY); the "
         "paper's value is about a year of a window's staff cost, 120000 (retraining, transfer, "
-        "overlap). 0 by default: with it the Jiangsu solve took 4x as long (see the README).",
+        "overlap). 0 by default: with it the Jiangsu solve took 4x as long (see the docs).",
     )
     redeploy_cost_per_desk: float = Field(
         0.0,
@@ -130,7 +130,7 @@ class StaffRule(Section):
         "previous stage (stage 0 = today's inventory) that may be removed in one stage, per "
         "province (county and township centres: per province and county phase). A level "
         "left out has no limit; none by default (e.g. {province = 0.5, city = 0.5}: see the "
-        "README for its effect and run time).",
+        "docs for its effect and run time).",
     )
     hard: bool = Field(
         False, description="Hard rule instead of a penalty per window cut beyond the limit."
