@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/jiangsu.toml
-TEST_WORKERS ?=
+TEST_WORKERS ?= -n 2
 
 .PHONY: setup sysdeps run test test-fast docs lint format bench data data-china clean
 
