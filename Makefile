@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/jiangsu.toml
-TEST_WORKERS ?=
+TEST_WORKERS ?= -n 2
 
-.PHONY: setup sysdeps run test test-fast lint format bench data data-china clean
+.PHONY: setup sysdeps run test test-fast docs lint format bench data data-china clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: setup sysdeps lint
 # browser or Dask test (make test runs those too).
 test-fast: setup
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser and not dask"
+
+# The documentation site (docs/, mkdocs.yml) into build/site/; warnings are errors.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict
 
 data: setup
 	$(BIN)/python -m planner.datasets.build --raw data/raw/jiangsu --province 32 --out data/jiangsu

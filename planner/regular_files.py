@@ -3,7 +3,7 @@
 A data or config path may name anything: a folder, a FIFO (reading it waits for a writer
 forever), a device such as ``/dev/zero`` (endless) or a huge sparse file (reading it
 exhausts memory). Each is refused in one line before its content is read. The limits are
-constants, stated in the README.
+constants, stated in the docs.
 """
 
 from __future__ import annotations

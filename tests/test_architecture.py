@@ -171,7 +171,7 @@ DIAGRAM_END = "<!-- layers: end -->"
 
 
 def layer_diagram() -> str:
-    """The README's layer diagram: one line per layer, highest first."""
+    """The docs' layer diagram (``docs/development.md``): one line per layer, highest first."""
     lines = ["```text"]
     for names, what in reversed(LAYERS):
         packages = "  ".join("planner/" if n == "planner" else n.split(".")[1] + "/" for n in names)
@@ -191,14 +191,14 @@ def test_every_package_is_in_a_layer() -> None:
     assert packages == listed
 
 
-def test_readme_layer_diagram_is_generated_from_layers() -> None:
-    """Run ``python tests/test_architecture.py`` to rewrite the README's diagram."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_layer_diagram_is_generated_from_layers() -> None:
+    """Run ``python tests/test_architecture.py`` to rewrite the docs' diagram."""
+    text = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
     assert _readme_diagram(text) == layer_diagram()
 
 
 if __name__ == "__main__":
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "development.md"
     text = readme.read_text(encoding="utf-8")
     old = _readme_diagram(text)
     readme.write_text(text.replace(old, layer_diagram(), 1), encoding="utf-8")

@@ -141,7 +141,7 @@ class StaffRule(Section):
         description="One-off cost of redeploying the staff of one window removed (CNY). The "
         "paper names 人员分流 but gives no figure; about a year of a window's staff cost, "
         "120000 (retraining, transfer, overlap), is configs/jiangsu-paper.toml's assumption. 0 "
-        "by default: priced, the Jiangsu solve takes several times as long (see the README).",
+        "by default: priced, the Jiangsu solve takes several times as long (see the docs).",
     )
     redeploy_cost_per_desk: float = Field(
         0.0,

@@ -475,7 +475,7 @@ class SolverConfig(Section):
         "simplex",
         description="HiGHS algorithm, chosen by measurement: on the Jiangsu default "
         "(item-level LP) dual simplex takes about 70 s; primal simplex and interior point "
-        "did not finish in 240 s (README, Benchmarks).",
+        "did not finish in 240 s (docs, Benchmarks).",
     )
     crossover: bool = Field(
         True, description="Run crossover after IPM (a vertex solution; steadier plan files)."
@@ -495,7 +495,7 @@ class SolverConfig(Section):
         description="HiGHS only: start the cost phase by pricing the network-wide policy "
         "rows (olive, top-heavy, level floors, budgets) into the costs and solving without "
         "them, then restore them and solve the full LP from that basis. Same optimum and "
-        "plan; on the Jiangsu default the LP takes about 30 s instead of 77 s (README, "
+        "plan; on the Jiangsu default the LP takes about 30 s instead of 77 s (docs, "
         "Benchmarks).",
     )
     tie_break: bool = Field(

@@ -1,6 +1,6 @@
 """Write a solved plan as one GeoPackage (``plan.gpkg``) for QGIS/ArcGIS.
 
-Layers (field lists and units in the README, "GIS layers"):
+Layers (field lists and units in docs/gis.md):
 
 ``centres``
     Points, **one row per centre and stage** (stage 0 = today). Filter ``"stage" = 3`` to see

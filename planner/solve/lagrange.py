@@ -7,7 +7,7 @@ of levels), the top-heavy cap, the level floors, the area budget, the service gu
 the staff cut limits per level. On the Jiangsu default they are 24 of 160,905 rows, yet
 they make HiGHS's dual simplex about five times slower per iteration (they join every
 centre's basis columns into one block and end its hyper-sparse solves): 77 s with them
-against 13 s without, for about as many iterations (README, Benchmarks).
+against 13 s without, for about as many iterations (docs/benchmarks.md).
 
 What
 ----

@@ -413,7 +413,7 @@ def test_nice_ceiling() -> None:
 
 
 def test_docs_list_every_field() -> None:
-    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "docs" / "gis.md").read_text(encoding="utf-8")
     for layer, fields in FIELDS.items():
         assert f"`{layer}`" in text
         for name in fields:
