@@ -18,13 +18,13 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from planner.cli import common as m
-from planner.config import LEVELS, load_config
-from planner.dask_cluster import default_workers
+from planner.config.schema import LEVELS, load_config
 from planner.io.run_dir import InterruptedAfterWrite, run_lock
+from planner.run.dask_cluster import default_workers
 
 if TYPE_CHECKING:
-    from planner.pipeline import RunResult
-    from planner.plan import Plan
+    from planner.plan.extract import Plan
+    from planner.run.pipeline import RunResult
 
 
 STEP_LABELS = {
@@ -80,7 +80,7 @@ class _Steps:
 @m.guarded
 def validate_cmd(config: Path, calibration: bool) -> None:
     """Check CONFIG and its data; print a short inventory."""
-    from planner.pipeline import load_and_check
+    from planner.run.pipeline import load_and_check
 
     m.setup_logging(False, True)
     loaded = load_config(config)
@@ -135,12 +135,12 @@ def run_cmd(
     config: Path, quiet: bool, verbose: bool, province: str | None, workers: int | None
 ) -> None:
     """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
-    from planner.pipeline import run_config, write_run
+    from planner.run.pipeline import run_config, write_run
 
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
-        from planner.regions import PROVINCES, province_code
+        from planner.config.regions import PROVINCES, province_code
 
         with _blame_flag():
             code = province_code(province)
@@ -160,7 +160,7 @@ def run_cmd(
             run = run_config(loaded, steps, workers=workers or default_workers())
         run_dir = write_run(run, steps) if run.plan is not None else None
     if run.plan is None:
-        from planner.diagnose import explain
+        from planner.run.diagnose import explain
 
         m.fail(explain(run), m.EXIT_NO_PLAN)
         return
@@ -186,7 +186,7 @@ def _blame_flag() -> Iterator[None]:
 
 def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:
     """The outcome of a written run (and exit 4 when it is not proven optimal)."""
-    from planner.solve import Status
+    from planner.solve.driver import Status
 
     result = run.result
     s = plan.summary
@@ -219,7 +219,7 @@ def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) ->
 @m.guarded
 def config_docs_cmd(out: Path, check: bool) -> None:
     """Write the documented default config and its JSON schema."""
-    from planner.config_docs import default_toml, schema_json, write_docs
+    from planner.config.docs import default_toml, schema_json, write_docs
 
     if check:
         stale = [

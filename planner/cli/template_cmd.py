@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from planner.cli import common as m
-from planner.config import load_config
+from planner.config.schema import load_config
 
 
 @click.command("template")
@@ -23,8 +23,8 @@ from planner.config import load_config
 @m.guarded
 def template_cmd(folder: Path, config: Path | None) -> None:
     """Write FOLDER/planner_workbook.xlsx and the same sheets as FOLDER/csv/*.csv."""
-    from planner.inputs import read_inputs
-    from planner.workbook.template import export_rows, write_template
+    from planner.inputs.load import read_inputs
+    from planner.inputs.workbook.template import export_rows, write_template
 
     m.setup_logging(False, True)
     rows = None
