@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from planner.config.schema import Config
 
@@ -44,6 +44,18 @@ def _comment(text: str, width: int = 96) -> list[str]:
     return lines
 
 
+def _accepts_unbounded(model: BaseModel, name: str) -> bool:
+    """Whether ``name = "unbounded"`` reads back as the unset value (not as a path or a
+    name "unbounded")."""
+    data = model.model_dump()
+    data[name] = "unbounded"
+    try:
+        back = type(model).model_validate(data)
+    except ValidationError:
+        return False
+    return getattr(back, name) is None
+
+
 def _section(model: BaseModel, path: str) -> list[str]:
     out: list[str] = []
     nested: list[tuple[str, Any, str]] = []
@@ -67,6 +79,10 @@ def _section(model: BaseModel, path: str) -> list[str]:
             nested.extend((f"{name}.{k}", v, "") for k, v in value.items())
             continue
         out.extend(_comment(info.description or ""))
+        if value is None and not _accepts_unbounded(model, name):
+            # TOML has no null: an unset key is left out (shown as a comment)
+            out.append(f"# {name}: unset by default (leave it out, or set a value)")
+            continue
         dumped = value.value if hasattr(value, "value") else value
         if isinstance(dumped, Path):
             dumped = dumped.as_posix()

@@ -19,6 +19,17 @@ PROVINCES: dict[str, str] = {
 }  # fmt: skip
 """The 31 mainland provincial-level units (GB/T 2260 two-digit codes)."""
 
+PROVINCES_EN: dict[str, str] = {
+    "11": "Beijing", "12": "Tianjin", "13": "Hebei", "14": "Shanxi", "15": "Inner Mongolia",
+    "21": "Liaoning", "22": "Jilin", "23": "Heilongjiang", "31": "Shanghai", "32": "Jiangsu",
+    "33": "Zhejiang", "34": "Anhui", "35": "Fujian", "36": "Jiangxi", "37": "Shandong",
+    "41": "Henan", "42": "Hubei", "43": "Hunan", "44": "Guangdong", "45": "Guangxi",
+    "46": "Hainan", "50": "Chongqing", "51": "Sichuan", "52": "Guizhou", "53": "Yunnan",
+    "54": "Tibet", "61": "Shaanxi", "62": "Gansu", "63": "Qinghai", "64": "Ningxia",
+    "65": "Xinjiang",
+}  # fmt: skip
+"""The English (pinyin) names of :data:`PROVINCES`, accepted in any letter case."""
+
 SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区", "省", "市")
 
 
@@ -39,10 +50,23 @@ def province_code(value: str) -> str:
             if short.endswith(suffix):
                 short = short[: -len(suffix)]
                 break
-        if text in (name, short):
+        if text in (name, short) or text.casefold() == PROVINCES_EN[code].casefold():
             return code
     msg = (
         f"'data.province' was {value!r}: expected a province code (e.g. 44 or 440000), "
-        "a name (e.g. 广东 or 广东省) or 'all'"
+        "a name (e.g. 广东, 广东省 or Guangdong) or 'all'" + _suggest(text)
     )
     raise InputError(msg)
+
+
+def _suggest(text: str) -> str:
+    """``; did you mean 46 (海南/Hainan)?`` for the closest name, or nothing."""
+    import difflib
+
+    names = {PROVINCES_EN[c].casefold(): c for c in PROVINCES}
+    names.update({PROVINCES[c]: c for c in PROVINCES})
+    close = difflib.get_close_matches(text.casefold(), list(names), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    code = names[close[0]]
+    return f"; did you mean {code} ({PROVINCES[code]}/{PROVINCES_EN[code]})?"

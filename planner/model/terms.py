@@ -40,6 +40,27 @@ class CostTerm(StrEnum):
     """Only in the elastic LP of a diagnosis."""
 
 
+WINDOW_MODES = ("traditional", "small_general", "big_general")
+"""The window modes (窗口模式), simplest first, as the plan tables spell them."""
+MODE_LABELS = {
+    "traditional": "传统窗口 traditional",
+    "small_general": "小全科 small general",
+    "big_general": "大全科 big general",
+}
+"""What a person reads for a window mode: the Chinese term, then the English."""
+
+
+def mode_label(mode: object) -> str:
+    """The readable name of a window mode (an unknown value is returned as it is)."""
+    return MODE_LABELS.get(str(mode), str(mode))
+
+
+def transition_label(key: object) -> str:
+    """``"传统窗口 traditional → 小全科 small general"`` for ``"traditional → small_general"``
+    (other keys, ``unchanged`` or ``closed``, as they are)."""
+    return " → ".join(mode_label(part) for part in str(key).split(" → "))
+
+
 class ElasticRule(StrEnum):
     """A hard rule the elastic LP may violate at a dominating penalty."""
 

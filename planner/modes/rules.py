@@ -449,11 +449,13 @@ def today_modes(
 
     A ``mode`` column in the centres table is taken as given (source ``data``). Otherwise
     today's windows are held against what each mode would need for the items the centre
-    serves in the first stage (:func:`mode_windows`): traditional where today's windows
-    cover one window per item (:math:`W^{today} \\ge W_0`), small general where they cover
-    the dedicated windows of the items at or above the standard plus one general window
-    (:math:`\\ge W_1`), else big general (source ``inventory``). A centre that serves
-    nothing in the first stage needs no window in any mode and counts as traditional.
+    serves today, ``need`` at stage ``first_stage`` (:func:`mode_windows`; the plan passes
+    today's demand, :func:`planner.plan.modes.today_need`, so no price moves it):
+    traditional where today's windows cover one window per item
+    (:math:`W^{today} \\ge W_0`), small general where they cover the dedicated windows of
+    the items at or above the standard plus one general window (:math:`\\ge W_1`), else big
+    general (source ``inventory``). A centre that serves nothing then needs no window in
+    any mode and counts as traditional.
     """
     if "mode" in centres.columns:
         mode = centres["mode"].astype(str).str.strip()
@@ -471,6 +473,33 @@ def today_modes(
     windows = centres["windows"].astype(float)
     out = np.where(windows >= w0, 0, np.where(windows >= w1, 1, 2))
     return pd.Series(out, index=centres.index, dtype=np.int64), "inventory"
+
+
+def _extras_by_stage(
+    cen: pd.DataFrame,
+    w_lp: np.ndarray,
+    whole: np.ndarray,
+    window_cost: float,
+    lengths: dict[int, float],
+) -> dict[str, dict[str, float]]:
+    """:func:`mode_bounds`' integer rounding, mode windows, training and area per stage
+    (each stage's length times its yearly values; the same sums, split)."""
+    stage = cen["stage"].to_numpy()
+    zero = np.zeros(len(cen))
+    parts = {
+        "integer_rounding_kcny": window_cost * (whole - w_lp),
+        "mode_windows_kcny": window_cost * (cen["windows"].to_numpy(dtype=float) - whole),
+        "training_kcny": cen["training_kcny"].to_numpy(dtype=float),
+    }
+    area = cen["area_kcny"].to_numpy(dtype=float) if "area_kcny" in cen else zero
+    out: dict[str, dict[str, float]] = {}
+    for s in sorted(set(stage.tolist())):
+        at = stage == s
+        years = float(lengths[s])
+        row = {k: years * float(v[at].sum()) for k, v in parts.items()}
+        row["area_kcny"] = float(area[at].sum())
+        out[str(s)] = row
+    return out
 
 
 def mode_bounds(
@@ -515,6 +544,7 @@ def mode_bounds(
         "training_kcny": training,
         "area_kcny": area,
     }
+    out["by_stage"] = _extras_by_stage(cen, w_lp, whole, rules.window_cost, lengths)
     if "area_extra_m2" in cen and "level" in cen:
         by = cen.groupby(["stage", "level"])["area_extra_m2"].sum()
         out["area_extra_m2"] = {

@@ -15,9 +15,11 @@ import numpy as np
 import pandas as pd
 
 from planner.config.schema import LEVELS, Config
+from planner.datasets.inventory import TODAY_LEVEL_WEIGHT
 from planner.errors import InputError
 from planner.inputs.load import Inputs
-from planner.model.data import ModelData, mode_rules
+from planner.inputs.maturity import township_maturity
+from planner.model.data import ModelData, approving_centres, mode_rules
 from planner.modes.mip import (
     WINDOW_MEASURES,
     MipOptions,
@@ -29,6 +31,7 @@ from planner.modes.rules import (
     MODES,
     SHORT_TOL_M2,
     AreaSpec,
+    ModeRules,
     mode_bounds,
     mode_windows,
     today_modes,
@@ -111,6 +114,48 @@ def area_spec(
     )
 
 
+def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRules) -> pd.DataFrame:
+    """What each mode needs at today's centres (stage 0) for today's demand: from the data
+    and the config's maturity and window time only, never from a price or the plan.
+
+    Today's demand is the catalogue's volume for each township at the base year; its
+    online part is the base-year maturity x the item's online potential (the model's own
+    online cap at the base year); the physical rest is split over the item's stage-1
+    accept levels in proportion to :data:`planner.datasets.inventory.TODAY_LEVEL_WEIGHT`
+    (the rule that sized the generated inventory), to the township's own centre of each
+    level (levels where it has none left out). Returns :func:`mode_windows`'s table at
+    stage 0.
+    """
+    t, items = inputs.townships, inputs.items
+    m0 = township_maturity(t, inputs.counties, cfg.maturity, cfg.stages)[0]
+    own = approving_centres(inputs)
+    pop = t["population"].astype(float).to_numpy() / 1000.0
+    frames = []
+    for item, row in items.iterrows():
+        physical = (
+            pop
+            * float(row["annual_per_1000"])
+            / 1000.0
+            * (1.0 - m0.to_numpy() * float(row["online_potential"]))
+        )
+        levels = [lv for lv in LEVELS if lv in inputs.item_levels[str(item)][0]]
+        centres = own[levels].to_numpy()
+        weights = np.where(centres != "", [TODAY_LEVEL_WEIGHT[lv] for lv in levels], 0.0)
+        total = weights.sum(axis=1, keepdims=True)
+        share = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+        volume = (physical[:, None] * share).ravel()
+        frames.append(
+            pd.DataFrame({"centre_id": centres.ravel(), "item_id": str(item), "volume": volume})
+        )
+    f = pd.concat(frames, ignore_index=True)
+    f = f[(f["centre_id"] != "") & (f["volume"] > 0)]
+    f = f.groupby(["centre_id", "item_id"], as_index=False)["volume"].sum()
+    f["load"] = f["volume"] * f["item_id"].map(items["counter_minutes"].astype(float))
+    f["daily"] = f["volume"] * 1000.0 / cfg.windows.working_days_per_year
+    f.insert(0, "stage", 0)
+    return mode_windows(f, capacity, rules)
+
+
 def _window_modes(
     d: ModelData,
     used: pd.DataFrame,
@@ -124,7 +169,7 @@ def _window_modes(
     What each mode needs comes from the items served at the centre
     (:func:`planner.modes.rules.mode_windows`), the paths of all centres together from
     :func:`planner.modes.mip.solve_mode_mip`; today's mode from today's windows
-    against the same needs (:func:`today_modes`).
+    against what today's demand needs (:func:`today_need`, :func:`today_modes`).
     """
     rules = d.modes if d.modes is not None else mode_rules(cfg)
     days = cfg.windows.working_days_per_year
@@ -135,8 +180,9 @@ def _window_modes(
     )
     items["daily"] = items["volume"] * 1000.0 / days
     need = mode_windows(items, d.centres["window_capacity"], rules)
+    now = today_need(inputs, cfg, d.centres["window_capacity"], rules)
     try:
-        today, source = today_modes(inputs.centres, need, d.stages[0])
+        today, source = today_modes(inputs.centres, now, 0)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     options = MipOptions(cfg.windows.mode_mip_gap, cfg.windows.mode_time_limit_s)
@@ -148,7 +194,7 @@ def _window_modes(
     chosen = mip.chosen.reset_index()
     chosen["mode_source"] = "decided"
     w0 = inputs.centres["windows"].astype(float)
-    first = need.xs(d.stages[0], level="stage")["ded1"] if len(need) else pd.Series(dtype=float)
+    first = now.xs(0, level="stage")["ded1"] if len(now) else pd.Series(dtype=float)
     m0 = today.to_numpy()
     ded_small = np.minimum(first.reindex(today.index).fillna(0.0), np.maximum(w0 - 1.0, 0.0))
     dedicated = np.select([m0 == 0, m0 == 1], [w0.to_numpy(), ded_small.to_numpy()], 0.0)

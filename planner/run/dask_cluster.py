@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 20.0
 """Seconds to wait for a scheduler to answer."""
+DASK_LOG_ENV = "DASK_LOGGING__DISTRIBUTED"
+"""Dask's setting of the least level its ``distributed`` logger shows, as an environment
+variable (so the worker processes read it too)."""
 WORKER_TIMEOUT_S = 60.0
 """Seconds to wait for a scheduler to have at least one worker (default)."""
 
@@ -125,9 +128,29 @@ def dask_client(
     InputError
         See :func:`connect`.
     """
-    from distributed import Client, LocalCluster
+    with _quiet_logs(log_level):
+        from distributed import Client, LocalCluster
 
-    if scheduler is not None:
+        if scheduler is None:
+            n = workers or default_workers()
+            if max_workers is not None:
+                n = max(min(n, max_workers), 1)
+            log.info("starting a local Dask cluster of %d worker process(es)", n)
+            with (
+                LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    # a random port: the default 8787 may be taken by another cluster on this
+                    # machine (distributed then warns and moves on; a fixed port buys nothing)
+                    dashboard_address=":0",
+                    silence_logs=log_level,
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                yield client
+            return
+
         # a scheduler that goes away makes the client log its reconnection attempts with
         # tracebacks; the tasks it had are recorded as lost, so those logs are noise
         client_log = logging.getLogger("distributed.client")
@@ -142,23 +165,35 @@ def dask_client(
         finally:
             client_log.setLevel(level)
         return
-    n = workers or default_workers()
-    if max_workers is not None:
-        n = max(min(n, max_workers), 1)
-    log.info("starting a local Dask cluster of %d worker process(es)", n)
-    with (
-        LocalCluster(
-            n_workers=n,
-            threads_per_worker=1,
-            processes=True,
-            # a random port: the default 8787 may be taken by another cluster on this machine
-            # (distributed then warns and moves on; a fixed port buys nothing here)
-            dashboard_address=":0",
-            silence_logs=log_level,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+
+
+@contextmanager
+def _quiet_logs(level: int) -> Iterator[None]:
+    """Dask's own messages below ``level`` hidden: the start-up chatter of the scheduler,
+    nannies and workers ("State start", "Scheduler at", "please install
+    jupyter-server-proxy") in this process (the ``distributed`` loggers, whose INFO records
+    would reach the planner's handler) and in the worker processes it starts (through
+    dask's ``logging.distributed`` setting, read from the environment when they start)."""
+    name = logging.getLevelName(level).lower()
+    saved = os.environ.get(DASK_LOG_ENV)
+    os.environ[DASK_LOG_ENV] = name
+    loggers = [logging.getLogger(n) for n in ("distributed", "bokeh", "tornado")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(max(level, lg.level))
+    try:
+        import distributed  # noqa: F401  (its import sets the loggers' levels from the config)
+
+        for lg in loggers:
+            lg.setLevel(max(level, lg.level))
+        yield
+    finally:
+        for lg, old in zip(loggers, levels, strict=True):
+            lg.setLevel(old)
+        if saved is None:
+            os.environ.pop(DASK_LOG_ENV, None)
+        else:
+            os.environ[DASK_LOG_ENV] = saved
 
 
 def _close_quietly(client: Client) -> None:

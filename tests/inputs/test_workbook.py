@@ -19,7 +19,7 @@ from planner.inputs.gcj02 import wgs84_to_bd09, wgs84_to_gcj02
 from planner.inputs.load import read_inputs
 from planner.inputs.workbook.cells import WorkbookError
 from planner.inputs.workbook.importer import import_workbook
-from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
+from planner.inputs.workbook.template import EXAMPLE, WORKBOOK_NAME, export_rows, write_template
 from tests.tiny import write_case
 
 THREE_STAGES = {
@@ -48,7 +48,7 @@ def book(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / WORKBOOK_NAME
 
 
-def test_template_has_every_sheet_and_an_example_row(tmp_path: Path) -> None:
+def test_template_has_every_sheet_and_example_rows(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["template", str(tmp_path / "t")])
     assert result.exit_code == 0, result.output
     wb = load_workbook(tmp_path / "t" / WORKBOOK_NAME)
@@ -59,13 +59,13 @@ def test_template_has_every_sheet_and_an_example_row(tmp_path: Path) -> None:
     assert [c.value for c in ws[1]][:4] == ["township_id", "name", "kind", "county_code"]
     assert ws["E2"].value == "经度（度）"
     assert ws["A3"].value == "320102002"
-    assert ws.max_row == 3
+    assert ws.max_row == 2 + len(EXAMPLE["townships"])
     items = wb["items"]
     keys = [c.value for c in items[1]]
     assert {"accept_s1", "decide_s1", "accept_s3", "decide_s3", "kind"} <= set(keys)
     for name in ("centres", "items", "townships", "counties", "online_shares", "travel_matrix"):
         lines = (tmp_path / "t" / "csv" / f"{name}.csv").read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 3
+        assert len(lines) == 2 + len(EXAMPLE[name])
         assert lines[0].split(",") == [c.value for c in wb[name][1]]
 
 

@@ -1,7 +1,11 @@
-"""Reading the sheets of a workbook (``.xlsx``) or of its CSV copies into typed columns.
+"""Reading the sheets of a workbook (``.xlsx``, ``.ods``) or of its CSV copies into typed
+columns.
 
-Every problem raises :class:`WorkbookError` naming the workbook, the sheet, the Excel row and
-column, and what was expected.
+Columns are found by their key in row 1 (any order; an optional column may be left out); the
+Chinese label row is recognised by its content wherever it stands (:func:`is_label_row`).
+Every problem names the workbook, the sheet, the Excel row and column, and what was expected;
+the importer collects them (:meth:`Where.note`) and reports them all in one pass
+(:meth:`Where.raise_problems`, at most :data:`MAX_PROBLEMS`).
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +27,51 @@ from openpyxl.utils.exceptions import InvalidFileException
 from planner.errors import InputError
 from planner.inputs.workbook.schema import SHEETS, Column, Sheet
 
-FIRST_DATA_ROW = 3
-"""Row 1: keys, row 2: Chinese labels and units, data from row 3."""
+MAX_PROBLEMS = 50
+"""At most this many problems of a workbook are listed in one pass."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a workbook: where (sheet, Excel row and column) and what."""
+
+    sheet: str
+    message: str
+    row: int | None = None
+    col: int | None = None
+    key: str = ""
+
+    def column(self) -> str:
+        if self.col is None:
+            return ""
+        return get_column_letter(self.col) + (f" ({self.key})" if self.key else "")
+
+    def text(self) -> str:
+        parts = [f"sheet '{self.sheet}'"]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.col is not None:
+            parts.append(f"column {self.column()}")
+        return ", ".join(parts) + ": " + self.message
 
 
 class WorkbookError(InputError):
-    """A workbook that cannot be imported (one line: sheet, row, column, expected)."""
+    """A workbook that cannot be imported: one line (sheet, row, column, expected), or a
+    table of every problem found in one pass (:meth:`Where.raise_problems`)."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 @dataclass(frozen=True)
 class Where:
-    """The workbook being read, for messages."""
+    """The workbook being read, for messages, and the problems found so far."""
 
     path: Path
+    problems: list[Problem] = field(default_factory=list, compare=False)
 
     def error(
         self,
@@ -44,24 +81,59 @@ class Where:
         col: int | None = None,
         key: str = "",
     ) -> WorkbookError:
-        parts = [f"{self.path}: sheet '{sheet}'"]
-        if row is not None:
-            parts.append(f"row {row}")
-        if col is not None:
-            parts.append(f"column {get_column_letter(col)}" + (f" ({key})" if key else ""))
-        return WorkbookError(", ".join(parts) + ": " + message)
+        problem = Problem(sheet, message, row, col, key)
+        return WorkbookError(f"{self.path}: {problem.text()}", (problem,))
+
+    def note(self, err: WorkbookError) -> None:
+        """Keep the problems of ``err`` (reported together by :meth:`raise_problems`)."""
+        if not err.problems:
+            raise err
+        self.problems.extend(err.problems)
+
+    def raise_problems(self) -> None:
+        """Raise every problem kept so far: the one line of a single problem, else a table
+        (sheet, row, column, problem; at most :data:`MAX_PROBLEMS`), in the workbook's
+        order of sheets, rows and columns."""
+        order = {s.name: i for i, s in enumerate(SHEETS)}
+        found = sorted(
+            self.problems, key=lambda p: (order.get(p.sheet, -1), p.row or 0, p.col or 0)
+        )
+        if not found:
+            return
+        if len(found) == 1:
+            raise WorkbookError(f"{self.path}: {found[0].text()}", tuple(found))
+        shown = found[:MAX_PROBLEMS]
+        head = [("sheet", "row", "column", "problem")]
+        rows = head + [
+            (p.sheet, "" if p.row is None else str(p.row), p.column(), p.message) for p in shown
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [
+            "  " + "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows
+        ]
+        more = f" (the first {MAX_PROBLEMS} shown)" if len(found) > MAX_PROBLEMS else ""
+        title = f"{self.path}: {len(found)} problems{more}; fix them and import again:"
+        raise WorkbookError("\n".join([title, *lines]), tuple(found))
 
 
 Grid = list[list[Any]]
 
 
 def read_grids(path: Path) -> tuple[Where, dict[str, Grid]]:
-    """The cell values of every sheet (xlsx) or CSV file (a folder of ``<sheet>.csv``)."""
+    """The cell values of every sheet (.xlsx, .ods) or CSV file (a folder of ``<sheet>.csv``)."""
     where = Where(path)
     if path.is_dir():
         return where, _read_csv_folder(path, where)
     if not path.is_file():
         raise WorkbookError(f"{path}: workbook not found (expected an .xlsx file or a folder)")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise WorkbookError(
+            f"{path}: the old Excel .xls format is not read; open it in Excel or LibreOffice "
+            "and save it as .xlsx (Excel workbook) or .ods"
+        )
+    if suffix == ".ods":
+        return where, _read_ods(path)
     try:
         book = load_workbook(path, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as err:
@@ -81,25 +153,124 @@ def read_grids(path: Path) -> tuple[Where, dict[str, Grid]]:
     return where, grids
 
 
+def _read_ods(path: Path) -> dict[str, Grid]:
+    """The sheets of an OpenDocument spreadsheet (LibreOffice's own format)."""
+    import pandas as pd
+
+    try:
+        frames = pd.read_excel(path, sheet_name=None, header=None, engine="odf", dtype=object)
+    except Exception as err:  # odfpy raises many kinds on a damaged file
+        raise WorkbookError(f"{path}: not an OpenDocument .ods spreadsheet ({err})") from None
+    return {
+        str(name): [[None if pd.isna(v) else v for v in row] for row in f.itertuples(index=False)]
+        for name, f in frames.items()
+    }
+
+
+def _decode(path: Path, where: Where, sheet: str) -> str:
+    """A CSV file's text: UTF-8, else GB18030 (GBK, the Chinese Windows default) with a note."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise where.error(
+            sheet,
+            f"{path.name} is neither UTF-8 nor GB18030 (GBK) text; save it again as "
+            "'CSV UTF-8' (Excel) or with character set Unicode (UTF-8) (LibreOffice)",
+        ) from None
+    log.warning("note: %s read as GB18030 (GBK) text, not UTF-8", path)
+    return text
+
+
 def _read_csv_folder(folder: Path, where: Where) -> dict[str, Grid]:
     grids: dict[str, Grid] = {}
     for sheet in SHEETS:
         path = folder / f"{sheet.name}.csv"
         if not path.is_file():
             continue
-        try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise where.error(sheet.name, f"{path.name} is not UTF-8 text") from None
+        text = _decode(path, where, sheet.name)
         grids[sheet.name] = [
             [cell if cell != "" else None for cell in row] for row in csv.reader(io.StringIO(text))
         ]
     return grids
 
 
+def is_label_row(sheet: Sheet, cells: list[Any]) -> bool:
+    """Whether ``cells`` (in the sheet's column order) are the Chinese label row: at least
+    half of its filled cells read exactly as their column's label. Recognised by content
+    wherever it stands (deleted, moved or kept as row 2), never by position."""
+    filled = [(v, c) for v, c in zip(cells, sheet.columns, strict=False) if _text(v) != ""]
+    same = sum(_text(v) == c.label for v, c in filled)
+    return same > 0 and 2 * same >= len(filled)
+
+
+def _header(where: Where, sheet: Sheet, header: list[str]) -> list[int | None]:
+    """For each column of ``sheet``, its index in the sheet's header row (None: left out,
+    allowed for an optional column); every problem of the header raised together."""
+    problems: list[Problem] = []
+    keys = sheet.keys
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if not name:
+            continue
+        if name in first:
+            problems.append(
+                Problem(
+                    sheet.name,
+                    f"column '{name}' appears twice (first in column "
+                    f"{get_column_letter(first[name] + 1)})",
+                    1,
+                    i + 1,
+                )
+            )
+        elif name not in keys:
+            at = i < len(keys) and keys[i] not in header
+            if not at:
+                problems.append(
+                    Problem(
+                        sheet.name,
+                        f"unexpected column '{name}' (the sheet has {len(keys)} columns; "
+                        "see the template)",
+                        1,
+                        i + 1,
+                    )
+                )
+        first.setdefault(name, i)
+    index: list[int | None] = []
+    for i, col in enumerate(sheet.columns):
+        found = first.get(col.key)
+        index.append(found)
+        if found is not None:
+            continue
+        there = header[i] if i < len(header) else ""
+        if there and there not in keys:  # renamed in place
+            problems.append(
+                Problem(sheet.name, f"expected header '{col.key}', found '{there}'", 1, i + 1)
+            )
+        elif col.required:
+            after = f", after '{keys[i - 1]}'" if i else ""
+            problems.append(
+                Problem(
+                    sheet.name,
+                    f"missing column '{col.key}' ({col.label}); the template has it as column "
+                    f"{get_column_letter(i + 1)}{after}: add it back",
+                    1,
+                )
+            )
+    if problems:
+        where.problems.extend(problems)
+        raise WorkbookError(f"{where.path}: {problems[0].text()}", tuple(problems))
+    return index
+
+
 def sheet_rows(where: Where, grids: dict[str, Grid], sheet: Sheet) -> list[tuple[int, list[Any]]]:
-    """The data rows (Excel row number, cells) of ``sheet`` after checking its header; an
-    optional sheet that is absent gives no rows."""
+    """The data rows (Excel row number, cells in the sheet's column order) of ``sheet`` after
+    checking its header; the label row is skipped wherever it is; an optional sheet that is
+    absent gives no rows."""
     if sheet.name not in grids:
         if not sheet.required:
             return []
@@ -107,33 +278,36 @@ def sheet_rows(where: Where, grids: dict[str, Grid], sheet: Sheet) -> list[tuple
         raise where.error(sheet.name, f"missing; the workbook needs it (sheets found: {found})")
     grid = grids[sheet.name]
     header = [_text(v) for v in (grid[0] if grid else [])]
-    while header and header[-1] == "":
-        header.pop()
-    for i, col in enumerate(sheet.columns):
-        found = header[i] if i < len(header) else ""
-        if not found and i >= len(header) and not any(c.required for c in sheet.columns[i:]):
-            break  # optional columns at the end may be left out (older workbooks)
-        if found != col.key:
-            shown = f"'{found}'" if found else "an empty cell"
-            raise where.error(sheet.name, f"expected header '{col.key}', found {shown}", 1, i + 1)
-    if len(header) > len(sheet.columns):
-        extra = len(sheet.columns) + 1
-        raise where.error(
-            sheet.name,
-            f"unexpected column '{header[extra - 1]}' (the sheet has {len(sheet.columns)} "
-            "columns; see the template)",
-            1,
-            extra,
-        )
+    index = _header(where, sheet, header)
+    named = {i for i in index if i is not None}
     rows = []
-    for offset, cells in enumerate(grid[FIRST_DATA_ROW - 1 :]):
-        padded = list(cells[: len(sheet.columns)]) + [None] * (len(sheet.columns) - len(cells))
-        if all(_text(v) == "" for v in padded):
+    for number, cells in enumerate(grid[1:], start=2):
+        ordered = _cells(cells, index)
+        stray = next((j for j, v in enumerate(cells) if j not in named and _text(v)), None)
+        if stray is None and all(_text(v) == "" for v in ordered):
             continue
-        rows.append((FIRST_DATA_ROW + offset, padded))
+        if is_label_row(sheet, ordered):
+            continue
+        if stray is not None:
+            where.note(
+                where.error(
+                    sheet.name,
+                    f"a value below an empty header ('{_text(cells[stray])}'); give the column "
+                    "a key from the template, or delete it",
+                    number,
+                    stray + 1,
+                )
+            )
+            continue
+        rows.append((number, ordered))
     if not rows and sheet.required:
-        raise where.error(sheet.name, f"has no data rows (data start at row {FIRST_DATA_ROW})")
+        start = 3 if len(grid) > 1 and is_label_row(sheet, _cells(grid[1], index)) else 2
+        raise where.error(sheet.name, f"has no data rows (data start at row {start})")
     return rows
+
+
+def _cells(cells: list[Any], index: list[int | None]) -> list[Any]:
+    return [None if i is None or i >= len(cells) else cells[i] for i in index]
 
 
 def _text(value: Any) -> str:

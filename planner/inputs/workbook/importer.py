@@ -15,6 +15,7 @@ import logging
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from planner.inputs.workbook.schema import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[2] / "data" / "china"
+DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[3] / "data" / "china"
 """Boundary polygons of every mainland county, city and province (the national dataset)."""
 
 MARKER = ".planner-import"
@@ -48,30 +49,73 @@ LEVEL_ORDER = ("province", "city", "county", "township")
 
 @dataclass
 class Table:
-    """The typed rows of one sheet with their Excel row numbers."""
+    """The typed rows of one sheet with their Excel row numbers (a cell that could not be
+    read is None and its row is in ``bad``)."""
 
     sheet: Sheet
     rows: list[tuple[int, Record]] = field(default_factory=list)
+    bad: set[int] = field(default_factory=set)
 
     def ids(self) -> dict[str, int]:
+        """Id -> first row, over every row whose id could be read (also rows with other
+        problems: a reference to them is not a second problem)."""
         key = self.sheet.columns[0].key
-        return {str(r[key]): row for row, r in self.rows}
+        out: dict[str, int] = {}
+        for row, r in self.rows:
+            if r[key] is not None:
+                out.setdefault(str(r[key]), row)
+        return out
+
+    def good(self) -> list[tuple[int, Record]]:
+        """The rows whose every cell could be read."""
+        return [(row, r) for row, r in self.rows if row not in self.bad]
 
 
 def read_tables(path: Path) -> tuple[Where, dict[str, Table]]:
-    """Every sheet typed cell by cell (form only: types, ranges, choices, headers)."""
+    """Every sheet typed cell by cell (form only: types, ranges, choices, headers); the
+    problems are kept in ``where`` (raised after the sheets are read when a sheet or a
+    header is wrong, since the rows cannot be checked further then)."""
     where, grids = read_grids(path)
     tables = {}
+    fatal = False
     for sheet in (CENTRES, ITEMS, TOWNSHIPS, COUNTIES, ONLINE_SHARES, TRAVEL):
         table = Table(sheet)
-        for row, cells in sheet_rows(where, grids, sheet):
-            record = {
-                col.key: cell_value(where, sheet, row, i, cells[i])
-                for i, col in enumerate(sheet.columns)
-            }
-            table.rows.append((row, record))
         tables[sheet.name] = table
+        try:
+            rows = sheet_rows(where, grids, sheet)
+        except WorkbookError as err:
+            if err.problems and err.problems[0] not in where.problems:
+                where.note(err)
+            fatal = True
+            continue
+        for row, cells in rows:
+            record: Record = {}
+            for i, col in enumerate(sheet.columns):
+                try:
+                    record[col.key] = cell_value(where, sheet, row, i, cells[i])
+                except WorkbookError as err:
+                    where.note(err)
+                    record[col.key] = None
+                    table.bad.add(row)
+            table.rows.append((row, record))
+    if fatal:
+        where.raise_problems()
     return where, tables
+
+
+def _each(where: Where, table: Table, one: Callable[[int, Record], Record | None]) -> list[Record]:
+    """``one`` applied to every good row of ``table``; a row's problem is kept in ``where``
+    and the row left out."""
+    out = []
+    for row, rec in table.good():
+        try:
+            got = one(row, rec)
+        except WorkbookError as err:
+            where.note(err)
+            continue
+        if got is not None:
+            out.append(got)
+    return out
 
 
 def _col(sheet: Sheet, key: str) -> int:
@@ -82,15 +126,20 @@ def _unique(where: Where, table: Table) -> None:
     key = table.sheet.columns[0].key
     first: dict[str, int] = {}
     for row, rec in table.rows:
+        if rec[key] is None:
+            continue
         value = str(rec[key])
         if value in first:
-            raise where.error(
-                table.sheet.name,
-                f"duplicate {key} '{value}' (first at row {first[value]})",
-                row,
-                1,
-                key,
+            where.note(
+                where.error(
+                    table.sheet.name,
+                    f"duplicate {key} '{value}' (first at row {first[value]})",
+                    row,
+                    1,
+                    key,
+                )
             )
+            continue
         first[value] = row
 
 
@@ -115,49 +164,47 @@ def _levels(where: Where, sheet: Sheet, row: int, key: str, text: str) -> list[s
 
 def check_items(where: Where, items: Table, population: float) -> list[Record]:
     """Items in the planner's schema (one set of levels per stage)."""
-    out = []
-    for row, rec in items.rows:
-        item = str(rec["item_id"])
-        if not ITEM_ID.fullmatch(item):
-            raise where.error(
-                ITEMS.name,
-                f"expected lower-case letters, digits and '_' starting with a letter, found "
-                f"'{item}'",
-                row,
-                1,
-                "item_id",
-            )
-        share = rec["pending_share"]
-        if share is None:
-            share = 0.0 if rec["kind"] == "即办件" else 1.0
-        if (rec["kind"] == "即办件" and share > 0.5) or (rec["kind"] == "承诺件" and share < 0.5):
-            raise where.error(
-                ITEMS.name,
-                f"pending_share {share:g} contradicts kind {rec['kind']} (即办件 <= 0.5, 承诺件 "
-                ">= 0.5)",
-                row,
-                _col(ITEMS, "pending_share"),
-                "pending_share",
-            )
-        rate = _rate(where, row, rec, population)
-        levels = _accept_decide(where, row, rec)
-        out.append(
-            {
-                "item_id": item,
-                "name_zh": rec["name_zh"],
-                "name_en": rec["name_en"] or "",
-                "annual_per_1000": rate,
-                "counter_minutes": rec["counter_minutes"],
-                "pending_share": share,
-                "backoffice_minutes": rec["backoffice_minutes"],
-                **levels,
-                "online_potential": rec["online_potential"],
-                "max_travel_min": rec["max_travel_min"],
-                "source": rec["source"] or "user",
-                "item_class": rec["item_class"] or "",
-            }
+    return _each(where, items, lambda row, rec: _item(where, row, rec, population))
+
+
+def _item(where: Where, row: int, rec: Record, population: float) -> Record:
+    item = str(rec["item_id"])
+    if not ITEM_ID.fullmatch(item):
+        raise where.error(
+            ITEMS.name,
+            f"expected lower-case letters, digits and '_' starting with a letter, found '{item}'",
+            row,
+            1,
+            "item_id",
         )
-    return out
+    share = rec["pending_share"]
+    if share is None:
+        share = 0.0 if rec["kind"] == "即办件" else 1.0
+    if (rec["kind"] == "即办件" and share > 0.5) or (rec["kind"] == "承诺件" and share < 0.5):
+        raise where.error(
+            ITEMS.name,
+            f"pending_share {share:g} contradicts kind {rec['kind']} (即办件 <= 0.5, 承诺件 "
+            ">= 0.5)",
+            row,
+            _col(ITEMS, "pending_share"),
+            "pending_share",
+        )
+    rate = _rate(where, row, rec, population)
+    levels = _accept_decide(where, row, rec)
+    return {
+        "item_id": item,
+        "name_zh": rec["name_zh"],
+        "name_en": rec["name_en"] or "",
+        "annual_per_1000": rate,
+        "counter_minutes": rec["counter_minutes"],
+        "pending_share": share,
+        "backoffice_minutes": rec["backoffice_minutes"],
+        **levels,
+        "online_potential": rec["online_potential"],
+        "max_travel_min": rec["max_travel_min"],
+        "source": rec["source"] or "user",
+        "item_class": rec["item_class"] or "",
+    }
 
 
 def _accept_decide(where: Where, row: int, rec: Record) -> dict[str, str]:
@@ -200,8 +247,8 @@ def _rate(where: Where, row: int, rec: Record, population: float) -> float:
 def check_townships(where: Where, townships: Table, counties: Table) -> list[Record]:
     """Townships with WGS84/CGCS2000 points (converted from their stated CRS)."""
     known = counties.ids()
-    out = []
-    for row, rec in townships.rows:
+
+    def one(row: int, rec: Record) -> Record:
         county = str(rec["county_code"])
         if county not in known:
             raise where.error(
@@ -229,25 +276,24 @@ def check_townships(where: Where, townships: Table, counties: Table) -> list[Rec
         elif crs == "BD-09":
             x, y = bd09_to_wgs84(lon, lat)
             lon, lat = float(x), float(y)
-        out.append(
-            {
-                "township_id": str(rec["township_id"]),
-                "name": rec["name"],
-                "kind": TOWNSHIP_KINDS[str(rec["kind"])],
-                "county_code": county,
-                "lon": lon,
-                "lat": lat,
-                "point_source": rec["point_source"] or "",
-                "population": int(rec["population"]),
-                "population_source": rec["population_source"] or "",
-            }
-        )
-    return out
+        return {
+            "township_id": str(rec["township_id"]),
+            "name": rec["name"],
+            "kind": TOWNSHIP_KINDS[str(rec["kind"])],
+            "county_code": county,
+            "lon": lon,
+            "lat": lat,
+            "point_source": rec["point_source"] or "",
+            "population": int(rec["population"]),
+            "population_source": rec["population_source"] or "",
+        }
+
+    return _each(where, townships, one)
 
 
 def check_counties(where: Where, counties: Table) -> list[Record]:
-    out = []
-    for row, rec in counties.rows:
+
+    def one(row: int, rec: Record) -> Record:
         for key in ("county_code", "city_code"):
             if not re.fullmatch(r"\d{6}", str(rec[key])):
                 raise where.error(
@@ -265,14 +311,13 @@ def check_counties(where: Where, counties: Table) -> list[Record]:
                 _col(COUNTIES, "pop_urban"),
                 "pop_urban",
             )
-        out.append(
-            {
-                **{k: rec[k] for k in COUNTIES.keys if k != "source"},
-                "pop_rural": int(rec["pop_total"]) - int(rec["pop_urban"]),
-                "census_source": rec["source"] or "",
-            }
-        )
-    return out
+        return {
+            **{k: rec[k] for k in COUNTIES.keys if k != "source"},
+            "pop_rural": int(rec["pop_total"]) - int(rec["pop_urban"]),
+            "census_source": rec["source"] or "",
+        }
+
+    return _each(where, counties, one)
 
 
 def check_centres(
@@ -280,8 +325,8 @@ def check_centres(
 ) -> list[Record]:
     known_townships = townships.ids()
     known_centres = centres.ids()
-    out = []
-    for row, rec in centres.rows:
+
+    def one(row: int, rec: Record) -> Record:
         host = str(rec["township_id"])
         if host not in known_townships:
             raise where.error(
@@ -310,23 +355,22 @@ def check_centres(
                 _col(CENTRES, "items_offered"),
                 "items_offered",
             )
-        out.append(
-            {
-                "centre_id": str(rec["centre_id"]),
-                "level": LEVEL_NAMES[str(rec["level"])],
-                "name": rec["name"],
-                "admin_code": str(rec["admin_code"]),
-                "parent_id": parent,
-                "township_id": host,
-                "floor_area_m2": rec["floor_area_m2"],
-                "windows": rec["windows"],
-                "inventory_source": rec["source"] or "",
-                "desks": rec["desks"],
-                "items_offered": "|".join(p.strip() for p in offered),
-                "today_mode": rec["today_mode"] or "",
-            }
-        )
-    return out
+        return {
+            "centre_id": str(rec["centre_id"]),
+            "level": LEVEL_NAMES[str(rec["level"])],
+            "name": rec["name"],
+            "admin_code": str(rec["admin_code"]),
+            "parent_id": parent,
+            "township_id": host,
+            "floor_area_m2": rec["floor_area_m2"],
+            "windows": rec["windows"],
+            "inventory_source": rec["source"] or "",
+            "desks": rec["desks"],
+            "items_offered": "|".join(p.strip() for p in offered),
+            "today_mode": rec["today_mode"] or "",
+        }
+
+    return _each(where, centres, one)
 
 
 def check_optional(
@@ -334,8 +378,8 @@ def check_optional(
 ) -> tuple[list[Record], list[Record]]:
     """The optional online-share and travel-matrix sheets."""
     counties = tables[COUNTIES.name].ids()
-    shares = []
-    for row, rec in tables[ONLINE_SHARES.name].rows:
+
+    def share(row: int, rec: Record) -> Record:
         if str(rec["county_code"]) not in counties:
             raise where.error(
                 ONLINE_SHARES.name,
@@ -344,11 +388,13 @@ def check_optional(
                 1,
                 "county_code",
             )
-        shares.append({**rec, "county_code": str(rec["county_code"])})
+        return {**rec, "county_code": str(rec["county_code"])}
+
+    shares = _each(where, tables[ONLINE_SHARES.name], share)
     townships = tables[TOWNSHIPS.name].ids()
-    matrix = []
     seen: dict[tuple[str, str], int] = {}
-    for row, rec in tables[TRAVEL.name].rows:
+
+    def pair_of(row: int, rec: Record) -> Record:
         pair = (str(rec["township_id"]), str(rec["centre_id"]))
         for i, (value, known, what) in enumerate(
             ((pair[0], townships, "townships"), (pair[1], centre_ids, "centres"))
@@ -367,8 +413,9 @@ def check_optional(
                 "township_id",
             )
         seen[pair] = row
-        matrix.append({"township_id": pair[0], "centre_id": pair[1], "minutes": rec["minutes"]})
-    return shares, matrix
+        return {"township_id": pair[0], "centre_id": pair[1], "minutes": rec["minutes"]}
+
+    return shares, _each(where, tables[TRAVEL.name], pair_of)
 
 
 def convert(path: Path) -> Imported:
@@ -384,6 +431,7 @@ def convert(path: Path) -> Imported:
         where, tables[CENTRES.name], tables[TOWNSHIPS.name], {i["item_id"] for i in items}
     )
     shares, matrix = check_optional(where, tables, tables[CENTRES.name].ids())
+    where.raise_problems()
     return Imported(townships, counties, centres, items, shares, matrix, _sha256(path))
 
 
@@ -434,6 +482,16 @@ def import_workbook(path: Path, out: Path, boundaries: Path = DEFAULT_BOUNDARIES
 def workbook_dataset(path: Path, boundaries: Path = DEFAULT_BOUNDARIES) -> Path:
     """The dataset folder of a workbook a config points at (``data.workbook``): imported next
     to it as ``.<name>.dataset/`` and re-imported only when the workbook changes."""
+    if not path.exists():
+        raise WorkbookError(
+            f"{path}: workbook not found (check 'data.workbook' in the config: an .xlsx or "
+            ".ods file, or a folder of its CSV sheets)"
+        )
+    if not (boundaries / "counties.geojson").is_file():
+        raise WorkbookError(
+            f"{boundaries / 'counties.geojson'}: boundary file not found (check "
+            "'data.county_boundaries' in the config)"
+        )
     out = path.with_name(f".{path.name}.dataset")
     marker = out / MARKER
     stamp = f"{_sha256(path)} {boundaries.resolve()}"

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from planner.errors import InputError
 from planner.inputs.item_rules import join_levels as join
 from planner.inputs.load import Inputs
 from planner.inputs.workbook.schema import (
@@ -24,7 +25,6 @@ from planner.inputs.workbook.schema import (
     SHEETS,
     TOWNSHIPS,
     TRAVEL,
-    Sheet,
 )
 
 WORKBOOK_NAME = "planner_workbook.xlsx"
@@ -36,9 +36,10 @@ README_LINES: tuple[str, ...] = (
     "Fill the sheets, then: planner import planner_workbook.xlsx --out my_dataset ; "
     "planner run my_dataset/config.toml",
     "Every sheet: row 1 = column keys (do not change), row 2 = Chinese label and unit, data "
-    "from row 3. Row 3 of the template is an example: overwrite it.",
+    "from row 3. The template's rows are a complete small example (it imports and plans as "
+    "written): overwrite them.",
     "每个表：第 1 行为字段名（请勿修改），第 2 行为中文说明与单位，第 3 行起为数据；"
-    "模板第 3 行为示例，请覆盖。",
+    "模板中的数据为完整的小示例（可直接导入并规划），请覆盖。",
     "Do not merge cells; one value per cell; numbers as numbers (no units in the cell).",
     "The csv/ folder holds the same sheets as UTF-8 CSV files (same rows); "
     "planner import also accepts that folder.",
@@ -68,13 +69,72 @@ README_LINES: tuple[str, ...] = (
 )
 
 
-def _example(sheet: Sheet) -> list[Any]:
-    return [c.example for c in sheet.columns]
+EXAMPLE: dict[str, list[list[Any]]] = {
+    CENTRES.name: [
+        ["prov_320000", "江苏省政务服务中心", "省", "320000", "", "320102002", 20000, 60,
+         "", "", "", "example"],
+        ["city_320100", "南京市政务服务中心", "市", "320100", "prov_320000", "320102003", 9000,
+         50, "", "", "", "example"],
+        ["cnty_320102", "玄武区政务服务中心", "县", "320102", "city_320100", "320102002", 4800,
+         88, "", "", "", "example"],
+        ["twn_320102002", "梅园新村街道便民服务中心", "乡镇", "320102002", "cnty_320102",
+         "320102002", 300, 6, "", "", "", "example"],
+        ["twn_320102003", "新街口街道便民服务中心", "乡镇", "320102003", "cnty_320102",
+         "320102003", 240, 5, "", "", "", "example"],
+    ],
+    ITEMS.name: [
+        ["id_card", "居民身份证办理", "Resident ID card", "承诺件", 0.9, 100, "", 12, 15,
+         "county|township", "county", "county|township", "county", "county|township", "county",
+         0.2, 60, "example", "convenience"],
+        ["social_insurance", "社会保险登记", "Social insurance registration", "即办件", 0, 150,
+         "", 8, 0, "county|township", "county", "county|township", "county", "township",
+         "county", 0.6, 45, "example", "convenience"],
+        ["business_licence", "企业开办", "Business start-up", "承诺件", 1, 20, "", 25, 40,
+         "city|county", "city|county", "county", "county", "county", "county", 0.5, 90,
+         "example", "business"],
+    ],
+    TOWNSHIPS.name: [
+        ["320102002", "梅园新村街道", "街道", "320102", 118.884036, 32.034255, "WGS84", 98336,
+         "example", "example"],
+        ["320102003", "新街口街道", "街道", "320102", 118.891837, 32.028266, "WGS84", 75638,
+         "example", "example"],
+    ],
+    COUNTIES.name: [
+        ["320102", "玄武区", "320100", "南京市", 537825, 537825, 11.15, 14.67, 12.93, 0.26,
+         0.5241, "census_2020"],
+    ],
+    ONLINE_SHARES.name: [["320102", 2025, 0.55]],
+    TRAVEL.name: [],
+}  # fmt: skip
+"""The template's example rows: a complete tiny dataset (two townships of 玄武区, Nanjing, with
+a centre of every level and three items) that imports as written and plans in seconds.
+Overwrite them with your own rows."""
 
 
-def write_template(folder: Path, rows: dict[str, list[list[Any]]] | None = None) -> list[Path]:
+def template_paths(folder: Path) -> list[Path]:
+    """The files ``planner template`` writes into ``folder``: the workbook, then the CSVs."""
+    return [folder / WORKBOOK_NAME, *(folder / CSV_FOLDER / f"{s.name}.csv" for s in SHEETS)]
+
+
+def write_template(
+    folder: Path, rows: dict[str, list[list[Any]]] | None = None, force: bool = False
+) -> list[Path]:
     """Write ``WORKBOOK_NAME`` and ``csv/<sheet>.csv`` into ``folder``; ``rows`` fills the
-    sheets (an export), else each sheet gets its example row."""
+    sheets (an export), else each sheet gets its example row.
+
+    Raises
+    ------
+    InputError
+        When one of those files exists already (a filled workbook is never overwritten)
+        and ``force`` is not set; nothing is written then.
+    """
+    existing = [p for p in template_paths(folder) if p.exists()]
+    if existing and not force:
+        more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
+        raise InputError(
+            f"{existing[0]}{more} exists already; choose a new folder, or add --force to "
+            "overwrite (the filled workbook would be lost)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CSV_FOLDER).mkdir(exist_ok=True)
     book = Workbook()
@@ -87,7 +147,7 @@ def write_template(folder: Path, rows: dict[str, list[list[Any]]] | None = None)
     readme.column_dimensions["A"].width = 140
     written = []
     for sheet in SHEETS:
-        data = rows.get(sheet.name, []) if rows is not None else [_example(sheet)]
+        data = rows.get(sheet.name, []) if rows is not None else EXAMPLE[sheet.name]
         ws = book.create_sheet(sheet.name)
         ws.append(sheet.keys)
         ws.append([c.label for c in sheet.columns])
