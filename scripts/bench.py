@@ -12,7 +12,9 @@ total`, and saves the table to `outputs/bench/`.
     python scripts/bench.py --only jiangsu --end-to-end --repeat 3
                                             # `planner run` as a user runs it: wall time
 
-Instances: the Jiangsu default; Jiangsu with 2x and 4x item categories (each item split
+Instances: the Jiangsu default; ``jiangsu-brakes``, the Jiangsu default with the paper's
+staff redeployment priced (``configs/bench-brakes.toml``: 120,000 CNY per window and per desk
+removed, the default issue 23 brings); Jiangsu with 2x and 4x item categories (each item split
 into variants with the same total demand, window minutes drawn +-30% and travel limits from
 the catalogue's set, seeded); Zhejiang (a mid-size province of the national data); all of
 China (31 provinces solved separately); with `--reference` also Jiangsu with column
@@ -55,6 +57,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 INSTANCES: dict[str, dict[str, Any]] = {
     "jiangsu": {"config": "configs/jiangsu.toml"},
+    "jiangsu-brakes": {"config": "configs/bench-brakes.toml"},
     "jiangsu-items-2x": {"config": "configs/jiangsu.toml", "items_factor": 2},
     "jiangsu-items-4x": {"config": "configs/jiangsu.toml", "items_factor": 4},
     "zhejiang": {"config": "configs/china.toml", "province": "33"},
