@@ -1,0 +1,496 @@
+r"""A Lagrangian lower bound on the joint problem: flows, window modes and integer windows.
+
+The joint problem is the window-relaxed LP (window time ``load <= kappa w``) in which every
+centre's windows in every stage are the integer windows of a mode (:mod:`planner.model.modes`:
+traditional, small general, big general), big general pays training per window-year, and
+each centre's mode path keeps the pace from today's mode. Its optimum lies between the
+LP's optimum and the plan's cost; this module computes a lower bound that sees the integer
+windows, the modes and training.
+
+Relaxation
+----------
+Let :math:`D` be the demand rows (equalities, multipliers :math:`\lambda` of any sign),
+:math:`W` the window-time rows and :math:`G` every other row, with the multipliers
+:math:`y_G` of the window-relaxed LP's optimal duals (HiGHS's sign: a positive dual holds a
+row at its lower bound; a dual of the wrong sign for a one-sided row is set to 0, which
+keeps the bound valid). For any :math:`\lambda`,
+
+.. math::
+
+    L(\lambda) = \sum_{g \in G} y_g b_g + \sum_{d \in D} \lambda_d D_d
+        + \sum_{j \notin \text{blocks}} \min_{l_j \le v_j \le u_j} r_j v_j
+        + \sum_{c} B_c(\lambda)
+
+is a lower bound on the joint problem (weak duality: every joint plan is feasible for the
+kept constraints and the relaxed rows only add terms that are :math:`\le 0` on it), with
+:math:`r = c - A_G^T y_G - A_D^T \lambda` the reduced costs. Columns of the demand rows get
+the bound the rows imply (``x, y, u <= D``: every column of a demand row is
+non-negative with coefficient 1). A block is a centre over all stages: its arcs
+:math:`x_a` (the columns of its window-time rows), its windows and mode path;
+:math:`B_c` is the least of :math:`\sum_s V_s(m_s)` over the mode paths the pace allows,
+with :math:`V_s(m)` the least of :math:`r_w W + [m = 2] L_s \tau W + \sum_a r_a x_a` over
+the loads and integer windows mode :math:`m` allows in stage :math:`s`:
+
+* big general: :math:`\sum \mu x \le \kappa \epsilon W`, integer :math:`W`, at least 1 when
+  serving: a continuous knapsack per :math:`W`, every :math:`W` tried (exact);
+* traditional: per item :math:`\mu x_k \le \kappa n_k`, :math:`n_k \ge 1` when served:
+  items apart, every :math:`n_k` tried (exact);
+* small general, relaxed: every item is either dedicated (its own :math:`n_k \ge 1`
+  windows, at any volume: the standard's floor is dropped) or general with a volume below the
+  standard, sharing :math:`G \ge 1` general windows; the general windows' capacity row is
+  priced by :math:`\pi \ge 0` (a Lagrangian bound again) and the best of a few
+  :math:`\pi` kept.
+
+With :math:`\lambda` the LP's demand duals, :math:`L` is at least the LP's optimum (each
+block's integer set lies inside its LP set, whose minimum is 0 at the LP's duals).
+:math:`\lambda` is then raised by subgradient steps (Polyak, towards the plan's cost)
+within a time budget; every step's value is a valid bound, the best is kept.
+
+The big-general standard (``windows.big_general_max_daily``) is left out (a relaxation),
+and today's mode is taken as given when the input names it, else any of the three (it
+depends on the flows).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from planner.model.solvers import LpArrays
+
+
+
+@dataclass(frozen=True)
+class BoundRules:
+    """Mode rules in model units (see :class:`planner.model.modes.ModeRules`)."""
+
+    years: dict[int, float]
+    """Stage -> years."""
+    training: float
+    """kCNY per big-general window-year."""
+    hot_volume: float
+    """Thousand transactions a year at which an item keeps dedicated windows (small
+    general): ``dedicated_min_daily x working_days / 1000``."""
+    pooling: float = 1.0
+    steps: int = 1
+    backwards: bool = False
+    today: dict[str, int] | None = None
+    """Centre -> today's mode index; None: any mode."""
+
+
+@dataclass
+class _Block:
+    """One centre and stage: its window column, capacity, arcs and their items."""
+
+    centre: str
+    stage: int
+    w_col: int
+    kappa: float
+    arcs: np.ndarray
+    """Column positions of the arcs."""
+    mu: np.ndarray
+    cap: np.ndarray
+    """Upper bound of each arc (the demand its row holds)."""
+    item: np.ndarray
+    """Item code per arc (0..items-1 within the block)."""
+    n_items: int
+
+
+@dataclass
+class Problem:
+    """The LP split for :func:`lagrangian_bound`."""
+
+    lp: LpArrays
+    rules: BoundRules
+    demand_rows: np.ndarray
+    window_rows: np.ndarray
+    other_rows: np.ndarray
+    blocks: list[_Block]
+    free_cols: np.ndarray
+    col_demand: np.ndarray
+    """Demand row of each column (-1: none)."""
+    upper: np.ndarray
+    """Column upper bounds with the demand rows' implied bounds."""
+    csc: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
+
+
+def _entries(lp: LpArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = np.repeat(np.arange(len(lp.row_lower)), np.diff(lp.starts))
+    return rows, lp.index, lp.value
+
+
+def split(lp: LpArrays, rules: BoundRules) -> Problem:
+    """The rows and columns by role (demand, window time, blocks, the rest)."""
+    n = len(lp.cost)
+    names = list(lp.row_index)
+    kind = np.zeros(len(names), dtype=np.int8)  # 0 other, 1 demand, 2 window
+    item_of_row: dict[int, str] = {}
+    for name, i in lp.row_index.items():
+        if name.startswith("demand__"):
+            kind[i] = 1
+            item_of_row[i] = name.split("__")[3]
+        elif name.startswith("windowtime__"):
+            kind[i] = 2
+    rows, cols, vals = _entries(lp)
+    dem = kind[rows] == 1
+    if np.any(vals[dem] != 1.0) or np.any(lp.row_lower[rows[dem]] != lp.row_upper[rows[dem]]):
+        raise ValueError("demand rows must be equalities with coefficients 1")
+    col_demand = np.full(n, -1, dtype=np.int64)
+    col_demand[cols[dem]] = rows[dem]
+    upper = lp.upper.copy()
+    has = col_demand >= 0
+    upper[has] = np.minimum(upper[has], lp.row_upper[col_demand[has]])
+    if np.any(lp.lower[has] < 0):
+        raise ValueError("columns of demand rows must be non-negative")
+    blocks = _blocks(lp, kind, col_demand, item_of_row, upper)
+    in_block = np.zeros(n, dtype=bool)
+    for b in blocks:
+        in_block[b.arcs] = True
+        in_block[b.w_col] = True
+    order = np.argsort(cols, kind="stable")
+    csc = (rows[order], cols[order], vals[order])
+    return Problem(
+        lp,
+        rules,
+        np.flatnonzero(kind == 1),
+        np.flatnonzero(kind == 2),
+        np.flatnonzero(kind == 0),
+        blocks,
+        np.flatnonzero(~in_block),
+        col_demand,
+        upper,
+        csc,
+    )
+
+
+def _blocks(
+    lp: LpArrays,
+    kind: np.ndarray,
+    col_demand: np.ndarray,
+    item_of_row: dict[int, str],
+    upper: np.ndarray,
+) -> list[_Block]:
+    out = []
+    for name, i in lp.row_index.items():
+        if kind[i] != 2:
+            continue
+        _, stage, centre = name.split("__", 2)
+        lo, hi = lp.starts[i], lp.starts[i + 1]
+        cols, vals = lp.index[lo:hi], lp.value[lo:hi]
+        neg = vals < 0
+        if neg.sum() != 1:
+            raise ValueError(f"window row {name} must hold exactly one window column")
+        arcs, mu = cols[~neg], vals[~neg]
+        if np.any(col_demand[arcs] < 0):
+            raise ValueError(f"window row {name}: an arc without a demand row")
+        items = [item_of_row[r] for r in col_demand[arcs]]
+        codes = {k: j for j, k in enumerate(sorted(set(items)))}
+        out.append(
+            _Block(
+                centre,
+                int(stage),
+                int(cols[neg][0]),
+                float(-vals[neg][0]),
+                arcs,
+                mu,
+                upper[arcs],
+                np.array([codes[k] for k in items], dtype=np.int64),
+                len(codes),
+            )
+        )
+    return out
+
+
+def _knap_curve(cost: np.ndarray, mu: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Least cost of window load ``C`` over the arcs (fractional knapsack): breakpoints of
+    load and cost, starting at (0, 0); the arcs in the order taken."""
+    take = np.flatnonzero((cost < 0) & (cap > 0))
+    order = take[np.argsort(cost[take] / mu[take], kind="stable")]
+    load = np.concatenate([[0.0], np.cumsum(mu[order] * cap[order])])
+    value = np.concatenate([[0.0], np.cumsum(cost[order] * cap[order])])
+    return load, value, order
+
+
+def _best_windows(
+    a: float, kappa: float, load: np.ndarray, value: np.ndarray, least: int
+) -> tuple[float, int]:
+    """min over integer W in {0} u [least, ...] of a W + K(kappa W), K the curve."""
+    top = max(int(math.ceil(load[-1] / kappa - 1e-9)), least)
+    ws = np.arange(least, top + 1, dtype=float)
+    f = a * ws + np.interp(ws * kappa, load, value)
+    j = int(np.argmin(f))
+    if f[j] < 0:
+        return float(f[j]), int(ws[j])
+    return 0.0, 0
+
+
+def _fill(order: np.ndarray, mu: np.ndarray, cap: np.ndarray, room: float) -> np.ndarray:
+    """Loads of the arcs (taken in ``order``) that fill ``room`` window-minutes."""
+    x = np.zeros(len(mu))
+    need = mu[order] * cap[order]
+    before = np.concatenate([[0.0], np.cumsum(need)[:-1]])
+    frac = np.clip((room - before) / np.where(need > 0, need, 1.0), 0.0, 1.0)
+    x[order] = frac * cap[order]
+    return x
+
+
+def _big(b: _Block, r: np.ndarray, a: float, pooling: float) -> tuple[float, np.ndarray]:
+    cost = r[b.arcs]
+    load, value, order = _knap_curve(cost, b.mu, b.cap)
+    v, w = _best_windows(a, b.kappa * pooling, load, value, 1)
+    return v, _fill(order, b.mu, b.cap, w * b.kappa * pooling)
+
+
+@dataclass
+class _Item:
+    """One item at a block: its arcs by cost per transaction, cumulative volume and cost
+    (from 0), the least window minutes a transaction takes and the least-cost volume."""
+
+    arcs: np.ndarray
+    vol: np.ndarray
+    cost: np.ndarray
+    mu: float
+    free: float
+    """Volume of the arcs of negative cost (the unconstrained least)."""
+
+    def at(self, v: np.ndarray) -> np.ndarray:
+        return np.interp(v, self.vol, self.cost)
+
+    def loads(self, v: float, n_arcs: int) -> np.ndarray:
+        x = np.zeros(n_arcs)
+        cap = np.diff(self.vol)
+        before = self.vol[:-1]
+        x[self.arcs] = np.clip(v - before, 0.0, cap)
+        return x
+
+
+def _items(b: _Block, cost: np.ndarray) -> list[_Item]:
+    out = []
+    for k in range(b.n_items):
+        sel = np.flatnonzero(b.item == k)
+        order = sel[np.argsort(cost[sel], kind="stable")]
+        vol = np.concatenate([[0.0], np.cumsum(b.cap[order])])
+        val = np.concatenate([[0.0], np.cumsum(cost[order] * b.cap[order])])
+        free = float(b.cap[order][cost[order] < 0].sum())
+        out.append(_Item(order, vol, val, float(b.mu[sel].min()), free))
+    return out
+
+
+def _own(it: _Item, a: float, kappa: float, least: float) -> tuple[float, float]:
+    """min over n >= 1 of a n + V(v), v in [least, kappa n / mu] (the item's own windows;
+    ``least``: the volume it must reach), and the volume at that least; inf when out of
+    reach."""
+    total = float(it.vol[-1])
+    if least > total + 1e-12 or total <= 0:
+        return math.inf, 0.0
+    n_lo = max(1, int(math.ceil(it.mu * least / kappa - 1e-9)))
+    n_hi = max(n_lo, int(math.ceil(it.mu * total / kappa - 1e-9)))
+    ns = np.arange(n_lo, n_hi + 1, dtype=float)
+    v = np.clip(min(it.free, total), least, np.minimum(kappa * ns / it.mu, total))
+    f = a * ns + it.at(v)
+    j = int(np.argmin(f))
+    return float(f[j]), float(v[j])
+
+
+def _traditional(b: _Block, r: np.ndarray, a: float) -> tuple[float, np.ndarray]:
+    total, x = 0.0, np.zeros(len(b.arcs))
+    for it in _items(b, r[b.arcs]):
+        f, v = _own(it, a, b.kappa, 0.0)
+        if f < 0:
+            total += f
+            x += it.loads(v, len(b.arcs))
+    return total, x
+
+
+def _small(b: _Block, r: np.ndarray, a: float, hot: float) -> tuple[float, np.ndarray]:
+    """Small general: items at or above the standard (volume >= ``hot``) on their own
+    windows, the rest (volume below it) sharing G >= 1 general windows. For each G the
+    general windows' capacity row is priced at the fill price of every item general (any
+    price >= 0 keeps the bound valid; this one is exact when no item would rather be
+    dedicated), and every G is tried."""
+    n = len(b.arcs)
+    items = _items(b, r[b.arcs])
+    if not items:
+        return 0.0, np.zeros(n)
+    own = [_own(it, a, b.kappa, hot) for it in items]
+    ded = np.array([f for f, _ in own])
+    capped = np.zeros(n)
+    mu_lo = np.zeros(n)
+    for it in items:
+        capped[it.arcs] = np.clip(hot - it.vol[:-1], 0.0, np.diff(it.vol))
+        mu_lo[it.arcs] = it.mu
+    load, value, _ = _knap_curve(r[b.arcs], mu_lo, capped)
+    gs = np.arange(1, max(1, int(math.ceil(load[-1] / b.kappa - 1e-9))) + 1, dtype=float)
+    pis = np.zeros(len(gs))
+    if len(load) > 1:
+        slope = np.diff(value) / np.maximum(np.diff(load), 1e-300)
+        idx = np.searchsorted(load, gs * b.kappa, side="left") - 1
+        inside = idx < len(slope)
+        pis[inside] = np.maximum(-slope[idx[inside]], 0.0)
+    cold = np.zeros((len(items), len(gs)))
+    cold_v = np.zeros((len(items), len(gs)))
+    for k, it in enumerate(items):
+        v = np.minimum(_volume_below(it, pis), min(hot, float(it.vol[-1])))
+        cold[k] = it.at(v) + pis * it.mu * v
+        cold_v[k] = v
+    choice = np.minimum(np.minimum(ded[:, None], cold), 0.0)
+    f = a * gs + choice.sum(axis=0) - pis * b.kappa * gs
+    j = int(np.argmin(f))
+    if f[j] >= 0:
+        return 0.0, np.zeros(n)
+    x = np.zeros(n)
+    for k, it in enumerate(items):
+        if ded[k] <= cold[k, j] and ded[k] < 0:
+            x += it.loads(own[k][1], n)
+        elif cold[k, j] < 0:
+            x += it.loads(cold_v[k, j], n)
+    return float(f[j]), x
+
+
+def _volume_below(it: _Item, pis: np.ndarray) -> np.ndarray:
+    """For each pi, the volume of the item's arcs whose cost plus pi mu is negative."""
+    per_unit = np.diff(it.cost) / np.maximum(np.diff(it.vol), 1e-300)
+    k = np.searchsorted(per_unit, -pis * it.mu, side="left")
+    return it.vol[k]
+
+
+def _paths(n_stages: int) -> np.ndarray:
+    return np.array(list(itertools.product(range(3), repeat=n_stages)), dtype=np.int64)
+
+
+def _allowed(paths: np.ndarray, today: int | None, rules: BoundRules) -> np.ndarray:
+    starts = [today] if today is not None else [0, 1, 2]
+    lo = -rules.steps if rules.backwards else 0
+    ok = np.zeros(len(paths), dtype=bool)
+    for m0 in starts:
+        prev = np.concatenate([np.full((len(paths), 1), m0), paths[:, :-1]], axis=1)
+        step = paths - prev
+        ok |= ((step >= lo) & (step <= rules.steps)).all(axis=1)
+    return ok
+
+
+@dataclass
+class Evaluation:
+    value: float
+    activity: np.ndarray
+    """Demand rows' activity at the minimiser (same order as ``Problem.demand_rows``)."""
+
+
+def _reduced(p: Problem, y: np.ndarray) -> np.ndarray:
+    rows, cols, vals = p.csc
+    return p.lp.cost - np.bincount(cols, weights=vals * y[rows], minlength=len(p.lp.cost))
+
+
+def _row_term(p: Problem, y: np.ndarray) -> float:
+    lo, hi = p.lp.row_lower, p.lp.row_upper
+    with np.errstate(invalid="ignore"):
+        term = np.where(y > 0, y * lo, np.where(y < 0, y * hi, 0.0))
+    return float(term.sum())
+
+
+def valid_duals(p: Problem, duals: np.ndarray) -> np.ndarray:
+    """The LP's duals with the window rows at 0 and every dual whose sign would pair it
+    with an infinite row bound set to 0 (each keeps the bound valid)."""
+    y = np.asarray(duals, dtype=float).copy()
+    y[p.window_rows] = 0.0
+    y[(y > 0) & ~np.isfinite(p.lp.row_lower)] = 0.0
+    y[(y < 0) & ~np.isfinite(p.lp.row_upper)] = 0.0
+    return y
+
+
+def evaluate(p: Problem, y: np.ndarray) -> Evaluation:
+    """:math:`L` at the multipliers ``y`` (window rows ignored) and the demand rows'
+    activity at the minimiser (for the subgradient)."""
+    rules = p.rules
+    y = y.copy()
+    y[p.window_rows] = 0.0
+    r = _reduced(p, y)
+    value = _row_term(p, y) + p.lp.constant
+    x = np.zeros(len(r))
+    f = p.free_cols
+    lo, up = p.lp.lower[f], p.upper[f]
+    with np.errstate(invalid="ignore"):
+        at = np.where(r[f] > 0, lo, np.where(r[f] < 0, up, np.where(np.isfinite(lo), lo, 0.0)))
+    term = r[f] * at
+    value += float(np.where(np.isfinite(term), term, -np.inf).sum())
+    x[f] = np.where(np.isfinite(at), at, 0.0)
+    value += _blocks_value(p, r, x)
+    act = np.bincount(
+        p.col_demand[p.col_demand >= 0],
+        weights=x[p.col_demand >= 0],
+        minlength=len(p.lp.row_lower),
+    )[p.demand_rows]
+    return Evaluation(value, act)
+
+
+def _blocks_value(p: Problem, r: np.ndarray, x: np.ndarray) -> float:
+    rules = p.rules
+    stages = sorted({b.stage for b in p.blocks})
+    by_centre: dict[str, dict[int, _Block]] = {}
+    for b in p.blocks:
+        by_centre.setdefault(b.centre, {})[b.stage] = b
+    paths = _paths(len(stages))
+    total = 0.0
+    for centre, blocks in by_centre.items():
+        v = np.zeros((len(stages), 3))
+        xs: dict[tuple[int, int], np.ndarray] = {}
+        for j, s in enumerate(stages):
+            b = blocks.get(s)
+            if b is None:
+                continue
+            a = float(r[b.w_col])
+            train = rules.years[s] * rules.training
+            v[j, 0], xs[j, 0] = _traditional(b, r, a)
+            v[j, 1], xs[j, 1] = _small(b, r, a, rules.hot_volume)
+            v[j, 2], xs[j, 2] = _big(b, r, a + train, rules.pooling)
+        today = None if rules.today is None else rules.today.get(centre)
+        ok = _allowed(paths, today, rules)
+        cost = v[np.arange(len(stages))[None, :], paths].sum(axis=1)
+        best = int(np.argmin(np.where(ok, cost, np.inf)))
+        total += float(cost[best])
+        for j, s in enumerate(stages):
+            if s in blocks:
+                x[blocks[s].arcs] = xs[j, int(paths[best, j])]
+    return total
+
+
+def lagrangian_bound(
+    p: Problem, duals: np.ndarray, upper_bound: float, budget_s: float, max_steps: int = 1000
+) -> dict[str, Any]:
+    """The best :math:`L` found from the LP's duals within ``budget_s`` seconds
+    (Polyak steps towards ``upper_bound``, the step factor halved after 5 steps without
+    a better bound)."""
+    start = time.perf_counter()
+    y = valid_duals(p, duals)
+    first = evaluate(p, y)
+    best, best_y, ev = first.value, y.copy(), first
+    theta, stall, steps = 1.0, 0, 0
+    rhs = p.lp.row_upper[p.demand_rows]
+    while steps < max_steps and time.perf_counter() - start < budget_s:
+        g = rhs - ev.activity
+        norm = float(g @ g)
+        if norm <= 1e-18 or best >= upper_bound:
+            break
+        y[p.demand_rows] += theta * (upper_bound - ev.value) / norm * g
+        ev = evaluate(p, y)
+        steps += 1
+        if ev.value > best + 1e-9 * abs(best):
+            best, best_y, stall = ev.value, y.copy(), 0
+        else:
+            stall += 1
+            if stall >= 5:
+                theta, stall = theta / 2.0, 0
+                y = best_y.copy()
+                ev = evaluate(p, y)
+    return {
+        "bound_kcny": best,
+        "at_lp_duals_kcny": first.value,
+        "steps": steps,
+        "seconds": time.perf_counter() - start,
+        "multipliers": best_y,
+    }
