@@ -5,7 +5,9 @@ python scripts/int_bound_probe.py configs/jiangsu.toml UPPER_KCNY [BUDGET_S]
 
 from __future__ import annotations
 
+import pickle
 import sys
+from pathlib import Path
 import time
 
 import numpy as np
@@ -21,6 +23,7 @@ def main() -> None:
     path, upper = sys.argv[1], float(sys.argv[2])
     budget = float(sys.argv[3]) if len(sys.argv) > 3 else 60.0
     t0 = time.perf_counter()
+    cache = Path(sys.argv[4]) if len(sys.argv) > 4 else None
     loaded = load_config(path)
     cfg = loaded.config
     data = prepare_run(loaded).model_data()
@@ -34,6 +37,9 @@ def main() -> None:
     run = solver.run()
     duals = solver.duals()
     t2 = time.perf_counter()
+    if cache is not None:
+        with cache.open("wb") as fh:
+            pickle.dump({"lp": lp, "duals": duals, "lengths": data.lengths}, fh)
     print("relaxed LP", run.status, run.objective + lp.constant, f"{t2 - t1:.1f}s build {t1-t0:.1f}s")
     win = cfg.windows
     rules = BoundRules(

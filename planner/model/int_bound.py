@@ -53,16 +53,14 @@ depends on the flows).
 
 from __future__ import annotations
 
-import itertools
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from planner.model.int_bound_blocks import Flat, all_paths, block_values, centre_values
 from planner.model.solvers import LpArrays
-
 
 
 @dataclass(frozen=True)
@@ -117,6 +115,7 @@ class Problem:
     upper: np.ndarray
     """Column upper bounds with the demand rows' implied bounds."""
     csc: tuple[np.ndarray, np.ndarray, np.ndarray] = field(repr=False, default=None)  # type: ignore[assignment]
+    flat: Flat | None = field(repr=False, default=None)
 
 
 def _entries(lp: LpArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -206,161 +205,48 @@ def _blocks(
     return out
 
 
-def _knap_curve(cost: np.ndarray, mu: np.ndarray, cap: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Least cost of window load ``C`` over the arcs (fractional knapsack): breakpoints of
-    load and cost, starting at (0, 0); the arcs in the order taken."""
-    take = np.flatnonzero((cost < 0) & (cap > 0))
-    order = take[np.argsort(cost[take] / mu[take], kind="stable")]
-    load = np.concatenate([[0.0], np.cumsum(mu[order] * cap[order])])
-    value = np.concatenate([[0.0], np.cumsum(cost[order] * cap[order])])
-    return load, value, order
+def flat_blocks(p: Problem) -> Flat:
+    """The blocks as flat arrays (:class:`planner.model.int_bound_blocks.Flat`)."""
+    rules = p.rules
+    stages = sorted({b.stage for b in p.blocks})
+    centres = sorted({b.centre for b in p.blocks})
+    c_index = {c: i for i, c in enumerate(centres)}
+    seg_block: list[int] = []
+    seg_mu, arc_seg = [], []
+    offset = 0
+    for j, b in enumerate(p.blocks):
+        seg_block.extend([j] * b.n_items)
+        mu = np.full(b.n_items, np.inf)
+        np.minimum.at(mu, b.item, b.mu)
+        seg_mu.append(mu)
+        arc_seg.append(b.item + offset)
+        offset += b.n_items
+    paths = all_paths(len(stages))
+    allowed = np.zeros((len(centres), len(paths)), dtype=bool)
+    for c, i in c_index.items():
+        today = None if rules.today is None else rules.today.get(c)
+        allowed[i] = _allowed(paths, today, rules)
 
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
-def _best_windows(
-    a: float, kappa: float, load: np.ndarray, value: np.ndarray, least: int
-) -> tuple[float, int]:
-    """min over integer W in {0} u [least, ...] of a W + K(kappa W), K the curve."""
-    top = max(int(math.ceil(load[-1] / kappa - 1e-9)), least)
-    ws = np.arange(least, top + 1, dtype=float)
-    f = a * ws + np.interp(ws * kappa, load, value)
-    j = int(np.argmin(f))
-    if f[j] < 0:
-        return float(f[j]), int(ws[j])
-    return 0.0, 0
-
-
-def _fill(order: np.ndarray, mu: np.ndarray, cap: np.ndarray, room: float) -> np.ndarray:
-    """Loads of the arcs (taken in ``order``) that fill ``room`` window-minutes."""
-    x = np.zeros(len(mu))
-    need = mu[order] * cap[order]
-    before = np.concatenate([[0.0], np.cumsum(need)[:-1]])
-    frac = np.clip((room - before) / np.where(need > 0, need, 1.0), 0.0, 1.0)
-    x[order] = frac * cap[order]
-    return x
-
-
-def _big(b: _Block, r: np.ndarray, a: float, pooling: float) -> tuple[float, np.ndarray]:
-    cost = r[b.arcs]
-    load, value, order = _knap_curve(cost, b.mu, b.cap)
-    v, w = _best_windows(a, b.kappa * pooling, load, value, 1)
-    return v, _fill(order, b.mu, b.cap, w * b.kappa * pooling)
-
-
-@dataclass
-class _Item:
-    """One item at a block: its arcs by cost per transaction, cumulative volume and cost
-    (from 0), the least window minutes a transaction takes and the least-cost volume."""
-
-    arcs: np.ndarray
-    vol: np.ndarray
-    cost: np.ndarray
-    mu: float
-    free: float
-    """Volume of the arcs of negative cost (the unconstrained least)."""
-
-    def at(self, v: np.ndarray) -> np.ndarray:
-        return np.interp(v, self.vol, self.cost)
-
-    def loads(self, v: float, n_arcs: int) -> np.ndarray:
-        x = np.zeros(n_arcs)
-        cap = np.diff(self.vol)
-        before = self.vol[:-1]
-        x[self.arcs] = np.clip(v - before, 0.0, cap)
-        return x
-
-
-def _items(b: _Block, cost: np.ndarray) -> list[_Item]:
-    out = []
-    for k in range(b.n_items):
-        sel = np.flatnonzero(b.item == k)
-        order = sel[np.argsort(cost[sel], kind="stable")]
-        vol = np.concatenate([[0.0], np.cumsum(b.cap[order])])
-        val = np.concatenate([[0.0], np.cumsum(cost[order] * b.cap[order])])
-        free = float(b.cap[order][cost[order] < 0].sum())
-        out.append(_Item(order, vol, val, float(b.mu[sel].min()), free))
-    return out
-
-
-def _own(it: _Item, a: float, kappa: float, least: float) -> tuple[float, float]:
-    """min over n >= 1 of a n + V(v), v in [least, kappa n / mu] (the item's own windows;
-    ``least``: the volume it must reach), and the volume at that least; inf when out of
-    reach."""
-    total = float(it.vol[-1])
-    if least > total + 1e-12 or total <= 0:
-        return math.inf, 0.0
-    n_lo = max(1, int(math.ceil(it.mu * least / kappa - 1e-9)))
-    n_hi = max(n_lo, int(math.ceil(it.mu * total / kappa - 1e-9)))
-    ns = np.arange(n_lo, n_hi + 1, dtype=float)
-    v = np.clip(min(it.free, total), least, np.minimum(kappa * ns / it.mu, total))
-    f = a * ns + it.at(v)
-    j = int(np.argmin(f))
-    return float(f[j]), float(v[j])
-
-
-def _traditional(b: _Block, r: np.ndarray, a: float) -> tuple[float, np.ndarray]:
-    total, x = 0.0, np.zeros(len(b.arcs))
-    for it in _items(b, r[b.arcs]):
-        f, v = _own(it, a, b.kappa, 0.0)
-        if f < 0:
-            total += f
-            x += it.loads(v, len(b.arcs))
-    return total, x
-
-
-def _small(b: _Block, r: np.ndarray, a: float, hot: float) -> tuple[float, np.ndarray]:
-    """Small general: items at or above the standard (volume >= ``hot``) on their own
-    windows, the rest (volume below it) sharing G >= 1 general windows. For each G the
-    general windows' capacity row is priced at the fill price of every item general (any
-    price >= 0 keeps the bound valid; this one is exact when no item would rather be
-    dedicated), and every G is tried."""
-    n = len(b.arcs)
-    items = _items(b, r[b.arcs])
-    if not items:
-        return 0.0, np.zeros(n)
-    own = [_own(it, a, b.kappa, hot) for it in items]
-    ded = np.array([f for f, _ in own])
-    capped = np.zeros(n)
-    mu_lo = np.zeros(n)
-    for it in items:
-        capped[it.arcs] = np.clip(hot - it.vol[:-1], 0.0, np.diff(it.vol))
-        mu_lo[it.arcs] = it.mu
-    load, value, _ = _knap_curve(r[b.arcs], mu_lo, capped)
-    gs = np.arange(1, max(1, int(math.ceil(load[-1] / b.kappa - 1e-9))) + 1, dtype=float)
-    pis = np.zeros(len(gs))
-    if len(load) > 1:
-        slope = np.diff(value) / np.maximum(np.diff(load), 1e-300)
-        idx = np.searchsorted(load, gs * b.kappa, side="left") - 1
-        inside = idx < len(slope)
-        pis[inside] = np.maximum(-slope[idx[inside]], 0.0)
-    cold = np.zeros((len(items), len(gs)))
-    cold_v = np.zeros((len(items), len(gs)))
-    for k, it in enumerate(items):
-        v = np.minimum(_volume_below(it, pis), min(hot, float(it.vol[-1])))
-        cold[k] = it.at(v) + pis * it.mu * v
-        cold_v[k] = v
-    choice = np.minimum(np.minimum(ded[:, None], cold), 0.0)
-    f = a * gs + choice.sum(axis=0) - pis * b.kappa * gs
-    j = int(np.argmin(f))
-    if f[j] >= 0:
-        return 0.0, np.zeros(n)
-    x = np.zeros(n)
-    for k, it in enumerate(items):
-        if ded[k] <= cold[k, j] and ded[k] < 0:
-            x += it.loads(own[k][1], n)
-        elif cold[k, j] < 0:
-            x += it.loads(cold_v[k, j], n)
-    return float(f[j]), x
-
-
-def _volume_below(it: _Item, pis: np.ndarray) -> np.ndarray:
-    """For each pi, the volume of the item's arcs whose cost plus pi mu is negative."""
-    per_unit = np.diff(it.cost) / np.maximum(np.diff(it.vol), 1e-300)
-    k = np.searchsorted(per_unit, -pis * it.mu, side="left")
-    return it.vol[k]
-
-
-def _paths(n_stages: int) -> np.ndarray:
-    return np.array(list(itertools.product(range(3), repeat=n_stages)), dtype=np.int64)
+    return Flat(
+        arc_col=cat([b.arcs for b in p.blocks], np.int64),
+        arc_seg=cat(arc_seg, np.int64),
+        mu=cat([b.mu for b in p.blocks], float),
+        cap=cat([b.cap for b in p.blocks], float),
+        seg_block=np.array(seg_block, dtype=np.int64),
+        seg_mu=cat(seg_mu, float),
+        w_col=np.array([b.w_col for b in p.blocks], dtype=np.int64),
+        kappa=np.array([b.kappa for b in p.blocks]),
+        train=np.array([rules.years[b.stage] * rules.training for b in p.blocks]),
+        block_centre=np.array([c_index[b.centre] for b in p.blocks], dtype=np.int64),
+        block_stage=np.array([stages.index(b.stage) for b in p.blocks], dtype=np.int64),
+        allowed=allowed,
+        paths=paths,
+        hot=rules.hot_volume,
+        pooling=rules.pooling,
+    )
 
 
 def _allowed(paths: np.ndarray, today: int | None, rules: BoundRules) -> np.ndarray:
@@ -429,33 +315,10 @@ def evaluate(p: Problem, y: np.ndarray) -> Evaluation:
 
 
 def _blocks_value(p: Problem, r: np.ndarray, x: np.ndarray) -> float:
-    rules = p.rules
-    stages = sorted({b.stage for b in p.blocks})
-    by_centre: dict[str, dict[int, _Block]] = {}
-    for b in p.blocks:
-        by_centre.setdefault(b.centre, {})[b.stage] = b
-    paths = _paths(len(stages))
-    total = 0.0
-    for centre, blocks in by_centre.items():
-        v = np.zeros((len(stages), 3))
-        xs: dict[tuple[int, int], np.ndarray] = {}
-        for j, s in enumerate(stages):
-            b = blocks.get(s)
-            if b is None:
-                continue
-            a = float(r[b.w_col])
-            train = rules.years[s] * rules.training
-            v[j, 0], xs[j, 0] = _traditional(b, r, a)
-            v[j, 1], xs[j, 1] = _small(b, r, a, rules.hot_volume)
-            v[j, 2], xs[j, 2] = _big(b, r, a + train, rules.pooling)
-        today = None if rules.today is None else rules.today.get(centre)
-        ok = _allowed(paths, today, rules)
-        cost = v[np.arange(len(stages))[None, :], paths].sum(axis=1)
-        best = int(np.argmin(np.where(ok, cost, np.inf)))
-        total += float(cost[best])
-        for j, s in enumerate(stages):
-            if s in blocks:
-                x[blocks[s].arcs] = xs[j, int(paths[best, j])]
+    if p.flat is None:
+        p.flat = flat_blocks(p)
+    total, loads = centre_values(p.flat, block_values(p.flat, r))
+    x[p.flat.arc_col] = loads
     return total
 
 
