@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pickle
 import sys
-from pathlib import Path
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -40,7 +40,8 @@ def main() -> None:
     if cache is not None:
         with cache.open("wb") as fh:
             pickle.dump({"lp": lp, "duals": duals, "lengths": data.lengths}, fh)
-    print("relaxed LP", run.status, run.objective + lp.constant, f"{t2 - t1:.1f}s build {t1-t0:.1f}s")
+    value = (run.objective or 0.0) + lp.constant
+    print("relaxed LP", run.status, value, f"{t2 - t1:.1f}s, build {t1 - t0:.1f}s")
     win = cfg.windows
     rules = BoundRules(
         years={int(s): float(v) for s, v in data.lengths.items()},

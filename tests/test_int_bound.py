@@ -121,7 +121,13 @@ def _configs(items: list[str], mode: int, top: int):  # type: ignore[no-untyped-
     """(windows, per item (group, lower volume, upper volume)) of every window vector."""
     if mode == 0:
         for n in itertools.product(range(top + 1), repeat=len(items)):
-            yield sum(n), {k: (("own", n_k), 0.0, math.inf if n_k else 0.0) for k, n_k in zip(items, n, strict=True)}
+            yield (
+                sum(n),
+                {
+                    k: (("own", n_k), 0.0, math.inf if n_k else 0.0)
+                    for k, n_k in zip(items, n, strict=True)
+                },
+            )
     elif mode == 2:
         for w in range(top + 1):
             yield w, {k: (("pool", w), 0.0, math.inf if w else 0.0) for k in items}
@@ -132,7 +138,11 @@ def _configs(items: list[str], mode: int, top: int):  # type: ignore[no-untyped-
                     it = iter(n)
                     caps = {}
                     for k, h in zip(items, hot, strict=True):
-                        caps[k] = (("own", next(it)), "hot", math.inf) if h else (("pool", g), 0.0, "cold")
+                        caps[k] = (
+                            (("own", next(it)), "hot", math.inf)
+                            if h
+                            else (("pool", g), 0.0, "cold")
+                        )
                     if g == 0 and any(hot):
                         continue
                     yield sum(n) + g, caps
@@ -170,7 +180,10 @@ def exact_optimum(case: Case) -> float:
     best = math.inf
     starts = [case.today] if case.today is not None else [0, 1, 2]
     for path in itertools.product(range(3), repeat=len(stages)):
-        if not any(all(0 <= b - a <= 1 for a, b in zip((m0, *path[:-1]), path, strict=True)) for m0 in starts):
+        if not any(
+            all(0 <= b - a <= 1 for a, b in zip((m0, *path[:-1]), path, strict=True))
+            for m0 in starts
+        ):
             continue
         best = min(best, sum(cost[s, m] for s, m in zip(stages, path, strict=True)))
     return best
@@ -208,6 +221,7 @@ def test_training_and_hot_items_bound_valid() -> None:
     lp_value, start, best = bound(case, upper=14.0)
     exact = exact_optimum(case)
     assert lp_value == pytest.approx(10.0)
+    assert start == pytest.approx(10.0)
     assert exact == pytest.approx(14.0)
     assert best == pytest.approx(exact, abs=1e-6)
 

@@ -292,7 +292,6 @@ def valid_duals(p: Problem, duals: np.ndarray) -> np.ndarray:
 def evaluate(p: Problem, y: np.ndarray) -> Evaluation:
     """:math:`L` at the multipliers ``y`` (window rows ignored) and the demand rows'
     activity at the minimiser (for the subgradient)."""
-    rules = p.rules
     y = y.copy()
     y[p.window_rows] = 0.0
     r = _reduced(p, y)
