@@ -383,6 +383,14 @@ class WindowsConfig(Section):
         "the mode), stopping early once modes and windows repeat; each costs a full LP "
         "solve. 0 = modes chosen by the mode MIP after the LP only.",
     )
+    bound_time_s: float = Field(
+        60.0,
+        ge=0,
+        description="Time budget (seconds) of the Lagrangian lower bound that sees integer "
+        "windows, modes and training (optimality.window_modes.lagrangian); it starts from the "
+        "window-relaxed LP's duals and raises the bound by subgradient steps. 0 = not computed "
+        "(the window-relaxed LP's optimum stays the bound).",
+    )
     viable_min_m2: float = Field(
         20.0,
         ge=0,

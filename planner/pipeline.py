@@ -38,6 +38,7 @@ from planner.model.data import ModelData, prepare
 from planner.model.warm import WarmPool
 from planner.names import names_from_inputs
 from planner.plan import Plan, combine_plans, extract_plan
+from planner.plan_bound import with_integer_bound
 from planner.plan_modes import window_price, with_lp_bound
 from planner.report.html import write_report
 from planner.rule_costs_total import Part, total_costs
@@ -372,6 +373,9 @@ def execute(
         with timings.step("extract", progress):
             plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
         _time_mode_mip(timings, plan)
+        if cfg.windows.bound_time_s > 0 and result.relaxed is not None:
+            with timings.step("bound", progress):
+                plan = with_integer_bound(plan, result.relaxed, data, cfg, prepared.inputs)
     run = RunResult(prepared, model, result, plan)
     if plan is not None and cfg.windows.mode_iterations > 0:
         del model, result, plan

@@ -20,6 +20,7 @@ from planner.model.exact import ExactOutcome, solve_exact, start_arcs
 from planner.model.solvers import (
     CbcSolver,
     HighsSolver,
+    LpArrays,
     LpSolver,
     Solution,
     Status,
@@ -30,6 +31,15 @@ from planner.model.solvers import (
 __all__ = ["SolveResult", "Status", "initial_arcs", "solve", "status_from_highs"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelaxedLp:
+    """The LP as arrays, the window-relaxed LP's row duals and the plan's primal."""
+
+    arrays: LpArrays
+    duals: np.ndarray
+    primal: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class SolveResult:
     """Values by variable family (None when the solve gave no solution)."""
     optimality: dict[str, Any] = field(default_factory=dict)
     """How optimality was established (method, phases, reduced costs, tolerances)."""
+    relaxed: RelaxedLp | None = field(default=None, repr=False, compare=False)
+    """The window-relaxed LP, its duals and the plan's primal (the integer bound's start,
+    :mod:`planner.model.int_bound`); None when it was not solved."""
 
     @property
     def is_ok(self) -> bool:
@@ -112,4 +125,11 @@ def make_result(
         run.detail,
         solution,
         optimality,
+        _relaxed(outcome),
     )
+
+
+def _relaxed(outcome: ExactOutcome) -> RelaxedLp | None:
+    if outcome.arrays is None or outcome.relaxed_duals is None or outcome.primal is None:
+        return None
+    return RelaxedLp(outcome.arrays, outcome.relaxed_duals, outcome.primal)

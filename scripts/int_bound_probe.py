@@ -39,7 +39,10 @@ def main() -> None:
     t2 = time.perf_counter()
     if cache is not None:
         with cache.open("wb") as fh:
-            pickle.dump({"lp": lp, "duals": duals, "lengths": data.lengths}, fh)
+            pickle.dump(
+                {"lp": lp, "duals": duals, "primal": solver.primal(), "lengths": data.lengths},
+                fh,
+            )
     value = (run.objective or 0.0) + lp.constant
     print("relaxed LP", run.status, value, f"{t2 - t1:.1f}s, build {t1 - t0:.1f}s")
     win = cfg.windows

@@ -42,6 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "planner.summary",
         "planner.plan",
         "planner.plan_modes",
+        "planner.plan_bound",
         "planner.names",
         "planner.unserved",
         "planner.stations",

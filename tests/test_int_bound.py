@@ -15,13 +15,17 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.optimize import linprog
 
+from planner.config import load_config
 from planner.model.int_bound import BoundRules, lagrangian_bound, split
 from planner.model.solvers import LpArrays
+from planner.pipeline import run_config
+from tests.test_modes_joint import _case, joint_optimum
 
 
 @dataclass
@@ -251,3 +255,24 @@ def test_two_stages_pace_and_area_bound_valid() -> None:
     assert start >= lp_value - 1e-6
     assert best <= exact + 1e-6
     assert best == pytest.approx(exact, abs=1e-6)
+
+
+def test_planner_run_reports_the_integer_bound(tmp_path: Path) -> None:
+    # the planner's own tiny case of test_modes_joint (one item: every mode needs the same
+    # windows, so the LP with integer windows is the joint problem; exact optimum 3030.0):
+    # the run reports the Lagrangian bound, valid (at most the optimum) and at least the
+    # window-relaxed LP's optimum, and the gap against the better of the two
+    config = _case(tmp_path, (15000, 16000), {"bound_time_s": 5.0})
+    run = run_config(load_config(config))
+    assert run.plan is not None
+    modes = run.plan.summary.optimality["window_modes"]
+    best = joint_optimum(config)
+    assert best == pytest.approx(3030.0)
+    lag = modes["lagrangian"]
+    assert lag["at_lp_duals_kcny"] == pytest.approx(modes["lp_lower_bound_kcny"], rel=1e-9)
+    assert lag["bound_kcny"] <= best + 1e-6
+    assert modes["lower_bound_kcny"] == max(lag["bound_kcny"], modes["lp_lower_bound_kcny"])
+    assert modes["lower_bound_kcny"] <= best <= modes["plan_cost_kcny"] + 1e-6
+    gap = (modes["plan_cost_kcny"] - modes["lower_bound_kcny"]) / modes["plan_cost_kcny"]
+    assert modes["gap"] == pytest.approx(gap)
+    assert modes["gap_proven"]

@@ -175,6 +175,11 @@ class ExactOutcome:
     """Row duals of the cost phase (prices in kCNY per unit of each row), not of a later
     tie-break phase."""
     optimality: dict[str, Any] = field(default_factory=dict)
+    relaxed_duals: np.ndarray | None = None
+    """Row duals of the window-relaxed LP (the start of the integer bound,
+    :mod:`planner.model.int_bound`); None when it was not solved."""
+    arrays: LpArrays | None = None
+    """The LP as arrays (with ``relaxed_duals``)."""
 
 
 def solve_exact(
@@ -248,12 +253,16 @@ def solve_exact(
                 allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
     primal = solver.primal()
     optimality = _optimality(model, generate, phases, report)
+    relaxed_duals = None
     if tie_break:
         began = time.perf_counter()
-        cost_duals = _canonical(solver, lp, pricer, len(primal), optimality, cost_duals)
+        cost_duals, relaxed_duals = _canonical(
+            solver, lp, pricer, len(primal), optimality, cost_duals
+        )
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
-    return ExactOutcome(total, primal, cost_duals, optimality)
+    arrays = lp if relaxed_duals is not None else None
+    return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, arrays)
 
 
 def _warm_start(model: PlanModel, solver: LpSolver, lp: LpArrays) -> float:
@@ -281,21 +290,22 @@ def _canonical(
     n: int,
     optimality: dict[str, Any],
     path: np.ndarray | None,
-) -> np.ndarray | None:
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The cost duals to report (:func:`_after_tie_break`, else the path's), noting in
-    ``optimality`` which they are and the window-relaxed bound."""
-    canonical, relaxed = _after_tie_break(solver, lp, pricer, n)
+    ``optimality`` which they are and the window-relaxed bound; and the window-relaxed
+    LP's row duals (None when it was not solved)."""
+    canonical, relaxed, relaxed_duals = _after_tie_break(solver, lp, pricer, n)
     optimality["duals"] = "path" if canonical is None else "vertex"
     if canonical is None and solver.name == "highs":
         log.warning("exact: the duals at the plan's own basis failed; the path's are kept")
     if relaxed is not None:
         optimality["windows_relaxed_kcny"] = relaxed
-    return canonical if canonical is not None else path
+    return (canonical if canonical is not None else path), relaxed_duals
 
 
 def _after_tie_break(
     solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
-) -> tuple[np.ndarray | None, float | None]:
+) -> tuple[np.ndarray | None, float | None, np.ndarray | None]:
     """The cost phase's duals again, from a basis that depends on the unique plan only
     (:meth:`planner.model.solvers.HighsSolver.vertex_duals`), and the window-relaxed
     bound (:func:`_windows_relaxed`), both by the simplex method; (None, None) when the
@@ -305,13 +315,14 @@ def _after_tie_break(
     with solver.simplex():
         canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
         if canonical is None:
-            return None, None
+            return None, None, None
         if pricer is not None:
             out = pricer.column < 0
             if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
-                return None, None
-            return canonical, None
-        return canonical, _windows_relaxed(solver, lp)
+                return None, None, None
+            return canonical, None, None
+        relaxed = _windows_relaxed(solver, lp)
+        return canonical, relaxed, (solver.duals() if relaxed is not None else None)
 
 
 def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:

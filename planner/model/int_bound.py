@@ -59,8 +59,22 @@ from typing import Any
 
 import numpy as np
 
-from planner.model.int_bound_blocks import Flat, all_paths, block_values, centre_values
+from planner.model.int_bound_blocks import (
+    Flat,
+    Values,
+    all_paths,
+    block_values,
+    centre_paths,
+    centre_values,
+)
 from planner.model.solvers import LpArrays
+
+EPS_VOLUME = 1e-9
+"""Volumes (thousand transactions a year) below this count as nothing served."""
+DUAL_TOLERANCE = 1e-9
+"""Reduced costs (kCNY a unit) this close to 0 at a column with an infinite bound count as
+0 (floating-point noise of the LP's duals: on the Jiangsu default 937 area columns at
+-4e-16 to -2e-16)."""
 
 
 @dataclass(frozen=True)
@@ -299,9 +313,15 @@ def evaluate(p: Problem, y: np.ndarray) -> Evaluation:
     x = np.zeros(len(r))
     f = p.free_cols
     lo, up = p.lp.lower[f], p.upper[f]
+    rf = r[f]
+    # reduced costs within the LP's own dual tolerance count as 0 where the bound they
+    # would meet is infinite (the LP's optimum, the bound reported so far, has the same
+    # tolerance)
+    noise = (np.abs(rf) <= DUAL_TOLERANCE) & ~(np.isfinite(lo) & np.isfinite(up))
+    rf = np.where(noise, 0.0, rf)
     with np.errstate(invalid="ignore"):
-        at = np.where(r[f] > 0, lo, np.where(r[f] < 0, up, np.where(np.isfinite(lo), lo, 0.0)))
-    term = r[f] * at
+        at = np.where(rf > 0, lo, np.where(rf < 0, up, np.where(np.isfinite(lo), lo, 0.0)))
+    term = rf * at
     value += float(np.where(np.isfinite(term), term, -np.inf).sum())
     x[f] = np.where(np.isfinite(at), at, 0.0)
     value += _blocks_value(p, r, x)
@@ -321,8 +341,63 @@ def _blocks_value(p: Problem, r: np.ndarray, x: np.ndarray) -> float:
     return total
 
 
+def plan_start(p: Problem, y: np.ndarray, primal: np.ndarray) -> np.ndarray:
+    """Demand multipliers raised by the integer windows' extra cost per unit at the LP's
+    flows: each centre's cheapest mode path at the LP's loads (windows, training) costs
+    ``extra`` beyond the LP's pooled windows; every arc's demand row is raised by its share
+    (per window-minute) of its block's extra, averaged over the row's volume. Only a start:
+    every multiplier gives a valid bound."""
+    f = p.flat if p.flat is not None else flat_blocks(p)
+    p.flat = f
+    r = _reduced(p, _without_windows(p, y))
+    x = np.maximum(primal[f.arc_col], 0.0)
+    n_b, n_s = f.n_blocks, f.n_segs
+    seg_vol = np.bincount(f.arc_seg, weights=x, minlength=n_s)
+    seg_load = np.bincount(f.arc_seg, weights=x * f.mu, minlength=n_s)
+    kap_s = f.kappa[f.seg_block]
+    served = seg_vol > EPS_VOLUME
+    n_own = np.where(served, np.maximum(1.0, np.ceil(np.round(seg_load / kap_s, 6))), 0.0)
+    hot = served & (seg_vol >= f.hot)
+    load = np.bincount(f.seg_block, weights=seg_load, minlength=n_b)
+    cold = np.bincount(f.seg_block, weights=np.where(hot, 0.0, seg_load), minlength=n_b)
+    any_served = np.bincount(f.seg_block, weights=served.astype(float), minlength=n_b) > 0
+    w0 = np.bincount(f.seg_block, weights=n_own, minlength=n_b)
+    w1 = np.bincount(f.seg_block, weights=np.where(hot, n_own, 0.0), minlength=n_b) + np.where(
+        any_served, np.maximum(1.0, np.ceil(np.round(cold / f.kappa, 6))), 0.0
+    )
+    w2 = np.where(
+        any_served, np.maximum(1.0, np.ceil(np.round(load / (f.kappa * f.pooling), 6))), 0.0
+    )
+    a = r[f.w_col]
+    pooled = load / f.kappa
+    extra = np.stack([a * (w0 - pooled), a * (w1 - pooled), (a + f.train) * w2 - a * pooled], 1)
+    vals = Values(extra, np.zeros((3, len(f.arc_col))))
+    _, mode = centre_paths(f, vals)
+    chosen = np.maximum(extra[np.arange(n_b), mode], 0.0)
+    per_minute = np.where(load > EPS_VOLUME, chosen / np.maximum(load, EPS_VOLUME), 0.0)
+    raise_arc = f.mu * per_minute[f.seg_block[f.arc_seg]] * x
+    rows = p.col_demand[f.arc_col]
+    total = np.bincount(rows, weights=raise_arc, minlength=len(y))
+    out = y.copy()
+    d = p.demand_rows
+    out[d] += total[d] / np.maximum(p.lp.row_upper[d], EPS_VOLUME)
+    return out
+
+
+def _without_windows(p: Problem, y: np.ndarray) -> np.ndarray:
+    out = y.copy()
+    out[p.window_rows] = 0.0
+    return out
+
+
 def lagrangian_bound(
-    p: Problem, duals: np.ndarray, upper_bound: float, budget_s: float, max_steps: int = 1000
+    p: Problem,
+    duals: np.ndarray,
+    upper_bound: float,
+    budget_s: float,
+    max_steps: int = 1000,
+    primal: np.ndarray | None = None,
+    theta: float = 1.0,
 ) -> dict[str, Any]:
     """The best :math:`L` found from the LP's duals within ``budget_s`` seconds
     (Polyak steps towards ``upper_bound``, the step factor halved after 5 steps without
@@ -331,7 +406,14 @@ def lagrangian_bound(
     y = valid_duals(p, duals)
     first = evaluate(p, y)
     best, best_y, ev = first.value, y.copy(), first
-    theta, stall, steps = 1.0, 0, 0
+    start_value = None
+    if primal is not None:
+        y = plan_start(p, y, primal)
+        ev = evaluate(p, y)
+        start_value = ev.value
+        if ev.value > best:
+            best, best_y = ev.value, y.copy()
+    stall, steps = 0, 0
     rhs = p.lp.row_upper[p.demand_rows]
     while steps < max_steps and time.perf_counter() - start < budget_s:
         g = rhs - ev.activity
@@ -352,6 +434,7 @@ def lagrangian_bound(
     return {
         "bound_kcny": best,
         "at_lp_duals_kcny": first.value,
+        "at_plan_start_kcny": start_value,
         "steps": steps,
         "seconds": time.perf_counter() - start,
         "multipliers": best_y,

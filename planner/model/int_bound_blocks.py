@@ -297,16 +297,20 @@ def _psi(g: np.ndarray, a: np.ndarray, f: Flat, s_of, pi_top: np.ndarray) -> np.
     return out
 
 
-def centre_values(f: Flat, vals: Values) -> tuple[float, np.ndarray]:
-    """Sum over centres of the least allowed path's value, and the loads of each arc."""
+def centre_paths(f: Flat, vals: Values) -> tuple[np.ndarray, np.ndarray]:
+    """Per centre the least allowed path's value, and each block's mode on it."""
     n_c, n_stages = f.allowed.shape[0], int(f.block_stage.max(initial=0)) + 1
     grid = np.zeros((n_c, n_stages, 3))
     grid[f.block_centre, f.block_stage] = vals.v
     cost = grid[:, np.arange(n_stages)[None, :], f.paths].sum(axis=2)  # (centres, paths)
     cost = np.where(f.allowed, cost, np.inf)
     best = np.argmin(cost, axis=1)
-    total = float(cost[np.arange(n_c), best].sum())
-    mode = f.paths[best][f.block_centre, f.block_stage]  # per block
+    return cost[np.arange(n_c), best], f.paths[best][f.block_centre, f.block_stage]
+
+
+def centre_values(f: Flat, vals: Values) -> tuple[float, np.ndarray]:
+    """Sum over centres of the least allowed path's value, and the loads of each arc."""
+    values, mode = centre_paths(f, vals)
     arc_block = f.seg_block[f.arc_seg]
     x = vals.x[mode[arc_block], np.arange(len(f.arc_col))]
-    return total, x
+    return float(values.sum()), x
