@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BISECTIONS = 40
+BISECTIONS = 30
 """Bisection steps for the general windows' price."""
 EPS = 1e-9
 
@@ -93,7 +93,9 @@ class _Curve:
     hi: np.ndarray
 
     @classmethod
-    def of(cls, group: np.ndarray, key: np.ndarray, size: np.ndarray, cost: np.ndarray, n: int):  # type: ignore[no-untyped-def]
+    def of(
+        cls, group: np.ndarray, key: np.ndarray, size: np.ndarray, cost: np.ndarray, n: int
+    ) -> _Curve:
         order = np.lexsort((key, group))
         g = group[order]
         X = np.concatenate([[0.0], np.cumsum(size[order])])
@@ -211,90 +213,93 @@ def block_values(f: Flat, r: np.ndarray) -> Values:
     return Values(v, x)
 
 
-def _small(
-    f: Flat, seg: _Curve, free: np.ndarray, a: np.ndarray, cost: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    n_b, n_s, n_a = f.n_blocks, f.n_segs, len(f.arc_col)
-    a_s, k_s = a[f.seg_block], f.kappa[f.seg_block]
-    h, hv = _own(seg, free, a_s, k_s, f.seg_mu, f.hot)
-    size = np.diff(seg.X)
-    before = seg.X[:-1] - seg.X[seg.lo[seg.group]]
-    cold_cap = np.clip(f.hot - before, 0.0, size)  # sorted order
-    unit = _sorted_cost(seg)
-    mu_arc = f.seg_mu[seg.group]
-    blk = f.seg_block[seg.group]
-    pi_top = _bc(f.seg_block, np.zeros(n_s), n_b)
-    np.maximum.at(pi_top, blk, np.maximum(-unit / mu_arc, 0.0))
-    g_top = np.maximum(
-        1.0,
-        np.ceil(_bc(f.seg_block, f.seg_mu * np.minimum(f.hot, seg.total()), n_b) / f.kappa - EPS),
-    )
+@dataclass
+class _Cold:
+    """Small general's items below the standard, priced at pi a general-window minute."""
 
-    def s_of(pi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """S(pi) per block, its supergradient load, and per segment the choice and volume."""
-        p = pi[blk]
-        take = unit + p * mu_arc < 0
-        vol = _bc(seg.group, cold_cap * take, n_s)
-        val = _bc(seg.group, (unit + p * mu_arc) * cold_cap * take, n_s)
-        best = np.minimum(np.minimum(h, val), 0.0)
-        cold = (val <= h) & (val < 0)
-        s = _bc(f.seg_block, best, n_b)
-        grad = _bc(f.seg_block, np.where(cold, f.seg_mu * vol, 0.0), n_b)
+    f: Flat
+    seg: _Curve
+    h: np.ndarray
+    """Per segment the dedicated value (inf: the item cannot reach the standard)."""
+    cap: np.ndarray
+    """Per sorted arc the volume it may add below the standard."""
+
+    def s_of(self, pi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """S(pi) per block, its supergradient (general load), and per segment whether it
+        is general and its volume."""
+        f, seg = self.f, self.seg
+        unit = _sorted_cost(seg)
+        mu_arc = f.seg_mu[seg.group]
+        priced = unit + pi[f.seg_block[seg.group]] * mu_arc
+        take = priced < 0
+        vol = _bc(seg.group, self.cap * take, f.n_segs)
+        val = _bc(seg.group, priced * self.cap * take, f.n_segs)
+        best = np.minimum(np.minimum(self.h, val), 0.0)
+        cold = (val <= self.h) & (val < 0)
+        s = _bc(f.seg_block, best, f.n_blocks)
+        grad = _bc(f.seg_block, np.where(cold, f.seg_mu * vol, 0.0), f.n_blocks)
         return s, grad, cold, vol
 
-    def maximise(g_of_pi):  # type: ignore[no-untyped-def]
-        lo, hi = np.zeros(n_b), pi_top.copy()
+    def price(self, g: np.ndarray, top: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ends of the interval (bisection on the supergradient) that holds the pi
+        maximising S(pi) - pi kappa g."""
+        lo, hi = np.zeros(len(g)), top.copy()
         for _ in range(BISECTIONS):
             mid = (lo + hi) / 2
-            _, grad, _, _ = s_of(mid)
-            up = grad - f.kappa * g_of_pi(mid) > 0
+            _, grad, _, _ = self.s_of(mid)
+            up = grad - self.f.kappa * g > 0
             lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
         return lo, hi
 
-    def saddle_g(pi: np.ndarray) -> np.ndarray:
-        return np.where(a - pi * f.kappa >= 0, 1.0, g_top)
 
-    lo, hi = maximise(saddle_g)
-    best_val, best_pi = np.full(n_b, -np.inf), np.zeros(n_b)
-    for pi in (lo, hi):
-        s, _, _, _ = s_of(pi)
-        val = s + (a - pi * f.kappa) * saddle_g(pi)
-        better = val > best_val
-        best_val, best_pi = np.where(better, val, best_val), np.where(better, pi, best_pi)
-    _, grad, _, _ = s_of(best_pi)
+def _small(
+    f: Flat, seg: _Curve, free: np.ndarray, a: np.ndarray, cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Small general per block (module docstring): the least over integer G of the
+    largest of a few affine minorants (a - pi kappa) G + S(pi) of psi, each valid for
+    every G, so the least is a lower bound of the block's value."""
+    n_b, n_a = f.n_blocks, len(f.arc_col)
+    h, hv = _own(seg, free, a[f.seg_block], f.kappa[f.seg_block], f.seg_mu, f.hot)
+    size = np.diff(seg.X)
+    before = seg.X[:-1] - seg.X[seg.lo[seg.group]]
+    cold = _Cold(f, seg, h, np.clip(f.hot - before, 0.0, size))
+    pi_top = np.zeros(n_b)
+    unit = _sorted_cost(seg)
+    np.maximum.at(pi_top, f.seg_block[seg.group], np.maximum(-unit / f.seg_mu[seg.group], 0.0))
+    load_top = _bc(f.seg_block, f.seg_mu * np.minimum(f.hot, seg.total()), n_b)
+    g_top = np.maximum(1.0, np.ceil(load_top / f.kappa - EPS))
+    # the continuous least (one price for every G), then the prices of the G around it
+    pi0 = cold.price(np.ones(n_b), pi_top)[0]
+    _, grad, _, _ = cold.s_of(pi0)
     g0 = np.clip(np.floor(grad / f.kappa), 1.0, g_top)
-    psi = {}
+    pis = [pi0]
     for d in (-1, 0, 1, 2):
-        g = g0 + d
-        psi[d] = _psi(g, a, f, s_of, pi_top) if True else None
-    inner = np.minimum(psi[0], psi[1])
-    left_ok = (g0 - 1 < 1) | (psi[0] <= psi[-1] + EPS)
-    right_ok = (g0 + 2 > g_top) | (psi[1] <= psi[2] + EPS)
-    exact = left_ok & right_ok
-    value = np.where(exact, np.maximum(inner, best_val), best_val)
+        pis.extend(cold.price(np.clip(g0 + d, 1.0, g_top), pi_top))
+    lines = [(a - pi * f.kappa, cold.s_of(pi)[0]) for pi in pis]
+    value = _least_of_max(lines, g_top)
     value = np.minimum(value, 0.0)
-    _, _, cold, vol = s_of(best_pi)
-    ded = ~cold & (h < 0)
-    take = np.where(cold, vol, np.where(ded, hv, 0.0))
+    _, _, is_cold, vol = cold.s_of(pi0)
+    ded = ~is_cold & (h < 0)
+    take = np.where(is_cold, vol, np.where(ded, hv, 0.0))
     x = np.zeros(n_a)
-    x[seg.order] = np.clip(take[seg.group] - before, 0.0, np.where(cold[seg.group], cold_cap, size))
+    limit = np.where(is_cold[seg.group], cold.cap, size)
+    x[seg.order] = np.clip(take[seg.group] - before, 0.0, limit)
     return value, np.where((value < 0)[f.seg_block[f.arc_seg]], x, 0.0)
 
 
-def _psi(g: np.ndarray, a: np.ndarray, f: Flat, s_of, pi_top: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """a G + max over pi of S(pi) - pi kappa G (a lower bound of the value at G: any pi
-    reached is kept, the best of the two ends)."""
-    lo, hi = np.zeros(len(g)), pi_top.copy()
-    for _ in range(BISECTIONS):
-        mid = (lo + hi) / 2
-        _, grad, _, _ = s_of(mid)
-        up = grad - f.kappa * g > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-    out = np.full(len(g), -np.inf)
-    for pi in (lo, hi):
-        s, _, _, _ = s_of(pi)
-        out = np.maximum(out, a * g + s - pi * f.kappa * g)
-    return out
+def _least_of_max(lines: list[tuple[np.ndarray, np.ndarray]], top: np.ndarray) -> np.ndarray:
+    """Per block the least over integer G in [1, top] of max_i (slope_i G + icpt_i): a
+    convex function, so the least is at an end or next to where two lines cross."""
+    cands = [np.ones_like(top), top]
+    for (s1, c1), (s2, c2) in itertools.combinations(lines, 2):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross = np.where(np.abs(s1 - s2) > EPS, (c2 - c1) / (s1 - s2), 1.0)
+        cross = np.nan_to_num(cross, nan=1.0, posinf=1.0, neginf=1.0)
+        cands += [np.clip(np.floor(cross), 1.0, top), np.clip(np.ceil(cross), 1.0, top)]
+    best = np.full(len(top), np.inf)
+    for g in cands:
+        best = np.minimum(best, np.max([s * g + c for s, c in lines], axis=0))
+    return best
 
 
 def centre_paths(f: Flat, vals: Values) -> tuple[np.ndarray, np.ndarray]:
