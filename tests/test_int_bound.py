@@ -88,17 +88,28 @@ def lp_of(case: Case) -> LpArrays:
 
 
 def lp_optimum(lp: LpArrays) -> tuple[float, np.ndarray]:
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    n = len(lp.cost)
-    h.addCols(n, lp.cost, lp.lower, np.full(n, inf), 0, [], [], [])
-    lo = np.where(np.isinf(lp.row_lower), -inf, lp.row_lower)
-    h.addRows(len(lo), lo, lp.row_upper, len(lp.index), lp.starts[:-1], lp.index, lp.value)
-    h.run()
-    return h.getInfo().objective_function_value, np.array(h.getSolution().row_dual)
+    """The LP's optimum and row duals (scipy's HiGHS: d objective / d right-hand side, the
+    sign HiGHS reports; a highspy run here would fix the thread pool of the planner's)."""
+    n, m = len(lp.cost), len(lp.row_lower)
+    dense = np.zeros((m, n))
+    for i in range(m):
+        lo, hi = lp.starts[i], lp.starts[i + 1]
+        dense[i, lp.index[lo:hi]] = lp.value[lo:hi]
+    eq = lp.row_lower == lp.row_upper
+    res = linprog(
+        lp.cost,
+        A_ub=dense[~eq],
+        b_ub=lp.row_upper[~eq],
+        A_eq=dense[eq],
+        b_eq=lp.row_upper[eq],
+        bounds=[(0, None)] * n,
+        method="highs",
+    )
+    assert res.status == 0
+    duals = np.zeros(m)
+    duals[eq] = res.eqlin.marginals
+    duals[~eq] = res.ineqlin.marginals
+    return float(res.fun), duals
 
 
 def rules_of(case: Case) -> BoundRules:
