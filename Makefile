@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= configs/jiangsu.toml
+TEST_WORKERS ?=
 
-.PHONY: setup sysdeps run test lint format bench data data-china clean
+.PHONY: setup sysdeps run test test-fast lint format bench data data-china clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +38,12 @@ sysdeps:
 	fi
 
 test: setup sysdeps lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(TEST_WORKERS)
+
+# The inner loop: tiny-case and unit tests, in parallel; no full-province solve, CBC,
+# browser or Dask test (make test runs those too).
+test-fast: setup
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser and not dask"
 
 data: setup
 	$(BIN)/python -m planner.datasets.build --raw data/raw/jiangsu --province 32 --out data/jiangsu

@@ -21,8 +21,8 @@ generation on arcs and Jiangsu in the approximate `classes` screening mode.
 Every instance is the exact default (item-level LP, lexicographic tie-break, window modes
 chosen by one MIP over all centres and priced into the LP by re-solves). `mode gap` is the
 plan's cost with its window modes (integer windows, training, olive on integer windows)
-against the first LP's optimum, a lower bound on the joint problem (:mod:`planner.model.modes`,
-:func:`planner.plan_modes.lp_side`); `mode MIP gap` and `mode MIP s` are HiGHS's own gap (the last
+against the first LP's optimum, a lower bound on the joint problem (:mod:`planner.modes.rules`,
+:func:`planner.plan.modes.lp_side`); `mode MIP gap` and `mode MIP s` are HiGHS's own gap (the last
 MIP's) and time (every MIP of the run, from the step times), `re-solves` the priced LP
 re-solves (the `modes` step holds their time). The raw-solver
 baseline is HiGHS alone on the final LP (the cost objective with every column the run's
@@ -112,9 +112,9 @@ def child(spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
 
     import highspy  # noqa: F401  (imported before timing, as the CLI does)
 
-    from planner.config import load_config
-    from planner.model.solvers import write_mps
-    from planner.pipeline import run_config, write_run
+    from planner.config.schema import load_config
+    from planner.run.pipeline import run_config, write_run
+    from planner.solve.backends import write_mps
 
     start = time.perf_counter()
     loaded = load_config(ROOT / spec["config"], overrides_of(spec, workdir))
@@ -214,7 +214,7 @@ def run_instance(name: str, spec: dict[str, Any]) -> dict[str, Any]:
 def end_to_end(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     """One ``planner run -q`` of the instance in a fresh process: wall time, the steps of its
     manifest, the time outside them and the peak RSS."""
-    from planner.config import load_config
+    from planner.config.schema import load_config
     from planner.io.run_config import run_config_toml
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner.dask_cluster import dask_client
+from planner.run.dask_cluster import dask_client
 from planner.sweep import load_sweep, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """Solver variants on the Jiangsu default's LP (not tests): time and whether the plan stays.
 
 Builds the LP of a config once, then solves it with the exact method of
-:mod:`planner.model.exact` (cost phase, then the three tie-break phases, warm) once per
+:mod:`planner.solve.exact` (cost phase, then the three tie-break phases, warm) once per
 variant: HiGHS options layered over the configured ones. For every variant it prints the
 seconds and simplex iterations per phase and whether the answer is the default's: the
 final column values (the plan) and the cost phase's row duals (``plan/rule_costs.csv`` is
@@ -44,9 +44,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
 
 def build(config: Path) -> Any:
     """The config's model (one LP: a single-province dataset)."""
-    from planner.config import load_config
+    from planner.config.schema import load_config
     from planner.model.build import build_model
-    from planner.pipeline import Timings, load_and_check, prepare_part
+    from planner.run.pipeline import Timings, load_and_check, prepare_part
 
     loaded = load_config(config, {"output": {"dir": "/tmp/bench-variants-unused"}})
     inputs, crs = load_and_check(loaded)
@@ -58,8 +58,8 @@ def run(model: Any, cfg: Any, options: dict[str, Any], limit: float) -> dict[str
     """One exact solve with extra HiGHS options; phase seconds, iterations, arrays."""
     import highspy
 
-    from planner.model.exact import solve_exact
-    from planner.model.solvers import HighsSolver
+    from planner.solve.backends import HighsSolver
+    from planner.solve.exact import solve_exact
 
     # HiGHS keeps one thread scheduler per process, sized by the first solve: start afresh
     # so that a variant may use another number of threads

@@ -1,4 +1,4 @@
-"""Probe: the Lagrangian bound of planner.model.int_bound on a config's window-relaxed LP.
+"""Probe: the Lagrangian bound of planner.solve.int_bound on a config's window-relaxed LP.
 
 python scripts/int_bound_probe.py configs/jiangsu.toml UPPER_KCNY [BUDGET_S]
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from planner.config import load_config
+from planner.config.schema import load_config
 from planner.model.build import build_model
-from planner.model.int_bound import BoundRules, lagrangian_bound, split
-from planner.model.solvers import HighsSolver, lp_arrays
+from planner.solve.backends import HighsSolver, lp_arrays
+from planner.solve.int_bound import BoundRules, lagrangian_bound, split
 from tests.tiny import prepare_run
 
 

@@ -15,48 +15,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "planner"
 
-LAYERS: list[tuple[str, ...]] = [
-    ("planner", "planner.errors", "planner.schema_keys"),
-    (
-        "planner.config",
-        "planner.config_base",
-        "planner.config_sections",
-        "planner.config_policy",
-        "planner.config_items",
-        "planner.config_phase",
-        "planner.config_docs",
-        "planner.terms",
-        "planner.regions",
-        # reading a config whose data is a workbook converts it: the importer is input
-        # reading, with the pure coordinate and CSV helpers it uses
-        "planner.workbook",
-        "planner.datasets.gcj02",
-        "planner.datasets.units",
-    ),
-    ("planner.inputs", "planner.item_rules"),
-    ("planner.validate", "planner.travel", "planner.maturity"),
-    ("planner.datasets", "planner.workbook.template"),
-    ("planner.model",),
-    ("planner.solve", "planner.model.warm"),  # warm re-solves build on solve()
-    (
-        "planner.summary",
-        "planner.plan",
-        "planner.plan_modes",
-        "planner.plan_bound",
-        "planner.names",
-        "planner.unserved",
-        "planner.stations",
-        "planner.olive",
-        "planner.rule_costs",
-        "planner.backoffice",
-    ),
-    ("planner.run_folder", "planner.io"),
-    ("planner.report", "planner.diff", "planner.dask_cluster", "planner.rule_costs_total"),
-    ("planner.pipeline",),
-    ("planner.diagnose", "planner.sweep"),
-    ("planner.cli",),
+LAYERS: list[tuple[tuple[str, ...], str]] = [
+    (("planner",), "errors.py: the error hierarchy; regular_files.py: size-checked reads"),
+    (("planner.config",), "the TOML schema and its sections, province codes, did-you-mean"),
+    (("planner.inputs",), "read and check the data: tables, items, travel, maturity, workbook"),
+    (("planner.datasets",), "the offline dataset builders (make data, make data-china)"),
+    (("planner.modes",), "window-mode rules and the window-mode MIP"),
+    (("planner.model",), "ModelData (config -> numbers), arcs, the LP and its families, terms"),
+    (("planner.solve",), "the solve: HiGHS and CBC back-ends, exact, Lagrangian, warm"),
+    (("planner.plan",), "the plan tables and summary: extract, modes, unserved, names, olive"),
+    (("planner.io",), "the run folder: file names, the one reader, CSV/JSON, GeoPackage"),
+    (("planner.report", "planner.diff"), "read run folders back: the HTML report; planner diff"),
+    (("planner.run",), "the pipeline, the rule-total re-solves, Dask, the diagnosis"),
+    (("planner.sweep",), "scenario sweeps"),
+    (("planner.cli",), "commands: parse, print, exit codes"),
 ]
-"""Lowest first. A name stands for the module and, for a package, everything in it."""
+"""Lowest first: packages of ``planner/`` (``planner`` stands for the modules at its root)."""
 
 MAX_FUNCTION_LINES = 80
 MAX_MODULE_LINES = 700
@@ -73,15 +47,20 @@ def _modules() -> dict[str, Path]:
     return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 
 
+def _package(module: str) -> str:
+    """``planner.x`` for a module in the package ``planner/x/``, else ``planner``."""
+    parts = module.split(".")
+    if len(parts) > 1 and (PACKAGE / parts[1]).is_dir():
+        return ".".join(parts[:2])
+    return "planner"
+
+
 def _layer(module: str) -> int:
-    best, level = -1, -1
-    for i, names in enumerate(LAYERS):
-        for name in names:
-            if (module == name or module.startswith(name + ".")) and len(name) > best:
-                best, level = len(name), i
-    if level < 0:
-        pytest.fail(f"{module} is in no layer of tests/test_architecture.py")
-    return level
+    package = _package(module)
+    for i, (names, _) in enumerate(LAYERS):
+        if package in names:
+            return i
+    pytest.fail(f"{package} (of {module}) is in no layer of tests/test_architecture.py")
 
 
 def _imports(module: str, path: Path, known: set[str]) -> set[str]:
@@ -147,9 +126,11 @@ def test_no_import_cycle() -> None:
 def test_the_checks_see_a_cycle_and_an_upward_import(tmp_path: Path) -> None:
     """The walker is not vacuous: a made-up pair of modules is caught."""
     a = tmp_path / "a.py"
-    a.write_text("from planner.cli.main import cli\nimport planner.pipeline\n", encoding="utf-8")
-    found = _imports("planner.errors", a, {"planner.cli.main", "planner.pipeline"})
-    assert found == {"planner.cli.main", "planner.pipeline"}
+    a.write_text(
+        "from planner.cli.main import cli\nimport planner.run.pipeline\n", encoding="utf-8"
+    )
+    found = _imports("planner.errors", a, {"planner.cli.main", "planner.run.pipeline"})
+    assert found == {"planner.cli.main", "planner.run.pipeline"}
     assert all(_layer(m) > _layer("planner.errors") for m in found)
 
 
@@ -167,3 +148,41 @@ def test_no_function_over_80_lines_and_no_module_over_700() -> None:
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{rel}:{node.lineno} {node.name}: {length} lines")
     assert too_long == []
+
+
+DIAGRAM_BEGIN = "<!-- layers: generated from tests/test_architecture.py -->"
+DIAGRAM_END = "<!-- layers: end -->"
+
+
+def layer_diagram() -> str:
+    """The README's layer diagram: one line per layer, highest first."""
+    lines = ["```text"]
+    for names, what in reversed(LAYERS):
+        packages = "  ".join("planner/" if n == "planner" else n.split(".")[1] + "/" for n in names)
+        lines.append(f"{packages:<20}{what}")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def _readme_diagram(text: str) -> str:
+    start = text.index(DIAGRAM_BEGIN) + len(DIAGRAM_BEGIN)
+    return text[start : text.index(DIAGRAM_END, start)].strip()
+
+
+def test_every_package_is_in_a_layer() -> None:
+    packages = {_package(m) for m in _modules()}
+    listed = {n for names, _ in LAYERS for n in names}
+    assert packages == listed
+
+
+def test_readme_layer_diagram_is_generated_from_layers() -> None:
+    """Run ``python tests/test_architecture.py`` to rewrite the README's diagram."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert _readme_diagram(text) == layer_diagram()
+
+
+if __name__ == "__main__":
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    old = _readme_diagram(text)
+    readme.write_text(text.replace(old, layer_diagram(), 1), encoding="utf-8")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from planner.config import LoadedConfig, deep_merge
-from planner.model.modes import ModeRules
-from planner.pipeline import (
+from planner.config.schema import LoadedConfig, deep_merge
+from planner.modes.rules import ModeRules
+from planner.run.pipeline import (
     Prepared,
     Timings,
     check_reachability,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from rich.table import Table
 
-from planner.config import LoadedConfig
+from planner.config.schema import LoadedConfig
 from planner.datasets.calibration import Tables, calibration_rows, format_value
-from planner.inputs import Inputs
+from planner.inputs.load import Inputs
 
 
 def calibration_table(inputs: Inputs, loaded: LoadedConfig) -> tuple[Table, int]:

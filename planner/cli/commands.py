@@ -18,13 +18,15 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from planner.cli import common as m
-from planner.config import LEVELS, load_config
-from planner.dask_cluster import default_workers
+from planner.config.schema import LEVELS, load_config
 from planner.io.run_dir import InterruptedAfterWrite, run_lock
+from planner.run.dask_cluster import default_workers
 
 if TYPE_CHECKING:
-    from planner.pipeline import RunResult
-    from planner.plan import Plan
+    import pandas as pd
+
+    from planner.plan.extract import Plan
+    from planner.run.pipeline import RunResult
 
 
 STEP_LABELS = {
@@ -77,12 +79,13 @@ class _Steps:
 @click.option(
     "--calibration", is_flag=True, help="Also print the data against public reference figures."
 )
+@click.option("-v", "--verbose", is_flag=True, help="Show debug messages (and a bug's traceback).")
 @m.guarded
-def validate_cmd(config: Path, calibration: bool) -> None:
+def validate_cmd(config: Path, calibration: bool, verbose: bool) -> None:
     """Check CONFIG and its data; print a short inventory."""
-    from planner.pipeline import load_and_check
+    from planner.run.pipeline import load_and_check
 
-    m.setup_logging(False, True)
+    m.setup_logging(verbose, True)
     loaded = load_config(config)
     inputs, crs = load_and_check(loaded)
     t = inputs.townships
@@ -95,11 +98,8 @@ def validate_cmd(config: Path, calibration: bool) -> None:
     table.add_row("cities", f"{len(inputs.cities):,}")
     table.add_row("counties", f"{len(inputs.counties):,}")
     table.add_row("townships", f"{len(t):,}")
-    real = int((t.get("point_source", "") == "real_2016_gcj02").sum()) if "point_source" in t else 0
-    table.add_row("  with real points (2016, GCJ-02 converted)", f"{real:,}")
-    table.add_row("  with generated points", f"{len(t) - real:,}")
-    table.add_row("census population (2020)", f"{int(inputs.counties['pop_total'].sum()):,}")
-    table.add_row("township population (generated split)", f"{int(t['population'].sum()):,}")
+    for label, count in _provenance_rows(t):
+        table.add_row(label, f"{count:,}")
     table.add_row("item categories", f"{len(inputs.items):,}")
     table.add_row(
         "stages",
@@ -111,6 +111,32 @@ def validate_cmd(config: Path, calibration: bool) -> None:
         from planner.cli.calibration_view import calibration_table
 
         m.out_console.print(calibration_table(inputs, loaded)[0])
+
+
+def _provenance_rows(t: pd.DataFrame) -> list[tuple[str, int]]:
+    """Where the township points and populations come from, in words: only what the
+    ``point_source`` and ``population_source`` columns say is generated is called so."""
+    import pandas as pd
+
+    points = t.get("point_source", pd.Series("", index=t.index)).fillna("").astype(str)
+    real = int((points == "real_2016_gcj02").sum())
+    generated = int(points.str.startswith("generated").sum())
+    rows = [
+        ("  with real points (2016, GCJ-02 converted)", real),
+        ("  with generated points", generated),
+        ("  with points as supplied", len(t) - real - generated),
+    ]
+    rows = [r for r in rows if r[1] > 0]
+    pops = t.get("population_source", pd.Series("", index=t.index)).fillna("").astype(str)
+    split = pops.str.startswith("generated")
+    how = (
+        "generated split"
+        if split.all()
+        else "as supplied"
+        if not split.any()
+        else "partly generated"
+    )
+    return [*rows, (f"township population ({how})", int(t["population"].sum()))]
 
 
 @click.command("run")
@@ -130,17 +156,29 @@ def validate_cmd(config: Path, calibration: bool) -> None:
     help="Dask workers for a multi-province dataset (provinces are independent LPs); "
     "default: the number of cores.",
 )
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The run folder to write (instead of <output.dir>/<name>/); its name becomes the "
+    "run's name.",
+)
 @m.guarded
 def run_cmd(
-    config: Path, quiet: bool, verbose: bool, province: str | None, workers: int | None
+    config: Path,
+    quiet: bool,
+    verbose: bool,
+    province: str | None,
+    workers: int | None,
+    out: Path | None,
 ) -> None:
-    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/."""
-    from planner.pipeline import run_config, write_run
+    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/ (or --out)."""
+    from planner.run.pipeline import run_config, write_run
 
     m.setup_logging(verbose, quiet)
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
-        from planner.regions import PROVINCES, province_code
+        from planner.config.regions import PROVINCES, province_code
 
         with _blame_flag():
             code = province_code(province)
@@ -150,6 +188,8 @@ def run_cmd(
         region = f"{PROVINCES[code]} ({code}) alone"
         described = base.config.description
         overrides["description"] = f"{region}, from: {described}" if described else region
+    if out is not None:
+        overrides.update(_out_overrides(out))
     loaded = load_config(config, overrides)
     # a second run into the same folder is refused before it solves (when the folder's parent
     # exists: nothing is created for a run that fails on bad input)
@@ -160,7 +200,7 @@ def run_cmd(
             run = run_config(loaded, steps, workers=workers or default_workers())
         run_dir = write_run(run, steps) if run.plan is not None else None
     if run.plan is None:
-        from planner.diagnose import explain
+        from planner.run.diagnose import explain
 
         m.fail(explain(run), m.EXIT_NO_PLAN)
         return
@@ -168,6 +208,21 @@ def run_cmd(
         _print_run(run, run.plan, run_dir, quiet)
     except KeyboardInterrupt:
         raise InterruptedAfterWrite from None
+
+
+def _out_overrides(out: Path) -> dict[str, Any]:
+    """``--out DIR``: the run is written to DIR itself, named by DIR's last part."""
+    import re
+
+    from planner.errors import InputError
+
+    folder = out.resolve()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", folder.name):
+        raise InputError(
+            f"--out {out}: expected a folder name of letters, digits, '_', '.' and '-' "
+            "(it becomes the run's name)"
+        )
+    return {"name": folder.name, "output": {"dir": str(folder.parent)}}
 
 
 @contextmanager
@@ -186,7 +241,7 @@ def _blame_flag() -> Iterator[None]:
 
 def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) -> None:
     """The outcome of a written run (and exit 4 when it is not proven optimal)."""
-    from planner.solve import Status
+    from planner.solve.driver import Status
 
     result = run.result
     s = plan.summary
@@ -219,7 +274,7 @@ def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) ->
 @m.guarded
 def config_docs_cmd(out: Path, check: bool) -> None:
     """Write the documented default config and its JSON schema."""
-    from planner.config_docs import default_toml, schema_json, write_docs
+    from planner.config.docs import default_toml, schema_json, write_docs
 
     if check:
         stale = [

@@ -26,7 +26,7 @@ from planner.cli import common as m
 @m.guarded
 def import_cmd(workbook: Path, out: Path, boundaries: Path | None) -> None:
     """Validate WORKBOOK (.xlsx, or a folder of its CSV sheets) and write a dataset to OUT."""
-    from planner.workbook.importer import DEFAULT_BOUNDARIES, import_workbook
+    from planner.inputs.workbook.importer import DEFAULT_BOUNDARIES, import_workbook
 
     m.setup_logging(False, True)
     config = import_workbook(workbook, out, boundaries or DEFAULT_BOUNDARIES)

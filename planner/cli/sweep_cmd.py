@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from planner.cli import common as m
-from planner.dask_cluster import WORKER_TIMEOUT_S
+from planner.run.dask_cluster import WORKER_TIMEOUT_S
 
 if TYPE_CHECKING:
     from planner.sweep import ScenarioRecord, ScenarioSpec, SweepResult
@@ -105,7 +105,7 @@ class _Board:
 
 
 def _line(record: ScenarioRecord) -> str:
-    from planner.solve import Status  # loaded with planner.sweep already (see sweep_cmd)
+    from planner.solve.driver import Status  # loaded with planner.sweep already (see sweep_cmd)
 
     name = escape(record.name)
     if record.status == "failed":
@@ -116,7 +116,7 @@ def _line(record: ScenarioRecord) -> str:
 
 
 def _summary(result: SweepResult) -> None:
-    from planner.solve import Status  # loaded with planner.sweep already (see sweep_cmd)
+    from planner.solve.driver import Status  # loaded with planner.sweep already (see sweep_cmd)
 
     sweep = result.sweep
     dominated = {d.scenario for d in result.dominance}
@@ -197,7 +197,7 @@ def sweep_cmd(
     (they are listed), 2 for a bad sweep file.
     """
     # imported here, not at the top: the cluster libraries cost seconds at every start-up
-    from planner.dask_cluster import dask_client
+    from planner.run.dask_cluster import dask_client
     from planner.sweep import load_sweep, run_sweep
 
     if workers is not None and scheduler is not None:

@@ -55,8 +55,6 @@ from planner.datasets.points import (
 from planner.datasets.units import (
     AREA_NOISE_SIGMA,
     AREA_STREAM_TAG,
-    CENTRE_CSV_COLUMNS,
-    COUNTY_CSV_COLUMNS,
     DEFAULT_ITEMS,
     DEFAULT_SEED,
     FOLD_HOSTS,
@@ -68,7 +66,6 @@ from planner.datasets.units import (
     POINT_REAL,
     POPULATION_GENERATED,
     RAW_FILES,
-    TOWNSHIP_CSV_COLUMNS,
     BuildReport,
     FoldRecord,
     _city_of,
@@ -79,14 +76,19 @@ from planner.datasets.units import (
     _projector,
     _read_csv,
     _read_features,
-    _round_half_up,
     _Units,
     _write_geojson,
-    fmt_number,
     gcj02_offset_m,
-    write_csv,
 )
 from planner.errors import InputError
+from planner.inputs.dataset_csv import (
+    CENTRE_CSV_COLUMNS,
+    COUNTY_CSV_COLUMNS,
+    TOWNSHIP_CSV_COLUMNS,
+    fmt_number,
+    round_half_up,
+    write_csv,
+)
 
 __all__ = [
     "AREA_STREAM_TAG",
@@ -113,9 +115,9 @@ def _area_and_windows(
     """Today's floor area (m², multiple of 10) and windows of one centre by its level rule
     (see :mod:`planner.datasets.inventory`)."""
     noise = float(rng.lognormal(0.0, AREA_NOISE_SIGMA))
-    area = _round_half_up(rule.m2_per_1000 * residents / 1000.0 * noise / 10.0) * 10
+    area = round_half_up(rule.m2_per_1000 * residents / 1000.0 * noise / 10.0) * 10
     area = max(area, int(rule.min_area_m2))
-    windows = max(1, _round_half_up(area / rule.m2_per_window))
+    windows = max(1, round_half_up(area / rule.m2_per_window))
     return area, windows
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.config import MaturityConfig, StagesConfig
+from planner.config.schema import MaturityConfig, StagesConfig
 from planner.datasets.inventory import today_load
 from planner.datasets.points import seat_distance_km
-from planner.maturity import township_maturity
+from planner.inputs.maturity import township_maturity
 
 
 @dataclass(frozen=True)

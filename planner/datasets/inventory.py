@@ -8,7 +8,7 @@ network serves today's demand) and makes it top-heavy the way the source paper d
 1. **Today's demand** per 1,000 residents: every item's ``annual_per_1000``; today's online
    share is ``m0 x online_potential``, with ``m0`` the base-year maturity of the residents
    the centre serves, from the **same** maturity function the model uses
-   (:func:`planner.maturity.township_maturity`, default ``[maturity]`` config, its column 0:
+   (:func:`planner.inputs.maturity.township_maturity`, default ``[maturity]`` config, its column 0:
    the model's online cap at the base year). A centre's ``m0`` is the population-weighted
    mean over the townships it serves (province: all; city: its city; county: its county;
    township: itself), so halls in mature regions are generated smaller (flagged generated).
@@ -37,13 +37,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.config import LEVELS, PolicyConfig, StagesConfig, WindowsConfig
-from planner.config_sections import MaturityConfig
-from planner.maturity import township_maturity
+from planner.config.schema import LEVELS, PolicyConfig, StagesConfig, WindowsConfig
+from planner.config.sections import MaturityConfig
+from planner.inputs.maturity import township_maturity
 
 TODAY_ONLINE_UPTAKE: float = 0.68
 """Today's online share of an item = this x its online potential. 0.68 is the population-
-weighted base-year (2025) maturity of the Jiangsu default (:mod:`planner.maturity`, default
+weighted base-year (2025) maturity of the Jiangsu default (:mod:`planner.inputs.maturity`, default
 config), so today's inventory and the model's 2025 online cap agree (52% of transactions)."""
 
 TODAY_LEVEL_WEIGHT: dict[str, float] = {

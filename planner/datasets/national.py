@@ -27,9 +27,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from planner.config.regions import PROVINCES
 from planner.datasets.build import DEFAULT_ITEMS, DEFAULT_SEED, build_dataset
 from planner.errors import InputError
-from planner.regions import PROVINCES
 
 logger = logging.getLogger(__name__)
 

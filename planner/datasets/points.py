@@ -12,13 +12,13 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from planner.datasets.gcj02 import gcj02_to_wgs84
 from planner.datasets.units import (
     _TOWNSHIP_SUFFIX,
     MATCH_TOLERANCE_M,
     BuildReport,
     _County,
 )
+from planner.inputs.gcj02 import gcj02_to_wgs84
 
 # --------------------------------------------------------------------------------------------
 # Points

@@ -18,8 +18,11 @@ import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from planner.datasets.gcj02 import wgs84_to_gcj02
 from planner.errors import InputError
+from planner.inputs.dataset_csv import (
+    CRS_MEMBER,
+)
+from planner.inputs.gcj02 import wgs84_to_gcj02
 
 DEFAULT_ITEMS: Path = Path("data/items.csv")
 
@@ -74,11 +77,6 @@ RAW_FILES: dict[str, str] = {
     "points": "township_points_2016_gcj02.csv",
 }
 
-CRS_MEMBER: dict[str, Any] = {
-    "type": "name",
-    "properties": {"name": "urn:ogc:def:crs:EPSG::4490"},
-}
-
 CENSUS_COUNTS: tuple[str, ...] = (
     "pop_total",
     "pop_urban",
@@ -92,48 +90,6 @@ CENSUS_SHARES: tuple[str, ...] = (
     "share_65plus_pct",
     "edu_years_mean",
     "illiterate_15plus_pct",
-)
-
-COUNTY_CSV_COLUMNS: tuple[str, ...] = (
-    "county_code",
-    "name",
-    "city_code",
-    "city_name",
-    "pop_total",
-    "pop_urban",
-    "pop_rural",
-    "households",
-    "share_0_14_pct",
-    "share_65plus_pct",
-    "edu_years_mean",
-    "illiterate_15plus_pct",
-    "car_share",
-    "folded_codes",
-    "census_source",
-)
-TOWNSHIP_CSV_COLUMNS: tuple[str, ...] = (
-    "township_id",
-    "name",
-    "kind",
-    "county_code",
-    "lon",
-    "lat",
-    "point_source",
-    "population",
-    "population_source",
-)
-CENTRE_CSV_COLUMNS: tuple[str, ...] = (
-    "centre_id",
-    "level",
-    "name",
-    "admin_code",
-    "parent_id",
-    "township_id",
-    "lon",
-    "lat",
-    "floor_area_m2",
-    "windows",
-    "inventory_source",
 )
 
 POINT_REAL = "real_2016_gcj02"
@@ -293,24 +249,6 @@ class BuildReport:
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _round_half_up(value: float) -> int:
-    """Round half away from zero for non-negative values (platform independent)."""
-    return math.floor(value + 0.5)
-
-
-def fmt_number(value: float, decimals: int) -> str:
-    """Fixed-decimal text, empty for NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return f"{value:.{decimals}f}"
-
-
-def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Write rows as UTF-8 CSV with LF endings; values must already be final (str/int)."""
-    frame = pd.DataFrame(list(rows), columns=list(columns))
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def _write_geojson(path: Path, name: str, features: Sequence[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.diff.inputs import by_content
 from planner.diff.records import (
     CENTRE_FIELDS,
@@ -24,8 +24,8 @@ from planner.diff.records import (
     Tolerance,
 )
 from planner.diff.rules import rule_cost_changes
-from planner.run_folder import RunFolder
-from planner.summary import DatasetIdentity, PlanSummary, SummaryError
+from planner.io.run_folder import RunFolder
+from planner.plan.summary import DatasetIdentity, PlanSummary, SummaryError
 
 
 def _num(value: Any) -> float | None:
@@ -195,7 +195,7 @@ def _township_changes(
     m = m.sort_values(["township_id", "stage"], kind="mergesort", ignore_index=True)
     rel = tolerance.unserved_share
     if "unserved_items_a" in m.columns and "unserved_items_b" in m.columns:
-        # the one rule (planner.unserved): unserved demand of at least one item
+        # the one rule (planner.plan.unserved): unserved demand of at least one item
         has_a = pd.to_numeric(m["unserved_items_a"], errors="coerce").fillna(0) > 0
         has_b = pd.to_numeric(m["unserved_items_b"], errors="coerce").fillna(0) > 0
     else:  # run folders written before unserved_items: the township's total

@@ -1,4 +1,4 @@
-"""Read a run folder for a comparison (through :func:`planner.run_folder.read_run_folder`)."""
+"""Read a run folder for a comparison (through :func:`planner.io.run_folder.read_run_folder`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.run_folder import RunFolder, read_run_folder
+from planner.io.run_folder import RunFolder, read_run_folder
 
 CENTRE_NUMBERS = ("stage", "floor_area_m2", "windows", "backoffice_desks")
 TOWNSHIP_NUMBERS = ("stage", "demand", "unserved")
@@ -34,7 +34,7 @@ def load_run(path: Path) -> RunFolder:
     Returns
     -------
     RunFolder
-        As :func:`planner.run_folder.read_run_folder`, with the compared numbers as floats.
+        As :func:`planner.io.run_folder.read_run_folder`, with the compared numbers as floats.
 
     Raises
     ------

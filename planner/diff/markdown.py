@@ -18,6 +18,7 @@ from planner.diff.records import (
     TEXT_LIMIT,
     PlanDiff,
 )
+from planner.labels import metric_label
 
 
 def _md(value: str) -> str:
@@ -73,7 +74,7 @@ def _metrics_and_levels(d: PlanDiff) -> list[str]:
     if changed:
         rows = [
             [
-                f"`{m.name}`",
+                f"{metric_label(m.name)} (`{m.name}`)",
                 fmt_metric(m.name, m.a),
                 fmt_metric(m.name, m.b),
                 fmt_metric_delta(m),

@@ -200,8 +200,12 @@ class Metric:
 
     @property
     def changed(self) -> bool:
-        """Whether the two values differ (summary values are already rounded)."""
-        return self.a != self.b
+        """Whether the two values differ by what a diff shows: a share by 0.005 pp or
+        more, any other figure by 0.005 or more (no ``-0.00 pp`` non-change is listed)."""
+        if self.a is None or self.b is None:
+            return self.a != self.b
+        half_step = 0.5e-4 if "share" in self.name else 0.5e-2
+        return abs(self.b - self.a) >= half_step
 
 
 @dataclass

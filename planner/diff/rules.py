@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.run_folder import RULE_COSTS_FILE
+from planner.io.run_folder import RULE_COSTS_FILE
 
 KEY = ["rule", "stage", "level"]
 VALUE = "marginal_max_cny_per_unit_year"

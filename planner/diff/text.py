@@ -18,15 +18,15 @@ from planner.diff.records import (
     PlanDiff,
 )
 from planner.diff.rules import rule_cost_lines
+from planner.labels import display_width, metric_label, mode_label, pad
 
 
 def _text_table(header: list[str], rows: list[list[str]], right: set[int]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    """Columns aligned by display width (a Chinese character takes two columns)."""
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        parts = [
-            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
-        ]
+        parts = [pad(c, widths[i], i in right) for i, c in enumerate(cells)]
         return "  " + "  ".join(parts).rstrip()
 
     return [line(header), *(line(r) for r in rows)]
@@ -45,7 +45,7 @@ def _centre_text(c: CentreChange) -> str:
     if "desks" in c.changed:
         parts.append(f"desks {c.desks_a} -> {c.desks_b}")
     if "mode" in c.changed:
-        parts.append(f"mode {c.mode_a} -> {c.mode_b}")
+        parts.append(f"mode {mode_label(c.mode_a)} -> {mode_label(c.mode_b)}")
     if "action" in c.changed:
         parts.append(f"action {c.action_a} -> {c.action_b}")
     return "; ".join(parts)
@@ -81,7 +81,12 @@ def _metrics_and_levels(d: PlanDiff) -> list[str]:
     out += ["", f"Metrics: {len(changed)} of {len(d.metrics)} changed"]
     if changed:
         rows = [
-            [m.name, fmt_metric(m.name, m.a), fmt_metric(m.name, m.b), fmt_metric_delta(m)]
+            [
+                metric_label(m.name),
+                fmt_metric(m.name, m.a),
+                fmt_metric(m.name, m.b),
+                fmt_metric_delta(m),
+            ]
             for m in changed
         ]
         out += _text_table(["metric", "A", "B", "B - A"], rows, {1, 2, 3})

@@ -42,12 +42,12 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from planner.config import StagesConfig
+from planner.config.schema import StagesConfig
 from planner.errors import InputError
-from planner.inputs import Inputs
+from planner.inputs.load import Inputs
+from planner.inputs.maturity import ENTRY_COLUMNS
 from planner.io import qgis_styles
-from planner.maturity import ENTRY_COLUMNS
-from planner.plan import Plan
+from planner.plan.extract import Plan
 
 INPUT_CRS = "EPSG:4490"
 """CRS of every input coordinate (CGCS2000)."""
@@ -127,7 +127,7 @@ COUNTY_FIELDS: tuple[OutField, ...] = (
     OutField("name", "name", "str"),
     OutField("city", "city", "str"),
     # the year the county enters a phase ('already' at the base year, '' beyond the
-    # horizon of planner.maturity.phase_entry_years)
+    # horizon of planner.inputs.maturity.phase_entry_years)
     OutField("bal_from", "balanced_from", "str"),
     OutField("onl_from", "online_primary_from", "str"),
 )

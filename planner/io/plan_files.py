@@ -16,9 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.names import Names, sort_keys, with_names
-from planner.plan import Plan
-from planner.run_folder import (
+from planner.io.run_folder import (
     ASSIGNMENTS_FILE,
     CENTRE_ITEMS_FILE,
     CENTRES_FILE,
@@ -33,8 +31,10 @@ from planner.run_folder import (
     TOWNSHIPS_FILE,
     UNSERVED_FILE,
 )
-from planner.stations import stations_to_build
-from planner.summary import DatasetIdentity
+from planner.plan.extract import Plan
+from planner.plan.names import Names, sort_keys, with_names
+from planner.plan.stations import stations_to_build
+from planner.plan.summary import DatasetIdentity
 
 CENTRE_COLUMNS: dict[str, int | None] = {
     "centre_id": None,
@@ -228,7 +228,7 @@ def write_plan_tables(
 ) -> list[Path]:
     """Write ``plan/*.csv`` and ``plan/summary.json`` into ``folder``; return the paths.
 
-    Every table gets the names of its ids (:func:`planner.names.with_names`: blank where
+    Every table gets the names of its ids (:func:`planner.plan.names.with_names`: blank where
     ``names`` does not know them); ``dataset`` (the part of the dataset planned) goes into
     ``summary.json``.
     """

@@ -19,8 +19,8 @@ from typing import Any
 
 import tomli_w
 
-from planner.config import LoadedConfig
-from planner.regions import PROVINCES
+from planner.config.regions import PROVINCES
+from planner.config.schema import LoadedConfig
 
 PATH_KEYS = (
     "townships",

@@ -48,7 +48,7 @@ from planner.errors import InputError
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-"""The provenance file every run folder gets (:func:`planner.pipeline.manifest`)."""
+"""The provenance file every run folder gets (:func:`planner.run.pipeline.manifest`)."""
 SCENARIO_RECORD = "scenario.json"
 """The record a sweep writes into a scenario's run folder (alone when the scenario failed)."""
 TMP_MARKER = ".olive-planner-tmp"

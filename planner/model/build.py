@@ -108,7 +108,7 @@ from planner.model.policy import (
     add_staff,
     policy_terms,
 )
-from planner.terms import CostTerm, ElasticRule
+from planner.model.terms import CostTerm, ElasticRule
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class Variables:
 
     x: dict[int, pulp.LpVariable] = field(default_factory=dict)
     """Keyed by the row of ``ModelData.arcs``: every arc, or the arcs generated so far
-    (column generation, :mod:`planner.model.exact`)."""
+    (column generation, :mod:`planner.solve.exact`)."""
     y: dict[int, pulp.LpVariable] = field(default_factory=dict)
     """Keyed by the row of ``ModelData.demand`` (only rows whose online volume is free)."""
     u: dict[int, pulp.LpVariable] = field(default_factory=dict)

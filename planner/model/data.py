@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.config import LEVELS, UPPER_LEVELS, Config
-from planner.inputs import Inputs
-from planner.item_rules import approver, derived_decide
-from planner.model.modes import ModeRules
+from planner.config.schema import LEVELS, UPPER_LEVELS, Config
+from planner.inputs.item_rules import approver, derived_decide
+from planner.inputs.load import Inputs
 from planner.model.policy_data import PolicyData, prepare_policy
+from planner.modes.rules import ModeRules
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,11 @@ class ModelData:
     policy: PolicyData
     """The olive rule, surplus conversion and level floors (:mod:`planner.model.policy`)."""
     modes: ModeRules | None = None
-    """Window-mode standards, costs and pace (:mod:`planner.model.modes`)."""
+    """Window-mode standards, costs and pace (:mod:`planner.modes.rules`)."""
     window_price: dict[tuple[int, str], tuple[float, float]] = field(default_factory=dict)
     """(stage, centre) -> (the integer windows of the centre's chosen mode, kCNY per
     window-year beyond the window cost) priced into the LP: the centre keeps at least those
-    windows and its load fits in them or more (:func:`planner.plan_modes.window_price`);
+    windows and its load fits in them or more (:func:`planner.plan.modes.window_price`);
     absent: (0, 0), windows exactly the pooled load."""
 
 
@@ -260,7 +260,7 @@ def _approvers(
     demand: pd.DataFrame, decide: dict[tuple[int, str], frozenset[str]], own: pd.DataFrame
 ) -> list[str]:
     """Per demand row, the township's own centre that decides what it does not decide
-    where it is handed in (:func:`planner.item_rules.approver`)."""
+    where it is handed in (:func:`planner.inputs.item_rules.approver`)."""
     cache: dict[tuple[str, frozenset[str]], str] = {}
     rows = own.to_dict("index")
     out = []
@@ -388,7 +388,7 @@ def _arcs(
     """Candidate physical assignments: an accept level, within the travel limit, only for
     demand that is not entirely online. The back office of an arc is its centre's where the
     centre's level is a decide level of the class, else the township's deciding centre
-    (``bo_centre`` of the demand: :func:`planner.item_rules.approver`)."""
+    (``bo_centre`` of the demand: :func:`planner.inputs.item_rules.approver`)."""
     items = inputs.items
     pairs = _eligible_pairs(inputs, travel, cfg)
     comp = (
@@ -452,9 +452,9 @@ def prepare(inputs: Inputs, travel: pd.DataFrame, maturity: pd.DataFrame, cfg: C
     inputs
         Validated inputs.
     travel
-        Township-centre minutes (:func:`planner.travel.travel_table`).
+        Township-centre minutes (:func:`planner.inputs.travel.travel_table`).
     maturity
-        Township maturity per stage (:func:`planner.maturity.township_maturity`).
+        Township maturity per stage (:func:`planner.inputs.maturity.township_maturity`).
     cfg
         The run configuration.
     """

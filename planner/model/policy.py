@@ -36,7 +36,7 @@ import pulp
 
 from planner.model.data import ModelData
 from planner.model.policy_data import PolicyData
-from planner.terms import ElasticRule
+from planner.model.terms import ElasticRule
 
 Key = tuple[int, str]
 

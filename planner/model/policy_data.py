@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from planner.config import Config
-from planner.config_phase import INHERIT, PHASE_LEVELS
-from planner.inputs import Inputs
-from planner.maturity import county_phases
+from planner.config.phase import INHERIT, PHASE_LEVELS
+from planner.config.schema import Config
+from planner.inputs.load import Inputs
+from planner.inputs.maturity import county_phases
 
 OLIVE_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 

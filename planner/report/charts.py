@@ -33,8 +33,9 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from PIL import Image
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
+from planner.plan.unserved import unserved_townships
 from planner.report import mapparts
 from planner.report.data import GisLayers, RunData
 from planner.report.olive import OliveRow as OliveRow
@@ -47,7 +48,6 @@ from planner.report.palette import (
     MUTED,
     WIDTH_IN,
 )
-from planner.unserved import unserved_townships
 
 log = logging.getLogger(__name__)
 
@@ -525,7 +525,7 @@ def unserved_map(run: RunData, stages: Sequence[int]) -> Figure | None:
         sub = tw[tw["stage"] == s].sort_values("share", kind="mergesort")
         x, y = _xy(sub)
         share = sub["share"].to_numpy()
-        # the one rule of an unserved township (planner.unserved), as the summary counts
+        # the one rule of an unserved township (planner.plan.unserved), as the summary counts
         hit = sub["township_id"].astype(str).isin(unserved_townships(run.townships, s)).to_numpy()
         ax.scatter(x[~hit], y[~hit], s=3, c="#b9b9b9", linewidths=0, zorder=3)
         if hit.any():

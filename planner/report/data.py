@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from planner.config import LEVELS, StagesConfig
+from planner.config.schema import LEVELS, StagesConfig
 from planner.errors import InputError
-from planner.run_folder import GPKG_FILE, read_run_folder
-from planner.summary import PlanSummary
+from planner.io.run_folder import GPKG_FILE, read_run_folder
+from planner.plan.summary import PlanSummary
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def stage_metrics(run: RunData) -> list[Metric]:
 
     Travel minutes are demand-weighted means of the ``minutes_<level>`` columns of
     ``townships.csv`` over the townships that level serves; the top-heavy share and the
-    township counts are the plan's own (:class:`planner.summary.PlanSummary`).
+    township counts are the plan's own (:class:`planner.plan.summary.PlanSummary`).
     """
     return [
         *_network_metrics(run),

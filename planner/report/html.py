@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from planner import __version__
+from planner.io.run_folder import REPORT_FILE
 from planner.report import changes, charts, modechart, phasemap, rules, webmap
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
@@ -44,8 +45,7 @@ from planner.report.markup import escape as _e
 from planner.report.markup import fmt as _fmt
 from planner.report.markup import fmt_delta as _fmt_delta
 from planner.report.markup import table as _table
-from planner.run_folder import REPORT_FILE
-from planner.solve import Status
+from planner.solve.driver import Status
 
 log = logging.getLogger(__name__)
 

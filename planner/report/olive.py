@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.report.data import RunData
 from planner.report.palette import (
     DARK_LEVELS,

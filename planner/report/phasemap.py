@@ -1,6 +1,6 @@
 """The phase maps of the report (不能一刀切): townships by their county's phase per stage, and
 counties by the year they enter each phase (``bal_from``, ``onl_from`` of the GeoPackage's
-``counties`` layer, from :func:`planner.maturity.phase_entry_years`)."""
+``counties`` layer, from :func:`planner.inputs.maturity.phase_entry_years`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from planner.config import StagesConfig
+from planner.config.schema import StagesConfig
 from planner.report import charts, mapparts
 from planner.report.data import RunData
 

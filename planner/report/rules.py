@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.io.run_folder import PLAN_DIR, RULE_COSTS_FILE, RULE_TOTALS_FILE
 from planner.report.data import RunData
 from planner.report.markup import escape, table
-from planner.run_folder import PLAN_DIR, RULE_COSTS_FILE, RULE_TOTALS_FILE
 
 INTRO = (
     "<p class='small'>The marginal cost of a rule is what the plan would save (CNY a year) "

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.io.qgis_styles import (
     ACTION_COLOURS,
     ACTION_LABELS,

@@ -12,12 +12,12 @@ A *sweep file* (TOML) names a base config and the config keys to vary::
     "maturity.annual_catch_up" = {start = 0.04, stop = 0.08, step = 0.04}
 
 Each scenario is the base config with one combination of values merged in
-(:func:`planner.config.load_config` with ``overrides``). Its resolved config is written to
+(:func:`planner.config.schema.load_config` with ``overrides``). Its resolved config is written to
 ``<sweep dir>/configs/<scenario>.toml`` (data paths made absolute, so ``planner run`` on it
 reproduces the scenario) and run end to end as ``planner run`` does (:func:`run_scenario`:
 validate, solve, write the plan and, if the config says so, the report) into
 ``<sweep dir>/scenarios/<scenario>/``, a normal run folder plus ``scenario.json``. The
-scenarios run as tasks on a Dask cluster (:func:`planner.dask_cluster.dask_client`,
+scenarios run as tasks on a Dask cluster (:func:`planner.run.dask_cluster.dask_client`,
 :func:`run_sweep`); a failing scenario is recorded and never stops the others. The comparison
 is written to ``comparison.csv``, ``comparison.html`` and ``sweep.json`` in the sweep folder.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.io.plan_files import format_table
 from planner.sweep.records import Dominance, ScenarioRecord, SweepResult
 from planner.sweep.spec import Sweep, format_value

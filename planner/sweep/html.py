@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.report.charts import OliveRow, chart_style, olive_figure, to_png
 from planner.report.data import read_run
 from planner.sweep.comparison import CRITERIA, non_dominated, plan_status

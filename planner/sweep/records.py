@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from planner.config import LEVELS
+from planner.config.schema import LEVELS
 from planner.errors import PlannerError
-from planner.run_folder import REPORT_FILE, read_run_folder
-from planner.solve import Status
-from planner.summary import StageMetrics, level_areas
+from planner.io.run_folder import REPORT_FILE, read_run_folder
+from planner.plan.summary import StageMetrics, level_areas
+from planner.solve.driver import Status
 from planner.sweep.folder import RECORD_FILE
 from planner.sweep.spec import ScenarioSpec, Sweep, nest
 

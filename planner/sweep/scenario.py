@@ -11,15 +11,15 @@ import threading
 import time
 from pathlib import Path
 
-from planner.config import DataConfig, LoadedConfig, deep_merge, load_config
-from planner.diagnose import explain
+from planner.config.schema import DataConfig, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
-from planner.inputs import sha256_file
+from planner.inputs.load import sha256_file
 from planner.io.plan_files import json_text
 from planner.io.run_dir import is_planner_run, written_by_sweep
-from planner.model.warm import WarmPool
-from planner.pipeline import code_hash, run_config, write_run
-from planner.run_folder import PLAN_DIR, SUMMARY_FILE
+from planner.io.run_folder import PLAN_DIR, SUMMARY_FILE
+from planner.run.diagnose import explain
+from planner.run.pipeline import code_hash, run_config, write_run
+from planner.solve.warm import WarmPool
 from planner.sweep.folder import RECORD_FILE, write_text
 from planner.sweep.records import (
     ScenarioRecord,
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 WARM_POOL = WarmPool()
 """The last model this process built, kept for the next scenario: one that changes only
-costs, weights or bounds re-solves it warm (:class:`planner.model.warm.WarmPool`)."""
+costs, weights or bounds re-solves it warm (:class:`planner.solve.warm.WarmPool`)."""
 
 
 def input_paths(loaded: LoadedConfig) -> dict[str, Path]:
@@ -49,7 +49,7 @@ _CODE_HASH: dict[int, str] = {}
 
 
 def _code_hash() -> str:
-    """:func:`planner.pipeline.code_hash`, once per process (the code a worker imported)."""
+    """:func:`planner.run.pipeline.code_hash`, once per process (the code a worker imported)."""
     pid = os.getpid()
     if pid not in _CODE_HASH:
         _CODE_HASH[pid] = code_hash()

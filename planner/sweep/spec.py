@@ -16,11 +16,11 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from planner.config import Config, LoadedConfig, deep_merge, load_config
+from planner.config.keys import suggest_key
+from planner.config.schema import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
-from planner.files import MAX_CONFIG_BYTES, read_regular_file
 from planner.io.run_dir import check_sweep_dir, check_writable
-from planner.schema_keys import suggest_key
+from planner.regular_files import MAX_CONFIG_BYTES, read_regular_file
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -345,7 +345,7 @@ def _flatten_vary(
 def config_key_problem(key: str) -> str | None:
     """Why a dotted key cannot be varied (unknown, reserved, not a value), or ``None``.
 
-    The key is checked against the config schema (:class:`planner.config.Config`); tables
+    The key is checked against the config schema (:class:`planner.config.schema.Config`); tables
     keyed by name (``policy.levels.<level>``) accept any name here, and the config's own
     validation judges it per scenario.
     """

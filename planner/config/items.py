@@ -1,0 +1,71 @@
+"""Config of item classes: per-class rules for what township stations accept (issue 15).
+
+Every catalogue item belongs to one class (``item_class`` in ``items.csv``: ``convenience``,
+``business`` or ``major_approval``; ``business`` where blank). ``[policy.item_classes.<class>]``
+sets, per stage, what township stations do with the items of that class:
+
+- ``listed``: as the catalogue's accept levels (``levels_s<k>``) say (the default);
+- ``accept``: township stations accept every item of the class (front acceptance); the
+  back office of the item's decide levels decides it (:mod:`planner.inputs.item_rules`);
+- ``never``: township stations never accept an item of the class.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from planner.config.base import Section
+
+ITEM_CLASSES: tuple[str, ...] = ("convenience", "business", "major_approval")
+"""The item classes, from everyday personal items to major project approvals."""
+
+DEFAULT_ITEM_CLASS = "business"
+"""The class of an item whose ``item_class`` cell is blank (or a catalogue without it)."""
+
+TownshipRule = Literal["listed", "accept", "never"]
+
+
+def _listed() -> list[TownshipRule]:
+    return ["listed"]
+
+
+class ItemClassRule(Section):
+    """What township stations do with the items of one class, per stage."""
+
+    township: list[TownshipRule] = Field(
+        default_factory=_listed,
+        min_length=1,
+        description="Per stage: 'listed' (township stations accept the item where its "
+        "catalogue accept levels 'levels_s<k>' include township), 'accept' (township stations "
+        "accept every item of the class; its decide levels decide it) or 'never' (township "
+        "stations accept no item of the class). A list shorter than the plan's stages repeats "
+        "its last entry; entries after the plan's last stage are ignored.",
+    )
+
+    def rule(self, stage: int) -> TownshipRule:
+        """The township rule in ``stage`` (1-based; the last entry repeats)."""
+        return self.township[min(stage, len(self.township)) - 1]
+
+
+class ItemClassesConfig(Section):
+    """The township rule of every item class (``[policy.item_classes.<class>]``)."""
+
+    convenience: ItemClassRule = Field(
+        default_factory=ItemClassRule,
+        description="Everyday personal items (civil affairs, social security, ID documents).",
+    )
+    business: ItemClassRule = Field(
+        default_factory=ItemClassRule,
+        description="Enterprise, trade and self-employed items (and items of no stated class).",
+    )
+    major_approval: ItemClassRule = Field(
+        default_factory=ItemClassRule,
+        description="Construction, land, environmental and investment project approvals.",
+    )
+
+    def rule(self, item_class: str, stage: int) -> TownshipRule:
+        """The township rule of ``item_class`` in ``stage`` (1-based)."""
+        rule: ItemClassRule = getattr(self, item_class)
+        return rule.rule(stage)

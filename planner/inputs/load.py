@@ -1,0 +1,385 @@
+"""Read the input files named by a config into typed frames.
+
+Only this module (and the writers) touch input files. Reading checks the *form* of each
+file (it exists, is UTF-8 CSV/GeoJSON, has the required columns and parseable values);
+:mod:`planner.inputs.validate` then checks the *content* across tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesConfig
+from planner.config.regions import PROVINCES, province_code
+from planner.config.schema import LEVELS, LoadedConfig
+from planner.errors import InputError
+from planner.inputs.item_rules import accept_levels, decide_levels
+from planner.inputs.sources import input_files
+from planner.regular_files import MAX_INPUT_BYTES, check_regular_file, read_regular_file
+
+TOWNSHIP_COLUMNS: dict[str, str] = {
+    "township_id": "str",
+    "name": "str",
+    "kind": "str",
+    "county_code": "str",
+    "lon": "float",
+    "lat": "float",
+    "population": "float",
+}
+COUNTY_COLUMNS: dict[str, str] = {
+    "county_code": "str",
+    "name": "str",
+    "city_code": "str",
+    "pop_total": "float",
+    "pop_urban": "float",
+    "share_0_14_pct": "float",
+    "share_65plus_pct": "float",
+    "edu_years_mean": "float",
+    "illiterate_15plus_pct": "float",
+    "car_share": "float",
+}
+CENTRE_COLUMNS: dict[str, str] = {
+    "centre_id": "str",
+    "level": "str",
+    "name": "str",
+    "admin_code": "str",
+    "parent_id": "str",
+    "township_id": "str",
+    "lon": "float",
+    "lat": "float",
+    "floor_area_m2": "float",
+    "windows": "float",
+}
+ITEM_COLUMNS: dict[str, str] = {
+    "item_id": "str",
+    "name_zh": "str",
+    "name_en": "str",
+    "annual_per_1000": "float",
+    "counter_minutes": "float",
+    "pending_share": "float",
+    "backoffice_minutes": "float",
+    "online_potential": "float",
+    "max_travel_min": "float",
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run reads, as typed frames indexed by their ids."""
+
+    townships: pd.DataFrame
+    counties: pd.DataFrame
+    centres: pd.DataFrame
+    items: pd.DataFrame
+    item_levels: dict[str, list[frozenset[str]]]
+    """Per item and stage, the levels that accept it (``levels_s<k>`` after the item-class
+    township rules of ``[policy.item_classes]``)."""
+    province: gpd.GeoDataFrame
+    cities: gpd.GeoDataFrame
+    county_polygons: gpd.GeoDataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+    decide_levels: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+    """Per item and stage, whose back office decides it (:mod:`planner.inputs.item_rules`);
+    ``item_levels`` are where it is accepted (after the item-class rules)."""
+
+    @property
+    def n_stages(self) -> int:
+        return len(next(iter(self.item_levels.values()))) if self.item_levels else 0
+
+
+@contextmanager
+def _file_errors(path: Path, what: str) -> Iterator[None]:
+    """Turn a missing, folder or unreadable data path into one-line bad input."""
+    try:
+        yield
+    except FileNotFoundError:
+        msg = f"{path}: {what} file not found (check 'data' paths in the config)"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: {what} path is a folder, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read {what} file ({err.strerror})"
+        raise InputError(msg) from None
+
+
+def _read_text(path: Path, what: str) -> str:
+    with _file_errors(path, what):
+        data = read_regular_file(path, what, MAX_INPUT_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = ""
+        try:
+            data.decode("gbk")
+            hint = "; it looks like GBK: re-save it as UTF-8"
+        except UnicodeDecodeError:
+            pass
+        msg = f"{path}: {what} file is not UTF-8 (byte {err.start}){hint}"
+        raise InputError(msg) from None
+
+
+def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.DataFrame:
+    """Read a UTF-8 CSV, check required columns and types, index it by ``key``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the column and the offending ids.
+    """
+    text = _read_text(path, what)
+    if not text.strip():
+        msg = f"{path}: {what} file is empty, expected a header row and data"
+        raise InputError(msg)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        msg = f"{path}: {what} file is not valid CSV ({str(err).splitlines()[0]})"
+        raise InputError(msg) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        msg = f"{path}: {what} file lacks column(s) {missing}; found {list(frame.columns)}"
+        raise InputError(msg)
+    if frame.empty:
+        msg = f"{path}: {what} file has a header but no rows"
+        raise InputError(msg)
+    ids = frame[key].str.strip()
+    blank = frame.index[ids == ""].tolist()
+    if blank:
+        msg = f"{path}: '{key}' is empty on data row(s) {[i + 2 for i in blank[:5]]}"
+        raise InputError(msg)
+    for col, kind in columns.items():
+        if kind != "float":
+            frame[col] = frame[col].str.strip()
+            continue
+        values = pd.to_numeric(frame[col].str.strip(), errors="coerce")
+        bad = ids[values.isna() | ~np.isfinite(values.fillna(0.0))].tolist()
+        if bad:
+            msg = f"{path}: '{col}' must be a finite number but is not for {key} {format_ids(bad)}"
+            raise InputError(msg)
+        frame[col] = values.astype(float)
+    dup = sorted(set(ids[ids.duplicated()]))
+    if dup:
+        msg = f"{path}: duplicated {key} {format_ids(dup)}"
+        raise InputError(msg)
+    return frame.set_index(key, drop=False).rename_axis(None)
+
+
+def show_id(value: object) -> str:
+    """An id as text; with ``repr`` quotes and escapes when it holds invisible characters
+    (U+200B, a no-break space, a control character), so it does not print identical to a
+    valid id."""
+    text = str(value)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
+def format_ids(values: list[str], limit: int = 5) -> str:
+    """The first ``limit`` ids, comma-separated, and how many more (for messages)."""
+    shown = ", ".join(show_id(v) for v in values[:limit])
+    more = f" and {len(values) - limit} more" if len(values) > limit else ""
+    return f"{shown}{more}"
+
+
+def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
+    """Read a polygon layer; it must carry a CRS and a ``code`` field."""
+    with _file_errors(path, what):
+        check_regular_file(path, what, MAX_INPUT_BYTES)
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as err:  # pyogrio raises several GDAL error types
+        msg = f"{path}: cannot read {what} as a vector file ({str(err).splitlines()[0]})"
+        raise InputError(msg) from None
+    if frame.crs is None:
+        msg = f"{path}: {what} has no CRS; expected EPSG:4490 (CGCS2000) or EPSG:4326"
+        raise InputError(msg)
+    if CRS.from_user_input(frame.crs).to_epsg() not in {4490, 4326}:
+        msg = f"{path}: {what} CRS is {frame.crs.to_string()}; expected EPSG:4490 or EPSG:4326"
+        raise InputError(msg)
+    if frame.empty:
+        msg = f"{path}: {what} has no features"
+        raise InputError(msg)
+    if code_field not in frame.columns:
+        msg = f"{path}: {what} lacks field '{code_field}'; found {list(frame.columns)}"
+        raise InputError(msg)
+    frame[code_field] = frame[code_field].astype(str)
+    bad = frame.loc[
+        frame.geometry.isna() | frame.geometry.is_empty | ~frame.geometry.is_valid, code_field
+    ].tolist()
+    if bad:
+        msg = f"{path}: {what} has empty or invalid geometry for code {format_ids(bad)}"
+        raise InputError(msg)
+    frame = frame.set_crs("EPSG:4490", allow_override=True)
+    return frame.set_index(code_field, drop=False).rename_axis(None)
+
+
+def _stage_columns(items: pd.DataFrame, path: Path, prefix: str) -> dict[int, str]:
+    """Stage number -> column, for the columns named ``<prefix><stage>``."""
+    out: dict[int, str] = {}
+    for col in items.columns:
+        if not col.startswith(prefix):
+            continue
+        tail = col[len(prefix) :]
+        if not tail.isdigit() or int(tail) < 1:
+            msg = f"{path}: column '{col}' is not '{prefix}<stage>' with a stage number from 1"
+            raise InputError(msg)
+        out[int(tail)] = col
+    return dict(sorted(out.items()))
+
+
+def _parse_levels(raw: str, path: Path, col: str, item_id: object) -> frozenset[str]:
+    names = [p.strip() for p in raw.strip().split("|") if p.strip()]
+    unknown = [n for n in names if n not in LEVELS]
+    if unknown:
+        msg = (
+            f"{path}: '{col}' of item {show_id(item_id)} names unknown level(s) {unknown}; "
+            f"expected '|'-joined {list(LEVELS)}"
+        )
+        raise InputError(msg)
+    return frozenset(names)
+
+
+def _parse_item_levels(items: pd.DataFrame, path: Path) -> dict[str, list[frozenset[str]]]:
+    """The listed accept levels ``levels_s1..levels_s<n>`` per item."""
+    stage_cols = _stage_columns(items, path, "levels_s")
+    if not stage_cols:
+        msg = f"{path}: item catalogue lacks 'levels_s1', 'levels_s2', ... columns"
+        raise InputError(msg)
+    gap = [s for s in range(1, max(stage_cols) + 1) if s not in stage_cols]
+    if gap:
+        msg = f"{path}: item catalogue lacks 'levels_s{gap[0]}' (one column per stage from 1)"
+        raise InputError(msg)
+    return {
+        str(item_id): [_parse_levels(str(row[c]), path, c, item_id) for c in stage_cols.values()]
+        for item_id, row in items.iterrows()
+    }
+
+
+def _parse_decide_levels(
+    items: pd.DataFrame, path: Path, n_stages: int
+) -> dict[str, dict[int, frozenset[str]]]:
+    """The optional ``decide_s<k>`` columns: item -> stage -> levels (stages without the
+    column are left out and derived, :func:`planner.inputs.item_rules.decide_levels`)."""
+    stage_cols = _stage_columns(items, path, "decide_s")
+    beyond = [c for s, c in stage_cols.items() if s > n_stages]
+    if beyond:
+        msg = (
+            f"{path}: column '{beyond[0]}' has no accept levels 'levels_s{n_stages + 1}' "
+            f"(the catalogue has {n_stages} stage(s))"
+        )
+        raise InputError(msg)
+    return {
+        str(item_id): {
+            s: _parse_levels(str(row[c]), path, c, item_id) for s, c in stage_cols.items()
+        }
+        for item_id, row in items.iterrows()
+    }
+
+
+def _item_classes(items: pd.DataFrame, path: Path) -> pd.Series:
+    """``item_class`` per item (:data:`DEFAULT_ITEM_CLASS` where blank or absent)."""
+    if "item_class" not in items.columns:
+        return pd.Series(DEFAULT_ITEM_CLASS, index=items.index, dtype=object)
+    given = items["item_class"].astype(str).str.strip()
+    classes = given.where(given != "", DEFAULT_ITEM_CLASS)
+    bad = classes.index[~classes.isin(ITEM_CLASSES)].tolist()
+    if bad:
+        msg = (
+            f"{path}: 'item_class' of item {show_id(bad[0])} is '{classes[bad[0]]}'; expected "
+            f"one of {list(ITEM_CLASSES)} (blank = {DEFAULT_ITEM_CLASS})"
+        )
+        raise InputError(msg)
+    return classes
+
+
+def _item_tables(
+    path: Path, rules: ItemClassesConfig
+) -> tuple[pd.DataFrame, dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]]:
+    """The item catalogue with its class, accept levels (after the class rules) and decide
+    levels (:mod:`planner.inputs.item_rules`)."""
+    items = read_table(path, "item", ITEM_COLUMNS, "item_id")
+    listed = _parse_item_levels(items, path)
+    given = _parse_decide_levels(items, path, len(next(iter(listed.values()))))
+    items["item_class"] = _item_classes(items, path)
+    accept = accept_levels(listed, items["item_class"], rules, path)
+    return items, accept, decide_levels(listed, given)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_inputs(loaded: LoadedConfig) -> Inputs:
+    """Read every input file named by the config (form checks only)."""
+    data = loaded.config.data
+    files = input_files(loaded)
+    townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
+    counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
+    centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
+    items, item_levels, decide = _item_tables(files["items"], loaded.config.policy.item_classes)
+    province = read_polygons(files["province_boundary"], "province boundary")
+    cities = read_polygons(files["city_boundaries"], "city boundaries")
+    county_polygons = read_polygons(files["county_boundaries"], "county boundaries")
+    inputs = Inputs(
+        townships=townships.sort_index(),
+        counties=counties.sort_index(),
+        centres=centres.sort_index(),
+        items=items.sort_index(),
+        item_levels=item_levels,
+        decide_levels=decide,
+        province=province,
+        cities=cities.sort_index(),
+        county_polygons=county_polygons.sort_index(),
+        files=files,
+    )
+    if data.province != "all":
+        code = province_code(data.province)
+        inputs = select_region(inputs, code)
+        if inputs.townships.empty:
+            msg = (
+                f"{files['townships']}: no township of province {code} ({PROVINCES[code]}) "
+                "in this dataset; check 'data.province' and the data paths"
+            )
+            raise InputError(msg)
+    return inputs
+
+
+def regions(inputs: Inputs) -> list[str]:
+    """Two-digit province codes present in the inputs."""
+    return sorted(set(inputs.townships["county_code"].str[:2]))
+
+
+def select_region(inputs: Inputs, code: str) -> Inputs:
+    """The inputs of one province (two-digit code)."""
+
+    def pick(frame: pd.DataFrame, column: str | None = None) -> pd.DataFrame:
+        keys = frame.index.to_series() if column is None else frame[column]
+        return frame[keys.astype(str).str[:2] == code]
+
+    return Inputs(
+        townships=pick(inputs.townships, "county_code"),
+        counties=pick(inputs.counties),
+        centres=pick(inputs.centres, "admin_code"),
+        items=inputs.items,
+        item_levels=inputs.item_levels,
+        decide_levels=inputs.decide_levels,
+        province=pick(inputs.province),
+        cities=pick(inputs.cities),
+        county_polygons=pick(inputs.county_polygons),
+        files=inputs.files,
+    )

@@ -1,0 +1,571 @@
+"""The run, step by step: load -> validate -> travel -> maturity -> build -> solve -> plan -> write.
+
+Each step is timed; a ``progress`` callback (the CLI's) is told when a step starts. Nothing
+here prints.
+"""
+
+from __future__ import annotations
+
+import errno
+import gc
+import logging
+import platform
+import re
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio.errors
+
+from planner import __version__
+from planner.config.schema import LoadedConfig
+from planner.errors import InputError
+from planner.inputs.load import Inputs, read_inputs, regions, select_region, sha256_file, show_id
+from planner.inputs.maturity import township_maturity
+from planner.inputs.sources import input_files
+from planner.inputs.travel import TravelTable, combined_provenance, metric_crs, travel_table
+from planner.inputs.validate import validate
+from planner.io.gpkg import write_gpkg
+from planner.io.plan_files import json_text, write_plan_tables
+from planner.io.run_config import dataset_identity, run_config_toml
+from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
+from planner.io.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
+from planner.model.build import PlanModel, build_model
+from planner.model.data import ModelData, prepare
+from planner.plan.bound import with_integer_bound
+from planner.plan.extract import Plan, combine_plans, extract_plan
+from planner.plan.modes import window_price, with_lp_bound
+from planner.plan.names import names_from_inputs
+from planner.plan.summary import DatasetIdentity
+from planner.report.html import write_report
+from planner.run.dask_cluster import dask_client
+from planner.run.rule_costs_total import Part, total_costs
+from planner.solve.driver import SolveResult, Status, initial_arcs, solve
+from planner.solve.warm import WarmPool
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class Timings:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str, progress: Progress) -> Iterator[None]:
+        progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything up to (not including) the solve."""
+
+    loaded: LoadedConfig
+    inputs: Inputs
+    travel: TravelTable
+    maturity: pd.DataFrame
+    data: ModelData | None
+    """The LP's data (None for a run combined from parts, or a part whose LP was released)."""
+    timings: Timings
+
+    def model_data(self) -> ModelData:
+        """The LP's data.
+
+        Raises
+        ------
+        ValueError
+            For a run combined from parts or a part whose LP was released (a bug if reached).
+        """
+        if self.data is None:
+            msg = "this run has no model data (combined from parts, or released)"
+            raise ValueError(msg)
+        return self.data
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A finished run: its inputs, the solve outcome and the plan (when there is one)."""
+
+    prepared: Prepared
+    model: PlanModel | None
+    """The solved LP (None for a run combined from parts, or a part whose LP was released)."""
+    result: SolveResult
+    plan: Plan | None
+    parts: dict[str, RunResult] = field(default_factory=dict)
+    """Per-province runs when the dataset was solved province by province."""
+    unreachable: set[tuple[int, str]] = field(default_factory=set)
+    """(stage, item) pairs no township of this LP reaches physically."""
+
+
+def load_and_check(
+    loaded: LoadedConfig, timings: Timings | None = None, progress: Progress = _quiet
+) -> tuple[Inputs, str]:
+    """Read and validate the inputs; return them with the metric CRS used."""
+    timings = timings or Timings()
+    with timings.step("load", progress):
+        check_output_dir(loaded)
+        inputs = read_inputs(loaded)
+        centre = inputs.province.geometry.union_all().representative_point()
+        crs = metric_crs(
+            pd.Series([centre.x]), pd.Series([centre.y]), loaded.config.travel.projected_crs
+        )
+        validate(inputs, loaded.config, crs)
+    return inputs, crs
+
+
+def check_output_dir(loaded: LoadedConfig) -> None:
+    """Fail before any work when the plan could not be written or would replace foreign files.
+
+    The run folder must be new, empty or one the planner wrote (it is replaced whole), must
+    not hold an input file, and its parent must be writable (probed with a file).
+    """
+    folder = loaded.run_dir.parent
+    for parent in (folder, *folder.parents):
+        if parent.exists():
+            if not parent.is_dir():
+                msg = f"{loaded.path}: 'output.dir' resolves under {parent}, which is a file"
+                raise InputError(msg)
+            break
+    check_run_target(loaded.run_dir, input_paths(loaded))
+    check_writable(folder)
+
+
+def input_paths(loaded: LoadedConfig) -> list[Path]:
+    """Every input file the config names (resolved), the workbook and the travel matrix
+    included: a run folder must never hold one of them."""
+    data = loaded.config.data
+    named = (getattr(data, name) for name in type(data).model_fields)
+    paths = {loaded.resolve(p) for p in named if isinstance(p, Path)}
+    paths |= set(input_files(loaded).values())
+    return sorted(paths)
+
+
+def prepare_part(
+    loaded: LoadedConfig,
+    inputs: Inputs,
+    crs: str,
+    timings: Timings,
+    progress: Progress = _quiet,
+) -> Prepared:
+    """Travel times, maturity and model data for validated inputs (one LP)."""
+    cfg = loaded.config
+    with timings.step("travel", progress):
+        cutoff = float(inputs.items["max_travel_min"].max())
+        matrix = inputs.files.get("travel_matrix")
+        travel = travel_table(inputs.townships, inputs.centres, cfg.travel, cutoff, crs, matrix)
+    with timings.step("maturity", progress):
+        maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
+    with timings.step("prepare", progress):
+        data = prepare(inputs, travel.minutes, maturity, cfg)
+    return Prepared(loaded, inputs, travel, maturity, data, timings)
+
+
+def unreachable(data: ModelData) -> set[tuple[int, str]]:
+    """(stage, item) pairs no township of this LP can reach physically."""
+    classes = set(zip(data.arcs["stage"], data.arcs["class_id"], strict=True))
+    members = data.items[["stage", "item_id", "class_id"]].drop_duplicates()
+    return {
+        (int(s), str(k))
+        for s, k, c in zip(members["stage"], members["item_id"], members["class_id"], strict=True)
+        if (s, c) not in classes
+    }
+
+
+def check_reachability(inputs: Inputs, parts: list[set[tuple[int, str]]]) -> None:
+    """Every item must be physically reachable by some township in every stage.
+
+    ``parts`` holds, per independent LP, its unreachable (stage, item) pairs
+    (:func:`unreachable`); an item fails only when no part reaches it.
+    """
+    missing = set.intersection(*parts) if parts else set()
+    if not missing:
+        return
+    s, item_id = min(missing)
+    levels = "|".join(sorted(inputs.item_levels[item_id][s - 1]))
+    limit = inputs.items.at[item_id, "max_travel_min"]
+    msg = (
+        f"{inputs.files['items']}: 'max_travel_min' of item {show_id(item_id)} ({limit:g}) "
+        f"is beyond reach: no township reaches a {levels} centre within it in "
+        f"stage {s}; raise the limit or allow more levels"
+    )
+    raise InputError(msg)
+
+
+PartHook = Callable[[str, "RunResult"], None]
+
+
+def run_config(
+    loaded: LoadedConfig,
+    progress: Progress = _quiet,
+    on_part: PartHook | None = None,
+    workers: int = 1,
+    pool: WarmPool | None = None,
+) -> RunResult:
+    """Validate, build, solve and extract the plan of a config.
+
+    A dataset with several provinces is solved one province at a time (``model.decompose``):
+    no constraint links provinces (no cross-province service; top-heavy rows are per
+    province), so the combined plan is optimal for the whole. The two optional rules that
+    span the whole dataset (``policy.max_total_area_m2``, ``policy.max_unserved_share``)
+    link them, so with either set the dataset is one LP. ``on_part`` is called with
+    each solved part before its LP is released (the benchmark writes it to MPS there).
+    With ``workers > 1`` the provinces are solved in parallel on a Dask ``LocalCluster``
+    (the plan is the same: each part is solved exactly as it would be alone). Step timings
+    of parts are summed (CPU-like seconds), so they can exceed the wall time. ``pool``
+    keeps a dataset solved as one LP for warm re-solves (:func:`execute`).
+    """
+    cfg = loaded.config
+    timings = Timings()
+    inputs, crs = load_and_check(loaded, timings, progress)
+    codes = regions(inputs)
+    # an area budget or a service guarantee spans every province: then they are one LP
+    coupled = cfg.policy.max_total_area_m2 is not None or cfg.policy.max_unserved_share is not None
+    if len(codes) == 1 or not cfg.model.decompose or coupled:
+        prepared = prepare_part(loaded, inputs, crs, timings, progress)
+        check_reachability(inputs, [unreachable(prepared.model_data())])
+        return with_total_costs(execute(prepared, progress, pool), workers)
+    parts = {code: select_region(inputs, code) for code in codes}
+    if workers > 1 and on_part is None:
+        results = _solve_parts_on_dask(loaded, parts, workers, timings)
+    else:
+        results = {}
+        for code, sub in parts.items():
+            results[code] = solve_region(loaded, code, sub, timings, progress, on_part)
+    reachability = {code: r.unreachable for code, r in results.items()}
+    check_reachability(inputs, list(reachability.values()))
+    return with_total_costs(combine_runs(loaded, inputs, timings, results), workers)
+
+
+def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
+    """The run with each rule's total cost (``policy.rule_costs.total``): re-solved once per
+    rule family with the rule relaxed (:mod:`planner.run.rule_costs_total`)."""
+    cfg = run.prepared.loaded.config
+    if not cfg.policy.rule_costs.total or run.plan is None or run.result.objective is None:
+        return run
+    runs = list(run.parts.values()) if run.parts else [run]
+    parts = [
+        Part(r.prepared.inputs, r.prepared.travel.minutes, r.prepared.maturity, r.result.objective)
+        for r in runs
+        if r.result.objective is not None
+    ]
+    with run.prepared.timings.step("rule costs", _quiet):
+        totals = total_costs(parts, cfg, workers)
+    return replace(run, plan=replace(run.plan, rule_totals=totals))
+
+
+def solve_region(
+    loaded: LoadedConfig,
+    code: str,
+    inputs: Inputs,
+    timings: Timings | None = None,
+    progress: Progress = _quiet,
+    on_part: PartHook | None = None,
+) -> RunResult:
+    """Prepare, build, solve and extract one province; release its LP when it solved."""
+    cfg = loaded.config
+    timings = timings if timings is not None else Timings()
+    point = inputs.province.geometry.union_all().representative_point()
+    crs = metric_crs(pd.Series([point.x]), pd.Series([point.y]), cfg.travel.projected_crs)
+    part = prepare_part(loaded, inputs, crs, timings, progress)
+    done = replace(execute(part, progress), unreachable=unreachable(part.model_data()))
+    log.info("part %s: %s", code, done.result.status)
+    if on_part is not None:
+        on_part(code, done)
+    if not done.result.is_ok:
+        return done  # a failed part keeps its LP and data for the diagnosis
+    # keep the plan, drop the LP: a national run must not hold 31 models in memory
+    kept = replace(done, model=None, prepared=replace(part, data=None))
+    del done, part
+    gc.collect()
+    return kept
+
+
+def _solve_parts_on_dask(
+    loaded: LoadedConfig, parts: dict[str, Inputs], workers: int, timings: Timings
+) -> dict[str, RunResult]:
+    """Solve provinces in parallel on a Dask ``LocalCluster`` (one process per worker)."""
+    from distributed import as_completed
+
+    results: dict[str, RunResult] = {}
+    with dask_client(workers=workers, max_workers=len(parts)) as client:
+        # largest provinces first, so the last task to finish is a small one
+        order = sorted(parts, key=lambda c: -len(parts[c].townships))
+        futures = {
+            client.submit(solve_region, loaded, code, parts[code], key=f"province-{code}"): code
+            for code in order
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+    for result in results.values():
+        for step, seconds in result.prepared.timings.seconds.items():
+            timings.seconds[step] = timings.seconds.get(step, 0.0) + seconds
+    return dict(sorted(results.items()))
+
+
+def combine_runs(
+    loaded: LoadedConfig, inputs: Inputs, timings: Timings, results: dict[str, RunResult]
+) -> RunResult:
+    """One run from independently solved parts."""
+    statuses = [r.result for r in results.values()]
+    worst = next((r for r in statuses if not r.is_ok), None) or next(
+        (r for r in statuses if r.status != Status.OPTIMAL), statuses[0]
+    )
+    result = SolveResult(
+        status=worst.status,
+        objective=sum(r.objective or 0.0 for r in statuses) if worst.is_ok else None,
+        solver=statuses[0].solver,
+        solver_version=statuses[0].solver_version,
+        seconds=sum(r.seconds for r in statuses),
+        detail=f"{len(statuses)} independent parts; worst: {worst.detail}",
+    )
+    plans = {code: r.plan for code, r in results.items() if r.plan is not None}
+    plan = combine_plans(plans, loaded.config) if result.is_ok else None
+    travel = TravelTable(
+        minutes=pd.concat([r.prepared.travel.minutes for r in results.values()], ignore_index=True),
+        crs="per province",
+        n_edges=sum(r.prepared.travel.n_edges for r in results.values()),
+        provenance=combined_provenance([r.prepared.travel.provenance for r in results.values()]),
+    )
+    maturity = pd.concat([r.prepared.maturity for r in results.values()]).sort_index()
+    prepared = Prepared(loaded, inputs, travel, maturity, None, timings)
+    return RunResult(prepared, None, result, plan, parts=results)
+
+
+def execute(
+    prepared: Prepared, progress: Progress = _quiet, pool: WarmPool | None = None
+) -> RunResult:
+    """Build, solve and (when the solve is usable) extract the plan.
+
+    With a :class:`~planner.solve.warm.WarmPool` (a sweep's worker keeps one), a model with
+    the same rows as one the pool holds is re-solved warm from its last basis instead of
+    being built again; the plan is the same unique optimum a cold run reports.
+    """
+    cfg = prepared.loaded.config
+    timings = prepared.timings
+    if pool is not None and WarmPool.eligible(cfg.solver):
+        data = prepared.model_data()
+        with timings.step("solve", progress):
+            model, result, _ = pool.solve(data, cfg.solver, build_model)
+    else:
+        with timings.step("build", progress):
+            data = prepared.model_data()
+            model = build_model(data, arcs=initial_arcs(data, cfg.solver))
+        with timings.step("solve", progress):
+            result = solve(model, cfg.solver)
+    plan = None
+    if result.is_ok:
+        with timings.step("extract", progress):
+            plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg)
+        _time_mode_mip(timings, plan)
+        if cfg.windows.bound_time_s > 0 and result.relaxed is not None:
+            with timings.step("bound", progress):
+                plan = with_integer_bound(plan, result.relaxed, data, cfg, prepared.inputs)
+    run = RunResult(prepared, model, result, plan)
+    if plan is not None and cfg.windows.mode_iterations > 0:
+        del model, result, plan
+        box = [run]
+        del run  # the LP is released before the next one is built (memory)
+        with timings.step("modes", progress):
+            run = price_modes(box)
+    return run
+
+
+def _time_mode_mip(timings: Timings, plan: Plan) -> None:
+    """Add the window-mode MIP's seconds (part of ``extract``) to the step times."""
+    timings.seconds["mode MIP"] = timings.seconds.get("mode MIP", 0.0) + plan.mode_mip_seconds
+
+
+def _modes(plan: Plan) -> pd.DataFrame:
+    """Mode and integer windows per (stage, centre) of a plan."""
+    cen = plan.centres[plan.centres["stage"] > 0]
+    return cen.set_index(["stage", "centre_id"])[["mode", "windows"]].sort_index()
+
+
+def price_modes(box: list[RunResult]) -> RunResult:
+    """Modes priced into the LP (a decomposition): re-solve the LP with every centre's
+    windows per unit of load and training set by its chosen mode
+    (:func:`planner.plan.modes.window_price`), choose the modes again from the new flows,
+    and stop once the modes and their windows repeat or after ``windows.mode_iterations``
+    re-solves. The plan is the last LP's with its modes; its gap is against the first LP's
+    optimum (the relaxation, :func:`planner.plan.modes.lp_side`). A re-solve that fails
+    keeps the plan before it. ``box`` holds the solved run and is emptied, so that each LP
+    is released before the next is built."""
+    run = box.pop()
+    prepared, plan = run.prepared, run.plan
+    if plan is None or run.model is None:
+        return run
+    cfg = prepared.loaded.config
+    first_mip = plan.summary.optimality["window_modes"]["mip"]
+    first = {
+        # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
+        "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),
+        "bound_valid": bool(first_mip.get("bound_valid", False)),
+        "positive_window_duals": int(first_mip.get("positive_window_duals", 0)),
+    }
+    objectives = [float(run.result.objective or 0.0)]
+    converged = False
+    for _ in range(cfg.windows.mode_iterations):
+        price = window_price(plan.centres, run.model.data)
+        run = replace(run, model=None)  # release the LP before building the next
+        gc.collect()
+        data = replace(prepared.model_data(), window_price=price)
+        priced = build_model(data, arcs=initial_arcs(data, cfg.solver))
+        again = solve(priced, cfg.solver)
+        if not again.is_ok:
+            log.warning("modes: the priced LP gave %s; the plan before it is kept", again.status)
+            run = replace(run, model=priced)
+            break
+        new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
+        _time_mode_mip(prepared.timings, new)
+        converged = _modes(new).equals(_modes(plan))
+        run, plan = RunResult(prepared, priced, again, new), new
+        objectives.append(float(again.objective or 0.0))
+        if converged:
+            break
+    history = {
+        "iterations": len(objectives) - 1,
+        "converged": converged,
+        "lp_objectives_kcny": objectives,
+    }
+    summary = with_lp_bound(plan.summary, plan.centres, cfg, first, history)
+    log.info("modes: %d priced re-solve(s), converged: %s", len(objectives) - 1, converged)
+    return replace(run, plan=replace(plan, summary=summary))
+
+
+def manifest(run: RunResult) -> dict[str, Any]:
+    """Provenance of a run: hashes of config, inputs and code; solver; timings."""
+    prepared = run.prepared
+    files = {
+        name: {"path": str(path), "sha256": sha256_file(path)}
+        for name, path in sorted(prepared.inputs.files.items())
+    }
+    return {
+        "planner_version": __version__,
+        "code_sha256": code_hash(),
+        "config": {"path": str(prepared.loaded.path), "sha256": sha256_file(prepared.loaded.path)},
+        "dataset": dataset_identity(prepared.loaded, regions(prepared.inputs)),
+        "inputs": files,
+        "solver": {
+            "name": run.result.solver,
+            "version": run.result.solver_version,
+            "status": str(run.result.status),
+            "detail": run.result.detail,
+            "optimal": run.result.status == Status.OPTIMAL,
+        },
+        "python": platform.python_version(),
+        "timings_s": {k: round(v, 3) for k, v in prepared.timings.seconds.items()},
+        "travel": prepared.travel.provenance,
+        "generated_data": sorted(
+            {
+                f"{table}.{col}"
+                for table, frame in (
+                    ("townships", prepared.inputs.townships),
+                    ("centres", prepared.inputs.centres),
+                    ("counties", prepared.inputs.counties),
+                )
+                for col in frame.columns
+                if col.endswith("_source")
+                and frame[col].astype(str).str.startswith("generated").any()
+            }
+        ),
+    }
+
+
+def code_hash() -> str:
+    """SHA-256 over the package's Python sources (the code version of a plan)."""
+    import hashlib
+
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write_run(run: RunResult, progress: Progress = _quiet) -> Path:
+    """Write the plan folder atomically; return its path.
+
+    Raises
+    ------
+    InputError
+        The run folder may not be replaced, another run writes it, or a file cannot be
+        written (read-only folder, disk full): one line; the previous plan stays in place
+        and nothing half-written is left.
+    """
+    if run.plan is None:
+        msg = "no plan to write"
+        raise ValueError(msg)
+    loaded = run.prepared.loaded
+    target = loaded.run_dir
+    try:
+        with (
+            run.prepared.timings.step("write", progress),
+            atomic_run_dir(target, input_paths(loaded)) as tmp,
+        ):
+            _write_files(run, run.plan, tmp)
+    except OSError as err:
+        # name the file as it would have been in the run folder, not in its temporary twin
+        hidden = rf"\.{re.escape(target.name)}\.olive-tmp-\d+-[0-9a-f]+"
+        where = re.sub(hidden, target.name, str(err.filename)) if err.filename else target
+        msg = (
+            f"{where}: cannot write the plan ({err.strerror or err}); the previous plan of "
+            f"{target.name} (if any) is untouched"
+        )
+        raise InputError(msg) from None
+    return target
+
+
+_IO_FAILURE = re.compile(
+    r"disk is full|no space|read-only|readonly|permission denied|disk i/o error|"
+    r"unable to open database|failed to commit",
+    re.IGNORECASE,
+)
+LOW_SPACE_BYTES = 1 << 20
+"""A GeoPackage error with less free space than this left is taken for a full disk."""
+
+
+def _write_files(run: RunResult, plan: Plan, tmp: Path) -> None:
+    """The files of a run folder, into the temporary folder ``tmp``."""
+    loaded = run.prepared.loaded
+    identity = dataset_identity(loaded, regions(run.prepared.inputs))
+    names = names_from_inputs(run.prepared.inputs)
+    write_plan_tables(plan, tmp / PLAN_DIR, DatasetIdentity.from_json(identity), names)
+    if loaded.config.output.gpkg:
+        years = [loaded.config.stages.base_year, *loaded.config.stages.years]
+        try:
+            write_gpkg(plan, run.prepared.inputs, tmp / GPKG_FILE, loaded.config.output.crs, years)
+        except (
+            pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError,
+            sqlite3.Error,
+        ) as err:
+            # GDAL and SQLite report a full disk or a read-only file system as their own errors
+            free = shutil.disk_usage(tmp).free
+            found = _IO_FAILURE.search(str(err))
+            if found is None and free >= LOW_SPACE_BYTES:
+                raise
+            reason = "the disk is full" if found is None else found.group(0).lower()
+            reason = "the disk is full" if free < LOW_SPACE_BYTES else reason
+            msg = f"GeoPackage: {reason}, {free / 1e6:.1f} MB free"
+            raise OSError(errno.EIO, msg, str(tmp / GPKG_FILE)) from None
+    (tmp / CONFIG_FILE).write_text(run_config_toml(loaded, loaded.run_dir), encoding="utf-8")
+    (tmp / MANIFEST_FILE).write_text(json_text(manifest(run), 3), encoding="utf-8")
+    if loaded.config.output.report:
+        write_report(tmp)

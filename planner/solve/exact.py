@@ -1,0 +1,412 @@
+r"""The exact optimum of the item-level LP, fast, and one plan whatever the solver.
+
+Column generation on arcs
+-------------------------
+The item-level LP has one flow :math:`x_{stkc}` per arc (stage, township, item, centre);
+most arcs carry nothing at the optimum. The model starts with every row and every non-arc
+column but only a few arcs (:func:`start_arcs`: per demand row, the nearest centre of each
+competent level). After each solve, every item-level arc not yet in the model is priced
+with the row duals :math:`\pi` (HiGHS's sign convention, reduced cost :math:`c_j - a_j^T\pi`):
+
+.. math::
+
+    \bar c_{stkc} = L_s \tau_{tc} - \pi^{dem}_{stk} - \mu_k \pi^{win}_{sc}
+        - \beta_k \pi^{bo}_{s,b(c)} - \textstyle\sum_q c^{(q)}_{stkc}\, \pi^{fix}_q
+
+(the last sum only in the tie-break phases below). Arcs with :math:`\bar c < -\varepsilon`
+are added (to the PuLP model and to the solver, which re-solves warm from its basis) until
+none is left. Then the restricted LP's optimum is the optimum of the full item-level LP: its
+duals are feasible for every column of the full LP (LP duality), within the tolerance
+:data:`PRICING_TOLERANCE`, the solver's own dual feasibility tolerance.
+
+Lexicographic tie-break
+-----------------------
+The LP has alternative optima (equal-cost centres, e.g. a province and a city centre at one
+seat), so two solvers can return different plans of equal cost. The reported plan is the
+lexicographic minimum of (1) cost, (2) total floor area, (3) citizens' travel (transactions
+x minutes x years) and (4) a generic objective :math:`\sum_j w_j v_j` over every column,
+with :math:`w_j \in [1, 2)` from a CRC-32 of the column's name: with such weights the
+optimum of (4) over the optimal face is a unique vertex (with probability one over the
+weights; it depends only on names, never on the solver or the column order).
+
+After each phase the LP is restricted to that phase's optimal face by complementary
+slackness, which holds between **every** primal optimum and any one dual optimum: a column
+whose reduced cost exceeds :data:`FACE_TOLERANCE` in absolute value is fixed at the bound it
+sits at, and a row whose dual does is made an equality at its active side; arcs not in the
+model whose reduced cost exceeds the tolerance can never enter again. Then the next
+objective is minimised over what is left, warm from the previous basis, with column
+generation among the arcs still allowed. No objective row is added, so no tolerance on the
+objective value is involved.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from planner.model.arcs import arc_cost
+from planner.model.build import PlanModel, add_arcs
+from planner.model.data import ModelData
+from planner.solve.backends import LpArrays, LpSolver, RunInfo, Status, lp_arrays
+from planner.solve.lagrange import NetworkRows, lagrangian_start
+
+log = logging.getLogger(__name__)
+
+PRICING_TOLERANCE = 1e-7
+"""An arc prices out when its reduced cost is below minus this (objective units per unit
+of flow); HiGHS's default dual feasibility tolerance."""
+FACE_TOLERANCE = 1e-7
+"""A reduced cost or dual beyond this (absolute) fixes its column or row to the optimal
+face before the next tie-break phase."""
+PHASES = ("cost", "floor_area", "travel", "generic")
+
+
+def start_arcs(d: ModelData) -> np.ndarray:
+    """Per demand row, the nearest arc at each competent level (rows of ``d.arcs``)."""
+    a = d.arcs[["stage", "township_id", "class_id", "minutes", "centre_id"]].assign(
+        level=d.arcs["centre_id"].map(d.centres["level"])
+    )
+    order = a.sort_values(["stage", "township_id", "class_id", "level", "minutes", "centre_id"])
+    first = ~order.duplicated(["stage", "township_id", "class_id", "level"])
+    return np.sort(order.index[first].to_numpy())
+
+
+def name_weights(names: list[str]) -> np.ndarray:
+    """A weight in [1, 2) per name from its CRC-32 (stable across runs and machines)."""
+    return 1.0 + np.array([zlib.crc32(n.encode()) for n in names], dtype=float) / 2.0**32
+
+
+def _key(*parts: pd.Series) -> pd.Series:
+    out = parts[0].astype(str)
+    for p in parts[1:]:
+        out = out + "__" + p.astype(str)
+    return out
+
+
+@dataclass
+class ArcPricer:
+    """Every item-level arc's rows and phase objectives, for pricing in bulk."""
+
+    demand: np.ndarray
+    window: np.ndarray
+    backoffice: np.ndarray
+    """Row positions (-1: no back-office row)."""
+    mu: np.ndarray
+    beta: np.ndarray
+    objectives: dict[str, np.ndarray]
+    column: np.ndarray
+    """The arc's column position in the solver, -1 while it is not in the model."""
+
+    @classmethod
+    def of(cls, model: PlanModel, row_index: dict[str, int], names: bool) -> ArcPricer:
+        a = model.data.arcs
+        s = a["stage"]
+        index = pd.Series(row_index)
+        demand = ("demand__" + _key(s, a["township_id"], a["class_id"])).map(index)
+        window = ("windowtime__" + _key(s, a["centre_id"])).map(index)
+        has_bo = (a["bo_work"] > 0) & (a["bo_centre"] != "")
+        bo = ("backoffice__" + _key(s, a["bo_centre"])).map(index).where(has_bo)
+        years = s.map(model.data.lengths).to_numpy(dtype=float)
+        objectives = {
+            # the arcs' objective coefficients exactly as the model holds them
+            "cost": arc_cost(model.data, np.arange(len(a))),
+            "floor_area": np.zeros(len(a)),
+            "travel": years * a["minutes"].to_numpy(dtype=float),
+        }
+        if names:
+            arc_names = "x__" + _key(s, a["township_id"], a["class_id"], a["centre_id"])
+            objectives["generic"] = name_weights(arc_names.tolist())
+        column = np.full(len(a), -1, dtype=np.int64)
+        return cls(
+            demand.to_numpy(dtype=np.int64),
+            window.to_numpy(dtype=np.int64),
+            bo.fillna(-1).to_numpy(dtype=np.int64),
+            a["work"].to_numpy(dtype=float),
+            np.where(has_bo, a["bo_work"].to_numpy(dtype=float), 0.0),
+            objectives,
+            column,
+        )
+
+    def reduced_costs(self, phase: str, duals: np.ndarray) -> np.ndarray:
+        """Reduced cost of every arc under the phase objective and the row duals."""
+        y = np.append(duals, 0.0)  # position -1 reads 0
+        rc = self.objectives[phase] - y[self.demand] - self.mu * y[self.window]
+        return rc - self.beta * y[self.backoffice]
+
+
+def column_objectives(model: PlanModel, cost: np.ndarray, phase: str) -> np.ndarray:
+    """The phase objective over the model's columns (``PlanModel.columns`` order)."""
+    if phase == "cost":
+        return cost
+    out = np.zeros(len(model.columns))
+    position = model.positions()
+    v, d = model.var, model.data
+
+    def cols(variables: Iterable[pulp.LpVariable], n: int) -> np.ndarray:
+        return np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
+
+    if phase == "floor_area":
+        out[cols(v.area.values(), len(v.area))] = 1.0
+    elif phase == "travel":
+        a = d.arcs
+        years = a["stage"].map(d.lengths).to_numpy(dtype=float) * a["minutes"].to_numpy()
+        arcs = np.fromiter(v.x.keys(), np.int64, len(v.x))
+        out[cols(v.x.values(), len(v.x))] = years[arcs]
+    else:
+        out = name_weights([var.name for var in model.columns])
+    return out
+
+
+@dataclass
+class ExactOutcome:
+    """The final run, its solution arrays and how optimality was established."""
+
+    run: RunInfo
+    primal: np.ndarray | None
+    duals: np.ndarray | None
+    """Row duals of the cost phase (prices in kCNY per unit of each row), not of a later
+    tie-break phase."""
+    optimality: dict[str, Any] = field(default_factory=dict)
+    relaxed_duals: np.ndarray | None = None
+    """Row duals of the window-relaxed LP (the start of the integer bound,
+    :mod:`planner.model.int_bound`); None when it was not solved."""
+    arrays: LpArrays | None = None
+    """The LP as arrays (the integer bound reads them with ``relaxed_duals``)."""
+
+
+def solve_exact(
+    model: PlanModel,
+    solver: LpSolver,
+    generate: bool,
+    tie_break: bool,
+    loaded: LpArrays | None = None,
+    lagrangian: bool = False,
+) -> ExactOutcome:
+    """Solve ``model`` (built with all arcs, or with :func:`start_arcs` when ``generate``)
+    to the item-level optimum, then break ties lexicographically (module docstring).
+
+    ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
+    :mod:`planner.solve.warm`); otherwise it is loaded here. ``lagrangian``: start the
+    cost phase from :func:`planner.solve.lagrange.lagrangian_start` (a warm start only).
+    """
+    lp = loaded if loaded is not None else lp_arrays(model)
+    if loaded is None:
+        solver.load(lp)
+    phases = PHASES if tie_break else PHASES[:1]
+    pricer = _pricer(model, lp, tie_break) if generate else None
+    allowed = np.ones(len(model.data.arcs), dtype=bool)
+    report: list[dict[str, Any]] = []
+    run = RunInfo(Status.ERROR, None, 0.0, "not run")
+    seconds = 0.0
+    cost_duals: np.ndarray | None = None
+    if lagrangian:
+        seconds += _warm_start(model, solver, lp)
+    for phase in phases:
+        if phase != "cost":
+            solver.set_objective(column_objectives(model, lp.cost, phase))
+        rounds, added, min_rc = 0, 0, None
+        while True:
+            run = solver.run()
+            seconds += run.seconds
+            rounds += 1
+            if run.status != Status.OPTIMAL:
+                # a feasible point at the time limit is still a (not proven optimal) plan
+                primal = solver.primal() if run.status == Status.TIME_LIMIT else None
+                return ExactOutcome(run, primal, None, {"phases": report, "stopped_in": phase})
+            if pricer is None:
+                break
+            rc = pricer.reduced_costs(phase, solver.duals())
+            # the certificate: cost phase over every arc, later phases over the arcs that may
+            # still enter (columns in the model are the solver's business)
+            scope = allowed if phase == "cost" else allowed & (pricer.column < 0)
+            min_rc = float(rc[scope].min()) if scope.any() else 0.0
+            new = np.flatnonzero(allowed & (pricer.column < 0) & (rc < -PRICING_TOLERANCE))
+            if not len(new):
+                break
+            added += len(new)
+            _add(model, solver, pricer, new, phase, lp.row_index)
+        report.append(
+            {
+                "phase": phase,
+                "objective": run.objective,
+                "solves": rounds,
+                "arcs_added": added,
+                # as text: the plan files round numbers to 6 decimals
+                "min_reduced_cost": None if min_rc is None else f"{min_rc:.3e}",
+            }
+        )
+        log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
+        if phase == "cost":
+            cost_duals = solver.duals()
+        if phase != phases[-1]:
+            _restrict_to_face(solver)
+            if pricer is not None:
+                rc = pricer.reduced_costs(phase, solver.duals())
+                allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
+    primal = solver.primal()
+    optimality = _optimality(model, generate, phases, report)
+    relaxed_duals = None
+    if tie_break:
+        began = time.perf_counter()
+        cost_duals, relaxed_duals = _canonical(
+            solver, lp, pricer, len(primal), optimality, cost_duals
+        )
+        seconds += time.perf_counter() - began
+    total = RunInfo(run.status, None, seconds, run.detail)
+    return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
+
+
+def _warm_start(model: PlanModel, solver: LpSolver, lp: LpArrays) -> float:
+    """The Lagrangian warm start (:mod:`planner.solve.lagrange`); its seconds. How the cost
+    phase started is not part of the plan (a sweep's warm re-solve starts elsewhere and must
+    write the same summary): it is logged only."""
+    began = time.perf_counter()
+    lagrangian_start(solver, lp, NetworkRows.of(lp, list(model.rows)), solver.time_left())
+    return time.perf_counter() - began
+
+
+def _pricer(model: PlanModel, lp: LpArrays, names: bool) -> ArcPricer:
+    """The arc pricer of column generation, with the arcs already in the model."""
+    pricer = ArcPricer.of(model, lp.row_index, names=names)
+    position = model.positions()
+    for i, var in model.var.x.items():
+        pricer.column[i] = position[id(var)]
+    return pricer
+
+
+def _canonical(
+    solver: LpSolver,
+    lp: LpArrays,
+    pricer: ArcPricer | None,
+    n: int,
+    optimality: dict[str, Any],
+    path: np.ndarray | None,
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The cost duals to report (:func:`_after_tie_break`, else the path's), noting in
+    ``optimality`` which they are and the window-relaxed bound; and the window-relaxed
+    LP's row duals (None when it was not solved)."""
+    canonical, relaxed, relaxed_duals = _after_tie_break(solver, lp, pricer, n)
+    optimality["duals"] = "path" if canonical is None else "vertex"
+    if canonical is None and solver.name == "highs":
+        log.warning("exact: the duals at the plan's own basis failed; the path's are kept")
+    if relaxed is not None:
+        optimality["windows_relaxed_kcny"] = relaxed
+    return (canonical if canonical is not None else path), relaxed_duals
+
+
+def _after_tie_break(
+    solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
+) -> tuple[np.ndarray | None, float | None, np.ndarray | None]:
+    """The cost phase's duals again, from a basis that depends on the unique plan only
+    (:meth:`planner.solve.backends.HighsSolver.vertex_duals`), and the window-relaxed
+    bound (:func:`_windows_relaxed`), both by the simplex method; (None, None) when the
+    solver cannot. With column generation the duals must also price every arc left out
+    (else they are no optimal duals of the whole LP: None), and the relaxed bound is not
+    computed (its optimum over the arcs in the model bounds nothing)."""
+    with solver.simplex():
+        canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
+        if canonical is None:
+            return None, None, None
+        if pricer is not None:
+            out = pricer.column < 0
+            if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
+                return None, None, None
+            return canonical, None, None
+        relaxed = _windows_relaxed(solver, lp)
+        return canonical, relaxed, (solver.duals() if relaxed is not None else None)
+
+
+def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:
+    """The cost optimum with every window-time equality relaxed to load <= capacity (idle
+    windows allowed): a relaxation of the joint problem with integer windows and modes, so
+    a valid lower bound for it whatever the duals (:func:`planner.plan.modes.lp_side`).
+    Solved warm from the cost-optimal basis; None when not optimal."""
+    rows = np.array([i for name, i in lp.row_index.items() if name.startswith("windowtime__")])
+    rows = rows[lp.row_lower[rows] == lp.row_upper[rows]] if len(rows) else rows
+    if len(rows):
+        solver.set_row_bounds(rows, np.full(len(rows), -np.inf), lp.row_upper[rows])
+    run = solver.run()
+    if run.status != Status.OPTIMAL or run.objective is None:
+        return None
+    return run.objective + lp.constant
+
+
+def _cost_columns(lp: LpArrays, pricer: ArcPricer | None, n: int) -> np.ndarray:
+    """The cost objective over the solver's ``n`` columns (generated arcs included)."""
+    out = np.zeros(n)
+    out[: len(lp.cost)] = lp.cost
+    if pricer is not None:
+        added = np.flatnonzero(pricer.column >= len(lp.cost))
+        out[pricer.column[added]] = pricer.objectives["cost"][added]
+    return out
+
+
+def _bounds(lp: LpArrays, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The LP's own bounds over ``n`` columns (a generated arc: [0, inf)), before any phase
+    fixed columns or rows to an optimal face."""
+    extra = n - len(lp.lower)
+    lower = np.r_[lp.lower, np.zeros(extra)]
+    upper = np.r_[lp.upper, np.full(extra, np.inf)]
+    return lower, upper, lp.row_lower.copy(), lp.row_upper.copy()
+
+
+def _optimality(
+    model: PlanModel, generate: bool, phases: tuple[str, ...], report: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """How optimality was established, for ``summary.json``."""
+    return {
+        "method": "column generation on arcs" if generate else "direct (every arc)",
+        "arcs_total": len(model.data.arcs),
+        "arcs_in_model": len(model.var.x),
+        "pricing_tolerance": f"{PRICING_TOLERANCE:g}",
+        "min_reduced_cost_all_arcs": report[0]["min_reduced_cost"],
+        "tie_break": list(phases),
+        "face_tolerance": f"{FACE_TOLERANCE:g}",
+        "phases": report,
+    }
+
+
+def _restrict_to_face(solver: LpSolver) -> None:
+    """Fix columns and rows by complementary slackness with the current duals."""
+    d = solver.reduced_costs()
+    y = solver.duals()
+    lo, up, row_lo, row_up = solver.bounds()
+    cols = np.flatnonzero((np.abs(d) > FACE_TOLERANCE) & (lo < up))
+    at_upper = d[cols] < 0
+    ok = ~at_upper | np.isfinite(up[cols])
+    solver.fix_columns(cols[ok], at_upper[ok])
+    rows = np.flatnonzero((np.abs(y) > FACE_TOLERANCE) & (row_lo < row_up))
+    # HiGHS's sign convention: a positive dual holds the row at its lower bound
+    at_upper_r = y[rows] < 0
+    finite = np.where(at_upper_r, np.isfinite(row_up[rows]), np.isfinite(row_lo[rows]))
+    solver.fix_rows(rows[finite], at_upper_r[finite])
+
+
+def _add(
+    model: PlanModel,
+    solver: LpSolver,
+    pricer: ArcPricer,
+    new: np.ndarray,
+    phase: str,
+    row_index: dict[str, int],
+) -> None:
+    """Add arcs ``new`` to the PuLP model and to the solver (with the current phase's
+    objective)."""
+    first = len(model.columns)
+    cols = add_arcs(model, new)
+    pricer.column[new] = np.arange(first, first + len(new))
+    col = np.repeat(np.arange(len(new)), np.diff(cols.starts))
+    row = np.fromiter((row_index[r] for r in cols.rows), np.int64, len(cols.rows))
+    val = cols.values
+    keep = val != 0
+    col, row, val = col[keep], row[keep], val[keep]
+    starts = np.searchsorted(col, np.arange(len(new) + 1))
+    solver.add_columns(pricer.objectives[phase][new], starts, row, val)
