@@ -26,6 +26,7 @@ import pandas as pd
 from planner import __version__
 from planner.io.run_folder import REPORT_FILE
 from planner.report import changes, charts, modechart, phasemap, rules, webmap
+from planner.report.bound_card import bound_card
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -139,6 +140,7 @@ def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
         card("townships_unserved", "Townships with unserved", last_label),
         f'<div class="card"><div class="k">Objective (kCNY)</div>'
         f'<div class="v">{objective_text}</div><div class="d">all stages, all terms</div></div>',
+        bound_card(run.summary.optimality),
     ]
     return f'<div class="cards">{"".join(parts)}</div>'
 

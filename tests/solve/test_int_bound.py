@@ -22,6 +22,7 @@ import pytest
 from scipy.optimize import linprog
 
 from planner.config.schema import load_config
+from planner.report.bound_card import bound_card
 from planner.run.pipeline import run_config
 from planner.solve.backends import LpArrays
 from planner.solve.int_bound import BoundRules, lagrangian_bound, split
@@ -287,3 +288,7 @@ def test_planner_run_reports_the_integer_bound(tmp_path: Path) -> None:
     gap = (modes["plan_cost_kcny"] - modes["lower_bound_kcny"]) / modes["plan_cost_kcny"]
     assert modes["gap"] == pytest.approx(gap)
     assert modes["gap_proven"]
+    card = bound_card(run.plan.summary.optimality)
+    assert f"{modes['plan_cost_kcny']:,.0f}" in card
+    assert f"bound {modes['lower_bound_kcny']:,.0f} ({modes['bound_method']})" in card
+    assert f"{gap:.2%}, proven" in card
