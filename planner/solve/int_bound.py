@@ -380,8 +380,31 @@ def plan_start(p: Problem, y: np.ndarray, primal: np.ndarray) -> np.ndarray:
     total = np.bincount(rows, weights=raise_arc, minlength=len(y))
     out = y.copy()
     d = p.demand_rows
-    out[d] += total[d] / np.maximum(p.lp.row_upper[d], EPS_VOLUME)
+    raise_row = total / np.maximum(p.lp.row_upper, EPS_VOLUME)
+    out[d] += np.minimum(raise_row[d], _room(p, y, primal)[d])
     return out
+
+
+def _room(p: Problem, y: np.ndarray, primal: np.ndarray) -> np.ndarray:
+    """Per demand row how far its multiplier may rise before a column the LP leaves out
+    of it (an arc at 0, online or unserved at its lower bound) would enter: its full
+    reduced cost (window rows priced too); 0 where a column outside the blocks sits
+    between its bounds (it would jump to its upper bound)."""
+    r = _reduced(p, y)
+    cols = np.flatnonzero(p.col_demand >= 0)
+    rows = p.col_demand[cols]
+    v = primal[cols]
+    in_block = np.zeros(len(r), dtype=bool)
+    if p.flat is not None:
+        in_block[p.flat.arc_col] = True
+    at_low = v <= p.lp.lower[cols] + EPS_VOLUME
+    at_up = v >= p.upper[cols] - EPS_VOLUME
+    limit = np.full(len(cols), np.inf)
+    limit = np.where(at_low, np.maximum(r[cols], 0.0), limit)
+    limit = np.where(~at_low & ~at_up & ~in_block[cols], 0.0, limit)
+    room = np.full(len(y), np.inf)
+    np.minimum.at(room, rows, limit)
+    return room
 
 
 def _without_windows(p: Problem, y: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ def lp_of(case: Case) -> LpArrays:
     )
 
 
-def lp_optimum(lp: LpArrays) -> tuple[float, np.ndarray]:
+def lp_optimum(lp: LpArrays) -> tuple[float, np.ndarray, np.ndarray]:
     """The LP's optimum and row duals (scipy's HiGHS: d objective / d right-hand side, the
     sign HiGHS reports; a highspy run here would fix the thread pool of the planner's)."""
     n, m = len(lp.cost), len(lp.row_lower)
@@ -110,7 +110,7 @@ def lp_optimum(lp: LpArrays) -> tuple[float, np.ndarray]:
     duals = np.zeros(m)
     duals[eq] = res.eqlin.marginals
     duals[~eq] = res.ineqlin.marginals
-    return float(res.fun), duals
+    return float(res.fun), duals, np.asarray(res.x)
 
 
 def rules_of(case: Case) -> BoundRules:
@@ -206,9 +206,16 @@ def exact_optimum(case: Case) -> float:
 
 
 def bound(case: Case, upper: float) -> tuple[float, float, float]:
+    """The LP's optimum, the Lagrangian value at its duals and the best bound reached; the
+    start from the LP's flows (``primal``) must give a valid bound too."""
     lp = lp_of(case)
-    lp_value, duals = lp_optimum(lp)
+    lp_value, duals, primal = lp_optimum(lp)
     out = lagrangian_bound(split(lp, rules_of(case)), duals, upper, budget_s=5.0, max_steps=400)
+    started = lagrangian_bound(
+        split(lp, rules_of(case)), duals, upper, budget_s=5.0, max_steps=400, primal=primal
+    )
+    assert started["at_plan_start_kcny"] <= upper + 1e-6
+    assert started["bound_kcny"] <= upper + 1e-6
     return lp_value, out["at_lp_duals_kcny"], out["bound_kcny"]
 
 
