@@ -391,6 +391,14 @@ class WindowsConfig(Section):
         "window-relaxed LP's duals and raises the bound by subgradient steps. 0 = not computed "
         "(the window-relaxed LP's optimum stays the bound).",
     )
+    bound_steps: int = Field(
+        10,
+        ge=0,
+        le=10_000,
+        description="Subgradient steps of the Lagrangian lower bound at most (each re-solves "
+        "every centre's integer subproblem); the bound is deterministic when they finish "
+        "within bound_time_s (optimality.window_modes.lagrangian.stopped says which ended it).",
+    )
     viable_min_m2: float = Field(
         20.0,
         ge=0,

@@ -19,8 +19,8 @@ def bound_card(optimality: Any) -> str:
     tried = ""
     if lag:
         tried = (
-            f" · Lagrangian {float(lag['bound_kcny']):,.0f} in {float(lag['seconds']):.0f} s"
-            f" ({int(lag['steps'])} steps)"
+            f" · Lagrangian {float(lag['bound_kcny']):,.0f} after {int(lag['steps'])} steps"
+            f" (stopped: {lag['stopped']})"
         )
     detail = (
         f"bound {float(modes['lower_bound_kcny']):,.0f} ({method}) · gap "

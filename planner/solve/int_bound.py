@@ -436,12 +436,16 @@ def lagrangian_bound(
         start_value = ev.value
         if ev.value > best:
             best, best_y = ev.value, y.copy()
-    stall, steps = 0, 0
+    stall, steps, stopped = 0, 0, "steps"
     rhs = p.lp.row_upper[p.demand_rows]
-    while steps < max_steps and time.perf_counter() - start < budget_s:
+    while steps < max_steps:
+        if time.perf_counter() - start >= budget_s:
+            stopped = "time"
+            break
         g = rhs - ev.activity
         norm = float(g @ g)
         if norm <= 1e-18 or best >= upper_bound:
+            stopped = "no direction" if norm <= 1e-18 else "reached the plan's cost"
             break
         y[p.demand_rows] += theta * (upper_bound - ev.value) / norm * g
         ev = evaluate(p, y)
@@ -459,6 +463,7 @@ def lagrangian_bound(
         "at_lp_duals_kcny": first.value,
         "at_plan_start_kcny": start_value,
         "steps": steps,
+        "stopped": stopped,
         "seconds": time.perf_counter() - start,
         "multipliers": best_y,
     }
