@@ -11,6 +11,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
+WINDOW_MODES = ("traditional", "small_general", "big_general")
+"""The window modes (窗口模式), simplest first, as the plan tables spell them."""
+
 MODE_ZH: dict[str, str] = {
     "traditional": "传统窗口",
     "small_general": "小全科",
@@ -58,12 +61,19 @@ STAGE_METRIC_EN: dict[str, str] = {
 """The per-stage figures of ``summary.json`` in words."""
 
 
-def mode_label(mode: str, english: bool = True) -> str:
+def mode_label(mode: object, english: bool = True) -> str:
     """``小全科 small general`` (``小全科`` without ``english``); an unknown id as it is."""
-    zh = MODE_ZH.get(mode)
+    key = str(mode)
+    zh = MODE_ZH.get(key)
     if zh is None:
-        return mode
-    return f"{zh} {MODE_EN[mode]}" if english else zh
+        return key
+    return f"{zh} {MODE_EN[key]}" if english else zh
+
+
+def transition_label(key: object) -> str:
+    """``"传统窗口 traditional → 小全科 small general"`` for ``"traditional → small_general"``
+    (other keys, ``unchanged`` or ``closed``, as they are)."""
+    return " → ".join(mode_label(part) for part in str(key).split(" → "))
 
 
 def level_label(level: str, english: bool = True) -> str:

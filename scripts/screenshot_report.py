@@ -45,7 +45,7 @@ def screenshot(page: Path, out: Path, width: int, height: int, profile: Path) ->
         If Chromium is missing or fails.
     """
     if not Path(CHROMIUM).is_file():
-        msg = f"{CHROMIUM} is not installed: apt-get install -y chromium fonts-noto-cjk"
+        msg = f"{CHROMIUM} is not installed: apt-get install -y chromium"
         raise RuntimeError(msg)
     command = headless_command(
         page, profile, f"--screenshot={out}", f"--window-size={width},{height}"

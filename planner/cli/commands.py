@@ -19,7 +19,12 @@ from rich.table import Table
 
 from planner.cli import common as m
 from planner.config.schema import LEVELS, load_config
-from planner.io.run_dir import InterruptedAfterWrite, run_lock
+from planner.io.run_dir import (
+    InterruptedAfterWrite,
+    hold_signals_after_swap,
+    interrupted_after_swap,
+    run_lock,
+)
 from planner.run.dask_cluster import default_workers
 
 if TYPE_CHECKING:
@@ -176,6 +181,8 @@ def run_cmd(
     from planner.run.pipeline import run_config, write_run
 
     m.setup_logging(verbose, quiet)
+    if m.STANDALONE["process"]:  # the swap and the exit code, atomic for SIGINT and SIGTERM
+        hold_signals_after_swap()
     overrides: dict[str, Any] = {"solver": {"verbose": True}} if verbose else {}
     if province is not None:
         from planner.config.regions import PROVINCES, province_code
@@ -256,6 +263,8 @@ def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) ->
             m.say("warning:", w, "yellow")
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in run.prepared.timings.seconds.items())
         m.out_console.print(f"plan written to {run_dir} ({timing})", markup=False)
+    if interrupted_after_swap():  # recorded once the new plan was in place
+        raise InterruptedAfterWrite
     if result.status != Status.OPTIMAL:
         m.fail(
             f"the plan was written but is not proven optimal ({result.detail})", m.EXIT_NOT_OPTIMAL

@@ -4,7 +4,11 @@ the one-line failure, the error guard and the logging set-up. Only this package 
 Exit codes: 0 success; 1 ``diff`` found differences; 2 bad input (config or data) or an
 output the planner may not or cannot write (a folder it did not write, locked, read-only,
 disk full); 3 no usable plan (infeasible, unbounded, solver error); 4 a plan was written but is not
-proven optimal (time limit); 70 an internal error (a bug); 130 interrupted.
+proven optimal (time limit); 5 interrupted (SIGINT or SIGTERM) once the new plan was in place:
+the new plan is in the folder, written in full; 70 an internal error (a bug); 130 interrupted
+(SIGINT or SIGTERM) before the new plan was in place: the previous plan (if any) is untouched.
+A ``planner run`` killed by SIGTERM before it writes (143) has not touched the previous plan
+either; from the start of writing to the end of the process both signals are handled.
 """
 
 from __future__ import annotations
@@ -26,10 +30,15 @@ from planner.io.run_dir import InterruptedAfterWrite
 EXIT_INPUT = 2
 EXIT_NO_PLAN = 3
 EXIT_NOT_OPTIMAL = 4
+EXIT_WRITTEN_INTERRUPTED = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 OUTPUT_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM})
 """Errors of a file system the user must fix (read-only, full, no permission): exit 2."""
+
+STANDALONE = {"process": False}
+"""``process``: the command runs as the console script (:func:`planner.cli.main.main`), not
+in-process: signals may stay handled to the end of the process."""
 
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -63,7 +72,10 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except PlannerError as err:
             fail(str(err), EXIT_NO_PLAN)
         except InterruptedAfterWrite:
-            fail("interrupted after the new plan was written in full", EXIT_INTERRUPTED)
+            fail(
+                "interrupted after the new plan was written in full; the new plan is in place",
+                EXIT_WRITTEN_INTERRUPTED,
+            )
         except KeyboardInterrupt:
             fail("interrupted; the previous plan (if any) is untouched", EXIT_INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, SystemExit):

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from planner.cli.commands import config_docs_cmd, run_cmd, validate_cmd
+from planner.cli.common import STANDALONE
 from planner.cli.diff_cmd import diff_cmd
 from planner.cli.import_cmd import import_cmd
 from planner.cli.report_cmd import report_cmd
@@ -35,4 +38,11 @@ for _command in (
 
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="planner")
+    STANDALONE["process"] = True
+    try:
+        cli(prog_name="planner")
+    finally:
+        # the exit code is decided: a signal now must not replace it (Python's finalisation
+        # resets a handler written in Python to the default, which dies by the signal)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)

@@ -566,8 +566,24 @@ class LoadedConfig(BaseModel):
     raw: dict[str, Any]
 
     def resolve(self, relative: Path) -> Path:
-        """Resolve a path from the config relative to the config file's folder."""
-        return relative if relative.is_absolute() else (self.path.parent / relative).resolve()
+        """Resolve a path from the config relative to the config file's folder.
+
+        Raises
+        ------
+        InputError
+            The path runs into a loop of symbolic links (one line naming it).
+        """
+        if relative.is_absolute():
+            return relative
+        try:
+            return (self.path.parent / relative).resolve()
+        except (RuntimeError, OSError) as err:  # a symbolic-link loop (RuntimeError in 3.11)
+            msg = (
+                f"{self.path}: the path {relative} cannot be resolved "
+                f"({type(err).__name__}: a loop of symbolic links?); expected a path to a file "
+                "or folder"
+            )
+            raise InputError(msg) from None
 
     @property
     def run_dir(self) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,12 +176,47 @@ def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.D
     return frame.set_index(key, drop=False).rename_axis(None)
 
 
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Characters Python counts as printable that are drawn blank (Hangul fillers, the braille
+blank)."""
+
+
+def _hidden(ch: str) -> bool:
+    """A character that prints as nothing or as a plain space: a format character (U+200B,
+    U+FEFF, U+2060, a soft hyphen), a control character, a space other than ' ', a blank
+    letter (:data:`BLANK_LETTERS`)."""
+    return not ch.isprintable() or ch in BLANK_LETTERS
+
+
+def visible_id(value: object) -> str:
+    """An id without its invisible characters and surrounding spaces (what it prints as)."""
+    return "".join(ch for ch in str(value) if not _hidden(ch)).strip()
+
+
 def show_id(value: object) -> str:
-    """An id as text; with ``repr`` quotes and escapes when it holds invisible characters
-    (U+200B, a no-break space, a control character), so it does not print identical to a
-    valid id."""
+    """An id as text for a message (every message about ids uses this or :func:`format_ids`).
+
+    An id that holds an invisible character (U+200B, a no-break space, a control or format
+    character, a blank letter) or surrounding spaces is quoted, those characters escaped
+    (``'320102\\u200b'``), so it never prints identical to a valid id.
+    """
     text = str(value)
-    return text if text and text.isprintable() and text.strip() == text else repr(text)
+    if text and text.strip() == text and not any(_hidden(ch) for ch in text):
+        return text
+    return "'" + "".join(f"\\u{ord(ch):04x}" if _hidden(ch) else ch for ch in text) + "'"
+
+
+def invisible_twins(unknown: Iterable[object], known: Iterable[object], where: str) -> str:
+    """For a message naming ``unknown`` ids: the ids of ``where`` that print the same but
+    differ by invisible characters (either side), as ``; <where> has '320102\\u200b': the same
+    id but for invisible characters`` (empty when there are none)."""
+    wanted = {visible_id(u): str(u) for u in unknown}
+    twins = sorted(
+        str(k) for k in known if visible_id(k) in wanted and wanted[visible_id(k)] != str(k)
+    )
+    if not twins:
+        return ""
+    return f"; {where} has {format_ids(twins)}: the same id but for invisible characters"
 
 
 def format_ids(values: list[str], limit: int = 5) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from planner.config.schema import LEVELS, Config
 from planner.errors import InputError
-from planner.inputs.load import Inputs, format_ids, show_id
+from planner.inputs.load import Inputs, format_ids, invisible_twins, show_id
 
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county"}
 MAX_VALUE = 1e12
@@ -77,7 +77,8 @@ def check_hierarchy(inputs: Inputs) -> None:
             inputs,
             "townships",
             f"'county_code' names unknown county {format_ids(unknown)} "
-            f"(townships {format_ids(bad)})",
+            f"(townships {format_ids(bad)})"
+            + invisible_twins(unknown, inputs.counties.index, "counties"),
         )
     unknown = sorted(set(inputs.counties["city_code"]) - set(inputs.cities.index))
     if unknown:
@@ -86,7 +87,8 @@ def check_hierarchy(inputs: Inputs) -> None:
             inputs,
             "counties",
             f"'city_code' names city {format_ids(unknown)} not in the city boundaries "
-            f"(counties {format_ids(bad)})",
+            f"(counties {format_ids(bad)})"
+            + invisible_twins(unknown, inputs.cities.index, "the city boundaries"),
         )
     no_polygon = sorted(set(inputs.counties.index) - set(inputs.county_polygons.index))
     if no_polygon:
@@ -110,7 +112,12 @@ def check_centres(inputs: Inputs) -> None:
         parents = rows["parent_id"]
         missing = rows.index[~parents.isin(c.index)].tolist()
         if missing:
-            _fail(inputs, "centres", f"'parent_id' names no known centre for {format_ids(missing)}")
+            twins = invisible_twins(set(parents[missing]), c.index, "centres")
+            _fail(
+                inputs,
+                "centres",
+                f"'parent_id' names no known centre for {format_ids(missing)}{twins}",
+            )
         wrong = rows.index[c.loc[parents, "level"].to_numpy() != parent_level].tolist()
         if wrong:
             _fail(
@@ -131,8 +138,11 @@ def check_centres(inputs: Inputs) -> None:
     hosts = c["township_id"]
     missing = c.index[~hosts.isin(inputs.townships.index)].tolist()
     if missing:
+        twins = invisible_twins(set(hosts[missing]), inputs.townships.index, "townships")
         _fail(
-            inputs, "centres", f"'township_id' names an unknown township for {format_ids(missing)}"
+            inputs,
+            "centres",
+            f"'township_id' names an unknown township for {format_ids(missing)}{twins}",
         )
     stations = c[c["level"] == "township"]
     dup = sorted(set(stations["township_id"][stations["township_id"].duplicated()]))

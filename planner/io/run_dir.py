@@ -36,12 +36,14 @@ import re
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from planner.errors import InputError
 
@@ -374,21 +376,59 @@ def _release(target: Path, handle: int | None) -> None:
 
 
 class InterruptedAfterWrite(KeyboardInterrupt):
-    """Ctrl-C arrived after the new plan was in place (the previous plan is gone)."""
+    """Ctrl-C (or SIGTERM) arrived after the new plan was in place (the previous plan is
+    gone)."""
+
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Signals recorded while a run folder is written and deferred during the swap."""
+_HOLD: dict[str, Any] = {"after_swap": False, "held": None}
+"""``after_swap``: keep the signals deferred once a new plan is in place, to the end of the
+process (:func:`hold_signals_after_swap`); ``held``: the recorder then left installed."""
+
+
+def hold_signals_after_swap() -> None:
+    """Once a run folder has been written (swapped in or not), record SIGINT and SIGTERM to
+    the end of the process instead of raising (the console script's ``run``: the swap and
+    the exit code are then atomic with respect to both signals; see
+    :func:`interrupted_after_swap`)."""
+    _HOLD["after_swap"] = True
+
+
+def interrupted_after_swap() -> bool:
+    """Whether a held recorder saw SIGINT or SIGTERM after its new plan was in place."""
+    held = _HOLD["held"]
+    return bool(held is not None and held.in_place and held.seen)
+
+
+def _quiet_unraisable(hook: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``hook``, silent on a ``KeyboardInterrupt`` raised where Python cannot propagate it
+    (a weakref callback or ``__del__``, as in matplotlib): the recorder has seen the signal,
+    so nothing is lost, and no ``Exception ignored in ...`` traceback is printed."""
+
+    def quiet(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            hook(unraisable)
+
+    return quiet
 
 
 class _Interrupts:
-    """Record SIGINT while a run folder is written; defer it while ``defer`` is set.
+    """Record SIGINT and SIGTERM while a run folder is written; defer them while ``defer`` is
+    set.
 
-    Only in the main thread with Python's default handler in place (elsewhere Python never
-    raises ``KeyboardInterrupt``, and a handler someone else installed is respected).
+    Only in the main thread with Python's default handlers in place (elsewhere Python never
+    raises ``KeyboardInterrupt``, and a handler someone else installed is respected). Once
+    the new plan is in place (``in_place``) a signal is only recorded: with
+    :func:`hold_signals_after_swap` the recorder stays installed to the end of the process.
     """
 
     def __init__(self) -> None:
         self.seen = False
         self.defer = False
-        self.previous: object = None
-        self.installed = False
+        self.in_place = False
+        self.installed: list[signal.Signals] = []
+        self.hook: Callable[[Any], Any] | None = None
 
     def handler(self, signum: int, frame: FrameType | None) -> None:
         self.seen = True
@@ -397,15 +437,32 @@ class _Interrupts:
 
     def __enter__(self) -> _Interrupts:
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            if self.previous is signal.default_int_handler:
-                signal.signal(signal.SIGINT, self.handler)
-                self.installed = True
+            defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+            for sig in SIGNALS:
+                if signal.getsignal(sig) is defaults[sig]:
+                    signal.signal(sig, self.handler)
+                    self.installed.append(sig)
+            if self.installed:
+                self.hook = sys.unraisablehook
+                sys.unraisablehook = _quiet_unraisable(self.hook)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.installed:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if _HOLD["after_swap"]:  # the exit code is decided: record, never raise, to the end
+            self.defer = True
+            _HOLD["held"] = self
+            return
+        self.restore()
+
+    def restore(self) -> None:
+        """Put Python's default handlers back."""
+        for sig in self.installed:
+            signal.signal(
+                sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+            )
+        if self.hook is not None:
+            sys.unraisablehook = self.hook
+        self.installed, self.hook = [], None
 
 
 # --- the swap ---------------------------------------------------------------------------------
@@ -471,15 +528,18 @@ def atomic_run_dir(target: Path, inputs: Iterable[Path] = ()) -> Iterator[Path]:
                     raise KeyboardInterrupt
                 interrupts.defer = True
                 _swap(target, tmp, old, inputs, moved)
-                if interrupts.seen:  # Ctrl-C during the swap: undo it
+                if interrupts.seen:  # a signal during the swap: undo it
                     raise KeyboardInterrupt
+                # from here on the new plan stays: a signal is only recorded, and said so
+                interrupts.in_place = True
             except BaseException:
                 interrupts.defer = True
-                _undo(target, tmp, old, moved)
+                if not interrupts.in_place:
+                    _undo(target, tmp, old, moved)
                 raise
             shutil.rmtree(old, ignore_errors=True)
-        if interrupts.seen:
-            raise InterruptedAfterWrite
+            if interrupts.seen:
+                raise InterruptedAfterWrite
 
 
 def _swap(target: Path, tmp: Path, old: Path, inputs: list[Path], moved: dict[str, bool]) -> None:

@@ -1,10 +1,10 @@
 r"""Window modes of all centres together: one mixed-integer model solved by HiGHS.
 
-Given the flows (the LP's), :func:`planner.modes.rules.path_costs` gives every centre its
+Given the flows (the LP's), :func:`planner.modes.graph.build_graph` gives every centre its
 mode paths :math:`p` (one mode per stage, the pace and the big-general standard already
 applied) with their integer windows :math:`W_{csp}` and cost :math:`C_{cp}` (window-years,
 training and the floor area the windows need beyond the LP's,
-:func:`planner.modes.rules.path_areas`: a path short of area under the growth limits is
+:func:`planner.modes.graph.area_step`: a path short of area under the growth limits is
 left out unless every path of the centre is). Centres are coupled only by the rules the
 LP has on windows: the olive (:mod:`planner.model.policy`) by ``windows`` and by
 ``area_in_use`` (windows times area per window plus the desks' area, the desks fixed by
@@ -29,9 +29,14 @@ that cannot hold shows up as the plan's olive warning). The olive by ``floor_are
 in the default's measures) is not a row here: with it in force, the plan's verdict on
 floor area (the LP's plus the extra) shows what the extra did to it.
 
-Windows are exactly what the chosen mode needs (one binary per centre and path, no idle
-window). The path formulation is the convex hull of each centre's choices, so the LP
-relaxation is tight except where olive rows bind; HiGHS stops at ``windows.mode_mip_gap``
+The paths are not listed (:math:`3^S` of them): the model has a binary per arc of the
+layered graph of :mod:`planner.modes.graph` (a node per stage, mode and area kept), one
+unit of flow out of each centre's source and flow conservation at every node, so a
+:math:`z_{cp}` above is the flow along path :math:`p` and every sum over a centre's paths
+is a sum over the arcs into a stage (:math:`W`, the extra area and the cost are the arc's).
+Windows are exactly what the chosen mode needs (no idle window). A centre's network is the
+convex hull of its choices, as the path formulation was, so the LP relaxation is tight
+except where olive rows bind; HiGHS stops at ``windows.mode_mip_gap``
 or ``windows.mode_time_limit_s`` and its gap and dual bound are reported.
 
 Tie-break
@@ -64,8 +69,10 @@ from typing import Any
 import highspy
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from planner.modes.rules import AreaSpec, ModeRules, PathCosts, chosen_table, path_costs
+from planner.modes.graph import ModeGraph, build_graph, chosen_table, shortest
+from planner.modes.rules import MODES, AreaSpec, ModeRules
 
 log = logging.getLogger(__name__)
 
@@ -143,41 +150,47 @@ class MipOutcome:
     bytes for the same inputs)."""
 
 
-def _perturbation(pc: PathCosts) -> np.ndarray:
-    n, n_paths = pc.total.shape
-    rank = np.arange(n_paths) / max(n_paths, 1)
-    weight = 1.0 + np.argsort(np.argsort(pc.centres.astype(str))) / max(n, 1)
-    return TIE_KCNY * (1.0 + pc.changes + rank[None, :]) * weight[:, None]
+def _perturbation(g: ModeGraph) -> np.ndarray:
+    """Per arc: the tie-break of its stage, so that a path's sum is
+    :math:`\\delta(1 + \text{conversions} + r_p/|P|)(1 + i_c/n)` (module docstring): the
+    rank :math:`r_p/|P| = \\sum_s m_s 3^{-1-s}` (the path read in base 3), the 1 on the
+    arcs from the source."""
+    n = len(g.centres)
+    weight = 1.0 + np.argsort(np.argsort(g.centres.astype(str))) / max(n, 1)
+    rank = g.mode * float(len(MODES)) ** (-1.0 - g.stage)
+    first = (g.stage == 0).astype(float)
+    return TIE_KCNY * (first + g.change + rank) * weight[g.centre]
 
 
 def _olive_rows(
-    pc: PathCosts, cols: np.ndarray, stages: list[int], olive: OliveSpec | None
+    g: ModeGraph, stages: list[int], olive: OliveSpec | None
 ) -> list[tuple[int, float, list[tuple[int, float]], float]]:
-    """Olive rows as (stage, upper bound, terms on the path columns, kCNY per unit-year of
+    """Olive rows as (stage, upper bound, terms on the arc columns, kCNY per unit-year of
     violation)."""
     if olive is None:
         return []
     out = []
-    reg = olive.region.reindex(pc.centres).astype(str).to_numpy()
-    lev = olive.level.reindex(pc.centres).astype(str).to_numpy()
-    apw = olive.area_per_window.reindex(pc.centres).astype(float).to_numpy()
+    reg = olive.region.reindex(g.centres).astype(str).to_numpy()
+    lev = olive.level.reindex(g.centres).astype(str).to_numpy()
+    apw = olive.area_per_window.reindex(g.centres).astype(float).to_numpy()
     for s in (s for s in olive.stages if s in stages):
         j = stages.index(s)
-        windows = pc.w[:, j, :][:, pc.paths[:, j]]  # (centres, paths)
+        arcs = np.flatnonzero(g.stage == j)
+        windows = g.w[g.centre[arcs], j, g.mode[arcs]]
         for region in sorted(set(reg)):
             for measure, penalty in olive.penalties:
-                coef = np.ones(len(pc.centres)) if measure == "windows" else apw
+                coef = np.ones(len(g.centres)) if measure == "windows" else apw
                 for narrow, wide in PAIRS:
                     terms: list[tuple[int, float]] = []
                     const = 0.0
                     for lv, sign in ((narrow, 1.0), (wide, -1.0)):
                         for c in np.flatnonzero((reg == region) & (lev == lv)):
                             if measure == "area_in_use":
-                                const += sign * olive.desk_area.get((s, str(pc.centres[c])), 0.0)
+                                const += sign * olive.desk_area.get((s, str(g.centres[c])), 0.0)
+                            mine = (g.centre[arcs] == c) & (windows != 0)
                             terms += [
-                                (int(k), sign * coef[c] * windows[c, p])
-                                for p, k in enumerate(cols[c])
-                                if k >= 0 and windows[c, p] != 0
+                                (int(a), sign * coef[c] * float(v))
+                                for a, v in zip(arcs[mine], windows[mine], strict=True)
                             ]
                     per = HARD_PENALTY if olive.hard else penalty
                     out.append((s, -const, terms, per))
@@ -185,39 +198,70 @@ def _olive_rows(
 
 
 def _top_heavy_rows(
-    pc: PathCosts, cols: np.ndarray, stages: list[int], spec: AreaSpec, top: TopHeavySpec
+    g: ModeGraph, stages: list[int], spec: AreaSpec, top: TopHeavySpec
 ) -> list[tuple[int, float, list[tuple[int, float]], float]]:
     r"""Top-heavy rows as :func:`_olive_rows` gives the olive's, per stage and region:
-    :math:`(1-	heta_s) \sum_{U} (A_{cs} + x_{csp}) - 	heta_s \sum_{	ext{lower}}
-    (lpha_c W_{csp} + lpha_{bo} z_{cs}) \le h_{sr}`, :math:`h` paid at the penalty a
-    m2-year (:math:`A` the LP's floor area, :math:`x` the path's extra). The excess is
-    the plan's, so the extra area of province and city costs the penalty only above the
-    cap."""
+    :math:`(1-\theta_s) \sum_{U} (A_{cs} + x_{csp}) - \theta_s \sum_{\text{lower}}
+    (\alpha_c W_{csp} + \alpha_{bo} z_{cs}) \le h_{sr}`, :math:`h` paid at the penalty a
+    m2-year (:math:`A` the LP's floor area, :math:`x` the path's extra, on the arcs into the
+    stage). The excess is the plan's, so the extra area of province and city costs the
+    penalty only above the cap."""
     out = []
-    reg = top.region.reindex(pc.centres).astype(str).to_numpy()
-    upper = top.upper.reindex(pc.centres).eq(True).to_numpy(dtype=bool)
-    apw = top.area_per_window.reindex(pc.centres).fillna(0.0).astype(float).to_numpy()
+    reg = top.region.reindex(g.centres).astype(str).to_numpy()
+    upper = top.upper.reindex(g.centres).eq(True).to_numpy(dtype=bool)
+    apw = top.area_per_window.reindex(g.centres).fillna(0.0).astype(float).to_numpy()
     for j, s in enumerate(stages):
         theta = top.share[s]
-        windows = pc.w[:, j, :][:, pc.paths[:, j]]  # (centres, paths)
-        extra = pc.area.extra[:, :, j] if pc.area is not None else np.zeros(windows.shape)
+        arcs = np.flatnonzero(g.stage == j)
+        c_of = g.centre[arcs]
+        windows = g.w[c_of, j, g.mode[arcs]]
+        extra = g.area["extra"][arcs] if g.area is not None else np.zeros(len(arcs))
+        size = np.where(upper[c_of], extra, apw[c_of] * windows)
+        coef = np.where(upper[c_of], 1.0 - theta, -theta)
         for region in sorted(set(reg)):
-            terms: list[tuple[int, float]] = []
             const = 0.0
             for c in np.flatnonzero(reg == region):
                 if upper[c]:
                     const += (1.0 - theta) * float(spec.floor[c, j])
-                    size, coef = extra[c], 1.0 - theta
                 else:
-                    const -= theta * top.desk_area.get((s, str(pc.centres[c])), 0.0)
-                    size, coef = apw[c] * windows[c], -theta
-                terms += [
-                    (int(k), coef * float(size[p]))
-                    for p, k in enumerate(cols[c])
-                    if k >= 0 and size[p] != 0
-                ]
+                    const -= theta * top.desk_area.get((s, str(g.centres[c])), 0.0)
+            mine = (reg[c_of] == region) & (size != 0)
+            terms = [
+                (int(a), float(k) * float(v))
+                for a, k, v in zip(arcs[mine], coef[mine], size[mine], strict=True)
+            ]
             out.append((s, -const, terms, top.penalty))
     return out
+
+
+def _flow_rows(h: highspy.Highs, g: ModeGraph) -> None:
+    """One path per centre: out of its source one arc, into every other node that is not
+    of the last stage as many as out; with a shortfall cap, the path's shortfall under it."""
+    last = int(g.stage.max())
+    n_arcs = len(g.tail)
+    inner = np.zeros(g.n_nodes, dtype=bool)
+    inner[g.head[g.stage < last]] = True
+    row_of = np.full(g.n_nodes, -1)
+    n = len(g.centres)
+    row_of[:n] = np.arange(n)
+    row_of[inner] = n + np.arange(int(inner.sum()))
+    rows = np.concatenate([row_of[g.tail], row_of[g.head]])
+    cols = np.concatenate([np.arange(n_arcs), np.arange(n_arcs)])
+    vals = np.concatenate([np.ones(n_arcs), -np.ones(n_arcs)])
+    keep = rows >= 0
+    matrix = sparse.csr_matrix(
+        (vals[keep], (rows[keep], cols[keep])), shape=(n + int(inner.sum()), n_arcs)
+    )
+    bound = np.concatenate([np.ones(n), np.zeros(int(inner.sum()))])
+    h.addRows(
+        matrix.shape[0], bound, bound, matrix.nnz,
+        matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32), matrix.data,
+    )  # fmt: skip
+    if g.short_cap is not None and g.area is not None:
+        short = g.area["short"]
+        for c in np.unique(g.centre[short > 0]):
+            idx = np.flatnonzero((g.centre == c) & (short > 0)).astype(np.int32)
+            h.addRow(-highspy.kHighsInf, float(g.short_cap[c]), len(idx), idx, short[idx])
 
 
 def solve_mode_mip(
@@ -233,36 +277,23 @@ def solve_mode_mip(
 ) -> MipOutcome:
     """The modes of every centre and stage (module docstring), and the MIP's gap and bound.
 
-    Parameters are those of :func:`planner.modes.rules.decide_modes`, plus the olive rows on
+    Parameters are those of :func:`planner.modes.graph.decide_modes`, plus the olive rows on
     windows (None: no coupling, the answer is every centre's cheapest path), HiGHS's
     stopping rules, the LP's floor area (None: area not priced), with which every path
     pays the floor area its windows need beyond the LP's
-    (:func:`planner.modes.rules.path_areas`), and the LP's top-heavy rows (None: none;
+    (:func:`planner.modes.graph.area_step`), and the LP's top-heavy rows (None: none;
     they need ``area``), which then replace the LP's: the MIP pays the plan's top-heavy
     excess (``top_heavy_kcny``).
     """
     options = options or MipOptions()
     started = time.perf_counter()
-    pc = path_costs(need, today, stages, lengths, rules, area)
-    ok = np.isfinite(pc.total)
-    stuck = ~ok.any(axis=1)  # no path the pace allows: the centre keeps today's mode
-    if stuck.any():
-        keep = [int(np.flatnonzero((pc.paths == m).all(axis=1))[0]) for m in today.to_numpy()]
-        for i in (int(j) for j in np.flatnonzero(stuck)):
-            ok[i, keep[i]] = True
-            m = int(today.iloc[i])
-            per_year = rules.window_cost + (rules.training_cost if m == 2 else 0.0)
-            years = np.array([lengths[s] for s in stages])
-            pc.total[i, keep[i]] = float(years @ pc.w[i, :, m]) * per_year
-            if pc.area is not None:
-                pc.total[i, keep[i]] += float(pc.area.kcny[i, keep[i]].sum())
-    cols = np.where(ok, np.cumsum(ok.ravel()).reshape(ok.shape) - 1, -1)
-    n_z = int(ok.sum())
-    cost = (pc.total + _perturbation(pc))[ok]
-    rows = _olive_rows(pc, cols, stages, olive)
+    g = build_graph(need, today, stages, lengths, rules, area)
+    n_z = len(g.tail)
+    cost = g.cost + _perturbation(g)
+    rows = _olive_rows(g, stages, olive)
     n_olive = len(rows)
     if top_heavy is not None and area is not None:
-        rows += _top_heavy_rows(pc, cols, stages, area, top_heavy)
+        rows += _top_heavy_rows(g, stages, area, top_heavy)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
@@ -273,9 +304,7 @@ def solve_mode_mip(
     every = np.arange(n_z, dtype=np.int32)
     h.changeColsCost(n_z, every, cost)
     h.changeColsIntegrality(n_z, every, np.full(n_z, highspy.HighsVarType.kInteger))
-    for c in range(len(pc.centres)):
-        idx = cols[c][cols[c] >= 0].astype(np.int32)
-        h.addRow(1.0, 1.0, len(idx), idx, np.ones(len(idx)))
+    _flow_rows(h, g)
     for s, upper, terms, per in rows:
         h.addVar(0.0, inf)
         v = h.getNumCol() - 1
@@ -288,20 +317,31 @@ def solve_mode_mip(
     if len(x) < h.getNumCol():
         msg = f"the window-mode MIP found no plan ({h.modelStatusToString(h.getModelStatus())})"
         raise RuntimeError(msg)
-    info = _info(h, pc, ok, x, started, (n_olive, len(rows) - n_olive))
-    pick = np.full(len(pc.centres), -1)
-    for c in range(len(pc.centres)):
-        k = cols[c]
-        sel = np.flatnonzero(k >= 0)
-        pick[c] = sel[np.argmax(x[k[sel]])] if len(sel) else 0
-    best = pc.paths[pick]
-    return MipOutcome(chosen_table(pc, best, stages, rules), info)
+    info = _info(h, g, x, started, (n_olive, len(rows) - n_olive))
+    return MipOutcome(chosen_table(g, _walks(g, x[:n_z]), stages, rules), info)
+
+
+def _walks(g: ModeGraph, x: np.ndarray) -> np.ndarray:
+    """The arcs each centre's path takes, (centres, stages): from the source, the arc of the
+    largest value out of the node reached (the first on a tie)."""
+    n, n_stages = len(g.centres), int(g.stage.max()) + 1
+    out = np.zeros((n, n_stages), dtype=np.int64)
+    by_tail: dict[int, list[int]] = {}
+    for a in range(len(g.tail)):
+        by_tail.setdefault(int(g.tail[a]), []).append(a)
+    for c in range(n):
+        node = c
+        for j in range(n_stages):
+            arcs = by_tail[node]
+            a = arcs[int(np.argmax(x[arcs]))]
+            out[c, j] = a
+            node = int(g.head[a])
+    return out
 
 
 def _info(
     h: highspy.Highs,
-    pc: PathCosts,
-    ok: np.ndarray,
+    g: ModeGraph,
     x: np.ndarray,
     started: float,
     n_rows: tuple[int, int],
@@ -310,10 +350,11 @@ def _info(
     perturbation (the bound less the largest perturbation any plan can carry), gap, time,
     and what its olive and top-heavy rows (``n_rows``) cost."""
     status = h.modelStatusToString(h.getModelStatus())
-    n_z = int(ok.sum())
-    pert = _perturbation(pc)
-    worst = float(np.where(ok, pert, 0.0).max(axis=1).sum())
-    objective = float(h.getInfo().objective_function_value) - float(pert[ok] @ x[:n_z])
+    n_z = len(g.tail)
+    pert = _perturbation(g)
+    flat = {"centre": g.centre, "stage": g.stage, "tail": g.tail, "head": g.head}
+    worst = float(shortest(flat, g.n_nodes, len(g.centres), pert, sign=-1.0).sum())
+    objective = float(h.getInfo().objective_function_value) - float(pert @ x[:n_z])
     bound = float(h.getInfo().mip_dual_bound) - worst
     bound = min(bound, objective)
     gap = (objective - bound) / abs(objective) if objective else 0.0

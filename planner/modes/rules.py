@@ -41,25 +41,29 @@ Per centre the mode path :math:`m_0, m_1, \dots, m_S` (:math:`m_0` today's mode)
 (:math:`\omega` window cost, :math:`\tau` ``windows.training_cost_per_window_year``,
 :math:`p` ``windows.mode_steps_per_stage``; with ``windows.mode_backwards`` the lower bound
 is :math:`-p`). Given the flows, centres are independent and each has at most
-:math:`3^S` paths: :func:`decide_modes` enumerates them all, so the path is the exact
-optimum of this problem (ties: fewer conversions, then the more traditional path).
+:math:`3^S` paths; the cost
+is a sum over stages that depends on the path only through the mode before and the floor
+area kept (below), so the paths are the walks of a layered graph with a node per (stage,
+mode, area kept) (:mod:`planner.modes.graph`), which grows linearly with the stages.
+:func:`planner.modes.graph.decide_modes` takes the shortest walk: the exact optimum of this
+problem (ties: fewer conversions, then the more traditional path).
 
 Given the flows, without coupling rows this is each centre's cheapest path; the planner
 chooses all centres' paths together in one mixed-integer model with the LP's olive rows on
-windows (:mod:`planner.modes.mip`), which uses :func:`path_costs` and
-:func:`chosen_table`.
+windows (:mod:`planner.modes.mip`), with a binary per arc of that graph.
 
 Floor area the windows need
 ---------------------------
 A mode's integer windows need floor area: :math:`\alpha W_s` plus the desks' area, the
 desks fixed by the flows. Where that exceeds the LP's floor area :math:`A_s` the path keeps
-the extra (:func:`path_areas`) and pays for it as the LP pays for area: area cost per
-m2-year over the stage's years, and expansion, reduction and conversion against the LP's
-own evolution row (an increase first cancels the LP's reduction or conversion, a decrease
-first cancels its expansion). A path whose windows the level's growth limit leaves short
-of area (e.g. province and city, which may not grow) is forbidden unless every path the
-pace allows is short: then the path with the least shortfall is kept and the shortfall is
-reported by centre. The plan's floor area is the LP's plus the chosen path's extra.
+the extra (:func:`planner.modes.graph.area_step`) and pays for it as the LP pays for
+area: area cost per m2-year over the stage's years, and expansion, reduction and conversion
+against the LP's own evolution row (an increase first cancels the LP's reduction or
+conversion, a decrease first cancels its expansion). A path whose windows the level's
+growth limit leaves short of area (e.g. province and city, which may not grow) is forbidden
+unless every path the pace allows is short: then the path with the least shortfall is kept
+and the shortfall is reported by centre. The plan's floor area is the LP's plus the chosen
+path's extra.
 
 Bound on the joint problem
 --------------------------
@@ -87,7 +91,6 @@ integer plan pays.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -165,32 +168,6 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok"]]
 
 
-def _paths(n_stages: int) -> np.ndarray:
-    """Every mode path over the stages, shape (paths, stages), most traditional first."""
-    return np.array(list(itertools.product(range(len(MODES)), repeat=n_stages)), dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class PathCosts:
-    """Every centre's mode paths and what each costs (:func:`path_costs`)."""
-
-    centres: np.ndarray
-    """Centre ids, in the order of today's modes."""
-    full: pd.DataFrame
-    """:func:`mode_windows` on every (stage, centre)."""
-    w: np.ndarray
-    """Windows per (centre, stage, mode)."""
-    paths: np.ndarray
-    """Every path, shape (paths, stages), most traditional first."""
-    total: np.ndarray
-    """kCNY per (centre, path) over the stages (windows and training), inf where the pace or
-    the big-general standard forbids the path."""
-    changes: np.ndarray
-    """Conversions per (centre, path)."""
-    area: PathAreas | None = None
-    """Floor area each path needs beyond the LP's (:func:`path_areas`; None: not priced)."""
-
-
 @dataclass(frozen=True)
 class AreaSpec:
     """The LP's floor area per centre (rows in the order of today's modes) and stage, and
@@ -222,224 +199,14 @@ class AreaSpec:
     convert_cost: float
 
 
-@dataclass(frozen=True)
-class PathAreas:
-    """Per (centre, path, stage): the floor area beyond the LP's the path keeps
-    (``extra``), what its windows still lack (``short``), the extra's cost (``kcny``,
-    the stage's years) and the LP's conversion it keeps instead (``unconverted``)."""
-
-    extra: np.ndarray
-    short: np.ndarray
-    kcny: np.ndarray
-    unconverted: np.ndarray
-
-
-def _at(bound: np.ndarray, j: int) -> np.ndarray:
+def at_stage(bound: np.ndarray, j: int) -> np.ndarray:
     """A per-centre bound in stage index ``j`` (the bound is per centre or per centre and
     stage)."""
     return bound if bound.ndim == 1 else bound[:, j]
 
 
-def path_areas(w: np.ndarray, paths: np.ndarray, years: np.ndarray, spec: AreaSpec) -> PathAreas:
-    r"""The floor area each path's integer windows need beyond the LP's, and its cost.
-
-    Stage by stage (:math:`x_0 = 0`), the path's windows :math:`W_s` need
-    :math:`N_s = \alpha W_s + \alpha_{bo} z_s` (desks :math:`z_s` the LP's) and the extra
-    aimed at is :math:`t_s = \max(0, N_s - A_s)` over the LP's area :math:`A_s`. The change
-    :math:`t_s - x_{s-1}` is made the cheapest way the LP's own evolution row
-    :math:`A_s - A_{s-1} - e_s + r_s + q_s = 0` allows, against the LP's :math:`e, r, q`:
-
-    * an increase first cancels the LP's reduction (saves :math:`\delta` a m2) and its
-      conversion of surplus (saves the conversion cost), the dearer first, then expands
-      (:math:`\epsilon` a m2) within the growth limit left, :math:`\gamma A^0 - e_s`
-      (none where growth is forbidden);
-    * a decrease first cancels the LP's expansion (saves :math:`\epsilon`), then reduces
-      (:math:`\delta`) within the shrink limit left; what cannot be given back is kept.
-
-    The extra kept is :math:`x_s` (at most :math:`t_s` when growing, at least when
-    shrinking), the shortfall :math:`\max(0, N_s - A_s - x_s)` and the cost
-    :math:`L_s a_c x_s` plus the evolution terms above. What the extra does to the
-    top-heavy excess is priced by the mode MIP's top-heavy rows, not here; area kept never
-    lowers the station shortfall the plan reports (that gain is left out).
-    """
-    n, n_stages = spec.floor.shape
-    shape = (n, len(paths), n_stages)
-    extra, short, kcny, kept = (np.zeros(shape) for _ in range(4))
-    rows = np.arange(n)[:, None]
-    x = np.zeros((n, len(paths)))
-    for j in range(n_stages):
-        windows = w[rows, j, paths[None, :, j]]  # (centres, paths)
-        need = spec.area_per_window[:, None] * windows + spec.desk[:, j, None]
-        gap = np.round(need - spec.floor[:, j, None], ROUND)
-        change = np.maximum(gap, 0.0) - x
-        up, down = np.maximum(change, 0.0), np.maximum(-change, 0.0)
-        if spec.convert_cost > spec.reduction_cost:  # cancel the dearer one first
-            un_convert = np.minimum(up, spec.convert[:, j, None])
-            un_reduce = np.minimum(up - un_convert, spec.reduce[:, j, None])
-        else:
-            un_reduce = np.minimum(up, spec.reduce[:, j, None])
-            un_convert = np.minimum(up - un_reduce, spec.convert[:, j, None])
-        room = np.maximum(_at(spec.growth, j) - spec.expand[:, j], 0.0)[:, None]
-        grow = np.minimum(up - un_reduce - un_convert, room)
-        un_expand = np.minimum(down, spec.expand[:, j, None])
-        room = np.maximum(_at(spec.shrink, j) - spec.reduce[:, j], 0.0)[:, None]
-        cut = np.minimum(down - un_expand, room)
-        x = x + un_reduce + un_convert + grow - un_expand - cut
-        extra[:, :, j] = x
-        kept[:, :, j] = un_convert
-        short[:, :, j] = np.maximum(gap - x, 0.0)
-        kcny[:, :, j] = (
-            years[j] * spec.per_m2_year[:, j, None] * x
-            + spec.expansion_cost * (grow - un_expand)
-            + spec.reduction_cost * (cut - un_reduce)
-            - spec.convert_cost * un_convert
-        )
-    return PathAreas(*(np.round(a, ROUND) for a in (extra, short, kcny, kept)))
-
-
 SHORT_TOL_M2 = 0.5
 """Floor area (m2) a path may lack and still count as fitting (LP noise)."""
-
-
-def path_costs(
-    need: pd.DataFrame,
-    today: pd.Series,
-    stages: list[int],
-    lengths: dict[int, float],
-    rules: ModeRules,
-    area: AreaSpec | None = None,
-) -> PathCosts:
-    """The cost of every mode path of every centre (module docstring), inf where forbidden.
-
-    With ``area`` (:func:`path_areas`) a path also pays the floor area its windows need
-    beyond the LP's; a path whose windows the growth limits leave short of area is
-    forbidden, unless every path the pace allows is short: then only the paths with the
-    least shortfall stay (the shortfall is reported).
-    """
-    centres = today.index.to_numpy()
-    n, S = len(centres), len(stages)
-    full = need.reindex(pd.MultiIndex.from_product([stages, centres]))
-    w = np.stack(
-        [
-            full[f"w{m}"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
-            for m in range(len(MODES))
-        ],
-        axis=2,
-    )  # (centres, stages, modes)
-    big_ok = full["big_ok"].astype(object).fillna(True).to_numpy(dtype=bool).reshape(S, n).T
-    years = np.array([lengths[s] for s in stages])
-    per_year = w * rules.window_cost
-    per_year[:, :, 2] += w[:, :, 2] * rules.training_cost
-    cost = per_year * years[None, :, None]
-    cost[:, :, 2] = np.where(big_ok, cost[:, :, 2], np.inf)
-    paths = _paths(S)
-    total = np.zeros((n, len(paths)))
-    for j in range(S):
-        total += cost[:, j, :][:, paths[:, j]]
-    prev = np.concatenate(
-        [
-            np.broadcast_to(today.to_numpy()[:, None, None], (n, len(paths), 1)),
-            np.broadcast_to(paths[None, :, :-1], (n, len(paths), S - 1)),
-        ],
-        axis=2,
-    )
-    step = paths[None, :, :] - prev
-    lo = -rules.steps_per_stage if rules.backwards else 0
-    ok = ((step >= lo) & (step <= rules.steps_per_stage)).all(axis=2)
-    areas = None if area is None else path_areas(w, paths, years, area)
-    if areas is not None:
-        total = total + areas.kcny.sum(axis=2)
-        short = areas.short.sum(axis=2)
-        least = np.where(ok & np.isfinite(total), short, np.inf).min(axis=1, initial=np.inf)
-        ok &= short <= np.maximum(least, 0.0)[:, None] + SHORT_TOL_M2
-    total = np.where(ok, np.round(total, 6), np.inf)
-    return PathCosts(centres, full, w, paths, total, (step != 0).sum(axis=2), areas)
-
-
-def decide_modes(
-    need: pd.DataFrame,
-    today: pd.Series,
-    stages: list[int],
-    lengths: dict[int, float],
-    rules: ModeRules,
-) -> pd.DataFrame:
-    """The cheapest mode path per centre (module docstring), by enumerating every path.
-
-    Parameters
-    ----------
-    need
-        :func:`mode_windows` (centres that serve nothing in a stage need no window there).
-    today
-        Centre id -> today's mode index (every centre of the plan).
-    stages, lengths
-        Stage numbers and their years.
-    rules
-        Standards, costs and pace.
-
-    Returns
-    -------
-    DataFrame indexed by (stage, centre_id) for every centre and stage: ``mode`` and
-    ``windows``, ``windows_dedicated``, ``windows_general``, ``windows_traditional``,
-    ``dedicated_items`` and ``training_kcny`` (a year).
-    """
-    pc = path_costs(need, today, stages, lengths, rules)
-    order = np.lexsort(
-        (np.broadcast_to(np.arange(len(pc.paths)), pc.total.shape), pc.changes, pc.total)
-    )
-    best = pc.paths[order[:, 0]]  # (centres, stages)
-    return chosen_table(pc, best, stages, rules)
-
-
-def chosen_table(
-    pc: PathCosts, best: np.ndarray, stages: list[int], rules: ModeRules
-) -> pd.DataFrame:
-    """The chosen path ``best`` (centres, stages) as a (stage, centre_id) table."""
-    full, w, centres = pc.full, pc.w, pc.centres
-    n, S = len(centres), len(stages)
-    rows = np.arange(n)
-    ded1 = full["ded1"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
-    hot = full["hot"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
-    served = full["served"].astype(float).fillna(0.0).to_numpy().reshape(S, n).T
-    frames = []
-    for j, s in enumerate(stages):
-        m = best[:, j]
-        windows = w[rows, j, m]
-        dedicated = np.select([m == 0, m == 1], [windows, ded1[:, j]], 0.0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "stage": s,
-                    "centre_id": centres,
-                    "mode": np.array(MODES, dtype=object)[m],
-                    "windows": windows,
-                    "windows_dedicated": dedicated,
-                    "windows_general": windows - dedicated,
-                    "windows_traditional": w[:, j, 0],
-                    "dedicated_items": np.select([m == 0, m == 1], [served[:, j], hot[:, j]], 0),
-                    "training_kcny": np.where(m == 2, windows * rules.training_cost, 0.0),
-                    **_chosen_area(pc, best, j),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True).set_index(["stage", "centre_id"])
-
-
-def _chosen_area(pc: PathCosts, best: np.ndarray, j: int) -> dict[str, np.ndarray]:
-    """The chosen paths' extra floor area, shortfall (m2) and area cost (kCNY over the
-    stage) in stage ``j``; zeros when area is not priced."""
-    n = len(pc.centres)
-    if pc.area is None:
-        names = ("area_extra_m2", "area_short_m2", "area_kcny", "area_unconverted_m2")
-        return {k: np.zeros(n) for k in names}
-    # paths are in itertools.product order: the index is the path read in base len(MODES)
-    k = best @ (len(MODES) ** np.arange(best.shape[1] - 1, -1, -1))
-    rows = np.arange(n)
-    return {
-        "area_extra_m2": pc.area.extra[rows, k, j],
-        "area_short_m2": pc.area.short[rows, k, j],
-        "area_kcny": pc.area.kcny[rows, k, j],
-        "area_unconverted_m2": pc.area.unconverted[rows, k, j],
-    }
 
 
 def today_modes(
@@ -473,6 +240,33 @@ def today_modes(
     windows = centres["windows"].astype(float)
     out = np.where(windows >= w0, 0, np.where(windows >= w1, 1, 2))
     return pd.Series(out, index=centres.index, dtype=np.int64), "inventory"
+
+
+def _extras_by_stage(
+    cen: pd.DataFrame,
+    w_lp: np.ndarray,
+    whole: np.ndarray,
+    window_cost: float,
+    lengths: dict[int, float],
+) -> dict[str, dict[str, float]]:
+    """:func:`mode_bounds`' integer rounding, mode windows, training and area per stage
+    (each stage's length times its yearly values; the same sums, split)."""
+    stage = cen["stage"].to_numpy()
+    zero = np.zeros(len(cen))
+    parts = {
+        "integer_rounding_kcny": window_cost * (whole - w_lp),
+        "mode_windows_kcny": window_cost * (cen["windows"].to_numpy(dtype=float) - whole),
+        "training_kcny": cen["training_kcny"].to_numpy(dtype=float),
+    }
+    area = cen["area_kcny"].to_numpy(dtype=float) if "area_kcny" in cen else zero
+    out: dict[str, dict[str, float]] = {}
+    for s in sorted(set(stage.tolist())):
+        at = stage == s
+        years = float(lengths[s])
+        row = {k: years * float(v[at].sum()) for k, v in parts.items()}
+        row["area_kcny"] = float(area[at].sum())
+        out[str(s)] = row
+    return out
 
 
 def mode_bounds(
@@ -517,6 +311,7 @@ def mode_bounds(
         "training_kcny": training,
         "area_kcny": area,
     }
+    out["by_stage"] = _extras_by_stage(cen, w_lp, whole, rules.window_cost, lengths)
     if "area_extra_m2" in cen and "level" in cen:
         by = cen.groupby(["stage", "level"])["area_extra_m2"].sum()
         out["area_extra_m2"] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ from planner.plan.summary import (
     PartSummary,
     PlanSummary,
     stage_metrics,
+    terms_by_stage,
     top_heavy_share,
 )
 from planner.plan.unserved import UNSERVED_COLUMNS, is_unserved, unserved_items, unserved_list
@@ -110,6 +112,8 @@ class Solution:
     desks: dict[Key, float]
     shortfall: dict[Key, float]
     cost_terms: dict[str, float]
+    cost_terms_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
+    """The objective by term and stage (kCNY), constants included."""
     evolve: dict[Key, tuple[float, float, float]] = field(default_factory=dict)
     """Per (stage, centre): the LP's expansion, reduction and conversion (m2)."""
 
@@ -131,6 +135,7 @@ def read_solution(model: PlanModel, solved: SolverSolution) -> Solution:
         desks=dict(solved.desks),
         shortfall=dict(solved.g),
         cost_terms=dict(solved.costs),
+        cost_terms_by_stage={k: dict(v) for k, v in solved.costs_by_stage.items()},
         evolve={
             key: (
                 solved.e.get(key, 0.0),
@@ -558,9 +563,14 @@ def _combined_summary(
     """The summary of independent parts: sums of terms and sizes, the worst status."""
     ordered = [parts[k].summary for k in sorted(parts)]
     terms: dict[str, float] = {}
+    by_stage: dict[int, dict[str, float]] = {}
     for p in ordered:
         for name, value in p.objective_terms_kcny.items():
             terms[name] = terms.get(name, 0.0) + float(value)
+        for stage, values in p.objective_terms_by_stage_kcny.items():
+            into = by_stage.setdefault(stage, {})
+            for name, value in values.items():
+                into[name] = into.get(name, 0.0) + float(value)
     first = ordered[0]
     model = ModelSize(
         variables=sum(p.model.variables for p in ordered),
@@ -579,6 +589,7 @@ def _combined_summary(
         },
         objective_kcny=float(sum(p.objective_kcny or 0.0 for p in ordered)),
         objective_terms_kcny=terms,
+        objective_terms_by_stage_kcny=dict(sorted(by_stage.items())),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=model,
@@ -603,6 +614,7 @@ def _summary(
         optimality=dict(result.optimality),
         objective_kcny=result.objective,
         objective_terms_kcny=sol.cost_terms,
+        objective_terms_by_stage_kcny=terms_by_stage(sol.cost_terms_by_stage),
         top_heavy_share=top_heavy_share(levels),
         stages=stage_metrics(townships),
         model=ModelSize(
@@ -636,4 +648,17 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
             )
     thetas = dict(enumerate(cfg.policy.top_heavy_max_share, start=1))
     out.extend(olive_warnings(levels, thetas))
+    out.extend(skipped_warnings(summary.optimality))
     return replace(summary, warnings=tuple(out))
+
+
+def skipped_warnings(optimality: Mapping[str, Any]) -> list[str]:
+    """One warning per step skipped or cut short by the time budget (``skipped_steps`` of
+    the optimality report, of every part of a decomposed plan)."""
+    parts = optimality.get("parts", {}) if isinstance(optimality.get("parts"), dict) else {}
+    found = [("", optimality)] + [(f"part {code}: ", part) for code, part in parts.items()]
+    return [
+        f"{where}skipped: {step['step']} ({step['reason']})"
+        for where, opt in found
+        for step in opt.get("skipped_steps", [])
+    ]

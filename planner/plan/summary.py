@@ -241,6 +241,9 @@ class PlanSummary:
     """Per stage and level: what window-mode conversion saves (:func:`mode_savings`)."""
     dataset: DatasetIdentity | None = None
     """The part of the dataset planned (set when the run folder is written)."""
+    objective_terms_by_stage_kcny: dict[int, dict[str, float]] = field(default_factory=dict)
+    """``objective_terms_kcny`` per planning stage (absent from run folders written before
+    it was added): the report's cost section splits the plan's cost by stage with it."""
 
     @property
     def last_stage(self) -> StageMetrics | None:
@@ -261,6 +264,10 @@ class PlanSummary:
             "stages": {str(s): asdict(m) for s, m in self.stages.items()},
             "model": model,
         }
+        if self.objective_terms_by_stage_kcny:
+            out["objective_terms_by_stage_kcny"] = {
+                str(s): dict(terms) for s, terms in self.objective_terms_by_stage_kcny.items()
+            }
         if self.parts is not None:
             out["parts"] = {
                 code: {
@@ -314,7 +321,28 @@ class PlanSummary:
             if "mode_savings" in value
             else {},
             dataset=None if dataset is None else DatasetIdentity.from_json(dataset),
+            objective_terms_by_stage_kcny=_by_stage_from_json(value),
         )
+
+
+def _by_stage_from_json(value: Mapping[str, Any]) -> dict[int, dict[str, float]]:
+    key = "objective_terms_by_stage_kcny"
+    if key not in value:
+        return {}
+    out: dict[int, dict[str, float]] = {}
+    for k, terms in _table(value, key).items():
+        inner = _table({f"{key}.{k}": terms}, f"{key}.{k}")
+        out[_stage(k, key)] = {str(t): _number(v, f"{key}.{k}.{t}") for t, v in inner.items()}
+    return out
+
+
+def terms_by_stage(by_term: Mapping[str, Mapping[int, float]]) -> dict[int, dict[str, float]]:
+    """Objective terms by term and stage turned into terms by stage and term."""
+    out: dict[int, dict[str, float]] = {}
+    for term, stages in by_term.items():
+        for stage, value in stages.items():
+            out.setdefault(int(stage), {})[str(term)] = float(value)
+    return dict(sorted(out.items()))
 
 
 def _savings_from_json(value: Mapping[str, Any]) -> dict[int, dict[str, ModeSaving]]:

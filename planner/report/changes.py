@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner.labels import mode_label
 from planner.report.data import RunData, largest_changes
 
 MIN_CHANGE_M2 = 0.5
@@ -90,7 +91,8 @@ def _overall_table(run: RunData, frame: pd.DataFrame, what: str) -> str:
             _e(r["level"]),
             *(f"{r[f'area_s{s}']:,.0f}" for s in stages),
             _delta(float(r["change"])),
-            f"{_e(r['last_action'])}<br><span class='small'>{_e(r['last_mode'])}</span>",
+            f"{_e(r['last_action'])}<br>"
+            f"<span class='small'>{_e(mode_label(r['last_mode']))}</span>",
             f"<span class='small'>stage {int(r['reason_stage'])}: {_e(r['reason'])}</span>",
         ]
         for r in frame.to_dict("records")

@@ -1,15 +1,14 @@
 """Charts and maps of the report, drawn with matplotlib's Agg canvas into PNG bytes.
 
 Figures are made with :class:`matplotlib.figure.Figure` directly (never ``pyplot``), so no
-GUI backend is ever selected and no global figure state is kept. Text uses a CJK font found
-by family name (``Noto Sans CJK SC``, else ``Noto Sans CJK JP``, from Debian's
-``fonts-noto-cjk``) so Chinese names render; without one the charts fall back to DejaVu Sans
-and a warning is logged.
+GUI backend is ever selected and no global figure state is kept. Text uses Noto Sans CJK SC
+shipped with the Python package ``noto-cjk-sans-otc`` (:mod:`planner.report.fonts`), so
+Chinese names render on a machine without a CJK font and the charts' bytes do not depend on
+the machine's fonts; without it the charts fall back to DejaVu Sans and a warning is logged.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import math
@@ -36,7 +35,7 @@ from PIL import Image
 from planner.config.schema import LEVELS
 from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
 from planner.plan.unserved import unserved_townships
-from planner.report import mapparts
+from planner.report import fonts, mapparts
 from planner.report.data import GisLayers, RunData
 from planner.report.olive import OliveRow as OliveRow
 from planner.report.olive import olive_figure as olive_figure
@@ -51,9 +50,9 @@ from planner.report.palette import (
 
 log = logging.getLogger(__name__)
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP")
-"""Font families tried, in order, for Chinese text."""
-FALLBACK_FAMILY = "DejaVu Sans"
+CJK_FAMILIES = (fonts.FAMILY,)
+"""The font family of Chinese text."""
+FALLBACK_FAMILY = fonts.FALLBACK_FAMILY
 PHASE_LABELS = {
     "physical_primary": "线下为主 physical primary",
     "balanced": "线上线下并重 balanced",
@@ -87,34 +86,10 @@ def _rgba(value: RGBA) -> tuple[float, float, float, float]:
 # --- fonts and style --------------------------------------------------------------------------
 
 
-@functools.cache
 def cjk_font() -> str:
-    """The font family used in charts: a Noto Sans CJK family, else DejaVu Sans (warned).
-
-    Fonts installed after matplotlib built its font cache are found by scanning the system
-    font folders for Noto CJK files and registering them.
-    """
-    from matplotlib import font_manager
-
-    manager = font_manager.fontManager
-    names = {f.name for f in manager.ttflist}
-    if not any(family in names for family in CJK_FAMILIES):
-        for path in font_manager.findSystemFonts():
-            if "NotoSansCJK" in path.replace("-", "").replace(" ", ""):
-                try:
-                    manager.addfont(path)
-                except (OSError, RuntimeError, ValueError):
-                    continue
-        names = {f.name for f in manager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
-    log.warning(
-        "no CJK font (%s) found: Chinese names in the report's charts will not render; "
-        "install Debian's fonts-noto-cjk",
-        " or ".join(CJK_FAMILIES),
-    )
-    return FALLBACK_FAMILY
+    """The font family used in charts: Noto Sans CJK SC shipped with the package
+    ``noto-cjk-sans-otc`` (:mod:`planner.report.fonts`), else DejaVu Sans (warned)."""
+    return fonts.chart_family()
 
 
 @contextmanager
@@ -127,7 +102,7 @@ def chart_style() -> Iterator[str]:
             "font.family": families,
             "font.size": 10,
             "axes.titlesize": 11,
-            "axes.titleweight": "bold",
+            "axes.titleweight": "normal",  # the packaged font has one weight (Regular)
             "axes.edgecolor": "#999999",
             "axes.labelcolor": INK,
             "text.color": INK,

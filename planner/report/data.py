@@ -24,6 +24,7 @@ import pyogrio
 from planner.config.schema import LEVELS, StagesConfig
 from planner.errors import InputError
 from planner.io.run_folder import GPKG_FILE, read_run_folder
+from planner.labels import WINDOW_MODES, mode_label
 from planner.plan.summary import PlanSummary
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 Kind = Literal["area", "int", "share", "minutes", "tx", "kcny"]
 """How a metric is formatted (and how its difference is written)."""
 
-MODES = ("traditional", "small_general", "big_general")
+MODES = WINDOW_MODES
 CLOSED = frozenset({"close", "closed"})
 TRAVEL_LEVELS = LEVELS
 SIMPLIFY_FRACTION = 0.0015
@@ -381,7 +382,13 @@ def _mode_metrics(run: RunData) -> list[Metric]:
         counts = open_cen[open_cen["mode"] == mode].groupby("stage").size()
         values = {s: float(counts.get(s, 0)) for s in stages}
         out.append(
-            Metric(f"mode_{mode}", f"Open centres in {mode} mode", "int", values, "Window modes")
+            Metric(
+                f"mode_{mode}",
+                f"Open centres in {mode_label(mode)} mode",
+                "int",
+                values,
+                "Window modes",
+            )
         )
     return out
 

@@ -25,7 +25,8 @@ import pandas as pd
 
 from planner import __version__
 from planner.io.run_folder import REPORT_FILE
-from planner.report import changes, charts, modechart, phasemap, rules, webmap
+from planner.labels import transition_label
+from planner.report import changes, charts, costs, fonts, modechart, phasemap, rules, webmap
 from planner.report.bound_card import bound_card
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
@@ -37,11 +38,10 @@ from planner.report.data import (
     action_counts,
     finite,
     mode_transitions,
-    objective_terms,
     read_run,
     stage_metrics,
 )
-from planner.report.markup import CSS, OBJECTIVE_LABELS
+from planner.report.markup import CSS
 from planner.report.markup import escape as _e
 from planner.report.markup import fmt as _fmt
 from planner.report.markup import fmt_delta as _fmt_delta
@@ -53,9 +53,12 @@ log = logging.getLogger(__name__)
 REPORT_NAME = REPORT_FILE
 MAX_CONFIG_CHARS = 100_000
 """Longest config echoed in a report (a config is a few kB; a larger one is cut)."""
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {scripts}"
-"""Content-Security-Policy of the page: inline images and styles, and only the inline scripts
-whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
+CSP = (
+    "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+    "script-src {scripts}"
+)
+"""Content-Security-Policy of the page: inline images, fonts and styles, and only the inline
+scripts whose hashes it lists (``'none'`` without the interactive map); nothing is fetched."""
 
 GENERATED_MEANING = {
     "centres.inventory_source": "today's inventory of centres (floor areas, windows)",
@@ -125,8 +128,6 @@ def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
     heavy = metrics["top_heavy"].values
     area = metrics["area_total"].values
     last_label = _e(run.stage_label(last))
-    objective = run.summary.objective_kcny
-    objective_text = f"{objective:,.0f}" if isinstance(objective, int | float) else "—"
     area_delta = (area.get(last, 0.0) - area.get(first, 0.0)) / max(area.get(first, 0.0), 1.0)
     parts = [
         card(
@@ -138,8 +139,7 @@ def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
         card("online_share", "Online share", last_label),
         card("unserved", "Unserved (transactions/yr)", last_label),
         card("townships_unserved", "Townships with unserved", last_label),
-        f'<div class="card"><div class="k">Objective (kCNY)</div>'
-        f'<div class="v">{objective_text}</div><div class="d">all stages, all terms</div></div>',
+        costs.cost_card(run),
         bound_card(run.summary.optimality),
     ]
     return f'<div class="cards">{"".join(parts)}</div>'
@@ -209,29 +209,22 @@ def _metrics_table(run: RunData, metrics: Sequence[Metric]) -> str:
     )
 
 
-def _objective_table(run: RunData) -> str:
-    terms = objective_terms(run)
-    total = terms.get("total", 0.0)
-    ordered = sorted(((k, v) for k, v in terms.items() if k != "total"), key=lambda kv: -abs(kv[1]))
-    rows = [
-        (
-            f"{_e(OBJECTIVE_LABELS.get(k, k))} <span class='id'>{_e(k)}</span>",
-            f"{v:,.0f}",
-            f"{v / total:.1%}" if total else "—",
-        )
-        for k, v in ordered
-    ]
-    rows.append(
-        (f"<strong>{OBJECTIVE_LABELS['total']}</strong>", f"<strong>{total:,.0f}</strong>", "100%")
-    )
-    return _table(["Objective term (all stages)", "kCNY", "share"], rows)
+def _transition_cell(key: object) -> str:
+    """``传统窗口 → 小全科`` over ``traditional → small general`` (other keys as they are)."""
+    label = transition_label(key)
+    if label == str(key):
+        return _e(label)
+    parts = [p.split(" ", 1) for p in label.split(" → ")]
+    chinese = " → ".join(p[0] for p in parts)
+    english = " → ".join(p[-1] for p in parts)
+    return f"{_e(chinese)}<br><span class='small'>{_e(english)}</span>"
 
 
 def _counts_table(frame: pd.DataFrame, first: str, labels: dict[Any, str]) -> str:
     if frame.empty:
         return "<p>Nothing to count.</p>"
     head = [first, *(labels.get(c, str(c)) for c in frame.columns)]
-    rows = [(_e(idx), *(f"{int(v):,}" for v in frame.loc[idx])) for idx in frame.index]
+    rows = [(_transition_cell(i), *(f"{int(v):,}" for v in frame.loc[i])) for i in frame.index]
     return _table([_e(h) for h in head], rows)
 
 
@@ -245,9 +238,10 @@ def _modes_section(run: RunData) -> str:
     action_labels = {s: run.stage_label(int(s)) for s in actions.columns}
     return (
         '<h2 id="modes">Window modes and actions</h2>'
-        "<p class='small'>Window modes: <b>traditional</b> 一人一事一窗 (one person, one item, "
-        "one window), <b>small_general</b> 小全科 (high-volume items keep dedicated windows, "
-        "the rest are pooled), <b>big_general</b> 大全科 (every window takes every item). "
+        "<p class='small'>Window modes: <b>传统窗口 traditional</b> 一人一事一窗 (one person, "
+        "one item, one window), <b>小全科 small general</b> (high-volume items keep dedicated "
+        "windows, the rest are pooled), <b>大全科 big general</b> (every window takes every "
+        "item). "
         "Counts of open centres changing mode between consecutive stages; "
         "<i>closed</i> counts centres closing in the later stage.</p>"
         '<div class="two wide-left"><div><h3>Mode transitions</h3>'
@@ -334,6 +328,7 @@ def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = 
     allowed = " ".join(webmap.script_hash(s) for s in scripts) or "'none'"
     css = CSS + (interactive.css if interactive is not None else "")
     tail = "".join(f"<script>{s}</script>" for s in scripts)
+    css = fonts.web_font_css(title + body + tail) + css
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -343,8 +338,9 @@ def _page(title: str, body: str, font: str, interactive: webmap.WebMap | None = 
         f"<title>{_e(title)}</title><style>{css}</style></head>\n"
         f'<body><div class="page">{body}'
         f"<footer>Olive Planner {_e(__version__)} · charts drawn with matplotlib, font "
-        f"{_e(font)}; interactive map drawn with Leaflet (vendored, inlined) · this page is "
-        "self-contained (no network).</footer>"
+        f"{_e(font)}; Chinese text in {_e(fonts.FAMILY)} (SIL Open Font License 1.1, a "
+        "subset embedded in this page); interactive map drawn with Leaflet (vendored, "
+        "inlined) · this page is self-contained (no network).</footer>"
         f"</div>{tail}</body></html>\n"
     )
 
@@ -425,7 +421,7 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
                 ("maps", "Maps"),
                 ("changes", "Largest changes"),
                 ("modes", "Window modes"),
-                ("objective", "Objective"),
+                ("objective", "Plan cost"),
                 ("rules", "Rule costs"),
                 ("warnings", "Warnings"),
                 ("config", "Config"),
@@ -454,8 +450,8 @@ def _single(run: RunData, font: str, interactive: webmap.WebMap | None = None) -
     parts += [
         changes.changes_section(run),
         _modes_section(run),
-        '<h2 id="objective">Objective terms</h2>',
-        _objective_table(run),
+        '<h2 id="objective">What the plan costs</h2>',
+        costs.cost_section(run),
         rules.rule_costs_section(run),
         _warnings_section(run) if not run.warnings else "",
         _config_section([("", run)]),

@@ -86,6 +86,7 @@ def north_arrow(ax: Axes) -> None:
         ha="center",
         va="center",
         fontsize=10,
+        fontfamily="DejaVu Sans",
         fontweight="bold",
         color=INK,
         arrowprops={"arrowstyle": "-|>", "color": INK, "lw": 1.3, "mutation_scale": 12},

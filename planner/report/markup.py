@@ -30,9 +30,10 @@ CSS = """
   --warn:#9a5b00; --warnbg:#fff6e5; --info:#f3f7ec; }
 * { box-sizing: border-box; }
 body { margin:0; background:var(--bg); color:var(--ink);
-  font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
-    system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+  font-family:"Noto Sans CJK SC","Olive Noto Sans CJK SC","Noto Sans SC","PingFang SC",
+    "Microsoft YaHei",system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
   font-size:14px; line-height:1.5; }
+.page .leaflet-container { font-family:inherit; }
 .page { max-width:1440px; margin:0 auto; background:#fff; padding:28px 36px 48px;
   box-shadow:0 0 0 1px var(--line); }
 header.top { border-bottom:3px solid var(--olive); padding-bottom:14px; margin-bottom:18px; }

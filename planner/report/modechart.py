@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from planner.labels import WINDOW_MODES, transition_label
 from planner.report import charts
 from planner.report.data import RunData, mode_transitions
 
-MODE_ORDER = ("traditional", "small_general", "big_general")
+MODE_ORDER = WINDOW_MODES
 COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02")
 
 
@@ -45,7 +46,13 @@ def conversion_figure(run: RunData) -> Figure | None:
         x = np.arange(len(pairs))
         width = 0.8 / max(1, len(conv.index))
         for j, (label, colour) in enumerate(zip(conv.index, itertools.cycle(COLOURS))):
-            ax.bar(x + j * width, conv.loc[label].to_numpy(), width, label=label, color=colour)
+            ax.bar(
+                x + j * width,
+                conv.loc[label].to_numpy(),
+                width,
+                label=transition_label(label),
+                color=colour,
+            )
         ax.set_xticks(x + width * (len(conv.index) - 1) / 2, pairs)
         ax.set_title("Conversions between stages (centres)")
         if len(conv.index):

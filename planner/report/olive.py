@@ -103,7 +103,7 @@ def olive_figure(rows: Sequence[OliveRow], stages: Sequence[int]) -> Figure:
             if c == 0:
                 ax.set_yticks(y, [LEVEL_LABELS[level] for level in LEVELS])
                 ax.tick_params(axis="y", length=0, labelsize=9.5)
-                ax.set_ylabel(row.label, fontsize=10.5, fontweight="bold", labelpad=8)
+                ax.set_ylabel(row.label, fontsize=10.5, labelpad=8)
             else:
                 ax.set_yticks([])
             if s not in row.run.stages:

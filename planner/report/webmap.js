@@ -120,6 +120,13 @@
   }
 
   var MODES = { traditional: "传统", small_general: "小全科", big_general: "大全科" };
+  var COUNTY_NAMES = {};
+  data.counties.features.forEach(function (f) {
+    COUNTY_NAMES[f.properties.code] = f.properties.name;
+  });
+  function county(code) {  // the county's name, its code on hover
+    return short(COUNTY_NAMES[code] || "county " + code, "county " + code);
+  }
   function short(text, value) {
     return '<span title="' + esc(value) + '">' + esc(text) + "</span>";
   }
@@ -155,7 +162,7 @@
     info.setAttribute("data-selected", p.id);
     info.innerHTML = "<h3>" + esc(p.name) + "</h3><p class='small'>" + esc(data.level_labels[p.level]) +
       " centre · <span class='id'>" + esc(p.id) + "</span>" +
-      (p.county ? " · county " + esc(p.county) : "") + "</p>" +
+      (p.county ? " · " + county(p.county) : "") + "</p>" +
       table(all(), [
         ["Area m²", function (i) { return num(p.a[i], 0); }],
         ["Δ m²", function (i) { return num(p.da[i], 0); }],
@@ -173,7 +180,7 @@
     var planned = all().filter(function (i) { return p.d[i] !== null; });
     info.setAttribute("data-selected", p.id);
     info.innerHTML = "<h3>" + esc(p.name) + "</h3><p class='small'>township · <span class='id'>" +
-      esc(p.id) + "</span> · county " + esc(p.county) + "</p>" +
+      esc(p.id) + "</span> · " + county(p.county) + "</p>" +
       table(planned, [
         ["Demand/yr", function (i) { return num(p.d[i], 0); }],
         ["Online", function (i) { return pct(p.o[i]); }],

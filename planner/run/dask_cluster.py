@@ -64,6 +64,12 @@ def check_scheduler_address(address: str) -> None:
             "expected tcp://host:port, e.g. tcp://127.0.0.1:8786"
         )
         raise InputError(msg) from None
+    if scheme in {"tls", "wss"}:
+        msg = (
+            f"--scheduler {address!r}: TLS needs a security config (certificates), which the "
+            "planner does not take; expected tcp://host:port, e.g. tcp://127.0.0.1:8786"
+        )
+        raise InputError(msg)
 
 
 def connect(address: str, worker_timeout: float = WORKER_TIMEOUT_S) -> Client:

@@ -36,6 +36,7 @@ import pulp
 from planner.config.schema import SolverConfig
 from planner.errors import SolveError
 from planner.model.build import PlanModel
+from planner.model.stage_costs import costs_by_stage
 from planner.solve.basis import basis_statuses
 
 log = logging.getLogger(__name__)
@@ -627,6 +628,8 @@ class Solution:
     elastic: dict[tuple[str, int, str], float]
     costs: dict[str, float]
     """Objective terms by name (kCNY), constants included."""
+    costs_by_stage: dict[str, dict[int, float]] = field(default_factory=dict)
+    """The same terms by stage (from each variable's name, ``family__stage__...``)."""
     duals: dict[str, dict[str, float]] = field(default_factory=dict)
     """Row family (the name's part before ``__``) -> row name -> dual."""
     policy: dict[tuple[str, int, str], float] = field(default_factory=dict)
@@ -661,6 +664,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         name: total(terms) + model.constants.get(name, 0.0)
         for name, terms in model.cost_terms.items()
     }
+    by_stage = costs_by_stage(model, values, position)
     by_family: dict[str, dict[str, float]] = {}
     if duals is not None:
         for name, dual in zip(model.rows, duals.tolist(), strict=False):
@@ -678,6 +682,7 @@ def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None
         h=get(v.h),
         elastic=get(v.elastic),
         costs=costs,
+        costs_by_stage=by_stage,
         duals=by_family,
         policy=get(v.policy),
     )

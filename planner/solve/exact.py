@@ -218,9 +218,7 @@ def solve_exact(
             seconds += run.seconds
             rounds += 1
             if run.status != Status.OPTIMAL:
-                # a feasible point at the time limit is still a (not proven optimal) plan
-                primal = solver.primal() if run.status == Status.TIME_LIMIT else None
-                return ExactOutcome(run, primal, None, {"phases": report, "stopped_in": phase})
+                return _stopped(solver, run, phases, phase, report, cost_duals, tie_break)
             if pricer is None:
                 break
             rc = pricer.reduced_costs(phase, solver.duals())
@@ -264,6 +262,40 @@ def solve_exact(
     return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
 
 
+def _stopped(
+    solver: LpSolver,
+    run: RunInfo,
+    phases: tuple[str, ...],
+    phase: str,
+    report: list[dict[str, Any]],
+    cost_duals: np.ndarray | None,
+    tie_break: bool,
+) -> ExactOutcome:
+    """The outcome of a solve stopped in ``phase``: a feasible point at the time limit is
+    still a (not proven optimal) plan, and so is the cost-optimal point of an earlier phase
+    when the time ran out in a tie-break phase (the solver still holds it; its duals are the
+    cost phase's). The steps it goes without are named (``skipped_steps``)."""
+    timed_out = run.status in (Status.TIME_LIMIT, Status.TIME_LIMIT_NO_SOLUTION)
+    after_cost = timed_out and cost_duals is not None
+    optimality: dict[str, Any] = {"phases": report, "stopped_in": phase}
+    if run.status != Status.TIME_LIMIT and not after_cost:
+        return ExactOutcome(run, None, None, optimality)
+    if after_cost:
+        run = RunInfo(Status.TIME_LIMIT, run.objective, run.seconds, run.detail)
+    why = f"the solve stopped in phase {phase!r} at solver.time_limit_s ({run.detail})"
+    skipped = [{"step": f"phase {p}", "reason": why} for p in phases[phases.index(phase) :]]
+    if after_cost:
+        optimality["duals"] = "path"
+        step = "duals at the plan's own basis (the rule costs rest on the cost phase's duals)"
+    else:
+        step = "rule costs (no optimal duals)"
+    skipped.append({"step": step, "reason": why})
+    if tie_break:
+        skipped.append({"step": "window-relaxed bound", "reason": why})
+    optimality["skipped_steps"] = skipped
+    return ExactOutcome(run, solver.primal(), cost_duals, optimality)
+
+
 def _warm_start(model: PlanModel, solver: LpSolver, lp: LpArrays) -> float:
     """The Lagrangian warm start (:mod:`planner.solve.lagrange`); its seconds. How the cost
     phase started is not part of the plan (a sweep's warm re-solve starts elsewhere and must
@@ -295,11 +327,35 @@ def _canonical(
     LP's row duals (None when it was not solved)."""
     canonical, relaxed, relaxed_duals = _after_tie_break(solver, lp, pricer, n)
     optimality["duals"] = "path" if canonical is None else "vertex"
+    skipped = []
     if canonical is None and solver.name == "highs":
-        log.warning("exact: the duals at the plan's own basis failed; the path's are kept")
+        skipped.append(
+            {
+                "step": "duals at the plan's own basis (the rule costs rest on the path's "
+                "duals, a fallback)",
+                "reason": _why(solver, "the simplex re-solve at the plan's basis failed"),
+            }
+        )
     if relaxed is not None:
         optimality["windows_relaxed_kcny"] = relaxed
+    elif pricer is None and solver.name == "highs":
+        skipped.append(
+            {
+                "step": "window-relaxed bound (the modes' bound rests on the LP's duals, a "
+                "fallback)",
+                "reason": _why(solver, "its re-solve was not optimal"),
+            }
+        )
+    if skipped:
+        optimality["skipped_steps"] = skipped
     return (canonical if canonical is not None else path), relaxed_duals
+
+
+def _why(solver: LpSolver, otherwise: str) -> str:
+    """Why a step after the solve was skipped: the time budget, else ``otherwise``."""
+    if solver.time_left() <= 0:
+        return "no time left of solver.time_limit_s"
+    return otherwise
 
 
 def _after_tie_break(

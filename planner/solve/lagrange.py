@@ -288,11 +288,13 @@ def lagrangian_start(
         if not finished:
             solver.forget_basis()
     priced = int(np.count_nonzero(centre > 0))
-    log.info(
+    # dropped over its budget: a warning (not in summary.json: how the cost phase started is
+    # not part of the plan, a warm re-solve must write the same summary)
+    (log.info if finished else log.warning)(
         "lagrangian start: %d evaluation(s), %d row(s) priced, %.1f s%s",
         evaluations,
         priced,
         time.perf_counter() - start,
-        "" if finished else " (over its time budget: the full LP is solved cold)",
+        "" if finished else " (skipped: over its time budget, the full LP is solved cold)",
     )
     return report | {"evaluations": evaluations, "priced_rows": priced, "finished": finished}

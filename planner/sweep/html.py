@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from planner.config.schema import LEVELS
+from planner.report import fonts
 from planner.report.charts import OliveRow, chart_style, olive_figure, to_png
 from planner.report.data import read_run
 from planner.sweep.comparison import CRITERIA, non_dominated, plan_status
@@ -20,12 +21,16 @@ log = logging.getLogger(__name__)
 
 OLIVE_ROWS_PER_CHART = 10
 """Scenarios per olive chart (rows of one chart share the horizontal scale)."""
-CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'"
+CSP = (
+    "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+    "script-src 'none'"
+)
 
 
 HTML_CSS = """
 body { margin:0; background:#f5f5f0; color:#1f2328; font-size:14px; line-height:1.5;
-  font-family:"Noto Sans CJK SC","Noto Sans SC",system-ui,"Segoe UI",Roboto,Arial,sans-serif; }
+  font-family:"Noto Sans CJK SC","Olive Noto Sans CJK SC","Noto Sans SC",
+    system-ui,"Segoe UI",Roboto,Arial,sans-serif; }
 .page { max-width:1440px; margin:0 auto; background:#fff; padding:24px 32px 40px; }
 h1 { margin:0 0 4px; font-size:24px; } h2 { margin:28px 0 8px; font-size:18px;
   border-bottom:2px solid #556b2f; padding-bottom:4px; }
@@ -85,11 +90,13 @@ def render_html(result: SweepResult) -> str:
         _failures_section(records),
     ]
     body = "\n".join(p for p in parts if p)
+    title = f"Sweep {_e(sweep.name)}: Olive Planner comparison"
+    css = fonts.web_font_css(title + body) + HTML_CSS  # Chinese without a system CJK font
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        f"<title>Sweep {_e(sweep.name)}: Olive Planner comparison</title>"
-        f'<style>{HTML_CSS}</style></head>\n<body><div class="page">\n{body}\n</div></body>'
+        f"<title>{title}</title>"
+        f'<style>{css}</style></head>\n<body><div class="page">\n{body}\n</div></body>'
         "</html>\n"
     )
 

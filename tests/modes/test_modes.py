@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from planner.modes.graph import decide_modes
 from planner.modes.rules import (
     MODES,
-    decide_modes,
     mode_bounds,
     mode_windows,
     today_modes,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from planner.modes.graph import decide_modes
 from planner.modes.mip import MipOptions, OliveSpec, solve_mode_mip
-from planner.modes.rules import decide_modes, mode_windows
+from planner.modes.rules import mode_windows
 from tests.tiny import mode_rules
 
 KAPPA = 100.0

@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -29,15 +30,15 @@ import planner.cli.main  # noqa: F401  (the CLI package before report_cmd: impor
 from planner.cli.report_cmd import report_cmd
 from planner.config.schema import load_config
 from planner.errors import InputError
-from planner.report import charts
+from planner.labels import transition_label
+from planner.report import charts, fonts
 from planner.report.browser import CHROMIUM, headless_command
 from planner.report.html import REPORT_NAME, render_report, write_report
 from planner.run.pipeline import run_config, write_run
 from tests.tiny import write_case
 
 INSTALL_HINT = (
-    "run `make test` (its set-up installs Debian's chromium and fonts-noto-cjk), or "
-    "`apt-get install -y chromium fonts-noto-cjk`"
+    "run `make test` (its set-up installs Debian's chromium), or `apt-get install -y chromium`"
 )
 SINGLE_CHARTS = {
     "olive",
@@ -140,7 +141,8 @@ def test_self_contained(which: str, request: pytest.FixtureRequest) -> None:
         assert "<script" not in text.lower() and "script-src 'none'" in text
     assert "<link" not in text.lower()
     assert not re.search(r"<script[^>]*\bsrc=", text)
-    assert "@import" not in markup and "url(" not in markup
+    assert "@import" not in markup
+    assert re.findall(r"url\((.{21})", markup) == ["data:font/woff;base64"]  # the CJK subset
     for url in URL_ATTR.findall(markup):
         assert url.startswith(("data:image/png;base64,", "#")), url
     assert "Content-Security-Policy" in text
@@ -166,13 +168,23 @@ def test_metrics_tables(page: str, run_dir: Path) -> None:
         "Unserved demand (transactions/year)",
         "Travel to county centres (min, demand-weighted)",
         "Townships with unserved demand",
-        "Open centres in big_general mode",
+        "Open centres in 大全科 big general mode",
     ):
         assert label in page
     for stage_label in ("Today (2025)", "Stage 1 (2026)", "Stage 2 (2028)", "Stage 3 (2030)"):
         assert stage_label in page
     assert 'id="changes"' in page and 'id="modes"' in page and 'id="objective"' in page
-    assert "Total objective" in page
+    assert "Plan cost" in page and "Lower bound" in page
+
+
+def test_window_modes_read_by_name(page: str) -> None:
+    assert "Open centres in 小全科 small general mode" in page
+    assert "Open centres in 大全科 big general mode" in page
+    assert "small_general mode" not in page and "big_general mode" not in page
+    assert transition_label("traditional → small_general") == (
+        "传统窗口 traditional → 小全科 small general"
+    )
+    assert transition_label("closed") == "closed"
 
 
 def test_warnings_config_manifest_generated(page: str, run_dir: Path) -> None:
@@ -275,11 +287,41 @@ def test_cli(run_dir: Path, other_dir: Path, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.browser
-def test_cjk_font_is_installed() -> None:
-    assert charts.cjk_font() in charts.CJK_FAMILIES, (
-        f"no Noto Sans CJK font: Chinese names would not render in the charts; {INSTALL_HINT}"
-    )
+def test_charts_draw_chinese_with_the_packaged_font() -> None:
+    """The charts' Chinese comes from the font the package ships, not from the machine."""
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    found = fonts.packaged_font()
+    assert found is not None, "noto-cjk-sans-otc is a dependency of the planner"
+    assert charts.cjk_font() == fonts.FAMILY
+    with charts.chart_style():
+        path = font_manager.findfont(font_manager.FontProperties(family=fonts.FAMILY))
+        fig = Figure()
+        fig.text(0.1, 0.5, "南京市 玄武区 乡镇街道 线上为主")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font" fails the test
+            charts.to_png(fig)
+    assert Path(path).resolve() == found[0].resolve()
+
+
+def test_page_embeds_a_font_for_its_chinese(page: str) -> None:
+    """Every character of the page is in the embedded subset (readable in a browser without
+    a CJK font), and the subset holds nothing else of the 65,000 glyphs."""
+    from fontTools.ttLib import TTFont
+
+    src = re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page)
+    assert src is not None
+    font = TTFont(io.BytesIO(base64.b64decode(src.group(1))))
+    assert font.flavor == "woff"
+    assert font["name"].getDebugName(1) == fonts.FAMILY
+    wide = fonts.wide_characters(page)
+    assert "省" in wide and "小" in wide  # level labels and the description 小案例
+    cmap = set(font.getBestCmap())
+    assert {ord(c) for c in wide} <= cmap
+    assert {ord(c) for c in "Olive Planner 0123456789"} <= cmap  # Latin: same widths anywhere
+    assert len(cmap) <= len(fonts.page_characters(page)) + 5
+    assert re.search(r'body \{[^}]*font-family:[^;]*"' + fonts.WEB_FAMILY + '"', page)
 
 
 # --- in a real browser ------------------------------------------------------------------------
@@ -304,11 +346,17 @@ PROBE = """<script>(function () {
         i.naturalHeight + ":" + (i.complete ? 1 : 0);
     });
     document.body.setAttribute("data-probe-images", images.join(" "));
-    document.body.setAttribute("data-probe-errors", JSON.stringify(errors));
-    document.body.setAttribute("data-probe-done", "1");
+    document.fonts.ready.then(function () {
+      var loaded = [];
+      document.fonts.forEach(function (f) { if (f.status === "loaded") loaded.push(f.family); });
+      document.body.setAttribute("data-probe-fonts", loaded.join("|"));
+      document.body.setAttribute("data-probe-errors", JSON.stringify(errors));
+      document.body.setAttribute("data-probe-done", "1");
+    });
   });
 })();</script>"""
-"""Records every image's decoded size and every error once the page has loaded. It is placed
+"""Records every image's decoded size, the web fonts the browser loaded and every error once
+the page and its fonts have loaded. It is placed
 right after the page's CSP, whose ``script-src`` is opened for inline scripts only: every
 other rule (no fetch but inline images and styles) still holds, and a violation is an error."""
 
@@ -343,7 +391,7 @@ def test_browser_renders_every_image_without_errors(
     probed = probed.replace(marker, PROBE + marker, 1)
     target = tmp_path / "probe.html"
     target.write_text(probed, encoding="utf-8")
-    done = _browser(target, tmp_path / "profile", "--dump-dom")
+    done = _browser(target, tmp_path / "profile", "--dump-dom", "--virtual-time-budget=5000")
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
     assert 'data-probe-done="1"' in dom, dom[-2000:]
@@ -356,6 +404,9 @@ def test_browser_renders_every_image_without_errors(
     assert set(sizes) == expected
     for chart, (width, height, complete) in sizes.items():
         assert width > 0 and height > 0 and complete == "1", chart
+    loaded = re.search(r'data-probe-fonts="([^"]*)"', dom)
+    assert loaded is not None
+    assert loaded.group(1).replace("&quot;", '"').strip('"') == fonts.WEB_FAMILY  # drawn with it
     errors = re.search(r'data-probe-errors="([^"]*)"', dom)
     assert errors is not None
     assert json.loads(errors.group(1).replace("&quot;", '"')) == []

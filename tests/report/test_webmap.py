@@ -232,6 +232,9 @@ def test_click_opens_the_right_details(page: tuple[Any, list[str]], run_dir: Pat
     assert _click_feature(tab, "townships", "320101002") == "320101002"
     info = tab.inner_text("#olive-map-info")
     assert "T2" in info and "Min county" in info
+    county = pd.read_csv(run_dir / "plan" / "counties.csv", dtype={"county": str})
+    name = county.loc[county["county"] == "320101", "county_name"].iloc[0]
+    assert name in info and "county 320101" not in info  # the county by name, not by code
     assert problems == []
 
 

@@ -60,6 +60,16 @@ def test_malformed_scheduler_address_is_one_line_exit_2(sweep_root: Path, addres
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("address", ["tls://127.0.0.1:1", "wss://127.0.0.1:1"])
+def test_a_tls_scheduler_says_it_needs_a_security_config(sweep_root: Path, address: str) -> None:
+    result = _cli(_sweep(sweep_root, "tls-address", [100_000]), "--scheduler", address)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"--scheduler {address!r}: TLS needs a security config" in lines[0]
+    assert "Traceback" not in result.output
+
+
 def test_scheduler_without_workers_times_out_with_a_message(
     sweep_root: Path, dask_processes: Start
 ) -> None:

@@ -392,8 +392,8 @@ def test_ctrl_c_after_the_swap_says_the_new_plan_is_written(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(commands, "_print_run", interrupted)
-    line = _one_line(_invoke(*RUN, config), 130)
-    assert "interrupted after the new plan was written in full" in line
+    line = _one_line(_invoke(*RUN, config), 5)
+    assert "interrupted after the new plan was written in full; the new plan is in place" in line
     assert _snapshot(config.parent / "out") != before
 
 
@@ -432,6 +432,14 @@ def test_a_second_run_into_the_same_folder_is_refused(
 
 def _with_path(tmp_path: Path, key: str, target: str | Path) -> Path:
     return write_case(tmp_path, config={"data": {key: str(target)}})
+
+
+def test_a_symbolic_link_loop_as_a_data_path(tmp_path: Path) -> None:
+    config = _with_path(tmp_path, "townships", "loop.csv")
+    (tmp_path / "loop.csv").symlink_to(tmp_path / "loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to(tmp_path / "loop.csv")
+    line = _one_line(_invoke(*RUN, config))
+    assert "the path loop.csv cannot be resolved" in line and "symbolic links" in line
 
 
 def test_a_device_as_a_data_file(tmp_path: Path) -> None:
@@ -569,6 +577,24 @@ def test_an_invisible_character_in_an_id_is_shown(tmp_path: Path) -> None:
     _counties(tmp_path, "county_code", "320101")  # the county itself is spelt right
     line = _one_line(_invoke(*RUN, config))
     assert "names unknown county '320101\\u200b' (townships 320101001)" in line
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\u2060", "\u3164"])
+def test_an_invisible_character_in_a_county_code_is_shown(tmp_path: Path, char: str) -> None:
+    config = write_case(tmp_path)
+    _counties(tmp_path, "county_code", f"320101{char}")  # the townships' code is spelt right
+    line = _one_line(_invoke(*RUN, config))
+    shown = f"'320101\\u{ord(char):04x}'"
+    assert "names unknown county 320101 (townships 320101001, 320101002)" in line
+    assert f"counties has {shown}: the same id but for invisible characters" in line
+
+
+def test_an_invisible_character_in_a_township_id_is_shown(tmp_path: Path) -> None:
+    config = write_case(tmp_path)
+    path = tmp_path / "townships.csv"
+    path.write_text(path.read_text().replace("320101001", "320101001\u200b", 1))
+    line = _one_line(_invoke(*RUN, config))
+    assert "townships has '320101001\\u200b': the same id but for invisible characters" in line
 
 
 def test_a_config_with_a_byte_order_mark(tmp_path: Path) -> None:
