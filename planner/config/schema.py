@@ -412,6 +412,22 @@ class WindowsConfig(Section):
         "the mode), stopping early once modes and windows repeat; each costs a full LP "
         "solve. 0 = modes chosen by the mode MIP after the LP only.",
     )
+    bound_time_s: float = Field(
+        0.0,
+        ge=0,
+        description="Time budget (seconds) of the Lagrangian lower bound that sees integer "
+        "windows, modes and training (optimality.window_modes.lagrangian), raised from the "
+        "window-relaxed LP's duals by subgradient steps. 0 = off (the default; on the Jiangsu "
+        "default it took 70 s and never rose above the LP's bound); opt in with e.g. 60.",
+    )
+    bound_steps: int = Field(
+        10,
+        ge=0,
+        le=10_000,
+        description="Subgradient steps of the Lagrangian lower bound at most (each re-solves "
+        "every centre's integer subproblem); the bound is deterministic when they finish "
+        "within bound_time_s (optimality.window_modes.lagrangian.stopped says which ended it).",
+    )
     viable_min_m2: float = Field(
         20.0,
         ge=0,

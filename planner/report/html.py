@@ -27,6 +27,7 @@ from planner import __version__
 from planner.io.run_folder import REPORT_FILE
 from planner.labels import transition_label
 from planner.report import changes, charts, costs, fonts, modechart, phasemap, rules, webmap
+from planner.report.bound_card import bound_card
 from planner.report.compare import changed_keys_note
 from planner.report.compare import compare_centres as _compare_centres
 from planner.report.compare import compare_metrics as _compare_metrics
@@ -139,6 +140,7 @@ def _cards(run: RunData, metrics: dict[str, Metric]) -> str:
         card("unserved", "Unserved (transactions/yr)", last_label),
         card("townships_unserved", "Townships with unserved", last_label),
         costs.cost_card(run),
+        bound_card(run.summary.optimality),
     ]
     return f'<div class="cards">{"".join(parts)}</div>'
 

@@ -36,6 +36,7 @@ from planner.io.run_dir import atomic_run_dir, check_run_target, check_writable
 from planner.io.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DIR
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
+from planner.plan.bound import with_integer_bound
 from planner.plan.extract import Plan, combine_plans, extract_plan
 from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.names import names_from_inputs
@@ -348,6 +349,9 @@ def execute(
     if result.is_ok:
         with timings.step("plan", progress):
             plan = extract_plan(model, result, prepared.inputs, prepared.maturity, cfg, timings)
+        if cfg.windows.bound_time_s > 0 and result.relaxed is not None:
+            with timings.step("bound", progress):
+                plan = with_integer_bound(plan, result.relaxed, data, cfg, prepared.inputs)
     run = RunResult(prepared, model, result, plan)
     if plan is not None and cfg.windows.mode_iterations > 0:
         del model, result, plan

@@ -18,6 +18,7 @@ from planner.model.data import ModelData
 from planner.solve.backends import (
     CbcSolver,
     HighsSolver,
+    LpArrays,
     LpSolver,
     Solution,
     read_solution,
@@ -35,6 +36,15 @@ SCREENING_NOTE = (
 
 
 @dataclass(frozen=True)
+class RelaxedLp:
+    """The LP as arrays, the window-relaxed LP's row duals and the plan's primal."""
+
+    arrays: LpArrays
+    duals: np.ndarray
+    primal: np.ndarray
+
+
+@dataclass(frozen=True)
 class SolveResult:
     status: Status
     objective: float | None
@@ -47,6 +57,9 @@ class SolveResult:
     """Values by variable family (None when the solve gave no solution)."""
     optimality: SolveReport = field(default_factory=SolveReport)
     """How optimality was established (method, phases, reduced costs, tolerances)."""
+    relaxed: RelaxedLp | None = field(default=None, repr=False, compare=False)
+    """The window-relaxed LP, its duals and the plan's primal (the integer bound's start,
+    :mod:`planner.solve.int_bound`); None when it was not solved."""
 
     @property
     def is_ok(self) -> bool:
@@ -115,4 +128,11 @@ def make_result(
         run.detail,
         solution,
         optimality,
+        _relaxed(outcome),
     )
+
+
+def _relaxed(outcome: ExactOutcome) -> RelaxedLp | None:
+    if outcome.arrays is None or outcome.relaxed_duals is None or outcome.primal is None:
+        return None
+    return RelaxedLp(outcome.arrays, outcome.relaxed_duals, outcome.primal)

@@ -175,6 +175,11 @@ class ExactOutcome:
     """Row duals of the cost phase (prices in kCNY per unit of each row), not of a later
     tie-break phase."""
     optimality: SolveReport = field(default_factory=SolveReport)
+    relaxed_duals: np.ndarray | None = None
+    """Row duals of the window-relaxed LP (the start of the integer bound,
+    :mod:`planner.solve.int_bound`); None when it was not solved."""
+    arrays: LpArrays | None = None
+    """The LP as arrays (the integer bound reads them with ``relaxed_duals``)."""
 
 
 def solve_exact(
@@ -239,12 +244,15 @@ def solve_exact(
                 allowed &= (pricer.column >= 0) | (np.abs(rc) <= FACE_TOLERANCE)
     primal = solver.primal()
     optimality = SolveReport(tuple(report), _certificate(model, generate, phases, report))
+    relaxed_duals = None
     if tie_break:
         began = time.perf_counter()
-        cost_duals, optimality = _canonical(solver, lp, pricer, len(primal), optimality, cost_duals)
+        cost_duals, optimality, relaxed_duals = _canonical(
+            solver, lp, pricer, len(primal), optimality, cost_duals
+        )
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
-    return ExactOutcome(total, primal, cost_duals, optimality)
+    return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
 
 
 def _stopped(
@@ -306,10 +314,11 @@ def _canonical(
     n: int,
     optimality: SolveReport,
     path: np.ndarray | None,
-) -> tuple[np.ndarray | None, SolveReport]:
-    """The cost duals to report (:func:`_after_tie_break`, else the path's), and
-    ``optimality`` saying which they are, with the window-relaxed bound."""
-    canonical, relaxed = _after_tie_break(solver, lp, pricer, n)
+) -> tuple[np.ndarray | None, SolveReport, np.ndarray | None]:
+    """The cost duals to report (:func:`_after_tie_break`, else the path's),
+    ``optimality`` saying which they are, with the window-relaxed bound, and the
+    window-relaxed LP's row duals (None when it was not solved)."""
+    canonical, relaxed, relaxed_duals = _after_tie_break(solver, lp, pricer, n)
     skipped: list[dict[str, str]] = []
     if canonical is None and solver.name == "highs":
         skipped.append(
@@ -333,7 +342,7 @@ def _canonical(
         windows_relaxed_kcny=relaxed,
         skipped_steps=tuple(skipped),
     )
-    return (canonical if canonical is not None else path), noted
+    return (canonical if canonical is not None else path), noted, relaxed_duals
 
 
 def _why(solver: LpSolver, otherwise: str) -> str:
@@ -345,23 +354,24 @@ def _why(solver: LpSolver, otherwise: str) -> str:
 
 def _after_tie_break(
     solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
-) -> tuple[np.ndarray | None, float | None]:
+) -> tuple[np.ndarray | None, float | None, np.ndarray | None]:
     """The cost phase's duals again, from a basis that depends on the unique plan only
     (:meth:`planner.solve.backends.HighsSolver.vertex_duals`), and the window-relaxed
-    bound (:func:`_windows_relaxed`), both by the simplex method; (None, None) when the
-    solver cannot. With column generation the duals must also price every arc left out
-    (else they are no optimal duals of the whole LP: None), and the relaxed bound is not
-    computed (its optimum over the arcs in the model bounds nothing)."""
+    bound (:func:`_windows_relaxed`) with its LP's row duals, all by the simplex method;
+    Nones when the solver cannot. With column generation the duals must also price every arc
+    left out (else they are no optimal duals of the whole LP: None), and the relaxed bound is
+    not computed (its optimum over the arcs in the model bounds nothing)."""
     with solver.simplex():
         canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
         if canonical is None:
-            return None, None
+            return None, None, None
         if pricer is not None:
             out = pricer.column < 0
             if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
-                return None, None
-            return canonical, None
-        return canonical, _windows_relaxed(solver, lp)
+                return None, None, None
+            return canonical, None, None
+        relaxed = _windows_relaxed(solver, lp)
+        return canonical, relaxed, (solver.duals() if relaxed is not None else None)
 
 
 def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:
