@@ -10,9 +10,10 @@ from planner.solve.status import SolveReport
 def bound_card(optimality: SolveReport) -> str:
     """A card: the plan's cost with modes, integer windows and training; the best lower
     bound and how it was found; the gap and whether it is proven (``summary.json``:
-    ``optimality.window_modes``). Empty when the run has no mode bound."""
+    ``optimality.window_modes``). Empty when the run computed no integer bound
+    (``windows.bound_time_s`` = 0, the default: the cost card shows the LP bound)."""
     modes = optimality.window_modes
-    if not modes or "plan_cost_kcny" not in modes or "lower_bound_kcny" not in modes:
+    if not modes or "lagrangian" not in modes or "plan_cost_kcny" not in modes:
         return ""
     method = modes.get("bound_method", "window-relaxed LP")
     proven = "proven" if modes.get("gap_proven") else "not proven"

@@ -313,3 +313,4 @@ def test_bound_is_off_by_default(tmp_path: Path) -> None:
     assert modes is not None and "lower_bound_kcny" in modes
     assert not {"lagrangian", "lp_lower_bound_kcny", "bound_method"} & set(modes)
     assert "bound" not in run.prepared.timings.seconds
+    assert bound_card(run.plan.summary.optimality) == ""  # the cost card shows the LP bound
