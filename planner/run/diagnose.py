@@ -17,11 +17,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from planner import steps
 from planner.model.build import build_model
 from planner.model.terms import ElasticRule
 from planner.solve.driver import solve
 from planner.solve.status import Status
-from planner.steps import clock
 
 if TYPE_CHECKING:
     from planner.model.data import ModelData
@@ -85,21 +85,27 @@ def elastic_violations(data: ModelData, run: RunResult, deadline: float) -> Diag
     """Solve the elastic LP within what is left before ``deadline`` (on
     :func:`planner.steps.clock`) and group the hard rules it had to violate."""
     cfg = run.prepared.loaded.config.solver
-    left = deadline - clock()
+    left = deadline - steps.clock()
     if left <= 0:
-        log.warning("diagnosis skipped: no time left of solver.time_limit_s")
+        log.info("diagnosis skipped: no time left of solver.time_limit_s")
         return Diagnosis([], NO_TIME)
     with run.prepared.timings.step("diagnosis"):
         model = build_model(data, elastic=True)
         result = solve(model, cfg.model_copy(update={"time_limit_s": min(cfg.time_limit_s, left)}))
-    stopped = f"the diagnosis's elastic re-solve stopped at solver.time_limit_s ({result.detail})"
+    stopped = (
+        f"the diagnosis (an elastic re-solve) stopped at solver.time_limit_s ({result.detail})"
+    )
     if not result.is_ok or result.solution is None:
         if result.status == Status.TIME_LIMIT_NO_SOLUTION:
             return Diagnosis([], f"{stopped} without a solution; raise solver.time_limit_s")
-        return Diagnosis([], f"the diagnosis's elastic re-solve gave {result.status}")
+        return Diagnosis([], f"the diagnosis (an elastic re-solve) gave {result.status}")
     note = None
     if result.status != Status.OPTIMAL:
-        note = f"{stopped}: these violations are one way out, not proven the least"
+        phase = result.optimality.stopped_in
+        if phase in (None, "cost"):
+            note = f"{stopped} in its cost phase: these violations are one way out, not the least"
+        else:
+            note = f"{stopped} in phase {phase!r}: its cost phase ended, the violations hold"
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)
     for (family, stage, key), value in result.solution.elastic.items():
         if value > VIOLATION_TOLERANCE:

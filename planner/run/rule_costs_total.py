@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner import steps
 from planner.config.phase import PHASE_LEVELS, PHASE_NAMES
 from planner.config.schema import LEVELS, Config, deep_merge
 from planner.inputs.load import Inputs
@@ -45,7 +46,6 @@ from planner.model.data import prepare
 from planner.run.dask_cluster import dask_client
 from planner.solve.driver import SolveResult, initial_arcs, solve
 from planner.solve.status import Status
-from planner.steps import clock
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,9 @@ def relaxed_config(cfg: Config, rule: str) -> Config:
 def relaxed_objective(part: Part, cfg: Config, rule: str, deadline: float) -> Relaxed:
     """``part`` re-solved with ``rule`` relaxed, within what is left before ``deadline``
     (on :func:`planner.steps.clock`)."""
-    left = deadline - clock()
+    left = deadline - steps.clock()
     if left <= 0:
-        log.warning("rule costs: %s skipped: %s", rule, NO_TIME)
+        log.info("rule costs: %s skipped: %s", rule, NO_TIME)
         return Relaxed(None, SKIPPED, NO_TIME)
     inputs = part.inputs
     if rule == TRAVEL:
