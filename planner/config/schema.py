@@ -496,12 +496,7 @@ class SolverConfig(Section):
     crossover: bool = Field(
         True, description="Run crossover after IPM (a vertex solution; steadier plan files)."
     )
-    time_limit_s: float = Field(
-        600.0,
-        gt=0,
-        description="Wall-clock limit of the solve; the re-solves after the plan (rule "
-        "totals, the diagnosis) get what is left of it counted from the run's start.",
-    )
+    time_limit_s: float = Field(600.0, gt=0, description="Wall-clock limit of the solve.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads (1 = deterministic).")
     verbose: bool = Field(False, description="Show the solver log.")
     column_generation: bool = Field(
