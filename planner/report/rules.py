@@ -77,9 +77,10 @@ def _basis_note(run: RunData, costs: pd.DataFrame) -> str:
     why = f" ({escape('; '.join(reasons))})" if reasons else ""
     return (
         "<div class='note warn'>These marginal costs rest on a fallback (basis "
-        f"'{FALLBACK}'): the solver's own duals, not those at a basis built from the plan "
-        f"alone{why}. Where the LP's duals are not unique, the same plan reached by another "
-        "path may show other marginal costs.</div>"
+        f"'{FALLBACK}'): the duals the solver reached on its way (its path's or the cost "
+        f"phase's), not those at a basis built from the plan alone{why}. Where the LP's "
+        "duals are not unique, the same plan reached by another path may show other "
+        "marginal costs.</div>"
     )
 
 
