@@ -195,6 +195,28 @@ def test_re_solves_get_what_is_left_of_the_budget(
     assert steps_named == [f"rule cost re-solve: {rule}" for rule in RULES[1:]]
 
 
+def test_provinces_solved_apart_are_named_in_each_skipped_re_solve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = two_province_case(tmp_path, {"policy": {"rule_costs": {"total": True}}})
+    spend, real_totals = _run_clock_jumps(monkeypatch), totals.total_costs
+
+    def total_costs(*args: Any) -> Any:
+        spend()  # the provinces' solves took the whole budget
+        return real_totals(*args)
+
+    monkeypatch.setattr(pipeline, "total_costs", total_costs)
+    out = tmp_path / "run"
+    result = _run(config, out)
+    assert result.exit_code == 0, result.output
+    summary = _plan(out, "summary.json")
+    skipped = summary["optimality"]["skipped_steps"]
+    assert [s["step"] for s in skipped] == [f"rule cost re-solve: {rule}" for rule in RULES]
+    assert {s["reason"] for s in skipped} == {f"province 32, 34: {totals.NO_TIME}"}
+    assert set(_plan(out, "rule_totals.csv")["status"]) == {totals.SKIPPED}
+    assert set(_plan(out, "rule_costs.csv")["basis"]) == {"plan"}
+
+
 def _result(status: Status, objective: float | None, stopped_in: str | None) -> SolveResult:
     report = SolveReport(stopped_in=stopped_in)
     return SolveResult(status, objective, "highs", "x", 1.0, "detail", optimality=report)
