@@ -256,7 +256,8 @@ def run_config(
 
 class PartSink:
     """Where solved provinces go: kept in memory, or with a :class:`PartStore` written to
-    disk and dropped (a failed province is kept in memory for its diagnosis)."""
+    disk and dropped (a failed province is kept in memory for its diagnosis). A saved part
+    keeps its travel minutes only for ``policy.rule_costs.total`` (their only reader)."""
 
     def __init__(
         self, loaded: LoadedConfig, parts: dict[str, Inputs], store: PartStore | None
@@ -286,10 +287,13 @@ class PartSink:
             self.kept[code] = run
             return
         prepared = run.prepared
+        travel = prepared.travel
+        if not self.loaded.config.policy.rule_costs.total:  # the only reader of the minutes
+            travel = replace(travel, minutes=travel.minutes.iloc[:0])
         record = PartRecord(
             run.result,
             run.plan,
-            prepared.travel,
+            travel,
             prepared.maturity,
             run.unreachable,
             dict(prepared.timings.seconds),
@@ -355,8 +359,10 @@ def solve_region(
         on_part(code, done)
     if not done.result.is_ok:
         return done  # a failed part keeps its LP and data for the diagnosis
-    # keep the plan, drop the LP: a national run must not hold 31 models in memory
-    kept = replace(done, model=None, prepared=replace(part, data=None))
+    # keep the plan, drop the LP and the solver's values (the plan holds what is needed): a
+    # national run must not hold 31 models in memory
+    lean = replace(done.result, solution=None, relaxed=None)
+    kept = replace(done, model=None, result=lean, prepared=replace(part, data=None))
     del done, part
     gc.collect()
     return kept

@@ -114,6 +114,19 @@ def test_a_killed_run_resumes_with_the_provinces_it_solved(
     assert '"reused": [\n      "32"\n    ]' in manifest
 
 
+def test_a_resumed_run_with_rule_totals_gives_the_fresh_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rule totals re-solve every province: a reused part keeps its travel minutes then."""
+    totals = {"policy": {"rule_costs": {"total": True}}}
+    fresh = run_config(load_config(two_province_case(tmp_path / "fresh", totals)))
+    assert fresh.plan is not None and fresh.plan.rule_totals is not None
+    path = _interrupted(tmp_path / "resumed", monkeypatch, totals)
+    run, solved = _rerun(path, monkeypatch)
+    assert solved == ["34"] and run.reused == ("32",)
+    assert _plan_bytes(write_run(run)) == _plan_bytes(write_run(fresh))
+
+
 def test_the_cli_says_which_provinces_it_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_bytes: dict[str, str]
 ) -> None:
