@@ -39,12 +39,12 @@ from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan.bound import with_integer_bound
 from planner.plan.extract import Plan, combine_plans, extract_plan, with_skipped
-from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
 from planner.regular_files import sha256_file
 from planner.report.html import write_report
 from planner.run.dask_cluster import WORKER_TIMEOUT_S, dask_client
+from planner.run.mode_resolves import price_modes
 from planner.run.parts import PartRecord, PartStore, part_key, parts_folder
 from planner.run.rule_costs_total import Part, total_costs
 from planner.solve.driver import SolveResult, initial_arcs, solve
@@ -484,62 +484,6 @@ def execute(
         with timings.step("mode re-solves", progress):
             run = price_modes(box)
     return run
-
-
-def _modes(plan: Plan) -> pd.DataFrame:
-    """Mode and integer windows per (stage, centre) of a plan."""
-    cen = plan.centres[plan.centres["stage"] > 0]
-    return cen.set_index(["stage", "centre_id"])[["mode", "windows"]].sort_index()
-
-
-def price_modes(box: list[RunResult]) -> RunResult:
-    """Modes priced into the LP (a decomposition): re-solve the LP with every centre's
-    windows per unit of load and training set by its chosen mode
-    (:func:`planner.plan.modes.window_price`), choose the modes again from the new flows,
-    and stop once the modes and their windows repeat or after ``windows.mode_iterations``
-    re-solves. The plan is the last LP's with its modes; its gap is against the first LP's
-    optimum (the relaxation, :func:`planner.plan.modes.lp_side`). A re-solve that fails
-    keeps the plan before it. ``box`` holds the solved run and is emptied, so that each LP
-    is released before the next is built."""
-    run = box.pop()
-    prepared, plan = run.prepared, run.plan
-    if plan is None or run.model is None:
-        return run
-    cfg = prepared.loaded.config
-    first_mip = plan.summary.optimality.mode_mip or {}
-    first = {
-        # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
-        "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),
-        "bound_valid": bool(first_mip.get("bound_valid", False)),
-        "positive_window_duals": int(first_mip.get("positive_window_duals", 0)),
-    }
-    objectives = [float(run.result.objective or 0.0)]
-    converged = False
-    for _ in range(cfg.windows.mode_iterations):
-        price = window_price(plan.centres, run.model.data)
-        run = replace(run, model=None)  # release the LP before building the next
-        gc.collect()
-        data = replace(prepared.model_data(), window_price=price)
-        priced = build_model(data, arcs=initial_arcs(data, cfg.solver))
-        again = solve(priced, cfg.solver)
-        if not again.is_ok:
-            log.warning("modes: the priced LP gave %s; the plan before it is kept", again.status)
-            run = replace(run, model=priced)
-            break
-        new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
-        converged = _modes(new).equals(_modes(plan))
-        run, plan = RunResult(prepared, priced, again, new), new
-        objectives.append(float(again.objective or 0.0))
-        if converged:
-            break
-    history = {
-        "iterations": len(objectives) - 1,
-        "converged": converged,
-        "lp_objectives_kcny": objectives,
-    }
-    summary = with_lp_bound(plan.summary, plan.centres, cfg, first, history)
-    log.info("modes: %d priced re-solve(s), converged: %s", len(objectives) - 1, converged)
-    return replace(run, plan=replace(plan, summary=summary))
 
 
 def manifest(run: RunResult) -> dict[str, Any]:
