@@ -126,9 +126,7 @@ def test_no_time_left_skips_the_re_solves_and_keeps_the_lps_modes(
     _same_plan(out, base)
 
 
-def test_a_re_solve_cut_short_is_not_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_re_solve_cut_short_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the priced re-solve runs out of time right after its cost phase: its cost optimum
     # holds but not its tie-break, so its flows would depend on when the time ran out
     base = _baseline(tmp_path, 0)
