@@ -25,7 +25,7 @@ import gc
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -39,7 +39,11 @@ from planner.solve.driver import SolveResult, initial_arcs, solve
 from planner.solve.status import SolveReport, Status
 
 if TYPE_CHECKING:
-    from planner.run.pipeline import RunResult
+    from planner.config.schema import LoadedConfig
+    from planner.inputs.load import Inputs
+    from planner.model.build import PlanModel
+    from planner.model.data import ModelData
+    from planner.steps import Timings
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +76,29 @@ def unused(result: SolveResult, k: int) -> str | None:
     return f"it gave {result.status}; {_kept(k)}"
 
 
+class Prepared(Protocol):
+    """What the re-solves read of a prepared run (:class:`planner.run.pipeline.Prepared`)."""
+
+    @property
+    def loaded(self) -> LoadedConfig: ...
+    @property
+    def inputs(self) -> Inputs: ...
+    @property
+    def maturity(self) -> pd.DataFrame: ...
+    @property
+    def timings(self) -> Timings: ...
+    def model_data(self) -> ModelData: ...
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solved LP and its plan."""
+
+    model: PlanModel | None
+    result: SolveResult
+    plan: Plan
+
+
 @dataclass
 class _Loop:
     """The state of the re-solves: the objectives used, convergence, steps not used."""
@@ -85,13 +112,13 @@ class _Loop:
         self.skipped = (*self.skipped, {"step": f"{STEP} {k}", "reason": reason})
 
 
-def price_modes(box: list[RunResult]) -> RunResult:
+def price_modes(prepared: Prepared, box: list[Solved]) -> Solved:
     """Modes priced into the LP, re-solved within the run's time budget (module
-    docstring). ``box`` holds the solved run and is emptied, so that each LP is released
+    docstring). ``box`` holds the solved LP and is emptied, so that each LP is released
     before the next is built."""
     run = box.pop()
-    prepared, plan = run.prepared, run.plan
-    if plan is None or run.model is None:
+    plan = run.plan
+    if run.model is None:
         return run
     cfg = prepared.loaded.config
     deadline = prepared.timings.deadline(cfg.solver.time_limit_s)

@@ -44,7 +44,7 @@ from planner.plan.summary import DatasetIdentity
 from planner.regular_files import sha256_file
 from planner.report.html import write_report
 from planner.run.dask_cluster import WORKER_TIMEOUT_S, dask_client
-from planner.run.mode_resolves import price_modes
+from planner.run.mode_resolves import Solved, price_modes
 from planner.run.parts import PartRecord, PartStore, part_key, parts_folder
 from planner.run.rule_costs_total import Part, total_costs
 from planner.solve.driver import SolveResult, initial_arcs, solve
@@ -482,8 +482,20 @@ def execute(
         box = [run]
         del run  # the LP is released before the next one is built (memory)
         with timings.step("mode re-solves", progress):
-            run = price_modes(box)
+            run = _priced(box)
     return run
+
+
+def _priced(box: list[RunResult]) -> RunResult:
+    """The run with the modes priced into the LP (:mod:`planner.run.mode_resolves`);
+    ``box`` holds it and is emptied, so that each LP is released before the next is built."""
+    run = box.pop()
+    if run.plan is None or run.model is None:
+        return run
+    solved = [Solved(run.model, run.result, run.plan)]
+    run = replace(run, model=None)
+    out = price_modes(run.prepared, solved)
+    return replace(run, model=out.model, result=out.result, plan=out.plan)
 
 
 def manifest(run: RunResult) -> dict[str, Any]:

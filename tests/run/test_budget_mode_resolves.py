@@ -164,11 +164,10 @@ def test_a_re_solve_gets_what_is_left_of_the_budget(
     real_price, real_solve = pipeline.price_modes, mode_resolves.solve
     limits: list[float] = []
 
-    def price_modes(box: list[Any]) -> Any:
-        run = box[0]
-        deadline = run.prepared.timings.deadline(run.prepared.loaded.config.solver.time_limit_s)
+    def price_modes(prepared: Any, box: list[Any]) -> Any:
+        deadline = prepared.timings.deadline(prepared.loaded.config.solver.time_limit_s)
         offset["s"] = deadline - 5.0 - real_clock()
-        return real_price(box)
+        return real_price(prepared, box)
 
     def solve(model: Any, cfg: Any) -> SolveResult:
         limits.append(cfg.time_limit_s)
