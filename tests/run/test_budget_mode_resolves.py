@@ -13,9 +13,11 @@ county's integer windows priced in) and the modes then repeat.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import planner.run.mode_resolves as mode_resolves
@@ -182,6 +184,38 @@ def test_a_re_solve_gets_what_is_left_of_the_budget(
     assert 4.0 < limits[0] <= 5.0
     assert _skipped(out, result.output) == []
     _same_plan(out, priced)
+
+
+def test_a_later_re_solve_skipped_keeps_the_modes_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the modes are made never to repeat, so a second re-solve would run; the first one
+    # takes the whole budget: the plan is the first re-solve's, its bound the unpriced LP's
+    priced, unpriced = _baseline(tmp_path, 1), _baseline(tmp_path, 0)
+    calls = itertools.count()
+    monkeypatch.setattr(mode_resolves, "_modes", lambda _: pd.DataFrame({"n": [next(calls)]}))
+    spend, real = _run_clock_jumps(monkeypatch), mode_resolves.solve
+
+    def solve(model: Any, cfg: Any) -> SolveResult:
+        out = real(model, cfg)
+        spend()
+        return out
+
+    monkeypatch.setattr(mode_resolves, "solve", solve)
+    out = tmp_path / "run"
+    result = _run(_case(tmp_path / "case", 3), out)
+    assert result.exit_code == 0, result.output
+    assert _skipped(out, result.output) == [
+        {
+            "step": "window-mode re-solve 2",
+            "reason": f"{mode_resolves.NO_TIME}; not used: the plan keeps the modes of re-solve 1",
+        }
+    ]
+    mip = _modes(out)["mip"]
+    assert (mip["iterations"], mip["converged"]) == (1, False)
+    _same_plan(out, priced)
+    first = _plan(unpriced, "summary.json")["optimality"]["windows_relaxed_kcny"]
+    assert _plan(out, "summary.json")["optimality"]["windows_relaxed_kcny"] == first
 
 
 def test_a_failed_re_solve_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
