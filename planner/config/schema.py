@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.config.base import MAX_HORIZON_YEARS, Section, reject_unknown_levels
 from planner.config.items import ItemClassesConfig
 from planner.config.keys import per_stage_message, unknown_key_message
-from planner.config.phase import ByPhase, StaffRule
+from planner.config.phase import PHASE_NAMES, ByPhase, Phase, StaffRule
 from planner.config.policy import (
     LevelFloorRule,
     OliveRule,
@@ -363,8 +363,8 @@ class WindowsConfig(Section):
         "would handle at most this many transactions a day each (busy dedicated windows stay); "
         "null (the default) = no standard; 30 in configs/jiangsu-paper.toml.",
     )
-    convert_phases: list[Literal["physical_primary", "balanced", "online_primary"]] = Field(
-        ["physical_primary", "balanced", "online_primary"],
+    convert_phases: list[Phase] = Field(
+        list(PHASE_NAMES),
         description="Phases in which a county's halls and stations may step towards general "
         "windows (the paper converts as one-network service matures); centres without a "
         "county phase (city, province) are not held by it. Every phase by default; balanced "
