@@ -34,7 +34,7 @@ from planner.config.policy import (
 )
 from planner.config.sections import MaturityConfig, TravelConfig
 from planner.errors import InputError
-from planner.regular_files import MAX_CONFIG_BYTES, read_regular_file
+from planner.regular_files import MAX_CONFIG_BYTES, read_text_file
 
 LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 """The four levels of the network, top-down."""
@@ -666,18 +666,7 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Lo
         The file is missing, is not TOML, or does not match the schema.
     """
     path = Path(path)
-    try:
-        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML
-        text = read_regular_file(path, "config", MAX_CONFIG_BYTES).decode("utf-8-sig")
-    except FileNotFoundError:
-        msg = f"{path}: config file not found"
-        raise InputError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path}: config is not UTF-8 text"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read config ({err.strerror})"
-        raise InputError(msg) from None
+    text = read_text_file(path, "config", MAX_CONFIG_BYTES)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
