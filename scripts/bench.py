@@ -14,7 +14,7 @@ total`, and saves the table to `outputs/bench/`.
 
 Instances: the Jiangsu default; ``jiangsu-brakes``, the Jiangsu default with the paper's
 staff redeployment priced (``configs/bench-brakes.toml``: 120,000 CNY per window and per desk
-removed, the default issue 23 brings); Jiangsu with 2x and 4x item categories (each item split
+removed, the paper's staff rule, off by default); Jiangsu with 2x and 4x item categories (each item split
 into variants with the same total demand, window minutes drawn +-30% and travel limits from
 the catalogue's set, seeded); Zhejiang (a mid-size province of the national data); all of
 China (31 provinces solved separately); with `--reference` also Jiangsu with column
@@ -30,7 +30,7 @@ re-solves (the `modes` step holds their time). The raw-solver
 baseline is HiGHS alone on the final LP (the cost objective with every column the run's
 model holds at the end), one solve: the run's own solve adds the three tie-break phases.
 
-``--end-to-end`` times what issue 16's "60 s end to end" means instead: the whole ``planner
+``--end-to-end`` times what the target of "60 s end to end" means instead: the whole ``planner
 run`` process (start-up and imports, every step, writing the run folder, exit), with the
 instance's config written out as the run folder's ``config.toml`` would be. Its table gives
 the wall time, the seconds of each step as the command prints them, ``other`` (the wall time

@@ -82,7 +82,7 @@ class PhaseRules(Section):
 
 def _slow() -> PhaseRules:
     """Physical-primary (实体为主): halls and stations shrink and cut windows slowly and
-    stations keep 100 m2. (Issue 23's 'county halls do not shrink' in this phase and the
+    stations keep 100 m2. (The paper's 'county halls do not shrink' in this phase and the
     balanced one, max_loss_per_stage = 0, is off by default: configs/jiangsu-paper.toml.)"""
     rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
     return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)

@@ -264,7 +264,9 @@ class PolicyConfig(Section):
     )
 
     olive: OliveRule = Field(
-        default_factory=OliveRule, description="The olive shape as a rule (issue 15)."
+        default_factory=OliveRule,
+        description="The olive shape (橄榄型) as a rule: per stage and province, the county "
+        "level the widest and the province level the narrowest.",
     )
     surplus: SurplusRule = Field(
         default_factory=SurplusRule, description="Surplus floor area converted (压缩转化)."
@@ -280,13 +282,19 @@ class PolicyConfig(Section):
         description="Per item class, what township stations accept (front acceptance).",
     )
     by_phase: ByPhase = Field(
-        default_factory=ByPhase, description="Rules by county phase (不能一刀切, issue 15)."
+        default_factory=ByPhase,
+        description="Rules by county phase (不能一刀切): county halls and township stations "
+        "change more slowly where people still rely on them.",
     )
     staff: StaffRule = Field(
-        default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
+        default_factory=StaffRule,
+        description="Staff redeployment (人员分流): a one-off cost per window post or desk "
+        "removed, and how fast a level's windows may be cut.",
     )
     pace: PaceRule = Field(
-        default_factory=PaceRule, description="Pace of compression (逐步压缩, issue 23)."
+        default_factory=PaceRule,
+        description="Pace of compression (逐步压缩): how much floor area may leave the "
+        "network in one stage, per centre, level and province.",
     )
 
     @field_validator("cross_border_nearest", mode="before")
