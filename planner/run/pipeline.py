@@ -336,9 +336,10 @@ def execute(
     cfg = prepared.loaded.config
     timings = prepared.timings
     if pool is not None and WarmPool.eligible(cfg.solver):
-        data = prepared.model_data()
+        with timings.step("build", progress):
+            data = prepared.model_data()
         with timings.step("solve", progress):
-            model, result, _ = pool.solve(data, cfg.solver, build_model)
+            model, result, _ = pool.solve(data, cfg.solver, build_model, timings)
     else:
         with timings.step("build", progress):
             data = prepared.model_data()
