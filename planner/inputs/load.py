@@ -22,7 +22,13 @@ from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesCo
 from planner.config.regions import PROVINCES, province_code
 from planner.config.schema import LEVELS, LoadedConfig
 from planner.errors import InputError
-from planner.inputs.dataset_csv import CENTRE_FIELDS, COUNTY_FIELDS, TOWNSHIP_FIELDS, read_columns
+from planner.inputs.dataset_csv import (
+    CENTRE_FIELDS,
+    COUNTY_FIELDS,
+    INPUT_CRS,
+    TOWNSHIP_FIELDS,
+    read_columns,
+)
 from planner.inputs.item_rules import accept_levels, decide_levels
 from planner.inputs.sources import input_files
 from planner.regular_files import (
@@ -204,7 +210,7 @@ def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDat
     if bad:
         msg = f"{path}: {what} has empty or invalid geometry for code {format_ids(bad)}"
         raise InputError(msg)
-    frame = frame.set_crs("EPSG:4490", allow_override=True)
+    frame = frame.set_crs(INPUT_CRS, allow_override=True)
     return frame.set_index(code_field, drop=False).rename_axis(None)
 
 
