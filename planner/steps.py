@@ -42,10 +42,23 @@ def quiet(_: str) -> None:
     return None
 
 
+def clock() -> float:
+    """The run's budget clock: monotonic seconds, one clock for every process of the machine
+    (a Dask worker compares it with the run's start)."""
+    return time.monotonic()
+
+
 @dataclass
 class Timings:
     seconds: dict[str, float] = field(default_factory=dict)
     _open: list[tuple[str, float]] = field(default_factory=list, repr=False)
+    started: float = field(default_factory=lambda: clock(), repr=False)
+    """The run's start on :func:`clock`: the re-solves after the plan (rule costs, the
+    diagnosis) get what is left of ``solver.time_limit_s`` counted from it."""
+
+    def deadline(self, limit_s: float) -> float:
+        """When ``limit_s`` seconds from the run's start run out (on :func:`clock`)."""
+        return self.started + limit_s
 
     @contextmanager
     def step(self, name: str, progress: Progress = quiet) -> Iterator[None]:

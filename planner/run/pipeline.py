@@ -38,7 +38,7 @@ from planner.io.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DI
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan.bound import with_integer_bound
-from planner.plan.extract import Plan, combine_plans, extract_plan
+from planner.plan.extract import Plan, combine_plans, extract_plan, with_skipped
 from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
@@ -325,19 +325,31 @@ class PartSink:
 
 def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
     """The run with each rule's total cost (``policy.rule_costs.total``): re-solved once per
-    rule family with the rule relaxed (:mod:`planner.run.rule_costs_total`)."""
+    rule family with the rule relaxed (:mod:`planner.run.rule_costs_total`), within what is
+    left of ``solver.time_limit_s`` from the run's start; the re-solves skipped, cut short or
+    failed are warnings and entries of ``optimality.skipped_steps``."""
     cfg = run.prepared.loaded.config
     if not cfg.policy.rule_costs.total or run.plan is None or run.result.objective is None:
         return run
-    runs = list(run.parts.values()) if run.parts else [run]
+    runs = list(run.parts.items()) if run.parts else [("", run)]
     parts = [
-        Part(r.prepared.inputs, r.prepared.travel.minutes, r.prepared.maturity, r.result.objective)
-        for r in runs
+        Part(
+            r.prepared.inputs,
+            r.prepared.travel.minutes,
+            r.prepared.maturity,
+            r.result.objective,
+            code,
+        )
+        for code, r in runs
         if r.result.objective is not None
     ]
-    with run.prepared.timings.step("rule costs", quiet):
-        totals = total_costs(parts, cfg, workers)
-    return replace(run, plan=replace(run.plan, rule_totals=totals))
+    timings = run.prepared.timings
+    with timings.step("rule costs", quiet):
+        totals, skipped = total_costs(
+            parts, cfg, timings.deadline(cfg.solver.time_limit_s), workers
+        )
+    summary = with_skipped(run.plan.summary, skipped)
+    return replace(run, plan=replace(run.plan, rule_totals=totals, summary=summary))
 
 
 def solve_region(
