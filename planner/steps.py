@@ -1,10 +1,10 @@
 """The named steps of a run and their seconds (``manifest.json``'s ``timings_s``).
 
 A run is load -> travel -> maturity -> prepare -> build -> solve -> read solution -> plan
-(with its window modes and duals) -> mode re-solves -> rule costs -> write. A step started
-inside another (the window modes inside the plan, the read-back inside the solve) pauses the
-outer one, so every step is timed as itself and the steps add up to the run: no step
-subtracts another's seconds.
+(with its window modes and duals) -> bound -> mode re-solves -> rule costs -> write, with a
+diagnosis when the solve fails (:data:`RUN_STEPS`). A step started inside another (the window
+modes inside the plan, the read-back inside the solve) pauses the outer one, so every step is
+timed as itself and the steps add up to the run: no step subtracts another's seconds.
 """
 
 from __future__ import annotations
@@ -13,6 +13,26 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+RUN_STEPS: tuple[str, ...] = (
+    "load",
+    "travel",
+    "maturity",
+    "prepare",
+    "build",
+    "solve",
+    "read solution",
+    "plan",
+    "window modes",
+    "duals",
+    "bound",
+    "mode re-solves",
+    "rule costs",
+    "diagnosis",
+    "write",
+)
+"""Every step a run may time, in the order a run takes them: the names of the manifest's
+``timings_s`` and of the benchmark tables' columns (``scripts/bench.py``)."""
 
 Progress = Callable[[str], None]
 """Told the name of each top-level step as it starts (the CLI's progress display)."""

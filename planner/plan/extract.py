@@ -20,7 +20,7 @@ from planner.config.schema import LEVELS, UPPER_LEVELS, Config
 from planner.errors import PlannerError
 from planner.inputs.item_rules import item_levels_table
 from planner.inputs.load import Inputs
-from planner.inputs.maturity import county_phases, phase_config, phase_entry_years
+from planner.inputs.maturity import county_phases, phase_entry_years
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.plan.backoffice import centre_item_table
@@ -110,7 +110,7 @@ def extract_plan(
     sol = result.solution
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
-    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
+    phases = county_phases(inputs.townships, inputs.items, maturity, cfg.maturity)
     timings = timings or Timings()
     cen, info = _centre_table(d, sol, used, dm, inputs, cfg, timings)
     info.pop("seconds", None)  # the MIP's own clock: the step times it (not in summary.json)
@@ -132,9 +132,7 @@ def extract_plan(
         centres=cen,
         townships=tw,
         counties=_county_table(phases, tw, cen, cfg).join(
-            phase_entry_years(
-                inputs.townships, maturity, phase_config(cfg.maturity, inputs.items), cfg.stages
-            ),
+            phase_entry_years(inputs.townships, inputs.items, maturity, cfg.maturity, cfg.stages),
             on="county_code",
         ),
         levels=lv,

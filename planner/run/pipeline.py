@@ -460,9 +460,10 @@ def execute(
     cfg = prepared.loaded.config
     timings = prepared.timings
     if pool is not None and WarmPool.eligible(cfg.solver):
-        data = prepared.model_data()
+        with timings.step("build", progress):
+            data = prepared.model_data()
         with timings.step("solve", progress):
-            model, result, _ = pool.solve(data, cfg.solver, build_model)
+            model, result, _ = pool.solve(data, cfg.solver, build_model, timings)
     else:
         with timings.step("build", progress):
             data = prepared.model_data()
@@ -542,11 +543,15 @@ def manifest(run: RunResult) -> dict[str, Any]:
     }
 
 
-def code_hash() -> str:
-    """SHA-256 over the package's Python sources (the code version of a plan)."""
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+"""The ``planner`` package folder (this module is ``planner/run/pipeline.py``)."""
+
+
+def code_hash(root: Path = PACKAGE_ROOT) -> str:
+    """SHA-256 over the Python sources of the package (every module under ``root``, by
+    relative path and content): the code version of a plan."""
     import hashlib
 
-    root = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode())
