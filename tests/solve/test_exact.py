@@ -161,3 +161,27 @@ def test_summary_says_how_optimality_was_established(tmp_path: Path, formulation
     assert [p["phase"] for p in info["phases"]] == ["cost", "floor_area", "travel", "generic"]
     assert info["exact"] == (formulation == "items")
     assert ("note" in info) == (formulation == "classes")
+
+
+def test_hipo_reports_the_simplex_plan(tmp_path: Path) -> None:
+    plans = {}
+    for method in ("simplex", "hipo"):
+        cfg = write_case(
+            tmp_path / method,
+            centres=tiny_centres(province=100.0, city=100.0),
+            items=[{"levels_s1": "province|city|county"}, {"item_id": "b", "counter_minutes": 7}],
+            config={
+                "policy": {"levels": {"province": {"area_per_window_m2": 60.0}}},
+                "solver": {"method": method},
+            },
+        )
+        run = execute(prepare_run(load_config(cfg)))
+        assert run.result.status == "optimal"
+        write_plan_tables(run.plan, tmp_path / f"{method}-plan")
+        plans[method] = run
+    assert plans["hipo"].result.objective == pytest.approx(
+        plans["simplex"].result.objective, rel=1e-9
+    )
+    for table in ("levels.csv", "centres.csv", "townships.csv"):
+        a = (tmp_path / "simplex-plan" / table).read_text()
+        assert a == (tmp_path / "hipo-plan" / table).read_text(), table
