@@ -499,10 +499,9 @@ class SolverConfig(Section):
         "simplex",
         description="HiGHS algorithm, chosen by measurement: on the Jiangsu default "
         "(item-level LP) dual simplex takes about 70 s; primal simplex and interior point "
-        "did not finish in 240 s (docs, Benchmarks). 'ipm' is HiGHS's IPX interior point; "
-        "'hipo' its newer HiPO interior point (normal equations, crossover), then the "
-        "tie-break phases by simplex from the crossover basis: for rule-heavy LPs such as "
-        "configs/bench-brakes.toml, not for the default.",
+        "did not finish in 240 s (docs, Benchmarks). 'ipm': HiGHS's IPX interior point; "
+        "'hipo': its HiPO interior point (normal equations, crossover), tie-break phases by "
+        "simplex from the crossover basis: for rule-heavy configs (bench-brakes), not the default.",
     )
     crossover: bool = Field(
         True,
