@@ -442,7 +442,9 @@ def _centres(
     def row(level: str, code: str, name: str, parent: str, host: str, residents: float) -> Row:
         rng = np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
         noise = float(rng.lognormal(0.0, AREA_NOISE_SIGMA))
-        size = centre_inventory(rules[level].at(served[code]), residents, noise)
+        # a unit without townships (national build) takes its city's, else the province's
+        m0 = served.get(code, served.get(city_of.get(code, ""), served[str(province["code"])]))
+        size = centre_inventory(rules[level].at(m0), residents, noise)
         mode = hall_mode(level, [seed, int(code), MODE_STREAM_TAG])
         host = host or _nearest_township(code, units, township_frame)
         return _centre_row(level, code, name, parent, host, point_of[host], size, mode)
