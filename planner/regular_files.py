@@ -12,6 +12,8 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from planner.errors import InputError
@@ -83,6 +85,52 @@ def read_regular_file(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> by
         msg = f"{path}: the {what} file is above the limit of {limit / 2**20:,.0f} MiB"
         raise InputError(msg)
     return data
+
+
+@contextmanager
+def file_errors(path: Path, what: str, missing_hint: str = "") -> Iterator[None]:
+    """Word a missing, folder or unreadable ``path`` (the :class:`OSError` of
+    :func:`read_regular_file` and :func:`check_regular_file`) as one line of bad input naming
+    the file and what it should be: ``<path>: <what> file not found<missing_hint>``, ``the
+    <what> path is a folder, expected a file`` or ``cannot read the <what> file (<reason>)``.
+    """
+    try:
+        yield
+    except FileNotFoundError:
+        msg = f"{path}: {what} file not found{missing_hint}"
+        raise InputError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: the {what} path is a folder, expected a file"
+        raise InputError(msg) from None
+    except OSError as err:
+        msg = f"{path}: cannot read the {what} file ({err.strerror})"
+        raise InputError(msg) from None
+
+
+def read_text_file(path: Path, what: str, limit: int, missing_hint: str = "") -> str:
+    """The text of a user's UTF-8 file (a byte-order mark, as Windows Notepad writes, is not
+    part of it), read by :func:`read_regular_file`.
+
+    Raises
+    ------
+    InputError
+        One line: the path is missing, a folder or unreadable (:func:`file_errors`), not a
+        regular file, above ``limit`` bytes, or not UTF-8 (the byte, and a hint when the text
+        reads as GBK).
+    """
+    with file_errors(path, what, missing_hint):
+        data = read_regular_file(path, what, limit)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        hint = ""
+        try:
+            data.decode("gbk")
+            hint = "; it looks like GBK: re-save it as UTF-8"
+        except UnicodeDecodeError:
+            pass
+        msg = f"{path}: {what} file is not UTF-8 (byte {err.start}){hint}"
+        raise InputError(msg) from None
 
 
 def sha256_file(path: Path) -> str:

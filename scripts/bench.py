@@ -14,7 +14,7 @@ total`, and saves the table to `outputs/bench/`.
 
 Instances: the Jiangsu default; ``jiangsu-brakes``, the Jiangsu default with the paper's
 staff redeployment priced (``configs/bench-brakes.toml``: 120,000 CNY per window and per desk
-removed, the default issue 23 brings); Jiangsu with 2x and 4x item categories (each item split
+removed, a rule off by default); Jiangsu with 2x and 4x item categories (each item split
 into variants with the same total demand, window minutes drawn +-30% and travel limits from
 the catalogue's set, seeded); Zhejiang (a mid-size province of the national data); all of
 China (31 provinces solved separately); with `--reference` also Jiangsu with column
@@ -26,11 +26,11 @@ plan's cost with its window modes (integer windows, training, olive on integer w
 against the first LP's optimum, a lower bound on the joint problem (:mod:`planner.modes.rules`,
 :func:`planner.plan.modes.lp_side`); `mode MIP gap` and `mode MIP s` are HiGHS's own gap (the last
 MIP's) and time (every MIP of the run, from the step times), `re-solves` the priced LP
-re-solves (the `modes` step holds their time). The raw-solver
+re-solves (the `mode re-solves` step holds their time). The raw-solver
 baseline is HiGHS alone on the final LP (the cost objective with every column the run's
 model holds at the end), one solve: the run's own solve adds the three tie-break phases.
 
-``--end-to-end`` times what issue 16's "60 s end to end" means instead: the whole ``planner
+``--end-to-end`` times what the target of "60 s end to end" means instead: the whole ``planner
 run`` process (start-up and imports, every step, writing the run folder, exit), with the
 instance's config written out as the run folder's ``config.toml`` would be. Its table gives
 the wall time, the seconds of each step as the command prints them, ``other`` (the wall time
@@ -52,6 +52,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from planner.steps import RUN_STEPS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -259,37 +261,30 @@ def printed_steps(stdout: str) -> dict[str, float]:
     return {step: float(seconds.removesuffix("s")) for step, seconds in steps}
 
 
-STEPS = [
-    "load",
-    "travel",
-    "prepare",
-    "build",
-    "solve",
-    "read solution",
-    "plan",
-    "window modes",
-    "mode re-solves",
-    "write",
-]
-"""The steps ``planner run`` prints, in the tables' column order."""
+def step_columns(results: list[dict[str, Any]]) -> list[str]:
+    """The steps any of ``results`` timed, in the run's order (:data:`planner.steps.RUN_STEPS`,
+    the names ``planner run`` prints and the manifest keeps): one column each."""
+    timed = {step for r in results for step in r["steps_s"]}
+    return [step for step in RUN_STEPS if step in timed]
 
 
-def _head(first: str, last: str) -> list[str]:
+def _head(first: str, steps: list[str], last: str) -> list[str]:
     """A table's header row and rule: ``first`` columns, one per step, ``last`` columns."""
-    head = f"| {first} | " + " | ".join(f"{c} s" for c in STEPS) + f" | {last} |"
+    head = f"| {first} | " + " | ".join(f"{c} s" for c in steps) + f" | {last} |"
     return [head, "|" + "---|" * (head.count("|") - 1)]
 
 
-def _steps(steps: dict[str, float]) -> str:
-    return " | ".join(f"{steps.get(c, 0.0):.1f}" for c in STEPS)
+def _steps(steps: dict[str, float], columns: list[str]) -> str:
+    return " | ".join(f"{steps.get(c, 0.0):.1f}" for c in columns)
 
 
 def end_to_end_table(results: list[dict[str, Any]]) -> str:
-    lines = _head("instance | wall s", "other s | peak MB | status")
+    columns = step_columns(results)
+    lines = _head("instance | wall s", columns, "other s | peak MB | status")
     for r in results:
         lines.append(
             f"| {r['name']} | {r['total_s']:.1f} | "
-            + _steps(r["steps_s"])
+            + _steps(r["steps_s"], columns)
             + f" | {r['other_s']:.1f} | {r['peak_rss_mb']:,.0f} | {r['status']} |"
         )
     return "\n".join(lines)
@@ -302,15 +297,17 @@ def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def table(results: list[dict[str, Any]]) -> str:
+    columns = step_columns(results)
     lines = _head(
         "instance | vars | rows | nnz",
+        columns,
         "total s | raw HiGHS s | total/raw | outside solver | peak MB | mode gap"
         " | mode MIP gap | mode MIP s | re-solves | status",
     )
     for r in results:
         lines.append(
             f"| {r['name']} | {r['variables']:,} | {r['constraints']:,} | {r['nonzeros']:,} | "
-            + _steps(r["steps_s"])
+            + _steps(r["steps_s"], columns)
             + f" | {r['total_s']:.1f} | {r['raw_solver_s']:.1f} | {r['total_over_raw']:.1f}"
             f" | {r['outside_share']:.0%} | {r['peak_rss_mb']:,.0f}"
             f" | {_pct(r.get('mode_gap'))}{'' if r.get('mode_gap_proven', True) else ' (unproven)'}"

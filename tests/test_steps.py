@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import planner.steps as steps
-from planner.steps import Timings
+from planner.steps import RUN_STEPS, Timings
 
 
 def test_a_nested_step_pauses_the_outer_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,3 +25,16 @@ def test_a_nested_step_pauses_the_outer_one(monkeypatch: pytest.MonkeyPatch) -> 
         pass
     assert timings.seconds == {"plan": 2.5, "window modes": 2.0}
     assert told == ["plan", "inside plan", "plan"]  # only top-level steps are shown as progress
+
+
+def test_every_step_a_run_times_is_a_named_step() -> None:
+    """The names in ``timings.step("...")`` across the package are :data:`RUN_STEPS` (the
+    manifest's keys and the benchmark tables' columns have one list)."""
+    package = Path(steps.__file__).parent
+    used = {
+        name
+        for path in package.rglob("*.py")
+        for name in re.findall(r"\.step\(\s*\"([^\"]+)\"", path.read_text(encoding="utf-8"))
+    }
+    assert used == set(RUN_STEPS)
+    assert len(RUN_STEPS) == len(set(RUN_STEPS))

@@ -25,7 +25,7 @@ from planner.io.run_dir import (
     interrupted_after_swap,
     run_lock,
 )
-from planner.run.dask_cluster import default_workers
+from planner.run.dask_cluster import WORKER_TIMEOUT_S, check_scheduler_address, default_workers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,6 +163,28 @@ def _provenance_rows(t: pd.DataFrame) -> list[tuple[str, int]]:
     "default: the number of cores.",
 )
 @click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Send the provinces of a multi-province dataset to a running Dask scheduler "
+    "(tcp://host:8786) instead of a local cluster; its workers need planner and the same "
+    "paths. Not used for a dataset solved as one LP.",
+)
+@click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=WORKER_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --scheduler: give up when the scheduler has no worker after this long.",
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Solve every province again: ignore the province plans an interrupted run of this "
+    "config saved (they are replaced).",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
@@ -176,11 +198,25 @@ def run_cmd(
     verbose: bool,
     province: str | None,
     workers: int | None,
+    scheduler: str | None,
+    worker_timeout: float,
+    fresh: bool,
     out: Path | None,
 ) -> None:
-    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/ (or --out)."""
+    """Build, solve and write the plan of CONFIG to <output.dir>/<name>/ (or --out).
+
+    A multi-province dataset is solved province by province; each province's plan is saved
+    beside the run folder as it finishes, and a rerun of an interrupted run reuses those
+    whose inputs, config and code are unchanged (see --fresh).
+    """
+    from planner.run.parts import PartStore
     from planner.run.pipeline import run_config, write_run
 
+    if workers is not None and scheduler is not None:
+        msg = "--workers and --scheduler exclude each other (the scheduler has its own workers)"
+        raise click.UsageError(msg)
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     m.setup_logging(verbose, quiet)
     if m.STANDALONE["process"]:  # the swap and the exit code, atomic for SIGINT and SIGTERM
         hold_signals_after_swap()
@@ -203,10 +239,20 @@ def run_cmd(
     # exists: nothing is created for a run that fails on bad input)
     lock = run_lock(loaded.run_dir) if loaded.run_dir.parent.is_dir() else nullcontext()
     blame = _blame_flag() if province is not None else nullcontext()
+    store = PartStore(loaded.run_dir, reuse=not fresh)
     with lock, _Steps(not quiet) as steps:
         with blame:
-            run = run_config(loaded, steps, workers=workers or default_workers())
+            run = run_config(
+                loaded,
+                steps,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                worker_timeout=worker_timeout,
+                store=store,
+            )
         run_dir = write_run(run, steps) if run.plan is not None else None
+        if run_dir is not None:
+            store.clear()  # the run folder is in place: the province parts are done with
     if run.plan is None:
         from planner.run.diagnose import explain
 
@@ -262,6 +308,12 @@ def _print_run(run: RunResult, plan: Plan, run_dir: Path | None, quiet: bool) ->
         )
         for w in plan.warnings:
             m.say("warning:", w, "yellow")
+        if run.reused:
+            m.out_console.print(
+                f"reused the saved plans of {len(run.reused)} of {len(run.parts)} provinces "
+                f"(an interrupted run of the same config and data): {', '.join(run.reused)}",
+                markup=False,
+            )
         timing = ", ".join(f"{k} {v:.1f}s" for k, v in run.prepared.timings.seconds.items())
         m.out_console.print(f"plan written to {run_dir} ({timing})", markup=False)
     if interrupted_after_swap():  # recorded once the new plan was in place

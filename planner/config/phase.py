@@ -14,14 +14,17 @@ Sub-sections of :class:`planner.config.schema.PolicyConfig`:
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Annotated, Final, Literal, get_args
 
 from pydantic import Field, field_validator
 
 from planner.config.base import Section, reject_unknown_levels
 
-PHASE_NAMES: tuple[str, ...] = ("physical_primary", "balanced", "online_primary")
-"""The phases of :mod:`planner.inputs.maturity` (kept here so the config needs no model import)."""
+Phase = Literal["physical_primary", "balanced", "online_primary"]
+"""A county's phase (线下为主, 线上线下并重, 线上为主), least online first; the thresholds of
+``maturity.phase_thresholds`` separate them (:func:`planner.inputs.maturity.county_phases`)."""
+PHASE_NAMES: tuple[Phase, ...] = get_args(Phase)
+"""The phases in order, as the plan tables spell them."""
 STAFF_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 PHASE_LEVELS: tuple[str, ...] = ("county", "township")
 """Levels whose centres belong to one county (and so to one phase)."""
@@ -79,7 +82,7 @@ class PhaseRules(Section):
 
 def _slow() -> PhaseRules:
     """Physical-primary (实体为主): halls and stations shrink and cut windows slowly and
-    stations keep 100 m2. (Issue 23's 'county halls do not shrink' in this phase and the
+    stations keep 100 m2. (The paper's 'county halls do not shrink' in this phase and the
     balanced one, max_loss_per_stage = 0, is off by default: configs/jiangsu-paper.toml.)"""
     rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
     return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)

@@ -130,7 +130,7 @@ class RuleCostsConfig(Section):
         False,
         description="Total costs: re-solve once per rule family with that rule relaxed (on "
         "Dask when workers exist, else one after another); each re-solve takes about as long "
-        "as the run.",
+        "as the run, and they share solver.time_limit_s counted from the run's start.",
     )
 
 

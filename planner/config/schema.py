@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.config.base import MAX_HORIZON_YEARS, Section, reject_unknown_levels
 from planner.config.items import ItemClassesConfig
 from planner.config.keys import per_stage_message, unknown_key_message
-from planner.config.phase import ByPhase, StaffRule
+from planner.config.phase import PHASE_NAMES, ByPhase, Phase, StaffRule
 from planner.config.policy import (
     LevelFloorRule,
     OliveRule,
@@ -34,7 +34,7 @@ from planner.config.policy import (
 )
 from planner.config.sections import MaturityConfig, TravelConfig
 from planner.errors import InputError
-from planner.regular_files import MAX_CONFIG_BYTES, read_regular_file
+from planner.regular_files import MAX_CONFIG_BYTES, read_text_file
 
 LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
 """The four levels of the network, top-down."""
@@ -264,7 +264,9 @@ class PolicyConfig(Section):
     )
 
     olive: OliveRule = Field(
-        default_factory=OliveRule, description="The olive shape as a rule (issue 15)."
+        default_factory=OliveRule,
+        description="The olive shape (橄榄型) as a rule: per stage and province, the county "
+        "level the widest and the province level the narrowest.",
     )
     surplus: SurplusRule = Field(
         default_factory=SurplusRule, description="Surplus floor area converted (压缩转化)."
@@ -280,13 +282,19 @@ class PolicyConfig(Section):
         description="Per item class, what township stations accept (front acceptance).",
     )
     by_phase: ByPhase = Field(
-        default_factory=ByPhase, description="Rules by county phase (不能一刀切, issue 15)."
+        default_factory=ByPhase,
+        description="Rules by county phase (不能一刀切): county halls and township stations "
+        "change more slowly where people still rely on them.",
     )
     staff: StaffRule = Field(
-        default_factory=StaffRule, description="Staff redeployment (人员分流, issue 15)."
+        default_factory=StaffRule,
+        description="Staff redeployment (人员分流): a one-off cost per window post or desk "
+        "removed, and how fast a level's windows may be cut.",
     )
     pace: PaceRule = Field(
-        default_factory=PaceRule, description="Pace of compression (逐步压缩, issue 23)."
+        default_factory=PaceRule,
+        description="Pace of compression (逐步压缩): how much floor area may leave the "
+        "network in one stage, per centre, level and province.",
     )
 
     @field_validator("cross_border_nearest", mode="before")
@@ -363,8 +371,8 @@ class WindowsConfig(Section):
         "would handle at most this many transactions a day each (busy dedicated windows stay); "
         "null (the default) = no standard; 30 in configs/jiangsu-paper.toml.",
     )
-    convert_phases: list[Literal["physical_primary", "balanced", "online_primary"]] = Field(
-        ["physical_primary", "balanced", "online_primary"],
+    convert_phases: list[Phase] = Field(
+        list(PHASE_NAMES),
         description="Phases in which a county's halls and stations may step towards general "
         "windows (the paper converts as one-network service matures); centres without a "
         "county phase (city, province) are not held by it. Every phase by default; balanced "
@@ -666,18 +674,7 @@ def load_config(path: Path | str, overrides: dict[str, Any] | None = None) -> Lo
         The file is missing, is not TOML, or does not match the schema.
     """
     path = Path(path)
-    try:
-        # utf-8-sig: a byte-order mark (Windows Notepad) is not part of the TOML
-        text = read_regular_file(path, "config", MAX_CONFIG_BYTES).decode("utf-8-sig")
-    except FileNotFoundError:
-        msg = f"{path}: config file not found"
-        raise InputError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path}: config is not UTF-8 text"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read config ({err.strerror})"
-        raise InputError(msg) from None
+    text = read_text_file(path, "config", MAX_CONFIG_BYTES)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

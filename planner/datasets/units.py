@@ -19,9 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from planner.errors import InputError
-from planner.inputs.dataset_csv import (
-    CRS_MEMBER,
-)
+from planner.inputs.dataset_csv import CRS_MEMBER, INPUT_CRS
 from planner.inputs.gcj02 import wgs84_to_gcj02
 
 DEFAULT_ITEMS: Path = Path("data/items.csv")
@@ -319,7 +317,7 @@ def _local_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
 
 def _projector(crs: pyproj.CRS) -> Callable[[BaseGeometry], BaseGeometry]:
     """Function projecting EPSG:4490 geometries to ``crs`` (metres)."""
-    transformer = pyproj.Transformer.from_crs("EPSG:4490", crs, always_xy=True)
+    transformer = pyproj.Transformer.from_crs(INPUT_CRS, crs, always_xy=True)
 
     def project(geom: BaseGeometry) -> BaseGeometry:
         def fn(coords: FloatArray) -> FloatArray:

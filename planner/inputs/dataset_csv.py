@@ -11,9 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+INPUT_CRS = "EPSG:4490"
+"""The CRS of every coordinate the planner reads: CGCS2000 longitude and latitude in degrees
+(points in EPSG:4326, WGS84, are read as the same to within a metre)."""
 CRS_MEMBER: dict[str, Any] = {
     "type": "name",
-    "properties": {"name": "urn:ogc:def:crs:EPSG::4490"},
+    "properties": {"name": "urn:ogc:def:crs:EPSG::" + INPUT_CRS.removeprefix("EPSG:")},
 }
 
 COUNTY_FIELDS: dict[str, str | None] = {

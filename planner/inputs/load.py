@@ -8,8 +8,7 @@ file (it exists, is UTF-8 CSV/GeoJSON, has the required columns and parseable va
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +22,22 @@ from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesCo
 from planner.config.regions import PROVINCES, province_code
 from planner.config.schema import LEVELS, LoadedConfig
 from planner.errors import InputError
-from planner.inputs.dataset_csv import CENTRE_FIELDS, COUNTY_FIELDS, TOWNSHIP_FIELDS, read_columns
+from planner.inputs.dataset_csv import (
+    CENTRE_FIELDS,
+    COUNTY_FIELDS,
+    INPUT_CRS,
+    TOWNSHIP_FIELDS,
+    read_columns,
+)
 from planner.inputs.item_rules import accept_levels, decide_levels
 from planner.inputs.sources import input_files
 from planner.labels import WINDOW_MODES
-from planner.regular_files import MAX_INPUT_BYTES, check_regular_file, read_regular_file
+from planner.regular_files import (
+    MAX_INPUT_BYTES,
+    check_regular_file,
+    file_errors,
+    read_text_file,
+)
 
 TOWNSHIP_COLUMNS = read_columns(TOWNSHIP_FIELDS)
 COUNTY_COLUMNS = read_columns(COUNTY_FIELDS)
@@ -69,36 +79,12 @@ class Inputs:
         return len(next(iter(self.item_levels.values()))) if self.item_levels else 0
 
 
-@contextmanager
-def _file_errors(path: Path, what: str) -> Iterator[None]:
-    """Turn a missing, folder or unreadable data path into one-line bad input."""
-    try:
-        yield
-    except FileNotFoundError:
-        msg = f"{path}: {what} file not found (check 'data' paths in the config)"
-        raise InputError(msg) from None
-    except IsADirectoryError:
-        msg = f"{path}: {what} path is a folder, expected a file"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read {what} file ({err.strerror})"
-        raise InputError(msg) from None
+DATA_PATH_HINT = " (check 'data' paths in the config)"
+"""Added to a missing data file's message: the config names the path."""
 
 
 def _read_text(path: Path, what: str) -> str:
-    with _file_errors(path, what):
-        data = read_regular_file(path, what, MAX_INPUT_BYTES)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        hint = ""
-        try:
-            data.decode("gbk")
-            hint = "; it looks like GBK: re-save it as UTF-8"
-        except UnicodeDecodeError:
-            pass
-        msg = f"{path}: {what} file is not UTF-8 (byte {err.start}){hint}"
-        raise InputError(msg) from None
+    return read_text_file(path, what, MAX_INPUT_BYTES, DATA_PATH_HINT)
 
 
 def read_table(path: Path, what: str, columns: dict[str, str], key: str) -> pd.DataFrame:
@@ -199,7 +185,7 @@ def format_ids(values: list[str], limit: int = 5) -> str:
 
 def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDataFrame:
     """Read a polygon layer; it must carry a CRS and a ``code`` field."""
-    with _file_errors(path, what):
+    with file_errors(path, what, DATA_PATH_HINT):
         check_regular_file(path, what, MAX_INPUT_BYTES)
     try:
         frame = pyogrio.read_dataframe(path)
@@ -225,7 +211,7 @@ def read_polygons(path: Path, what: str, code_field: str = "code") -> gpd.GeoDat
     if bad:
         msg = f"{path}: {what} has empty or invalid geometry for code {format_ids(bad)}"
         raise InputError(msg)
-    frame = frame.set_crs("EPSG:4490", allow_override=True)
+    frame = frame.set_crs(INPUT_CRS, allow_override=True)
     return frame.set_index(code_field, drop=False).rename_axis(None)
 
 

@@ -30,9 +30,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.config.phase import PHASE_NAMES
 from planner.config.schema import MaturityConfig, StagesConfig
-
-PHASES: tuple[str, ...] = ("physical_primary", "balanced", "online_primary")
 
 RANGES: dict[str, tuple[float, float]] = {
     "edu_years_mean": (6.0, 13.0),
@@ -110,10 +109,11 @@ def phase_config(cfg: MaturityConfig, items: pd.DataFrame) -> MaturityConfig:
 
 
 def phase_of(maturity: float | np.ndarray, cfg: MaturityConfig) -> np.ndarray:
-    """Phase names for maturity values."""
+    """Phase names for maturity values (``cfg`` as :func:`phase_config` returns it)."""
     lo, hi = cfg.phase_thresholds
     values = np.asarray(maturity, dtype=float)
-    return np.where(values < lo, PHASES[0], np.where(values < hi, PHASES[1], PHASES[2]))
+    first, middle, last = PHASE_NAMES
+    return np.where(values < lo, first, np.where(values < hi, middle, last))
 
 
 def _county_means(townships: pd.DataFrame, maturity: pd.DataFrame) -> pd.DataFrame:
@@ -129,9 +129,13 @@ def _county_means(townships: pd.DataFrame, maturity: pd.DataFrame) -> pd.DataFra
 
 
 def county_phases(
-    townships: pd.DataFrame, maturity: pd.DataFrame, cfg: MaturityConfig
+    townships: pd.DataFrame, items: pd.DataFrame, maturity: pd.DataFrame, cfg: MaturityConfig
 ) -> pd.DataFrame:
-    """Population-weighted county maturity and phase per stage (long form)."""
+    """Population-weighted county maturity and phase per stage (long form: ``county_code``,
+    ``stage``, ``maturity``, ``phase``): the one place a county's phase is computed (the
+    model's rules by phase and the plan's tables read it). ``items`` give the thresholds
+    when the phase is read from the online share (:func:`phase_config`)."""
+    cfg = phase_config(cfg, items)
     means = _county_means(townships, maturity)
     rows = []
     for s in maturity.columns:
@@ -162,6 +166,7 @@ ALREADY = "already"
 
 def phase_entry_years(
     townships: pd.DataFrame,
+    items: pd.DataFrame,
     maturity: pd.DataFrame,
     cfg: MaturityConfig,
     stages: StagesConfig,
@@ -174,13 +179,14 @@ def phase_entry_years(
     :data:`ENTRY_HORIZON_YEARS` years. ``maturity`` is :func:`township_maturity`'s frame
     (its column 0, today, is the start). Index: county code; text columns
     :data:`ENTRY_COLUMNS`."""
+    cfg = phase_config(cfg, items)
     m0 = maturity[0]
     gap = 1.0 - cfg.annual_catch_up
     years = range(ENTRY_HORIZON_YEARS + 1)
     yearly = pd.DataFrame({n: 1.0 - (1.0 - m0) * gap**n for n in years}, index=maturity.index)
     means = _county_means(townships, yearly)
     out = pd.DataFrame(index=means.index)
-    for phase, threshold in zip(("balanced", "online_primary"), cfg.phase_thresholds, strict=True):
+    for phase, threshold in zip(PHASE_NAMES[1:], cfg.phase_thresholds, strict=True):
         reached = means.to_numpy() >= threshold
         first = np.where(reached.any(axis=1), reached.argmax(axis=1), -1)
         out[ENTRY_COLUMNS[phase]] = [

@@ -42,6 +42,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from planner.config.schema import TravelConfig
 from planner.errors import InputError
+from planner.inputs.dataset_csv import INPUT_CRS
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def metric_crs(lon: pd.Series, lat: pd.Series, setting: str = "auto") -> str:
 
 def project(lon: pd.Series, lat: pd.Series, crs: str) -> np.ndarray:
     """Project EPSG:4490 degrees to ``crs`` metres, as an (n, 2) array."""
-    transformer = Transformer.from_crs(CRS("EPSG:4490"), CRS(crs), always_xy=True)
+    transformer = Transformer.from_crs(CRS(INPUT_CRS), CRS(crs), always_xy=True)
     x, y = transformer.transform(lon.to_numpy(), lat.to_numpy())
     return np.column_stack([x, y])
 

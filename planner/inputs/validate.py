@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.config.schema import LEVELS, Config
 from planner.errors import InputError
+from planner.inputs.dataset_csv import INPUT_CRS
 from planner.inputs.load import Inputs, format_ids, invisible_twins, show_id
 
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county"}
@@ -213,7 +214,7 @@ def check_decide_levels(inputs: Inputs, item_id: str, n: int) -> None:
 
 
 def _points(frame: pd.DataFrame) -> gpd.GeoSeries:
-    return gpd.GeoSeries.from_xy(frame["lon"], frame["lat"], crs="EPSG:4490", index=frame.index)
+    return gpd.GeoSeries.from_xy(frame["lon"], frame["lat"], crs=INPUT_CRS, index=frame.index)
 
 
 def check_coordinates(inputs: Inputs, metric_crs: str) -> None:

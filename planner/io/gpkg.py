@@ -44,13 +44,12 @@ from pyproj.exceptions import CRSError
 
 from planner.config.schema import StagesConfig
 from planner.errors import InputError
+from planner.inputs.dataset_csv import INPUT_CRS
 from planner.inputs.load import Inputs
 from planner.inputs.maturity import ENTRY_COLUMNS
 from planner.io import qgis_styles
 from planner.plan.extract import Plan
 
-INPUT_CRS = "EPSG:4490"
-"""CRS of every input coordinate (CGCS2000)."""
 FIXED_TIME = "2000-01-01T00:00:00.000Z"
 """Timestamp written into ``layer_styles.update_time`` and ``gpkg_contents.last_change`` so
 the same plan gives the same GeoPackage content."""

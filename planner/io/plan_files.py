@@ -119,6 +119,7 @@ RULE_COST_COLUMNS: dict[str, int | None] = {
     "binding_rows": None,
     "marginal_max_cny_per_unit_year": 2,
     "marginal_mean_cny_per_unit_year": 2,
+    "basis": None,
 }
 RULE_TOTAL_COLUMNS: dict[str, int | None] = {
     "rule": None,

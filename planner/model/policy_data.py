@@ -12,7 +12,7 @@ import pandas as pd
 from planner.config.phase import INHERIT, PHASE_LEVELS
 from planner.config.schema import Config
 from planner.inputs.load import Inputs
-from planner.inputs.maturity import county_phases, phase_config
+from planner.inputs.maturity import county_phases
 
 Key = tuple[int, str]
 OLIVE_LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
@@ -115,10 +115,10 @@ def today_size(
     return size.groupby([centres["region"], centres["level"]]).sum()
 
 
-def centre_phases(inputs: Inputs, maturity: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+def centre_phases(inputs: Inputs, phases: pd.DataFrame) -> pd.DataFrame:
     """Per stage (columns ``1..n``), the phase of each county and township centre's county
-    (index: centre id; city and province centres are absent: they serve many counties)."""
-    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
+    (index: centre id; city and province centres are absent: they serve many counties);
+    ``phases`` as :func:`planner.inputs.maturity.county_phases` gives them."""
     phases = phases[phases["stage"] > 0]
     by = phases.pivot(index="county_code", columns="stage", values="phase")
     c = inputs.centres
@@ -173,11 +173,9 @@ def _phase_pace(centres: pd.DataFrame, phases: pd.DataFrame, cfg: Config) -> dic
     return out
 
 
-def _station_min(
-    inputs: Inputs, maturity: pd.DataFrame, cfg: Config
-) -> dict[tuple[int, str], float]:
-    """(stage, township) -> station minimum where the township's county phase overrides it."""
-    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
+def _station_min(inputs: Inputs, phases: pd.DataFrame, cfg: Config) -> dict[tuple[int, str], float]:
+    """(stage, township) -> station minimum where the township's county phase (``phases``,
+    :func:`planner.inputs.maturity.county_phases`) overrides it."""
     phases = phases[phases["stage"] > 0]
     rules = {
         ph: cfg.policy.by_phase.rules(ph).township_min_station_m2 for ph in set(phases["phase"])
@@ -273,8 +271,9 @@ def prepare_policy(
     phases = pd.DataFrame(index=pd.Index([], dtype=object), columns=list(range(1, n + 1)))
     station_min: dict[tuple[int, str], float] = {}
     if inputs is not None and maturity is not None:
-        phases = centre_phases(inputs, maturity, cfg)
-        station_min = _station_min(inputs, maturity, cfg)
+        by_county = county_phases(inputs.townships, inputs.items, maturity, cfg.maturity)
+        phases = centre_phases(inputs, by_county)
+        station_min = _station_min(inputs, by_county, cfg)
     staff = pol.staff
     cuts = _cut_groups(centres, phases, cfg, n)
     return PolicyData(

@@ -20,7 +20,7 @@ from planner.config.schema import LEVELS, UPPER_LEVELS, Config
 from planner.errors import PlannerError
 from planner.inputs.item_rules import item_levels_table
 from planner.inputs.load import Inputs
-from planner.inputs.maturity import county_phases, phase_config, phase_entry_years
+from planner.inputs.maturity import county_phases, phase_entry_years
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
 from planner.plan.backoffice import centre_item_table
@@ -28,7 +28,7 @@ from planner.plan.modes import combined_mip, lp_side, mode_summary, mode_table, 
 from planner.plan.olive import mark_conversions, olive_warnings, with_area_split
 from planner.plan.rule_costs import COLUMNS as RULE_COST_COLUMNS
 from planner.plan.rule_costs import combine as combine_rule_costs
-from planner.plan.rule_costs import marginal_costs
+from planner.plan.rule_costs import duals_basis, marginal_costs
 from planner.plan.summary import (
     ModelSize,
     PartSummary,
@@ -110,7 +110,7 @@ def extract_plan(
     sol = result.solution
     d = model.data
     dm, per_item, used = _flows(d, sol, inputs)
-    phases = county_phases(inputs.townships, maturity, phase_config(cfg.maturity, inputs.items))
+    phases = county_phases(inputs.townships, inputs.items, maturity, cfg.maturity)
     timings = timings or Timings()
     cen, info = _centre_table(d, sol, used, dm, inputs, cfg, timings)
     info.pop("seconds", None)  # the MIP's own clock: the step times it (not in summary.json)
@@ -127,14 +127,12 @@ def extract_plan(
         {**info, **lp_side(d, result.solution, cen, result.optimality.windows_relaxed_kcny)},
     )
     with timings.step("duals"):
-        rule_costs = marginal_costs(d, sol.duals)
+        rule_costs = marginal_costs(d, sol.duals, duals_basis(result.optimality))
     return Plan(
         centres=cen,
         townships=tw,
         counties=_county_table(phases, tw, cen, cfg).join(
-            phase_entry_years(
-                inputs.townships, maturity, phase_config(cfg.maturity, inputs.items), cfg.stages
-            ),
+            phase_entry_years(inputs.townships, inputs.items, maturity, cfg.maturity, cfg.stages),
             on="county_code",
         ),
         levels=lv,
@@ -611,6 +609,20 @@ def _with_warnings(summary: PlanSummary, levels: pd.DataFrame, cfg: Config) -> P
     out.extend(olive_warnings(levels, thetas))
     out.extend(skipped_warnings(summary.optimality))
     return replace(summary, warnings=tuple(out))
+
+
+def with_skipped(summary: PlanSummary, steps: list[dict[str, str]]) -> PlanSummary:
+    """``summary`` with more steps skipped or cut short after the plan (the rule costs'
+    re-solves): in ``optimality.skipped_steps`` and a warning each."""
+    if not steps:
+        return summary
+    opt = summary.optimality
+    more = SolveReport(skipped_steps=tuple(steps))
+    return replace(
+        summary,
+        optimality=replace(opt, skipped_steps=(*opt.skipped_steps, *more.skipped_steps)),
+        warnings=(*summary.warnings, *skipped_warnings(more)),
+    )
 
 
 def skipped_warnings(optimality: SolveReport) -> list[str]:

@@ -10,13 +10,23 @@ are column bounds (growth, shrink, core area) or that shape the candidate arcs (
 limits, and the shrink and growth limits ``policy.by_phase`` sets) have no row dual; their
 price needs a re-solve with the rule relaxed. The staff cut limit is a one-off rule: its
 dual per year of the stage is quoted like the others (per window cut beyond the limit).
+
+Each row says which duals it rests on (``basis``, :func:`duals_basis`): the duals at a
+basis built from the plan alone (``plan``, the same whatever path the solver took), the
+solver's own (``path``: CBC, column generation, no tie-break), or the solver's own where the
+run meant the plan's basis and fell back (``path (fallback)``: the re-solve at the plan's
+basis skipped by the time budget or failed, or the time ran out in the tie-break;
+``summary.json``'s ``optimality.skipped_steps`` says which).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from planner.model.data import ModelData
+from planner.solve.status import SolveReport
 
 BINDING = 1e-9
 """A dual beyond this (kCNY per unit) marks a binding row."""
@@ -29,7 +39,29 @@ COLUMNS = [
     "binding_rows",
     "marginal_max_cny_per_unit_year",
     "marginal_mean_cny_per_unit_year",
+    "basis",
 ]
+PLAN_BASIS = "plan"
+PATH = "path"
+FALLBACK = "path (fallback)"
+BASES = (PLAN_BASIS, PATH, FALLBACK)
+"""From the best to the worst: a row of several parts shows the worst of theirs."""
+DUALS_STEP = "duals at the plan's own basis"
+"""How ``optimality.skipped_steps`` names the re-solve at the plan's basis."""
+
+
+def duals_basis(optimality: SolveReport) -> str:
+    """Which duals a solve's marginal costs rest on (module docstring)."""
+    if optimality.duals == "vertex":
+        return PLAN_BASIS
+    if any(str(step["step"]).startswith(DUALS_STEP) for step in optimality.skipped_steps):
+        return FALLBACK
+    return PATH
+
+
+def worst_basis(bases: Iterable[str]) -> str:
+    """The worst of several parts' bases."""
+    return max(bases, key=BASES.index, default=PLAN_BASIS)
 
 
 def _describe(family: str, parts: list[str], d: ModelData) -> tuple[str, str, str] | None:
@@ -61,9 +93,11 @@ def _describe(family: str, parts: list[str], d: ModelData) -> tuple[str, str, st
     return None
 
 
-def marginal_costs(d: ModelData, duals: dict[str, dict[str, float]]) -> pd.DataFrame:
-    """Per rule family, stage and level: rows, binding rows and marginal costs (module
-    docstring). Empty when the solver gave no duals."""
+def marginal_costs(
+    d: ModelData, duals: dict[str, dict[str, float]], basis: str = PLAN_BASIS
+) -> pd.DataFrame:
+    """Per rule family, stage and level: rows, binding rows and marginal costs, from the
+    duals ``basis`` names (module docstring). Empty when the solver gave no duals."""
     records = []
     for family, rows in duals.items():
         for name, dual in rows.items():
@@ -90,6 +124,7 @@ def marginal_costs(d: ModelData, duals: dict[str, dict[str, float]]) -> pd.DataF
                 "binding_rows": len(bind),
                 "marginal_max_cny_per_unit_year": float(bind["cny"].max()) if len(bind) else 0.0,
                 "marginal_mean_cny_per_unit_year": float(bind["cny"].mean()) if len(bind) else 0.0,
+                "basis": basis,
             }
         )
     return pd.DataFrame(out, columns=COLUMNS).sort_values(
@@ -109,6 +144,7 @@ def combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
         binding_rows=("binding_rows", "sum"),
         marginal_max_cny_per_unit_year=("marginal_max_cny_per_unit_year", "max"),
         weighted=("weighted", "sum"),
+        basis=("basis", worst_basis),
     )
     g["marginal_mean_cny_per_unit_year"] = (
         g["weighted"] / g["binding_rows"].where(g["binding_rows"] > 0)

@@ -33,7 +33,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 
 from planner.config.schema import LEVELS
-from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, RGBA
+from planner.io.qgis_styles import ACTION_COLOURS, PHASE_COLOURS, PHASE_LABELS, RGBA
 from planner.plan.unserved import unserved_townships
 from planner.report import fonts, mapparts
 from planner.report.data import GisLayers, RunData
@@ -53,11 +53,6 @@ log = logging.getLogger(__name__)
 CJK_FAMILIES = (fonts.FAMILY,)
 """The font family of Chinese text."""
 FALLBACK_FAMILY = fonts.FALLBACK_FAMILY
-PHASE_LABELS = {
-    "physical_primary": "线下为主 physical primary",
-    "balanced": "线上线下并重 balanced",
-    "online_primary": "线上为主 online primary",
-}
 ACTION_LABELS = {
     "keep": "keep",
     "expand": "expand",

@@ -195,10 +195,28 @@ def cost_section(run: RunData) -> str:
         "Multi-year stages count every year of the stage; one-off costs count once; a line "
         "with — in the stages is known for the whole horizon only.</p>"
     )
+    note += _bound_note(run)
     if not cost.stages:
         note += "<p class='small'>This run folder has no split by stage (written before it "
         note += "was recorded): the whole horizon only.</p>"
     return _table(head, rows) + note
+
+
+RELAXED_STEP = "window-relaxed bound"
+"""How ``optimality.skipped_steps`` names the window-relaxed LP."""
+
+
+def _bound_note(run: RunData) -> str:
+    """A warning when the bound rests on a fallback: the window-relaxed LP not solved."""
+    reasons = run.summary.optimality.skipped_like(RELAXED_STEP)
+    if not reasons:
+        return ""
+    return (
+        "<div class='note warn'>The lower bound rests on a fallback: the window-relaxed LP "
+        f"was not solved ({_e('; '.join(reasons))}), so the bound is the LP's optimum, "
+        "valid only where no window-time dual is positive (the gap says whether it is "
+        "proven).</div>"
+    )
 
 
 def cost_card(run: RunData) -> str:
@@ -208,6 +226,8 @@ def cost_card(run: RunData) -> str:
     public = cost.total(PUBLIC)[ALL]
     gap = "" if cost.gap is None else f" · gap {cost.gap:.1%}"
     bound = "" if cost.lower_bound is None else f"LP bound {_money(cost.lower_bound)}{gap}"
+    if bound and run.summary.optimality.skipped_like(RELAXED_STEP):
+        bound += " (a fallback: see the costs)"
     return (
         '<div class="card" id="card-cost"><div class="k">Plan cost (kCNY)</div>'
         f'<div class="v">{_money(total)}</div><div class="d">public {_money(public)} · '

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.io.run_folder import PLAN_DIR, RULE_COSTS_FILE, RULE_TOTALS_FILE
+from planner.plan.rule_costs import DUALS_STEP, FALLBACK
 from planner.report.data import RunData
 from planner.report.markup import escape, table
 
@@ -45,7 +46,42 @@ def totals_table(run: RunData) -> str:
         for r in totals.itertuples()
     ]
     head = ["Rule (relaxed)", "Total cost (kCNY, all stages)", "Objective without it", "Solve"]
-    return "<h3>Total cost: the objective without the rule</h3>" + table(head, rows)
+    return (
+        "<h3>Total cost: the objective without the rule</h3>"
+        + table(head, rows)
+        + _totals_note(totals)
+    )
+
+
+def _totals_note(totals: pd.DataFrame) -> str:
+    """A warning when a total rests on no optimal re-solve (``status`` other than optimal)."""
+    short = totals[totals["status"] != "optimal"]
+    if short.empty:
+        return ""
+    listed = "".join(f"<li>{escape(r.rule)}: {escape(r.status)}</li>" for r in short.itertuples())
+    return (
+        "<div class='note warn'>These totals rest on no optimal re-solve (the re-solves share "
+        "<code>solver.time_limit_s</code>, counted from the run's start):<ul>"
+        f"{listed}</ul>'not optimal (time limit)': the objective without the rule is a "
+        "feasible point's, not its optimum, so the total cost shown is understated; "
+        "'optimal cost (tie-break cut short)': the total holds; skipped or without a "
+        "solution: not computed (raise <code>solver.time_limit_s</code>).</div>"
+    )
+
+
+def _basis_note(run: RunData, costs: pd.DataFrame) -> str:
+    """A warning when the marginal costs rest on the solver's path duals as a fallback."""
+    if "basis" not in costs or not (costs["basis"] == FALLBACK).any():
+        return ""
+    reasons = run.summary.optimality.skipped_like(DUALS_STEP)
+    why = f" ({escape('; '.join(reasons))})" if reasons else ""
+    return (
+        "<div class='note warn'>These marginal costs rest on a fallback (basis "
+        f"'{FALLBACK}'): the duals the solver reached on its way (its path's or the cost "
+        f"phase's), not those at a basis built from the plan alone{why}. Where the LP's "
+        "duals are not unique, the same plan reached by another path may show other "
+        "marginal costs.</div>"
+    )
 
 
 def rule_costs_section(run: RunData) -> str:
@@ -77,4 +113,4 @@ def rule_costs_section(run: RunData) -> str:
         "Marginal (mean)",
         "Unit",
     ]
-    return head + INTRO + table(head_row, rows, num_from=3)
+    return head + INTRO + _basis_note(run, costs) + table(head_row, rows, num_from=3)

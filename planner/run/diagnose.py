@@ -5,7 +5,9 @@ station, an area budget, a service guarantee (unserved cap), growth and shrink l
 the core area of each level. For an infeasible plan the model is rebuilt **elastically**
 (every hard rule gets a violation variable at a penalty that dominates every cost) and
 solved again; the rules that must be violated, where, and the config key that relaxes them
-make the diagnosis.
+make the diagnosis. The re-solve gets what is left of ``solver.time_limit_s`` counted from the
+run's start: with no time left it is skipped, and a re-solve cut short or failed is named in
+the diagnosis (:class:`Diagnosis` ``note``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from planner import steps
 from planner.model.build import build_model
 from planner.model.terms import ElasticRule
 from planner.solve.driver import solve
@@ -63,16 +66,47 @@ def _config_key(family: ElasticRule, ids: tuple[str, ...], data: ModelData) -> s
     return CONFIG_KEYS[family]
 
 
-def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
-    """Solve the elastic LP and group the hard rules it had to violate."""
+@dataclass(frozen=True)
+class Diagnosis:
+    """The violations the elastic re-solve found, and what they rest on when it did not
+    finish (``note``: skipped, cut short or failed; None when it solved)."""
+
+    violations: list[Violation]
+    note: str | None = None
+
+
+NO_TIME = (
+    "the diagnosis (an elastic re-solve) was skipped: no time left of solver.time_limit_s "
+    "(counted from the run's start); raise it to see which rule cannot hold"
+)
+
+
+def elastic_violations(data: ModelData, run: RunResult, deadline: float) -> Diagnosis:
+    """Solve the elastic LP within what is left before ``deadline`` (on
+    :func:`planner.steps.clock`) and group the hard rules it had to violate."""
+    cfg = run.prepared.loaded.config.solver
+    left = deadline - steps.clock()
+    if left <= 0:
+        log.info("diagnosis skipped: no time left of solver.time_limit_s")
+        return Diagnosis([], NO_TIME)
     with run.prepared.timings.step("diagnosis"):
         model = build_model(data, elastic=True)
-        result = solve(model, run.prepared.loaded.config.solver)
+        result = solve(model, cfg.model_copy(update={"time_limit_s": min(cfg.time_limit_s, left)}))
+    stopped = (
+        f"the diagnosis (an elastic re-solve) stopped at solver.time_limit_s ({result.detail})"
+    )
     if not result.is_ok or result.solution is None:
-        return []
+        if result.status == Status.TIME_LIMIT_NO_SOLUTION:
+            return Diagnosis([], f"{stopped} without a solution; raise solver.time_limit_s")
+        return Diagnosis([], f"the diagnosis (an elastic re-solve) gave {result.status}")
+    note = None
+    if result.status != Status.OPTIMAL:
+        phase = result.optimality.stopped_in
+        if phase in (None, "cost"):
+            note = f"{stopped} in its cost phase: these violations are one way out, not the least"
+        else:
+            note = f"{stopped} in phase {phase!r}: its cost phase ended, the violations hold"
     grouped: dict[tuple[ElasticRule, int], list[tuple[str, float]]] = defaultdict(list)
-    if result.solution is None:
-        return []
     for (family, stage, key), value in result.solution.elastic.items():
         if value > VIOLATION_TOLERANCE:
             grouped[ElasticRule(family), stage].append((key, value))
@@ -82,7 +116,7 @@ def elastic_violations(data: ModelData, run: RunResult) -> list[Violation]:
         out.append(
             Violation(family, stage, ids, sum(v for _, v in hits), _config_key(family, ids, data))
         )
-    return out
+    return Diagnosis(out, note)
 
 
 WHAT = {
@@ -98,10 +132,12 @@ WHAT = {
 }
 
 
-def describe(violations: list[Violation]) -> str:
-    """One line naming the binding rule families, where, and the keys to relax."""
+def describe(diagnosis: Diagnosis) -> str:
+    """One line naming the binding rule families, where, and the keys to relax; and what it
+    rests on when the re-solve did not finish."""
+    violations = diagnosis.violations
     if not violations:
-        return "the elastic re-solve found no violated rule (numerical trouble?)"
+        return diagnosis.note or "the elastic re-solve found no violated rule (numerical trouble?)"
     parts = []
     for v in violations[:3]:
         shown = ", ".join(v.ids[:4]) + (f" and {len(v.ids) - 4} more" if len(v.ids) > 4 else "")
@@ -110,7 +146,8 @@ def describe(violations: list[Violation]) -> str:
             f"{v.amount:,.1f}); relax {v.config_key}"
         )
     more = f"; and {len(violations) - 3} more" if len(violations) > 3 else ""
-    return "; ".join(parts) + more
+    note = f" ({diagnosis.note})" if diagnosis.note else ""
+    return "; ".join(parts) + more + note
 
 
 def explain(run: RunResult) -> str:
@@ -124,7 +161,8 @@ def explain(run: RunResult) -> str:
         if run.parts:
             code = next(k for k, p in run.parts.items() if p is part)
             where = f" (province {code})"
-        detail = describe(elastic_violations(data, part)) if data is not None else ""
+        deadline = run.prepared.timings.deadline(run.prepared.loaded.config.solver.time_limit_s)
+        detail = describe(elastic_violations(data, part, deadline)) if data is not None else ""
         return f"the plan is infeasible{where}: {detail}"
     if r.status == Status.TIME_LIMIT_NO_SOLUTION:
         limit = run.prepared.loaded.config.solver.time_limit_s

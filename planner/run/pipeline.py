@@ -11,6 +11,7 @@ import gc
 import logging
 import platform
 import re
+import secrets
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -37,13 +38,14 @@ from planner.io.run_folder import CONFIG_FILE, GPKG_FILE, MANIFEST_FILE, PLAN_DI
 from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan.bound import with_integer_bound
-from planner.plan.extract import Plan, combine_plans, extract_plan
-from planner.plan.modes import window_price, with_lp_bound
+from planner.plan.extract import Plan, combine_plans, extract_plan, with_skipped
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
 from planner.regular_files import sha256_file
 from planner.report.html import write_report
-from planner.run.dask_cluster import dask_client
+from planner.run.dask_cluster import WORKER_TIMEOUT_S, dask_client
+from planner.run.mode_resolves import Solved, price_modes
+from planner.run.parts import PartRecord, PartStore, part_key, parts_folder
 from planner.run.rule_costs_total import Part, total_costs
 from planner.solve.driver import SolveResult, initial_arcs, solve
 from planner.solve.status import Status
@@ -92,6 +94,8 @@ class RunResult:
     """Per-province runs when the dataset was solved province by province."""
     unreachable: set[tuple[int, str]] = field(default_factory=set)
     """(stage, item) pairs no township of this LP reaches physically."""
+    reused: tuple[str, ...] = ()
+    """Provinces whose plan a rerun took from an interrupted run (:mod:`planner.run.parts`)."""
 
 
 def load_and_check(
@@ -194,6 +198,9 @@ def run_config(
     on_part: PartHook | None = None,
     workers: int = 1,
     pool: WarmPool | None = None,
+    scheduler: str | None = None,
+    store: PartStore | None = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> RunResult:
     """Validate, build, solve and extract the plan of a config.
 
@@ -206,7 +213,13 @@ def run_config(
     With ``workers > 1`` the provinces are solved in parallel on a Dask ``LocalCluster``
     (the plan is the same: each part is solved exactly as it would be alone). Step timings
     of parts are summed (CPU-like seconds), so they can exceed the wall time. ``pool``
-    keeps a dataset solved as one LP for warm re-solves (:func:`execute`).
+    keeps a dataset solved as one LP for warm re-solves (:func:`execute`). ``scheduler``
+    (``tcp://host:port``) sends the provinces to a running Dask cluster instead (one with a
+    worker within ``worker_timeout`` seconds); it is not used for a dataset solved as one
+    LP. With a ``store`` (:mod:`planner.run.parts`) each solved province is written to disk
+    and dropped, provinces saved by an interrupted run with the same inputs, config and
+    code are reused, and the combined run is built from
+    the parts read back (``RunResult.reused`` names the reused ones).
     """
     cfg = loaded.config
     timings = Timings()
@@ -215,36 +228,128 @@ def run_config(
     # an area budget or a service guarantee spans every province: then they are one LP
     coupled = cfg.policy.max_total_area_m2 is not None or cfg.policy.max_unserved_share is not None
     if len(codes) == 1 or not cfg.model.decompose or coupled:
+        if scheduler is not None:
+            log.warning(
+                "--scheduler: this dataset is one LP (one province or a dataset-wide "
+                "rule); it is solved here and the Dask scheduler is not used"
+            )
         prepared = prepare_part(loaded, inputs, crs, timings, progress)
         check_reachability(inputs, [unreachable(prepared.model_data())])
         return with_total_costs(execute(prepared, progress, pool), workers)
     parts = {code: select_region(inputs, code) for code in codes}
-    if workers > 1 and on_part is None:
-        results = _solve_parts_on_dask(loaded, parts, workers, timings)
+    sink = PartSink(loaded, parts, store)
+    todo = {code: sub for code, sub in parts.items() if not sink.found(code)}
+    if todo and (scheduler is not None or (workers > 1 and len(todo) > 1)) and on_part is None:
+        cluster = (scheduler, worker_timeout)
+        _solve_parts_on_dask(loaded, todo, workers, timings, sink, cluster)
     else:
-        results = {}
-        for code, sub in parts.items():
-            results[code] = solve_region(loaded, code, sub, timings, progress, on_part)
+        for code, sub in todo.items():
+            own = Timings()
+            sink.put(code, solve_region(loaded, code, sub, own, progress, on_part))
+            add_timings(timings, own.seconds)
+    results = sink.results()
     reachability = {code: r.unreachable for code, r in results.items()}
     check_reachability(inputs, list(reachability.values()))
-    return with_total_costs(combine_runs(loaded, inputs, timings, results), workers)
+    combined = combine_runs(loaded, inputs, timings, results)
+    return with_total_costs(replace(combined, reused=tuple(sink.reused)), workers)
+
+
+class PartSink:
+    """Where solved provinces go: kept in memory, or with a :class:`PartStore` written to
+    disk and dropped (a failed province is kept in memory for its diagnosis). A saved part
+    keeps its travel minutes only for ``policy.rule_costs.total`` (their only reader)."""
+
+    def __init__(
+        self, loaded: LoadedConfig, parts: dict[str, Inputs], store: PartStore | None
+    ) -> None:
+        self.loaded, self.parts, self.store = loaded, parts, store
+        version = code_hash() if store is not None else ""
+        self.keys = {c: part_key(loaded, c, sub, version) for c, sub in parts.items()}
+        self.kept: dict[str, RunResult] = {}
+        self.saved: set[str] = set()
+        self.reused: list[str] = []
+        if store is not None:
+            store.check()
+
+    def found(self, code: str) -> bool:
+        """Whether an interrupted run saved this province under the same key (reused)."""
+        store = self.store
+        if store is None or not store.reuse or store.load(code, self.keys[code]) is None:
+            return False
+        self.reused.append(code)
+        self.saved.add(code)
+        log.info("part %s: reused the plan saved by an earlier run", code)
+        return True
+
+    def put(self, code: str, run: RunResult) -> None:
+        """Take a solved province (written and dropped when it has a plan and a store)."""
+        if self.store is None or run.plan is None or not run.result.is_ok:
+            self.kept[code] = run
+            return
+        prepared = run.prepared
+        travel = prepared.travel
+        if not self.loaded.config.policy.rule_costs.total:  # the only reader of the minutes
+            travel = replace(travel, minutes=travel.minutes.iloc[:0])
+        record = PartRecord(
+            run.result,
+            run.plan,
+            travel,
+            prepared.maturity,
+            run.unreachable,
+            dict(prepared.timings.seconds),
+        )
+        self.store.save(code, self.keys[code], record)
+        self.saved.add(code)
+
+    def results(self) -> dict[str, RunResult]:
+        """Every province's run, in code order; saved ones read back from disk."""
+        out = dict(self.kept)
+        for code in sorted(self.saved):
+            record = self.store.load(code, self.keys[code]) if self.store else None
+            if record is None:
+                msg = f"{parts_folder(self.loaded.run_dir)}: the part of province {code} is gone"
+                raise InputError(msg)
+            prepared = Prepared(
+                self.loaded,
+                self.parts[code],
+                record.travel,
+                record.maturity,
+                None,
+                Timings(dict(record.seconds)),
+            )
+            out[code] = RunResult(
+                prepared, None, record.result, record.plan, unreachable=record.unreachable
+            )
+        return dict(sorted(out.items()))
 
 
 def with_total_costs(run: RunResult, workers: int = 1) -> RunResult:
     """The run with each rule's total cost (``policy.rule_costs.total``): re-solved once per
-    rule family with the rule relaxed (:mod:`planner.run.rule_costs_total`)."""
+    rule family with the rule relaxed (:mod:`planner.run.rule_costs_total`), within what is
+    left of ``solver.time_limit_s`` from the run's start; the re-solves skipped, cut short or
+    failed are warnings and entries of ``optimality.skipped_steps``."""
     cfg = run.prepared.loaded.config
     if not cfg.policy.rule_costs.total or run.plan is None or run.result.objective is None:
         return run
-    runs = list(run.parts.values()) if run.parts else [run]
+    runs = list(run.parts.items()) if run.parts else [("", run)]
     parts = [
-        Part(r.prepared.inputs, r.prepared.travel.minutes, r.prepared.maturity, r.result.objective)
-        for r in runs
+        Part(
+            r.prepared.inputs,
+            r.prepared.travel.minutes,
+            r.prepared.maturity,
+            r.result.objective,
+            code,
+        )
+        for code, r in runs
         if r.result.objective is not None
     ]
-    with run.prepared.timings.step("rule costs", quiet):
-        totals = total_costs(parts, cfg, workers)
-    return replace(run, plan=replace(run.plan, rule_totals=totals))
+    timings = run.prepared.timings
+    with timings.step("rule costs", quiet):
+        totals, skipped = total_costs(
+            parts, cfg, timings.deadline(cfg.solver.time_limit_s), workers
+        )
+    summary = with_skipped(run.plan.summary, skipped)
+    return replace(run, plan=replace(run.plan, rule_totals=totals, summary=summary))
 
 
 def solve_region(
@@ -266,33 +371,52 @@ def solve_region(
         on_part(code, done)
     if not done.result.is_ok:
         return done  # a failed part keeps its LP and data for the diagnosis
-    # keep the plan, drop the LP: a national run must not hold 31 models in memory
-    kept = replace(done, model=None, prepared=replace(part, data=None))
+    # keep the plan, drop the LP and the solver's values (the plan holds what is needed): a
+    # national run must not hold 31 models in memory
+    lean = replace(done.result, solution=None, relaxed=None)
+    kept = replace(done, model=None, result=lean, prepared=replace(part, data=None))
     del done, part
     gc.collect()
     return kept
 
 
 def _solve_parts_on_dask(
-    loaded: LoadedConfig, parts: dict[str, Inputs], workers: int, timings: Timings
-) -> dict[str, RunResult]:
-    """Solve provinces in parallel on a Dask ``LocalCluster`` (one process per worker)."""
+    loaded: LoadedConfig,
+    parts: dict[str, Inputs],
+    workers: int,
+    timings: Timings,
+    sink: PartSink,
+    cluster: tuple[str | None, float] = (None, WORKER_TIMEOUT_S),
+) -> None:
+    """Solve provinces in parallel on a Dask ``LocalCluster`` (one process per worker) or
+    on the running cluster at ``cluster`` (scheduler address, seconds to wait for a worker);
+    each result goes to ``sink`` as it arrives."""
     from distributed import as_completed
 
-    results: dict[str, RunResult] = {}
-    with dask_client(workers=workers, max_workers=len(parts)) as client:
+    run_token = secrets.token_hex(4)  # a long-lived cluster must not hand back another run's
+    scheduler, wait = cluster
+    with dask_client(scheduler, workers, len(parts), worker_timeout=wait) as client:
         # largest provinces first, so the last task to finish is a small one
         order = sorted(parts, key=lambda c: -len(parts[c].townships))
         futures = {
-            client.submit(solve_region, loaded, code, parts[code], key=f"province-{code}"): code
+            client.submit(
+                solve_region, loaded, code, parts[code], key=f"province-{code}-{run_token}"
+            ): code
             for code in order
         }
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-    for result in results.values():
-        for step, seconds in result.prepared.timings.seconds.items():
-            timings.seconds[step] = timings.seconds.get(step, 0.0) + seconds
-    return dict(sorted(results.items()))
+        for future in as_completed(list(futures)):
+            code = futures.pop(future)
+            result = future.result()
+            future.release()  # the worker drops its copy
+            add_timings(timings, result.prepared.timings.seconds)
+            sink.put(code, result)
+            del result
+
+
+def add_timings(timings: Timings, seconds: dict[str, float]) -> None:
+    """Add a part's step seconds to the run's (CPU-like seconds)."""
+    for step, value in seconds.items():
+        timings.seconds[step] = timings.seconds.get(step, 0.0) + value
 
 
 def combine_runs(
@@ -336,9 +460,10 @@ def execute(
     cfg = prepared.loaded.config
     timings = prepared.timings
     if pool is not None and WarmPool.eligible(cfg.solver):
-        data = prepared.model_data()
+        with timings.step("build", progress):
+            data = prepared.model_data()
         with timings.step("solve", progress):
-            model, result, _ = pool.solve(data, cfg.solver, build_model)
+            model, result, _ = pool.solve(data, cfg.solver, build_model, timings)
     else:
         with timings.step("build", progress):
             data = prepared.model_data()
@@ -358,64 +483,20 @@ def execute(
         box = [run]
         del run  # the LP is released before the next one is built (memory)
         with timings.step("mode re-solves", progress):
-            run = price_modes(box)
+            run = _priced(box)
     return run
 
 
-def _modes(plan: Plan) -> pd.DataFrame:
-    """Mode and integer windows per (stage, centre) of a plan."""
-    cen = plan.centres[plan.centres["stage"] > 0]
-    return cen.set_index(["stage", "centre_id"])[["mode", "windows"]].sort_index()
-
-
-def price_modes(box: list[RunResult]) -> RunResult:
-    """Modes priced into the LP (a decomposition): re-solve the LP with every centre's
-    windows per unit of load and training set by its chosen mode
-    (:func:`planner.plan.modes.window_price`), choose the modes again from the new flows,
-    and stop once the modes and their windows repeat or after ``windows.mode_iterations``
-    re-solves. The plan is the last LP's with its modes; its gap is against the first LP's
-    optimum (the relaxation, :func:`planner.plan.modes.lp_side`). A re-solve that fails
-    keeps the plan before it. ``box`` holds the solved run and is emptied, so that each LP
-    is released before the next is built."""
+def _priced(box: list[RunResult]) -> RunResult:
+    """The run with the modes priced into the LP (:mod:`planner.run.mode_resolves`);
+    ``box`` holds it and is emptied, so that each LP is released before the next is built."""
     run = box.pop()
-    prepared, plan = run.prepared, run.plan
-    if plan is None or run.model is None:
+    if run.plan is None or run.model is None:
         return run
-    cfg = prepared.loaded.config
-    first_mip = plan.summary.optimality.mode_mip or {}
-    first = {
-        # the window-relaxed optimum where the solve gave it (a bound whatever the duals)
-        "objective": float(first_mip.get("lp_bound_kcny", run.result.objective or 0.0)),
-        "bound_valid": bool(first_mip.get("bound_valid", False)),
-        "positive_window_duals": int(first_mip.get("positive_window_duals", 0)),
-    }
-    objectives = [float(run.result.objective or 0.0)]
-    converged = False
-    for _ in range(cfg.windows.mode_iterations):
-        price = window_price(plan.centres, run.model.data)
-        run = replace(run, model=None)  # release the LP before building the next
-        gc.collect()
-        data = replace(prepared.model_data(), window_price=price)
-        priced = build_model(data, arcs=initial_arcs(data, cfg.solver))
-        again = solve(priced, cfg.solver)
-        if not again.is_ok:
-            log.warning("modes: the priced LP gave %s; the plan before it is kept", again.status)
-            run = replace(run, model=priced)
-            break
-        new = extract_plan(priced, again, prepared.inputs, prepared.maturity, cfg)
-        converged = _modes(new).equals(_modes(plan))
-        run, plan = RunResult(prepared, priced, again, new), new
-        objectives.append(float(again.objective or 0.0))
-        if converged:
-            break
-    history = {
-        "iterations": len(objectives) - 1,
-        "converged": converged,
-        "lp_objectives_kcny": objectives,
-    }
-    summary = with_lp_bound(plan.summary, plan.centres, cfg, first, history)
-    log.info("modes: %d priced re-solve(s), converged: %s", len(objectives) - 1, converged)
-    return replace(run, plan=replace(plan, summary=summary))
+    solved = [Solved(run.model, run.result, run.plan)]
+    run = replace(run, model=None)
+    out = price_modes(run.prepared, solved)
+    return replace(run, model=out.model, result=out.result, plan=out.plan)
 
 
 def manifest(run: RunResult) -> dict[str, Any]:
@@ -440,6 +521,11 @@ def manifest(run: RunResult) -> dict[str, Any]:
         },
         "python": platform.python_version(),
         "timings_s": {k: round(v, 3) for k, v in prepared.timings.seconds.items()},
+        **(
+            {"parts": {"provinces": sorted(run.parts), "reused": list(run.reused)}}
+            if run.parts
+            else {}
+        ),
         "travel": prepared.travel.provenance,
         "generated_data": sorted(
             {
@@ -457,11 +543,15 @@ def manifest(run: RunResult) -> dict[str, Any]:
     }
 
 
-def code_hash() -> str:
-    """SHA-256 over the package's Python sources (the code version of a plan)."""
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+"""The ``planner`` package folder (this module is ``planner/run/pipeline.py``)."""
+
+
+def code_hash(root: Path = PACKAGE_ROOT) -> str:
+    """SHA-256 over the Python sources of the package (every module under ``root``, by
+    relative path and content): the code version of a plan."""
     import hashlib
 
-    root = Path(__file__).parent
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode())

@@ -20,6 +20,13 @@ to the run's own inputs, travel table and maturity, so only the rule differs:
 
 A rule's total cost is ``objective(run) - objective(relaxed)`` in kCNY over all stages:
 positive when the rule costs money, about 0 when it does not bind.
+
+The re-solves share the run's time budget: ``solver.time_limit_s`` counted from the run's
+start (:meth:`planner.steps.Timings.deadline`). A re-solve that finds no time left is skipped;
+one that starts gets what is left as its limit. Each re-solve skipped, cut short or failed
+is named (:class:`Relaxed` ``skipped``: a warning and an entry of
+``optimality.skipped_steps``), and its status in ``rule_totals.csv`` says what its figure
+rests on (:data:`OPTIMAL` ... :data:`SKIPPED`).
 """
 
 from __future__ import annotations
@@ -30,13 +37,15 @@ from typing import Any
 
 import pandas as pd
 
+from planner import steps
 from planner.config.phase import PHASE_LEVELS, PHASE_NAMES
 from planner.config.schema import LEVELS, Config, deep_merge
 from planner.inputs.load import Inputs
 from planner.model.build import build_model
 from planner.model.data import prepare
 from planner.run.dask_cluster import dask_client
-from planner.solve.driver import initial_arcs, solve
+from planner.solve.driver import SolveResult, initial_arcs, solve
+from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +102,15 @@ RELAXATIONS: dict[str, dict[str, Any]] = {
 }
 """Rule family -> the config change that relaxes it (travel limits change the items)."""
 COLUMNS = ["rule", "objective_kcny", "relaxed_objective_kcny", "total_cost_kcny", "status"]
+OPTIMAL = "optimal"
+COST_OPTIMAL = "optimal cost (tie-break cut short)"
+"""The time ran out in a tie-break phase: the objective is the cost optimum, the cost holds."""
+NOT_OPTIMAL = "not optimal (time limit)"
+"""The time ran out in the cost phase: the relaxed objective is a feasible point's, above the
+optimum, so the total cost is understated."""
+NO_SOLUTION = "no solution (time limit)"
+SKIPPED = "skipped (no time left)"
+NO_TIME = "no time left of solver.time_limit_s (counted from the run's start)"
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,18 @@ class Part:
     travel: pd.DataFrame
     maturity: pd.DataFrame
     objective: float
+    code: str = ""
+    """The province of a decomposed run ("" for a run solved as one LP)."""
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """One re-solve: the relaxed objective (None when not computed), the status the table
+    shows and, when it was skipped, cut short or failed, why (None when it solved)."""
+
+    objective: float | None
+    status: str
+    skipped: str | None = None
 
 
 def relaxed_config(cfg: Config, rule: str) -> Config:
@@ -123,47 +153,93 @@ def relaxed_config(cfg: Config, rule: str) -> Config:
     return Config.model_validate(merged)
 
 
-def relaxed_objective(part: Part, cfg: Config, rule: str) -> tuple[float | None, str]:
-    """The objective (kCNY) and solve status of ``part`` with ``rule`` relaxed."""
+def relaxed_objective(part: Part, cfg: Config, rule: str, deadline: float) -> Relaxed:
+    """``part`` re-solved with ``rule`` relaxed, within what is left before ``deadline``
+    (on :func:`planner.steps.clock`)."""
+    left = deadline - steps.clock()
+    if left <= 0:
+        log.info("rule costs: %s skipped: %s", rule, NO_TIME)
+        return Relaxed(None, SKIPPED, NO_TIME)
     inputs = part.inputs
     if rule == TRAVEL:
         longest = float(inputs.items["max_travel_min"].max())
         inputs = replace(inputs, items=inputs.items.assign(max_travel_min=longest))
     relaxed = relaxed_config(cfg, rule)
+    limit = min(relaxed.solver.time_limit_s, left)
+    relaxed = relaxed.model_copy(
+        update={"solver": relaxed.solver.model_copy(update={"time_limit_s": limit})}
+    )
     data = prepare(inputs, part.travel, part.maturity, relaxed)
     model = build_model(data, arcs=initial_arcs(data, relaxed.solver))
     result = solve(model, relaxed.solver)
     log.info("rule costs: %s relaxed: %s", rule, result.status)
-    return (result.objective if result.is_ok else None), str(result.status)
+    return judged(result)
 
 
-def total_costs(parts: list[Part], cfg: Config, workers: int = 1) -> pd.DataFrame:
+def judged(result: SolveResult) -> Relaxed:
+    """What a re-solve's objective is worth (module docstring)."""
+    stopped = f"it stopped at solver.time_limit_s ({result.detail})"
+    if result.status == Status.OPTIMAL:
+        return Relaxed(result.objective, OPTIMAL)
+    if result.status == Status.TIME_LIMIT and result.objective is not None:
+        phase = result.optimality.stopped_in
+        if phase not in (None, "cost"):
+            why = f"{stopped} in phase {phase!r}: its cost optimum holds"
+            return Relaxed(result.objective, COST_OPTIMAL, why)
+        why = f"{stopped} in the cost phase: not optimal, the total cost is understated"
+        return Relaxed(result.objective, NOT_OPTIMAL, why)
+    if result.status in (Status.TIME_LIMIT, Status.TIME_LIMIT_NO_SOLUTION):
+        return Relaxed(None, NO_SOLUTION, f"{stopped} without a solution: no total cost")
+    return Relaxed(None, str(result.status), f"it gave {result.status}: no total cost")
+
+
+def total_costs(
+    parts: list[Part], cfg: Config, deadline: float, workers: int = 1
+) -> tuple[pd.DataFrame, list[dict[str, str]]]:
     """One row per rule family: the run's objective, the relaxed one and the difference
-    (summed over the parts)."""
+    (summed over the parts); and the re-solves skipped, cut short or failed (``step`` and
+    ``reason``, one per rule, in the table's order)."""
     tasks = [(i, rule) for rule in RELAXATIONS for i in range(len(parts))]
     if workers > 1:
         with dask_client(workers=workers, max_workers=len(tasks)) as client:
             futures = [
-                client.submit(relaxed_objective, parts[i], cfg, rule, key=f"relax-{rule}-{i}")
+                client.submit(
+                    relaxed_objective, parts[i], cfg, rule, deadline, key=f"relax-{rule}-{i}"
+                )
                 for i, rule in tasks
             ]
             outcomes = [f.result() for f in futures]
     else:
-        outcomes = [relaxed_objective(parts[i], cfg, rule) for i, rule in tasks]
+        outcomes = [relaxed_objective(parts[i], cfg, rule, deadline) for i, rule in tasks]
     base = sum(p.objective for p in parts)
-    rows = []
+    rows, skipped = [], []
     for rule in RELAXATIONS:
-        mine = [out for (i, r), out in zip(tasks, outcomes, strict=True) if r == rule]
-        ok = all(obj is not None for obj, _ in mine)
-        relaxed = sum(obj or 0.0 for obj, _ in mine) if ok else None
-        status = "optimal" if ok else ", ".join(sorted({s for _, s in mine}))
+        mine = [(parts[i], out) for (i, r), out in zip(tasks, outcomes, strict=True) if r == rule]
+        ok = all(out.objective is not None for _, out in mine)
+        relaxed = sum(out.objective or 0.0 for _, out in mine) if ok else None
+        statuses = sorted({out.status for _, out in mine})
         rows.append(
             {
                 "rule": rule,
                 "objective_kcny": base,
                 "relaxed_objective_kcny": relaxed,
                 "total_cost_kcny": None if relaxed is None else base - relaxed,
-                "status": status,
+                "status": ", ".join(statuses),
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+        reasons = [(part.code, out.skipped) for part, out in mine if out.skipped is not None]
+        if reasons:
+            skipped.append({"step": f"rule cost re-solve: {rule}", "reason": _reason(reasons)})
+    return pd.DataFrame(rows, columns=COLUMNS), skipped
+
+
+def _reason(reasons: list[tuple[str, str]]) -> str:
+    """The distinct reasons of one rule's re-solves, each with its provinces when the run
+    was solved in parts."""
+    by_reason: dict[str, list[str]] = {}
+    for code, why in reasons:
+        by_reason.setdefault(why, []).append(code)
+    return "; ".join(
+        f"province {', '.join(codes)}: {why}" if any(codes) else why
+        for why, codes in by_reason.items()
+    )

@@ -122,6 +122,17 @@ class SolveReport:
     parts: Mapping[str, SolveReport] = field(default_factory=dict)
     """Per part of a decomposed run (by province code): its own report."""
 
+    def skipped_like(self, prefix: str) -> list[str]:
+        """The reasons of the steps skipped whose name starts with ``prefix``, of this report
+        and of its parts (each then named by its province)."""
+        found = [("", self)] + [(f"province {c}: ", p) for c, p in self.parts.items()]
+        return [
+            f"{where}{step['reason']}"
+            for where, report in found
+            for step in report.skipped_steps
+            if str(step["step"]).startswith(prefix)
+        ]
+
     @property
     def mode_mip(self) -> Mapping[str, Any] | None:
         """The window-mode MIP's report, when there was one."""

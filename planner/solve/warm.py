@@ -1,7 +1,7 @@
 """Warm re-solves: a scenario that changes only costs, weights or column bounds reuses the
 built model and the solver's last basis.
 
-The lead wires this into the sweep. Use::
+A sweep's worker keeps them in a :class:`WarmPool`; the parts are::
 
     warm = WarmModel.start(model, solver_cfg)     # a built model (every arc), solved once
     result = warm.resolve(new_data)               # same structure, new costs or bounds
@@ -35,6 +35,7 @@ from planner.model.terms import CostTerm
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays, read_solution
 from planner.solve.driver import SolveResult, make_result
 from planner.solve.exact import solve_exact
+from planner.steps import Timings
 
 SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_capacity", "upper"]
 """Centre fields that are row coefficients or right-hand sides (must not change)."""
@@ -128,8 +129,11 @@ class WarmModel:
     lp: LpArrays
 
     @classmethod
-    def start(cls, model: PlanModel, cfg: SolverConfig) -> tuple[WarmModel, SolveResult]:
-        """Solve ``model`` (built with every arc) and keep what the next scenario reuses."""
+    def start(
+        cls, model: PlanModel, cfg: SolverConfig, timings: Timings | None = None
+    ) -> tuple[WarmModel, SolveResult]:
+        """Solve ``model`` (built with every arc) and keep what the next scenario reuses;
+        with ``timings``, reading the values back is its own step (``read solution``)."""
         if len(model.var.x) < len(model.data.arcs):
             msg = "warm re-solves need a model built with every arc (no column generation)"
             raise ValueError(msg)
@@ -137,10 +141,11 @@ class WarmModel:
         lp = lp_arrays(model)
         solver.load(lp)
         warm = cls(model, solver, cfg, lp)
-        return warm, warm._run(cold=True)
+        return warm, warm._run(timings, cold=True)
 
-    def resolve(self, data: ModelData) -> SolveResult:
-        """The optimum for ``data`` (same rows, new costs or bounds), warm."""
+    def resolve(self, data: ModelData, timings: Timings | None = None) -> SolveResult:
+        """The optimum for ``data`` (same rows, new costs or bounds), warm; with ``timings``,
+        reading the values back is its own step (``read solution``)."""
         reason = same_rows(self.model.data, data)
         if reason is not None:
             msg = f"the scenario changes the model's rows ({reason}): build it again"
@@ -149,9 +154,9 @@ class WarmModel:
         self.lp = lp_arrays(self.model)
         self.solver.reset_bounds(self.lp.lower, self.lp.upper, self.lp.row_lower, self.lp.row_upper)
         self.solver.set_objective(self.lp.cost)
-        return self._run()
+        return self._run(timings)
 
-    def _run(self, cold: bool = False) -> SolveResult:
+    def _run(self, timings: Timings | None, cold: bool = False) -> SolveResult:
         """Solve; a ``cold`` (first) solve may start from the Lagrangian warm start, a
         re-solve starts from the previous scenario's basis."""
         self.solver.started = time.perf_counter()
@@ -167,7 +172,8 @@ class WarmModel:
         )
         solution = None
         if outcome.primal is not None:
-            solution = read_solution(self.model, outcome.primal, outcome.duals)
+            with (timings or Timings()).step("read solution"):
+                solution = read_solution(self.model, outcome.primal, outcome.duals)
         return make_result(self.model, self.solver, outcome, solution)
 
 
@@ -193,16 +199,24 @@ class WarmPool:
         return cfg.name == SolverName.HIGHS and not cfg.column_generation
 
     def solve(
-        self, data: ModelData, cfg: SolverConfig, build: Callable[[ModelData], PlanModel]
+        self,
+        data: ModelData,
+        cfg: SolverConfig,
+        build: Callable[[ModelData], PlanModel],
+        timings: Timings | None = None,
     ) -> tuple[PlanModel, SolveResult, bool]:
         """The model and optimum for ``data``: warm from a kept model with the same rows and
-        solver settings, else built with ``build`` and kept. The flag says it was warm."""
+        solver settings, else built with ``build`` and kept. The flag says it was warm. With
+        ``timings``, building and reading the solution back are steps of their own
+        (``build``, ``read solution``), as in a cold run."""
+        timings = timings or Timings()
         with self.lock:
             for warm in self.models:
                 if warm.cfg == cfg and same_rows(warm.model.data, data) is None:
                     self.warm_solves += 1
-                    return warm.model, warm.resolve(data), True
-            model = build(data)
-            kept, result = WarmModel.start(model, cfg)
+                    return warm.model, warm.resolve(data, timings), True
+            with timings.step("build"):
+                model = build(data)
+            kept, result = WarmModel.start(model, cfg, timings)
             self.models = [kept, *self.models][: max(self.keep, 0)]
             return model, result, False

@@ -20,7 +20,7 @@ from planner.config.keys import suggest_key
 from planner.config.schema import Config, LoadedConfig, deep_merge, load_config
 from planner.errors import InputError
 from planner.io.run_dir import check_sweep_dir, check_writable
-from planner.regular_files import MAX_CONFIG_BYTES, read_regular_file
+from planner.regular_files import MAX_CONFIG_BYTES, read_text_file
 from planner.sweep.folder import CONFIGS_DIR, SCENARIOS_DIR
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -179,18 +179,9 @@ def _validation_message(path: Path, err: ValidationError, prefix: str, hint: str
 
 def _read_sweep_file(path: Path) -> SweepFile:
     """The sweep file parsed and checked against :class:`SweepFile`."""
+    text = read_text_file(path, "sweep", MAX_CONFIG_BYTES)
     try:
-        text = read_regular_file(path, "sweep", MAX_CONFIG_BYTES).decode("utf-8-sig")  # BOM
         raw = tomllib.loads(text)
-    except FileNotFoundError:
-        msg = f"{path}: sweep file not found"
-        raise InputError(msg) from None
-    except UnicodeDecodeError:
-        msg = f"{path}: sweep file is not UTF-8 text"
-        raise InputError(msg) from None
-    except OSError as err:
-        msg = f"{path}: cannot read the sweep file ({err.strerror})"
-        raise InputError(msg) from None
     except tomllib.TOMLDecodeError as err:
         msg = f"{path}: not valid TOML ({err})"
         raise InputError(msg) from None

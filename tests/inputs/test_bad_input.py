@@ -136,7 +136,9 @@ CASES: list[Case] = [
     Case("config-missing", _remove("config.toml"), r"config\.toml: config file not found"),
     Case("config-not-toml", _write("config.toml", b"name = [unclosed\n"), r"not valid TOML"),
     Case(
-        "config-gbk", _write("config.toml", "name = '江苏'\n".encode("gbk")), r"config is not UTF-8"
+        "config-gbk",
+        _write("config.toml", "name = '江苏'\n".encode("gbk")),
+        r"config\.toml: config file is not UTF-8 \(byte \d+\); it looks like GBK",
     ),
     Case(
         "config-unknown-top-key",

@@ -145,8 +145,8 @@ def test_entry_years_follow_the_closed_form_and_the_stage_phases() -> None:
     cfg = loaded.config
     inputs = read_inputs(loaded)
     maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
-    entry = phase_entry_years(inputs.townships, maturity, cfg.maturity, cfg.stages)
-    phases = county_phases(inputs.townships, maturity, cfg.maturity)
+    entry = phase_entry_years(inputs.townships, inputs.items, maturity, cfg.maturity, cfg.stages)
+    phases = county_phases(inputs.townships, inputs.items, maturity, cfg.maturity)
     today = phases[phases["stage"] == 0].set_index("county_code")["maturity"]
     gap = 1 - cfg.maturity.annual_catch_up
     # a county's population-weighted maturity follows 1 - (1 - M0) gap^n, so it reaches
@@ -173,7 +173,7 @@ def test_entry_year_is_empty_beyond_the_horizon(tmp_path: Path) -> None:
     inputs = read_inputs(loaded)
     cfg = loaded.config
     maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
-    entry = phase_entry_years(inputs.townships, maturity, cfg.maturity, cfg.stages)
+    entry = phase_entry_years(inputs.townships, inputs.items, maturity, cfg.maturity, cfg.stages)
     assert entry.loc["320102"].tolist() == ["", ""]
     assert entry.loc["320101"].tolist() == ["already", "already"]
 

@@ -170,15 +170,17 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
     limit leaves a hall short (the tiny city halls are full and may not grow, and their
     fractional LP windows round up) the shortfall is named by centre and the gap is not
     proven."""
-    run = run_config(load_config(two_province_case(tmp_path, {})))
+    solved = _solutions()
+    run = run_config(load_config(two_province_case(tmp_path, {})), on_part=solved.keep)
     assert run.parts
     extra = 0.0
-    for part in run.parts.values():
-        assert part.plan is not None and part.result.solution is not None
+    for code, part in run.parts.items():
+        assert part.plan is not None
+        solution = solved.by_code[code]
         levels = part.prepared.loaded.config.policy.levels
         cen = part.plan.centres
         later = cen[cen["stage"] > 0].set_index(["stage", "centre_id"])
-        lp = pd.Series(part.result.solution.area).reindex(later.index)
+        lp = pd.Series(solution.area).reindex(later.index)
         assert later["floor_area_m2"].to_numpy() == pytest.approx(
             (lp + later["area_extra_m2"]).to_numpy()
         )
@@ -188,7 +190,7 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         # is what the growth limit leaves, named in the report
         apw = later["level"].map({lv: levels[lv].area_per_window_m2 for lv in levels})
         m2_desk = part.prepared.loaded.config.windows.backoffice_m2_per_desk
-        desks = pd.Series(part.result.solution.desks).reindex(later.index).fillna(0.0)
+        desks = pd.Series(solution.desks).reindex(later.index).fillna(0.0)
         need = apw * later["windows"] + m2_desk * desks
         lack = (need - later["floor_area_m2"]).clip(lower=0.0)
         assert lack.to_numpy() == pytest.approx(later["area_short_m2"].to_numpy(), abs=1e-6)
@@ -199,6 +201,17 @@ def test_plan_floor_area_is_lp_area_plus_extra(tmp_path: Path) -> None:
         assert modes["gap_proven"] == (len(short) == 0 and modes["mip"]["bound_valid"])
         extra += float(later["area_extra_m2"].sum())
     assert extra > 0  # the case needs area beyond the LP's, so the test shows something
+
+
+class _solutions:
+    """Each province's LP solution, kept by the run's part hook (a solved province drops
+    its solver values once its plan is read)."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, Any] = {}
+
+    def keep(self, code: str, run: Any) -> None:
+        self.by_code[code] = run.result.solution
 
 
 def _region(run: Any) -> dict[str, str]:
@@ -214,15 +227,17 @@ def test_area_in_use_is_what_windows_and_desks_need_above_floor_area(tmp_path: P
     their area, with no exception: at a hall the growth limit leaves short (the tiny city
     halls may not grow), it is above the floor area by the shortfall, its surplus 0, and
     the level totals add it up."""
-    run = run_config(load_config(two_province_case(tmp_path, {})))
+    solved = _solutions()
+    run = run_config(load_config(two_province_case(tmp_path, {})), on_part=solved.keep)
     short_seen = 0
-    for part in run.parts.values():
-        assert part.plan is not None and part.result.solution is not None
+    for code, part in run.parts.items():
+        assert part.plan is not None
+        solution = solved.by_code[code]
         cfg = part.prepared.loaded.config
         cen = part.plan.centres
         later = cen[cen["stage"] > 0].set_index(["stage", "centre_id"])
         apw = later["level"].map({lv: p.area_per_window_m2 for lv, p in cfg.policy.levels.items()})
-        desks = pd.Series(part.result.solution.desks).reindex(later.index).fillna(0.0)
+        desks = pd.Series(solution.desks).reindex(later.index).fillna(0.0)
         need = apw * later["windows"] + cfg.windows.backoffice_m2_per_desk * desks
         assert later["area_in_use_m2"].to_numpy() == pytest.approx(need.to_numpy())
         above = later["area_in_use_m2"] - later["floor_area_m2"]

@@ -1,4 +1,4 @@
-"""Modes priced into the LP (planner/run/pipeline.py ``price_modes``) against the joint problem
+"""Modes priced into the LP (planner/run/mode_resolves.py ``price_modes``) against the joint problem
 solved exactly: the planner's own LP with integer windows, solved as a MIP by HiGHS.
 
 With one item the three modes need the same windows (one item: ``ceil(load / kappa)``

@@ -508,3 +508,8 @@ def test_scenarios_of_one_worker_reuse_the_model_warm_and_plan_as_cold(
             assert filecmp.cmp(
                 Path(record.run_dir) / "plan" / name, cold / "plan" / name, shallow=False
             ), f"{spec.name}: plan/{name} differs from the cold run"
+        # the warm run names the same steps as the cold one: build, solve, read solution, ...
+        warm_steps = json.loads((Path(record.run_dir) / "manifest.json").read_text())["timings_s"]
+        cold_steps = json.loads((cold / "manifest.json").read_text())["timings_s"]
+        assert list(warm_steps) == list(cold_steps), spec.name
+        assert {"build", "solve", "read solution"} <= set(warm_steps)
