@@ -4,7 +4,9 @@ The mode choice is a graph with a node per (stage, mode, area kept)
 (planner/model/mode_graph.py): its time and memory should grow linearly with the stages.
 This script writes, into a temporary folder, an items catalogue with one ``levels_s<k>``
 column per stage (stage k > 3 takes stage 3's levels) and a config with five-year stages
-(2030, 2035, ...; the 3-stage case is the default 2027, 2030, 2035), runs each plan in-process
+(2030, 2035, ...; the 3-stage case is the default 2027, 2030, 2035; beyond 5 stages the LP is
+solved by interior point with a 9,000 s limit, the simplex being far slower there), runs each
+plan in-process
 and measures the mode step (``solve_mode_mip``: building the graph and solving the MIP) with
 ``time.perf_counter`` and ``tracemalloc`` (peak of Python and numpy allocations during the
 step), and the whole run's wall time. With ``--mode-only`` it plans the
@@ -82,8 +84,8 @@ years = {years}
 top_heavy_max_share = {shares}
 [solver]
 name = "highs"
-method = "simplex"
-time_limit_s = 1800
+method = "{"ipm" if n_stages > 5 else "simplex"}"
+time_limit_s = {9000 if n_stages > 5 else 1800}
 [output]
 dir = "{folder / "out"}"
 """

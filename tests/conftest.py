@@ -1,4 +1,5 @@
-"""Fixtures shared by the test modules: the tiny sweep case and a Dask scheduler process."""
+"""Fixtures shared by the test modules: Python's SIGINT handler, the tiny sweep case and a Dask
+scheduler process."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +25,22 @@ SWEEP_CASE_CONFIG: dict[str, Any] = {
 SWEEP_CASE_ITEMS = [{"levels_s1": "city|county", "levels_s2": "city|county"}]
 DASK = Path(sys.executable).with_name("dask")
 START_TIMEOUT_S = 30.0
+
+
+@pytest.fixture(autouse=True)
+def python_sigint() -> Iterator[None]:
+    """Python's own SIGINT handler, as in a process started in the foreground. A shell
+    starts a background job with SIGINT ignored, Python then leaves it ignored, and so
+    would every process a test starts: the Ctrl-C tests would test nothing. Restored after
+    the test."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture(scope="module")

@@ -382,3 +382,33 @@ def mode_rules(
         backwards=backwards,
         convert_max_per_window=per_window,
     )
+
+
+def one_item_case(
+    folder: Path, windows: dict[str, Any], population: tuple[int, int] = (15_000, 16_000)
+) -> Path:
+    """Two towns, a county hall and one station, one item that the county or the township
+    may serve, no travel or expansion cost; today's windows cover one per item, so every
+    centre is traditional today. ``windows`` is the config's ``[windows]`` table (e.g. the
+    window-mode re-solves' ``mode_iterations``)."""
+    townships = [
+        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
+         "population": population[0]},
+        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
+         "population": population[1]},
+    ]  # fmt: skip
+    config = {
+        "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
+        "policy": {"levels": {"township": {"max_growth_per_stage": 100.0}}},
+        "windows": windows,
+    }
+    return write_case(
+        folder,
+        townships=townships,
+        centres=[
+            {**c, "windows": 100}
+            for c in tiny_centres(county=1000.0, stations={"320101002": 200.0})
+        ],
+        items=[{"levels_s1": "county|township", "annual_per_1000": 4000}],
+        config=config,
+    )

@@ -25,7 +25,7 @@ from planner.io.run_dir import (
     interrupted_after_swap,
     run_lock,
 )
-from planner.run.dask_cluster import WORKER_TIMEOUT_S, check_scheduler_address, default_workers
+from planner.run.dask_cluster import check_scheduler_address, default_workers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -170,14 +170,7 @@ def _provenance_rows(t: pd.DataFrame) -> list[tuple[str, int]]:
     "(tcp://host:8786) instead of a local cluster; its workers need planner and the same "
     "paths. Not used for a dataset solved as one LP.",
 )
-@click.option(
-    "--worker-timeout",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=WORKER_TIMEOUT_S,
-    show_default=True,
-    metavar="SECONDS",
-    help="With --scheduler: give up when the scheduler has no worker after this long.",
-)
+@m.worker_timeout_option
 @click.option(
     "--fresh",
     is_flag=True,

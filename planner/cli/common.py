@@ -26,6 +26,7 @@ from rich.text import Text
 
 from planner.errors import InputError, PlannerError, SolveError
 from planner.io.run_dir import InterruptedAfterWrite
+from planner.run.dask_cluster import WORKER_TIMEOUT_S
 
 EXIT_INPUT = 2
 EXIT_NO_PLAN = 3
@@ -106,3 +107,14 @@ def setup_logging(verbose: bool, quiet: bool) -> None:
     # libraries log at INFO (pyogrio: "Created N records"); only -v shows that chatter
     level = logging.DEBUG if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+
+
+worker_timeout_option = click.option(
+    "--worker-timeout",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=WORKER_TIMEOUT_S,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --scheduler: give up when the scheduler has no worker after this long.",
+)
+"""``--worker-timeout`` of the commands that take ``--scheduler`` (run and sweep)."""

@@ -24,7 +24,6 @@ from rich.progress import (
 from rich.table import Table
 
 from planner.cli import common as m
-from planner.run.dask_cluster import WORKER_TIMEOUT_S
 
 if TYPE_CHECKING:
     from planner.sweep import ScenarioRecord, ScenarioSpec, SweepResult
@@ -169,14 +168,7 @@ def _summary(result: SweepResult) -> None:
     help="Send the scenarios to a running Dask scheduler (tcp://host:8786) instead of a "
     "local cluster; its workers need planner and the same paths.",
 )
-@click.option(
-    "--worker-timeout",
-    type=click.FloatRange(min=0.0, min_open=True),
-    default=WORKER_TIMEOUT_S,
-    show_default=True,
-    metavar="SECONDS",
-    help="With --scheduler: give up when the scheduler has no worker after this long.",
-)
+@m.worker_timeout_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress display and no summary table.")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug messages.")
 @m.guarded

@@ -18,32 +18,11 @@ import pytest
 from planner.config.schema import load_config
 from planner.model.build import build_model
 from planner.run.pipeline import run_config
-from tests.tiny import prepare_run, tiny_centres, write_case
+from tests.tiny import one_item_case, prepare_run
 
 
 def _case(tmp_path: Path, population: tuple[int, int], windows: dict[str, Any]) -> Path:
-    townships = [
-        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
-         "population": population[0]},
-        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
-         "population": population[1]},
-    ]  # fmt: skip
-    config = {
-        "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
-        "policy": {"levels": {"township": {"max_growth_per_stage": 100.0}}},
-        "windows": windows,
-    }
-    return write_case(
-        tmp_path,
-        townships=townships,
-        # today's windows cover one per item: every centre is traditional today
-        centres=[
-            {**c, "windows": 100}
-            for c in tiny_centres(county=1000.0, stations={"320101002": 200.0})
-        ],
-        items=[{"levels_s1": "county|township", "annual_per_1000": 4000}],
-        config=config,
-    )
+    return one_item_case(tmp_path, windows, population)
 
 
 def joint_optimum(config: Path) -> float:

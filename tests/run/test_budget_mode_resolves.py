@@ -25,34 +25,13 @@ import planner.run.pipeline as pipeline
 from planner.solve.driver import SolveResult
 from planner.solve.status import SolveReport, Status
 from tests.run.test_budget_after_plan import _cut_after_cost, _plan, _run, _run_clock_jumps
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import one_item_case
 
 UNPRICED = "not used: the plan keeps the modes of the unpriced LP"
 
 
 def _case(folder: Path, iterations: int) -> Path:
-    townships = [
-        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
-         "population": 15000},
-        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
-         "population": 16000},
-    ]  # fmt: skip
-    config = {
-        "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
-        "policy": {"levels": {"township": {"max_growth_per_stage": 100.0}}},
-        "windows": {"mode_iterations": iterations},
-    }
-    folder.mkdir()
-    return write_case(
-        folder,
-        townships=townships,
-        centres=[
-            {**c, "windows": 100}
-            for c in tiny_centres(county=1000.0, stations={"320101002": 200.0})
-        ],
-        items=[{"levels_s1": "county|township", "annual_per_1000": 4000}],
-        config=config,
-    )
+    return one_item_case(folder, {"mode_iterations": iterations})
 
 
 def _baseline(tmp_path: Path, iterations: int) -> Path:

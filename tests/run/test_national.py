@@ -260,6 +260,7 @@ def test_a_malformed_scheduler_is_one_line_before_any_work(tmp_path: Path, addre
     assert len(lines) == 1 and "is not a Dask scheduler address" in lines[0], lines
 
 
+@pytest.mark.dask
 def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     config = two_province_case(tmp_path, {})
     result = _invoke("run", "-q", "--scheduler", "tcp://127.0.0.1:1", config)

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.tiny import write_case
 
 MOMENTS = 10
@@ -54,6 +56,7 @@ def _run(config: Path, delay: float | None, sig: signal.Signals) -> tuple[int, s
     return proc.returncode, err + out
 
 
+@pytest.mark.slow
 def test_signals_at_many_moments_leave_the_plan_the_exit_code_names(tmp_path: Path) -> None:
     config = write_case(tmp_path)
     run_dir = tmp_path / "out" / "tiny"
