@@ -25,9 +25,17 @@ The LP has alternative optima (equal-cost centres, e.g. a province and a city ce
 seat), so two solvers can return different plans of equal cost. The reported plan is the
 lexicographic minimum of (1) cost, (2) total floor area, (3) citizens' travel (transactions
 x minutes x years) and (4) a generic objective :math:`\sum_j w_j v_j` over every column,
-with :math:`w_j \in [1, 2)` from a CRC-32 of the column's name: with such weights the
+with :math:`w_j \in [1, 2)` from a BLAKE2b hash of the column's name: with such weights the
 optimum of (4) over the optimal face is a unique vertex (with probability one over the
 weights; it depends only on names, never on the solver or the column order).
+
+The hash must not be linear. The weights were first taken from a CRC-32, which is affine
+over XOR: for names that differ in the same places (township *a* or *b*, centre *c* or *d*,
+one item) ``crc(a,c) ^ crc(a,d) == crc(b,c) ^ crc(b,d)``, so the four arcs of such a swap
+had weights with :math:`w_{ac} - w_{ad} \approx w_{bc} - w_{bd}` to about 1e-8, and moving
+flow around the cycle changed (4) by less than the solver's tolerances: two starts of the
+same LP ended at two vertices of one "unique" plan (Jiangsu, 2 townships at equal travel
+to a city and a county hall).
 
 After each phase the LP is restricted to that phase's optimal face by complementary
 slackness, which holds between **every** primal optimum and any one dual optimum: a column
@@ -41,9 +49,9 @@ objective value is involved.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -80,8 +88,10 @@ def start_arcs(d: ModelData) -> np.ndarray:
 
 
 def name_weights(names: list[str]) -> np.ndarray:
-    """A weight in [1, 2) per name from its CRC-32 (stable across runs and machines)."""
-    return 1.0 + np.array([zlib.crc32(n.encode()) for n in names], dtype=float) / 2.0**32
+    """A weight in [1, 2) per name from the first 8 bytes of its BLAKE2b hash (stable across
+    runs and machines; not linear, unlike a CRC: module docstring)."""
+    codes = [int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest()) for n in names]
+    return 1.0 + np.array(codes, dtype=float) / 2.0**64
 
 
 def _key(*parts: pd.Series) -> pd.Series:
