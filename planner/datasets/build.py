@@ -43,7 +43,14 @@ import shapely
 from shapely.geometry import shape
 
 from planner.datasets.census import _attach_census, split_population
-from planner.datasets.inventory import LevelRule, base_maturity, inventory_rules, served_maturity
+from planner.datasets.inventory import (
+    MODE_STREAM_TAG,
+    base_maturity,
+    centre_inventory,
+    hall_mode,
+    inventory_rules,
+    served_maturity,
+)
 from planner.datasets.points import (
     _match_points,
     _random_point_in,
@@ -82,11 +89,10 @@ from planner.datasets.units import (
 )
 from planner.errors import InputError
 from planner.inputs.dataset_csv import (
-    CENTRE_CSV_COLUMNS,
     COUNTY_CSV_COLUMNS,
+    GENERATED_CENTRE_COLUMNS,
     TOWNSHIP_CSV_COLUMNS,
     fmt_number,
-    round_half_up,
     write_csv,
 )
 
@@ -103,22 +109,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: The item catalogue the inventory rule reads (relative to the working directory).
-# Population split
-# --------------------------------------------------------------------------------------------
-
-
-def _area_and_windows(
-    rule: LevelRule, residents: float, rng: np.random.Generator
-) -> tuple[int, int]:
-    """Today's floor area (m², multiple of 10) and windows of one centre by its level rule
-    (see :mod:`planner.datasets.inventory`)."""
-    noise = float(rng.lognormal(0.0, AREA_NOISE_SIGMA))
-    area = round_half_up(rule.m2_per_1000 * residents / 1000.0 * noise / 10.0) * 10
-    area = max(area, int(rule.min_area_m2))
-    windows = max(1, round_half_up(area / rule.m2_per_window))
-    return area, windows
 
 
 def build_dataset(
@@ -451,10 +441,13 @@ def _centres(
 
     def row(level: str, code: str, name: str, parent: str, host: str, residents: float) -> Row:
         rng = np.random.default_rng([seed, int(code), AREA_STREAM_TAG])
-        rule = rules[level].at(served[code])
-        area, windows = _area_and_windows(rule, residents, rng)
+        noise = float(rng.lognormal(0.0, AREA_NOISE_SIGMA))
+        # a unit without townships (national build) takes its city's, else the province's
+        m0 = served.get(code, served.get(city_of.get(code, ""), served[str(province["code"])]))
+        size = centre_inventory(rules[level].at(m0), residents, noise)
+        mode = hall_mode(level, [seed, int(code), MODE_STREAM_TAG])
         host = host or _nearest_township(code, units, township_frame)
-        return _centre_row(level, code, name, parent, host, point_of[host], area, windows)
+        return _centre_row(level, code, name, parent, host, point_of[host], size, mode)
 
     capital = report.province_code + "0100"
     if capital not in units.city_by_code and units.cities:
@@ -508,9 +501,10 @@ def _centre_row(
     parent: str,
     host: str,
     point: tuple[float, float],
-    area: int,
-    windows: int,
+    size: tuple[int, int, int],
+    mode: str,
 ) -> Row:
+    area, windows, desks = size
     return {
         "centre_id": f"{LEVEL_PREFIX[level]}_{code}",
         "level": level,
@@ -522,6 +516,8 @@ def _centre_row(
         "lat": fmt_number(point[1], 6),
         "floor_area_m2": area,
         "windows": windows,
+        "desks": desks,
+        "mode": mode,
         "inventory_source": INVENTORY_GENERATED,
     }
 
@@ -570,7 +566,7 @@ def _write_outputs(
     written.append(path)
 
     path = out_dir / "centres.csv"
-    write_csv(path, centres, CENTRE_CSV_COLUMNS)
+    write_csv(path, centres, GENERATED_CENTRE_COLUMNS)
     written.append(path)
     report.outputs = [str(p) for p in written]
 

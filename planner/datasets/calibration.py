@@ -91,6 +91,26 @@ REFERENCES: tuple[Reference, ...] = (
         "https://xzsp.changzhou.gov.cn/html/xzsp/2017/AEFDJONA_0915/4673.html",
     ),
     Reference(
+        "nanjing_staff",
+        "Nanjing city centre: staff (windows + back-office desks)",
+        "about 450 staff (~2015), band 0.5x to 2x",
+        225,
+        900,
+        "posts",
+        "http://czkjst.org/czkjst/南京市政务服务中心/3118543",
+    ),
+    Reference(
+        "city_windows_share",
+        "City halls' share of city + county hall windows",
+        "Nanjing's 155 windows for 9.3 M residents against Gusu's 118 for 0.92 M: 11.5%; "
+        "their bands (100 to 310, 60 to 240) give 4% to 34%",
+        0.04,
+        0.34,
+        "share",
+        "http://czkjst.org/czkjst/南京市政务服务中心/3118543 ; "
+        "https://zwfw.gusu.gov.cn:8305/gszwfw/newgszwdt/gover_hall.html",
+    ),
+    Reference(
         "gusu_area",
         "Gusu district hall (Suzhou): floor area",
         "about 6,000 m²",
@@ -174,6 +194,15 @@ def _centre(tables: Tables, centre_id: str, column: str) -> float | None:
     if centre_id not in centres.index:
         return None
     return float(centres.loc[centre_id, column])
+
+
+def _staff(tables: Tables, centre_id: str) -> float | None:
+    """Windows plus back-office desks (None without the centre or a ``desks`` column)."""
+    windows = _centre(tables, centre_id, "windows")
+    if windows is None or "desks" not in tables.centres.columns:
+        return None
+    desks = pd.to_numeric(pd.Series([tables.centres.loc[centre_id, "desks"]]), errors="coerce")
+    return windows + float(desks.fillna(0.0).iloc[0])
 
 
 def _gusu_volume(tables: Tables) -> float | None:
@@ -289,10 +318,15 @@ def calibration_rows(tables: Tables) -> list[Row]:
         float((jiangsu.centres["level"] != "township").sum()) if jiangsu is not None else None
     )
     county = tables.centres[tables.centres["level"] == "county"]["windows"].astype(float)
+    city = tables.centres[tables.centres["level"] == "city"]["windows"].astype(float)
     real_km, generated_km = street_seat_km(tables)
     values: dict[str, Callable[[], float | None]] = {
         "nanjing_windows": lambda: _centre(tables, NANJING, "windows"),
         "nanjing_area": lambda: _centre(tables, NANJING, "floor_area_m2"),
+        "nanjing_staff": lambda: _staff(tables, NANJING),
+        "city_windows_share": lambda: (
+            float(city.sum() / (city.sum() + county.sum())) if len(city) and len(county) else None
+        ),
         "gusu_area": lambda: _centre(tables, GUSU, "floor_area_m2"),
         "gusu_windows": lambda: _centre(tables, GUSU, "windows"),
         "gusu_volume": lambda: _gusu_volume(tables),

@@ -65,9 +65,21 @@ CENTRE_FIELDS: dict[str, str | None] = {
 }
 """The columns of ``centres.csv``, as :data:`COUNTY_FIELDS`."""
 
+CENTRE_OPTIONAL: tuple[str, ...] = ("desks", "mode")
+"""Optional columns of ``centres.csv`` a planner may fill (absent: the planner's own
+estimate): today's back-office desks (a blank is 0) and today's window mode (``traditional``,
+``small_general`` or ``big_general``; a blank is inferred from today's windows and demand)."""
+
 COUNTY_CSV_COLUMNS: tuple[str, ...] = tuple(COUNTY_FIELDS)
 TOWNSHIP_CSV_COLUMNS: tuple[str, ...] = tuple(TOWNSHIP_FIELDS)
 CENTRE_CSV_COLUMNS: tuple[str, ...] = tuple(CENTRE_FIELDS)
+GENERATED_CENTRE_COLUMNS: tuple[str, ...] = (
+    *CENTRE_CSV_COLUMNS[:-1],
+    *CENTRE_OPTIONAL,
+    CENTRE_CSV_COLUMNS[-1],
+)
+"""The columns of a generated ``centres.csv``: the required ones with today's desks and
+mode before the ``inventory_source`` flag."""
 
 
 def read_columns(fields: dict[str, str | None]) -> dict[str, str]:

@@ -31,6 +31,7 @@ from planner.inputs.dataset_csv import (
 )
 from planner.inputs.item_rules import accept_levels, decide_levels
 from planner.inputs.sources import input_files
+from planner.labels import WINDOW_MODES
 from planner.regular_files import (
     MAX_INPUT_BYTES,
     check_regular_file,
@@ -319,6 +320,24 @@ def _optional_desks(path: Path, centres: pd.DataFrame) -> pd.DataFrame:
     return centres.assign(desks=values.astype(float))
 
 
+def _optional_mode(path: Path, centres: pd.DataFrame) -> pd.DataFrame:
+    """Today's window mode (optional ``mode`` column): one of :data:`WINDOW_MODES` or blank
+    (inferred from today's windows and demand, :func:`planner.modes.rules.today_modes`)."""
+    if "mode" not in centres.columns:
+        return centres
+    mode = centres["mode"].astype(str).str.strip()
+    bad = mode[(mode != "") & ~mode.isin(WINDOW_MODES)]
+    if len(bad):
+        cid = show_id(bad.index[0])
+        shown = cid if cid.startswith("'") else f"'{cid}'"
+        msg = (
+            f"{path}: centre {shown} has mode {bad.iloc[0]!r} in column 'mode'; expected one "
+            f"of {', '.join(WINDOW_MODES)} or blank (inferred from today's windows and demand)"
+        )
+        raise InputError(msg)
+    return centres.assign(mode=mode)
+
+
 def read_inputs(loaded: LoadedConfig) -> Inputs:
     """Read every input file named by the config (form checks only)."""
     data = loaded.config.data
@@ -326,7 +345,7 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
     townships = read_table(files["townships"], "township", TOWNSHIP_COLUMNS, "township_id")
     counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
     centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
-    centres = _optional_desks(files["centres"], centres)
+    centres = _optional_mode(files["centres"], _optional_desks(files["centres"], centres))
     items, item_levels, decide = _item_tables(files["items"], loaded.config.policy.item_classes)
     province = read_polygons(files["province_boundary"], "province boundary")
     cities = read_polygons(files["city_boundaries"], "city boundaries")

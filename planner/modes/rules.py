@@ -221,35 +221,42 @@ SHORT_TOL_M2 = 0.5
 
 def today_modes(
     centres: pd.DataFrame, need: pd.DataFrame, first_stage: int
-) -> tuple[pd.Series, str]:
-    """Today's mode per centre and where it comes from.
+) -> tuple[pd.Series, pd.Series]:
+    """Today's mode per centre and where each comes from.
 
-    A ``mode`` column in the centres table is taken as given (source ``data``). Otherwise
-    today's windows are held against what each mode would need for the items the centre
-    serves today, ``need`` at stage ``first_stage`` (:func:`mode_windows`; the plan passes
-    today's demand, :func:`planner.plan.modes.today_need`, so no price moves it):
-    traditional where today's windows cover one window per item
+    A ``mode`` in the centres table is taken as given (source ``data``). Where the column
+    is absent or blank, today's windows are held against what each mode would need for the
+    items the centre serves today, ``need`` at stage ``first_stage`` (:func:`mode_windows`;
+    the plan passes today's demand, :func:`planner.plan.modes.today_need`, so no price moves
+    it): traditional where today's windows cover one window per item
     (:math:`W^{today} \\ge W_0`), small general where they cover the dedicated windows of
     the items at or above the standard plus one general window (:math:`\\ge W_1`), else big
     general (source ``inventory``). A centre that serves nothing then needs no window in
     any mode and counts as traditional.
     """
+    given = pd.Series("", index=centres.index, dtype=object)
     if "mode" in centres.columns:
-        mode = centres["mode"].astype(str).str.strip()
-        bad = mode[~mode.isin(MODES)]
+        given = centres["mode"].fillna("").astype(str).str.strip()
+        bad = given[(given != "") & ~given.isin(MODES)]
         if len(bad):
             msg = (
                 f"centres: centre {str(bad.index[0])!r} has mode {bad.iloc[0]!r} in column "
-                f"'mode'; expected one of {', '.join(MODES)}"
+                f"'mode'; expected one of {', '.join(MODES)} or blank"
             )
             raise ValueError(msg)
-        return mode.map({m: i for i, m in enumerate(MODES)}).astype(np.int64), "data"
     first = need.xs(first_stage, level="stage") if len(need) else need
-    w0 = first["w0"].reindex(centres.index).fillna(0.0)
-    w1 = first["w1"].reindex(centres.index).fillna(0.0)
+    w0 = first["w0"].reindex(centres.index).fillna(0.0) if len(first) else 0.0
+    w1 = first["w1"].reindex(centres.index).fillna(0.0) if len(first) else 0.0
     windows = centres["windows"].astype(float)
-    out = np.where(windows >= w0, 0, np.where(windows >= w1, 1, 2))
-    return pd.Series(out, index=centres.index, dtype=np.int64), "inventory"
+    inferred = np.where(windows >= w0, 0, np.where(windows >= w1, 1, 2))
+    code = given.map({m: i for i, m in enumerate(MODES)})
+    known = code.notna().to_numpy()
+    out = np.where(known, code.fillna(0).to_numpy(dtype=np.int64), inferred)
+    source = np.where(known, "data", "inventory")
+    return (
+        pd.Series(out, index=centres.index, dtype=np.int64),
+        pd.Series(source, index=centres.index, dtype=object),
+    )
 
 
 def _extras_by_stage(

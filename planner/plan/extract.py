@@ -162,7 +162,8 @@ def _area_split(cen: pd.DataFrame, d: ModelData, solved: Solution) -> pd.DataFra
         if f == "convert"
     }
     apw = d.centres["area_per_window"]
-    cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, solved.desks, converted)
+    desks = solved.desks | {(0, c): n for c, n in d.policy.desks0.items()}  # today's: inventory
+    cen = with_area_split(cen, apw, d.backoffice_m2_per_desk, desks, converted)
     keys = list(zip(cen["stage"], cen["centre_id"], strict=True))  # staff (policy.staff)
     idle_lp = pd.Series(
         [max(solved.policy.get(("idle_windows", s, c), 0.0), 0.0) for s, c in keys],
@@ -244,8 +245,9 @@ def _centre_table(
     cen = pd.DataFrame(
         rows, columns=["stage", "centre_id", "floor_area_m2", "windows_lp", "windows"]
     )
+    today_desks = d.policy.desks0  # the inventory's desks where it counts them, else none
     cen["backoffice_desks"] = [
-        float(math.ceil(round(sol.desks.get((s, c), 0.0), 6))) if s > 0 else 0.0
+        float(math.ceil(round(sol.desks.get((s, c), 0.0), 6))) if s > 0 else today_desks.get(c, 0.0)
         for s, c in zip(cen["stage"], cen["centre_id"], strict=True)
     ]
     served = used.groupby(["stage", "centre_id"]).agg(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config.schema import LEVELS, Config
-from planner.datasets.inventory import TODAY_LEVEL_WEIGHT
+from planner.datasets.inventory import level_weights
 from planner.errors import InputError
 from planner.inputs.load import Inputs
 from planner.inputs.maturity import township_maturity
@@ -137,10 +137,10 @@ def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRule
     Today's demand is the catalogue's volume for each township at the base year; its
     online part is the base-year maturity x the item's online potential (the model's own
     online cap at the base year); the physical rest is split over the item's stage-1
-    accept levels in proportion to :data:`planner.datasets.inventory.TODAY_LEVEL_WEIGHT`
-    (the rule that sized the generated inventory), to the township's own centre of each
-    level (levels where it has none left out). Returns :func:`mode_windows`'s table at
-    stage 0.
+    accept levels in proportion to :func:`planner.datasets.inventory.level_weights`
+    (the rule that sized the generated inventory: the city's pull by the item's kind), to
+    the township's own centre of each level (levels where it has none left out). Returns
+    :func:`mode_windows`'s table at stage 0.
     """
     t, items = inputs.townships, inputs.items
     m0 = township_maturity(t, inputs.counties, cfg.maturity, cfg.stages)[0]
@@ -156,7 +156,8 @@ def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRule
         )
         levels = [lv for lv in LEVELS if lv in inputs.item_levels[str(item)][0]]
         centres = own[levels].to_numpy()
-        weights = np.where(centres != "", [TODAY_LEVEL_WEIGHT[lv] for lv in levels], 0.0)
+        pull = level_weights(str(row["item_class"]), levels, str(row["levels_s1"]))
+        weights = np.where(centres != "", [pull[lv] for lv in levels], 0.0)
         total = weights.sum(axis=1, keepdims=True)
         share = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
         volume = (physical[:, None] * share).ravel()
@@ -224,7 +225,7 @@ def _window_modes(
             "stage": 0,
             "centre_id": today.index,
             "mode": np.array(MODES, dtype=object)[m0],
-            "mode_source": source,
+            "mode_source": source.to_numpy(),
             "windows_dedicated": dedicated,
             "windows_general": w0.to_numpy() - dedicated,
             "windows_traditional": w0.to_numpy(),

@@ -289,6 +289,22 @@ CASES: list[Case] = [
         r"'floor_area_m2' must be >= 0 but is not for cnty_320101",
     ),
     Case(
+        "centres-unknown-mode",
+        _set("centres.csv", "mode", "hybrid", row=2),
+        r"centres\.csv: centre 'cnty_320101' has mode 'hybrid' in column 'mode'; expected one "
+        r"of traditional, small_general, big_general or blank",
+    ),
+    Case(
+        "centres-negative-desks",
+        _set("centres.csv", "desks", -3, row=2),
+        r"'desks' must be >= 0 but is not for cnty_320101",
+    ),
+    Case(
+        "centres-desks-not-a-number",
+        _set("centres.csv", "desks", "many", row=2),
+        r"centres\.csv: 'desks' must be a finite number but is not for centre_id cnty_320101",
+    ),
+    Case(
         "centres-unknown-host",
         _set("centres.csv", "township_id", "320101999", row=2),
         r"'township_id' names an unknown township for cnty_320101",

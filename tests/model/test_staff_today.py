@@ -66,3 +66,19 @@ def test_a_bad_desk_count_is_named(tmp_path: Path) -> None:
         c["desks"] = "many" if c["level"] == "county" else 0
     with pytest.raises(InputError, match=r"'desks' must be a finite number.*cnty_320101"):
         run_config(load_config(write_case(tmp_path, centres=centres)))
+
+
+def test_the_plan_counts_todays_desks_at_stage_0(tmp_path: Path) -> None:
+    # stage 0 of the plan tables: the inventory's desks, and area in use = windows x 45 m2
+    # (county) + desks x 10 m2, as in every later stage
+    run = _county(tmp_path, 2.0, {})
+    assert run.plan is not None
+    today = run.plan.centres.reset_index()
+    today = today[today["stage"] == 0].set_index("centre_id")
+    county = today.loc["cnty_320101"]
+    assert county["backoffice_desks"] == 2.0
+    assert county["area_in_use_m2"] == pytest.approx(county["windows"] * 45.0 + 2 * 10.0)
+    assert today.loc["city_320100", "backoffice_desks"] == 0.0
+    levels = run.plan.levels.reset_index()
+    row = levels[(levels["stage"] == 0) & (levels["level"] == "county")].iloc[0]
+    assert row["area_in_use_m2"] == pytest.approx(county["area_in_use_m2"])

@@ -162,12 +162,17 @@ def test_today_from_windows_against_items() -> None:
     # 6 busy items need 6 windows traditional or small general, 2 big general
     centres = pd.DataFrame({"windows": [6, 2]}, index=["c", "d"])
     today, source = today_modes(centres, need, 1)
-    assert source == "inventory"
+    assert list(source) == ["inventory", "inventory"]
     assert [MODES[m] for m in today] == ["traditional", "big_general"]
     given = centres.assign(mode=["small_general", "traditional"])
     today, source = today_modes(given, need, 1)
-    assert source == "data"
+    assert list(source) == ["data", "data"]
     assert list(today) == [1, 0]
+    # a blank mode is inferred as without the column; a given one wins over the windows
+    partly = centres.assign(mode=["", "traditional"])
+    today, source = today_modes(partly, need, 1)
+    assert list(today) == [0, 0]
+    assert list(source) == ["inventory", "data"]
     with pytest.raises(ValueError, match="centre 'c' has mode 'other' in column 'mode'"):
         today_modes(given.assign(mode="other"), need, 1)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from planner.inputs.dataset_csv import (
     CENTRE_CSV_COLUMNS,
+    CENTRE_OPTIONAL,
     CRS_MEMBER,
     TOWNSHIP_CSV_COLUMNS,
     fmt_number,
@@ -50,9 +51,10 @@ COUNTY_COLUMNS = (
     "census_source",
 )
 CENTRE_COLUMNS = CENTRE_CSV_COLUMNS
-CENTRE_EXTRA = ("desks", "items_offered", "today_mode")
-"""Validated and carried in ``centres.csv`` when any is filled; the model does not use them
-yet."""
+CENTRE_EXTRA = ("desks", "mode", "items_offered")
+"""Carried in ``centres.csv`` when any is filled: today's desks and window mode (read by the
+planner, before the ``inventory_source`` flag, as the dataset builder writes them) and the
+items offered (validated; the model does not use them yet)."""
 ITEM_COLUMNS = (
     "item_id",
     "name_zh",
@@ -119,7 +121,11 @@ def write_dataset(
         for c in imported.centres
     ]
     extra = [k for k in CENTRE_EXTRA if any(c[k] not in (None, "") for c in imported.centres)]
-    write_csv(folder / "centres.csv", centres, (*_columns(centres, CENTRE_COLUMNS), *extra))
+    columns = list(_columns(centres, CENTRE_COLUMNS))
+    at = columns.index("windows") + 1
+    optional = [k for k in extra if k in CENTRE_OPTIONAL]
+    columns[at:at] = optional
+    write_csv(folder / "centres.csv", centres, (*columns, *(k for k in extra if k not in optional)))
     items = [{k: _num(v) for k, v in i.items()} for i in imported.items]
     write_csv(folder / "items.csv", items, ITEM_COLUMNS)
     if imported.online_shares:

@@ -28,6 +28,7 @@ from planner.inputs.workbook.schema import (
     CRS_NAMES,
     ITEMS,
     LEVEL_NAMES,
+    MODE_NAMES,
     ONLINE_SHARES,
     TOWNSHIP_KINDS,
     TOWNSHIPS,
@@ -367,7 +368,7 @@ def check_centres(
             "inventory_source": rec["source"] or "",
             "desks": rec["desks"],
             "items_offered": "|".join(p.strip() for p in offered),
-            "today_mode": rec["today_mode"] or "",
+            "mode": MODE_NAMES.get(str(rec["today_mode"] or ""), ""),
         }
 
     return _each(where, centres, one)

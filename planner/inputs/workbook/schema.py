@@ -26,6 +26,16 @@ LEVEL_NAMES: dict[str, str] = {
 }
 """Accepted level spellings (English or Chinese) -> the planner's level."""
 
+MODE_NAMES: dict[str, str] = {
+    "traditional": "traditional",
+    "small_general": "small_general",
+    "big_general": "big_general",
+    "传统窗口": "traditional",
+    "小全科": "small_general",
+    "大全科": "big_general",
+}
+"""Accepted spellings of today's window mode (English or Chinese) -> the planner's mode."""
+
 TOWNSHIP_KINDS: dict[str, str] = {
     "street": "street",
     "town": "town",
@@ -100,7 +110,14 @@ CENTRES = Sheet(
         Column("windows", "窗口数（个）", "integer", True, 88, 0.0),
         Column("desks", "后台工位数（个，可空）", "integer", False, "", 0.0),
         Column("items_offered", "可办事项编号（用 | 分隔，可空）", "ids", False, ""),
-        Column("today_mode", "当前模式（可空，如 分领域综窗）", "text", False, ""),
+        Column(
+            "today_mode",
+            "当前窗口模式：传统窗口/小全科/大全科（可空，空则按窗口数与需求推断）",
+            "enum",
+            False,
+            "",
+            choices=tuple(MODE_NAMES),
+        ),
         Column("source", "数据来源（可空，默认 user）", "text", False, "user"),
     ),
     "Today's centres: one row per centre, at the seat of a township of the townships sheet.",

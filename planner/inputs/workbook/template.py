@@ -45,8 +45,9 @@ README_LINES: tuple[str, ...] = (
     "planner import also accepts that folder.",
     "",
     "centres: today's centres (id, level 省/市/县/乡镇, the township they sit in, floor area "
-    "m², windows; desks, items offered and today's mode are optional and not yet used by "
-    "the model).",
+    "m², windows; optional: back-office desks and today's window mode 传统窗口/小全科/大全科, "
+    "both read by the model (blank mode: inferred from windows and demand), and items "
+    "offered, not yet used).",
     "items: one row per item category. kind 即办件 (immediate) or 承诺件 (pending, decided by "
     "a back office); volume per 1,000 residents a year or an absolute yearly total; window "
     "and back-office minutes per transaction; per stage the levels that accept it (where a "
@@ -257,9 +258,9 @@ def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
             r["township_id"],
             _float(r["floor_area_m2"]),
             int(float(r["windows"])),
+            _whole(r.get("desks")),
             "",
-            "",
-            "",
+            _get(r, "mode"),
             _get(r, "inventory_source"),
         ]
         for r in ce.to_dict("records")
@@ -273,6 +274,13 @@ def export_rows(inputs: Inputs) -> dict[str, list[list[Any]]]:
         ONLINE_SHARES.name: [],
         TRAVEL.name: [],
     }
+
+
+def _whole(value: Any) -> int | str:
+    """A count as a whole number, blank where absent."""
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return int(float(value))
 
 
 def _get(record: dict[str, Any], key: str) -> str:
