@@ -495,14 +495,17 @@ class SolverConfig(Section):
     """Solver choice and limits."""
 
     name: SolverName = Field(SolverName.HIGHS, description="'highs' (highspy) or 'cbc'.")
-    method: Literal["ipm", "simplex", "pdlp", "choose"] = Field(
+    method: Literal["ipm", "hipo", "simplex", "pdlp", "choose"] = Field(
         "simplex",
         description="HiGHS algorithm, chosen by measurement: on the Jiangsu default "
         "(item-level LP) dual simplex takes about 70 s; primal simplex and interior point "
-        "did not finish in 240 s (docs, Benchmarks).",
+        "did not finish in 240 s (docs, Benchmarks). 'ipm': HiGHS's IPX interior point; "
+        "'hipo': its HiPO interior point (normal equations, crossover), tie-break phases by "
+        "simplex from the crossover basis: for rule-heavy configs (bench-brakes), not the default.",
     )
     crossover: bool = Field(
-        True, description="Run crossover after IPM (a vertex solution; steadier plan files)."
+        True,
+        description="Run crossover after IPM or HiPO (a vertex solution; steadier plan files).",
     )
     time_limit_s: float = Field(600.0, gt=0, description="Wall-clock limit of the solve.")
     threads: int = Field(1, ge=1, le=64, description="Solver threads (1 = deterministic).")

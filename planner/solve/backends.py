@@ -13,6 +13,7 @@ HiGHS's convention for a minimisation: the reduced cost of column ``j`` is
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
@@ -130,6 +131,9 @@ class LpSolver(Protocol):
     name: str
     version: str
     has_duals: bool
+    tie_break_simplex: bool
+    """The tie-break phases run by simplex, warm from the cost phase's (crossover) basis,
+    whatever method solved the cost phase."""
 
     def load(self, lp: LpArrays) -> None: ...
 
@@ -231,6 +235,17 @@ def status_from_highs(ms: object, has_solution: bool) -> Status:
     return Status.ERROR
 
 
+HIGHS_SOLVER = {
+    "simplex": "simplex",
+    "ipm": "ipx",
+    "hipo": "hipo",
+    "pdlp": "pdlp",
+    "choose": "choose",
+}
+"""HiGHS's ``solver`` option for each ``solver.method``. "ipm" is IPX by name: with
+highspy-extras installed, HiGHS's own "ipm" runs HiPO instead."""
+
+
 class HighsSolver:
     """HiGHS in memory (highspy): one ``Highs`` object, re-solved warm after every change."""
 
@@ -249,13 +264,22 @@ class HighsSolver:
             self.h = highspy.Highs()
         h = self.h
         h.setOptionValue("output_flag", bool(cfg.verbose))
-        h.setOptionValue("solver", cfg.method)
+        if cfg.method == "hipo" and importlib.util.find_spec("highspy_extras") is None:
+            msg = (
+                "solver.method = 'hipo' needs the Python package 'highspy-extras' of "
+                f"highspy's version (pip install highspy-extras=={self.version})"
+            )
+            raise SolveError(msg)
+        h.setOptionValue("solver", HIGHS_SOLVER[cfg.method])
         h.setOptionValue("presolve", "on")
         h.setOptionValue("random_seed", 0)
         h.setOptionValue("threads", int(cfg.threads))
         h.setOptionValue("time_limit", float(cfg.time_limit_s))
-        if cfg.method == "ipm":
+        if cfg.method in ("ipm", "hipo"):
             h.setOptionValue("run_crossover", "on" if cfg.crossover else "off")
+        if cfg.method == "hipo":
+            h.setOptionValue("hipo_system", "normaleq")
+        self.tie_break_simplex = cfg.method == "hipo"
         self.started = time.perf_counter()
         self.n = 0
 
@@ -417,7 +441,7 @@ class HighsSolver:
         try:
             yield
         finally:
-            self.h.setOptionValue("solver", self.cfg.method)
+            self.h.setOptionValue("solver", HIGHS_SOLVER[self.cfg.method])
 
     def run(self, limit: float | None = None) -> RunInfo:
         left = self.time_left() if limit is None else min(self.time_left(), limit)

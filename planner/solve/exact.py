@@ -53,6 +53,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -222,9 +223,11 @@ def solve_exact(
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
-        rounds, added, min_rc = 0, 0, None
+        rounds, added, min_rc, began = 0, 0, None, seconds
         while True:
-            run = solver.run()
+            warm = phase != "cost" and solver.tie_break_simplex
+            with solver.simplex() if warm else nullcontext():
+                run = solver.run()
             seconds += run.seconds
             rounds += 1
             if run.status != Status.OPTIMAL:
@@ -244,7 +247,13 @@ def solve_exact(
         # the reduced cost as text: the plan files round numbers to 6 decimals
         min_text = None if min_rc is None else f"{min_rc:.3e}"
         report.append(PhaseReport(phase, run.objective, rounds, added, min_text))
-        log.info("exact: phase %s, %d solve(s), %d arcs added", phase, rounds, added)
+        log.info(
+            "exact: phase %s, %d solve(s), %d arcs added, %.1f s",
+            phase,
+            rounds,
+            added,
+            seconds - began,
+        )
         if phase == "cost":
             cost_duals = solver.duals()
         if phase != phases[-1]:
@@ -372,7 +381,9 @@ def _after_tie_break(
     left out (else they are no optimal duals of the whole LP: None), and the relaxed bound is
     not computed (its optimum over the arcs in the model bounds nothing)."""
     with solver.simplex():
+        began = time.perf_counter()
         canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
+        log.info("exact: duals at the plan's basis in %.1f s", time.perf_counter() - began)
         if canonical is None:
             return None, None, None
         if pricer is not None:
@@ -380,7 +391,9 @@ def _after_tie_break(
             if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
                 return None, None, None
             return canonical, None, None
+        began = time.perf_counter()
         relaxed = _windows_relaxed(solver, lp)
+        log.info("exact: window-relaxed bound in %.1f s", time.perf_counter() - began)
         return canonical, relaxed, (solver.duals() if relaxed is not None else None)
 
 

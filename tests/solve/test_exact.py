@@ -164,6 +164,30 @@ def test_summary_says_how_optimality_was_established(tmp_path: Path, formulation
     assert ("note" in info) == (formulation == "classes")
 
 
+def test_hipo_reports_the_simplex_plan(tmp_path: Path) -> None:
+    plans = {}
+    for method in ("simplex", "hipo"):
+        cfg = write_case(
+            tmp_path / method,
+            centres=tiny_centres(province=100.0, city=100.0),
+            items=[{"levels_s1": "province|city|county"}, {"item_id": "b", "counter_minutes": 7}],
+            config={
+                "policy": {"levels": {"province": {"area_per_window_m2": 60.0}}},
+                "solver": {"method": method},
+            },
+        )
+        run = execute(prepare_run(load_config(cfg)))
+        assert run.result.status == "optimal"
+        write_plan_tables(run.plan, tmp_path / f"{method}-plan")
+        plans[method] = run
+    assert plans["hipo"].result.objective == pytest.approx(
+        plans["simplex"].result.objective, rel=1e-9
+    )
+    for table in ("levels.csv", "centres.csv", "townships.csv"):
+        a = (tmp_path / "simplex-plan" / table).read_text()
+        assert a == (tmp_path / "hipo-plan" / table).read_text(), table
+
+
 def test_generic_weights_break_swap_cycles() -> None:
     """Two townships a, b and two centres c, d: moving flow around the cycle ac -> ad ->
     bd -> bc changes the generic objective by (w_ac - w_ad) - (w_bc - w_bd) per unit. A

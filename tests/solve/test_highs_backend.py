@@ -99,3 +99,16 @@ def test_time_limit_counts_from_highs_own_clock(tmp_path: Path) -> None:
     assert run.status == Status.OPTIMAL
     assert len(clock.limits) == 1
     assert 300.0 + 590.0 < clock.limits[0] <= 300.0 + 600.0
+
+
+def test_methods_name_highs_solvers() -> None:
+    # "ipm" stays IPX by name (HiGHS's own "ipm" runs HiPO once highspy-extras is in)
+    for method, solver, system in (
+        ("ipm", "ipx", "choose"),
+        ("hipo", "hipo", "normaleq"),
+        ("simplex", "simplex", "choose"),
+    ):
+        h = HighsSolver(SolverConfig(method=method)).h
+        assert h.getOptionValue("solver")[1] == solver, method
+        assert h.getOptionValue("hipo_system")[1] == system, method
+        assert h.getOptionValue("run_crossover")[1] == "on", method
