@@ -500,8 +500,8 @@ class SolverConfig(Section):
         description="HiGHS algorithm, chosen by measurement: on the Jiangsu default "
         "(item-level LP) dual simplex takes about 70 s; primal simplex and interior point "
         "did not finish in 240 s (docs, Benchmarks). 'ipm': HiGHS's IPX interior point; "
-        "'hipo': its HiPO interior point (normal equations, crossover), tie-break phases by "
-        "simplex from the crossover basis: for rule-heavy configs (bench-brakes), not the default.",
+        "'hipo': its HiPO interior point (normal equations): for rule-heavy configs "
+        "(bench-brakes), not the default. With crossover both run the tie-break by simplex.",
     )
     crossover: bool = Field(
         True,

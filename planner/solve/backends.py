@@ -279,7 +279,9 @@ class HighsSolver:
             h.setOptionValue("run_crossover", "on" if cfg.crossover else "off")
         if cfg.method == "hipo":
             h.setOptionValue("hipo_system", "normaleq")
-        self.tie_break_simplex = cfg.method == "hipo"
+        # after an interior point with crossover the tie-break phases start from its basis;
+        # left to itself HiGHS would run the interior point again, cold, in every phase
+        self.tie_break_simplex = cfg.method in ("ipm", "hipo") and bool(cfg.crossover)
         self.started = time.perf_counter()
         self.n = 0
 

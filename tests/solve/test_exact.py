@@ -164,28 +164,31 @@ def test_summary_says_how_optimality_was_established(tmp_path: Path, formulation
     assert ("note" in info) == (formulation == "classes")
 
 
-def test_hipo_reports_the_simplex_plan(tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["hipo", "ipm"])
+def test_interior_point_reports_the_simplex_plan(tmp_path: Path, method: str) -> None:
+    """An interior point with crossover, then the tie-break phases by simplex from its basis:
+    the same plan as the simplex."""
     plans = {}
-    for method in ("simplex", "hipo"):
+    for each in ("simplex", method):
         cfg = write_case(
-            tmp_path / method,
+            tmp_path / each,
             centres=tiny_centres(province=100.0, city=100.0),
             items=[{"levels_s1": "province|city|county"}, {"item_id": "b", "counter_minutes": 7}],
             config={
                 "policy": {"levels": {"province": {"area_per_window_m2": 60.0}}},
-                "solver": {"method": method},
+                "solver": {"method": each},
             },
         )
         run = execute(prepare_run(load_config(cfg)))
         assert run.result.status == "optimal"
-        write_plan_tables(run.plan, tmp_path / f"{method}-plan")
-        plans[method] = run
-    assert plans["hipo"].result.objective == pytest.approx(
+        write_plan_tables(run.plan, tmp_path / f"{each}-plan")
+        plans[each] = run
+    assert plans[method].result.objective == pytest.approx(
         plans["simplex"].result.objective, rel=1e-9
     )
     for table in ("levels.csv", "centres.csv", "townships.csv"):
         a = (tmp_path / "simplex-plan" / table).read_text()
-        assert a == (tmp_path / "hipo-plan" / table).read_text(), table
+        assert a == (tmp_path / f"{method}-plan" / table).read_text(), table
 
 
 def test_generic_weights_break_swap_cycles() -> None:

@@ -112,3 +112,15 @@ def test_methods_name_highs_solvers() -> None:
         assert h.getOptionValue("solver")[1] == solver, method
         assert h.getOptionValue("hipo_system")[1] == system, method
         assert h.getOptionValue("run_crossover")[1] == "on", method
+
+
+def test_tie_break_phases_by_simplex_after_an_interior_point_with_crossover() -> None:
+    # from the crossover's basis; without crossover there is no basis to start from
+    for method, crossover, simplex in (
+        ("ipm", True, True),
+        ("hipo", True, True),
+        ("ipm", False, False),
+        ("simplex", True, False),
+    ):
+        solver = HighsSolver(SolverConfig(method=method, crossover=crossover))
+        assert solver.tie_break_simplex == simplex, (method, crossover)
