@@ -223,7 +223,7 @@ class PolicyConfig(Section):
         description="A township whose seat is within this many minutes of its own county hall "
         "may be served by the hall without a station of its own (撤并): the township minimum "
         "station does not apply to it, so a station left serving nothing closes. null: every "
-        "township keeps the minimum (the default; 20 in configs/jiangsu-paper.toml).",
+        "township keeps the minimum (the default; 20 in configs/jiangsu.toml).",
     )
     township_min_station_hard: bool = Field(
         False,
@@ -360,7 +360,7 @@ class WindowsConfig(Section):
         description="Standard of big general (大全科): only a centre whose daily transactions "
         "stay at or below this may pool all front work (the paper: it suits township stations "
         "and small centres); null (the default) = any centre where it pays. "
-        "configs/jiangsu-paper.toml: 400 a day, the scale of a busy township station "
+        "configs/jiangsu.toml: 400 a day, the scale of a busy township station "
         "(Jiangsu's stations average about 140, its county halls about 2,000).",
     )
     convert_max_daily_per_window: float | None = Field(
@@ -369,14 +369,14 @@ class WindowsConfig(Section):
         description="Per-window volume standard of conversion (以窗口每日平均办件数量作为导向): a "
         "centre steps towards general windows in a stage only where its traditional windows "
         "would handle at most this many transactions a day each (busy dedicated windows stay); "
-        "null (the default) = no standard; 30 in configs/jiangsu-paper.toml.",
+        "null (the default) = no standard; 30 in configs/jiangsu.toml.",
     )
     convert_phases: list[Phase] = Field(
         list(PHASE_NAMES),
         description="Phases in which a county's halls and stations may step towards general "
         "windows (the paper converts as one-network service matures); centres without a "
         "county phase (city, province) are not held by it. Every phase by default; balanced "
-        "and online-primary in configs/jiangsu-paper.toml.",
+        "and online-primary in configs/jiangsu.toml.",
     )
     training_cost_per_window_year: float = Field(
         6_000.0,

@@ -21,7 +21,7 @@ def test_jiangsu_default_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
     folders = {}
     for solver in ("highs", "cbc"):
         loaded = load_config(
-            ROOT / "configs" / "jiangsu.toml",
+            ROOT / "configs" / "jiangsu-fast.toml",
             {
                 "name": f"tiebreak-{solver}",
                 "output": {"dir": str(tmp_path), "report": False, "gpkg": False},
