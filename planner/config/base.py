@@ -14,6 +14,8 @@ from pydantic_core import PydanticCustomError
 MAX_NUMBER = 1e12
 """Largest magnitude of any number in a config: products of such numbers stay finite (and
 below the 1e20 HiGHS reads as infinite), so no cost or bound turns into inf or nan."""
+LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
+"""The four levels of the network, top-down (re-exported by :mod:`planner.config.schema`)."""
 MAX_HORIZON_YEARS = 100
 """Latest stage end year after ``stages.base_year`` (growth compounds over the years)."""
 

@@ -12,6 +12,10 @@ sets, per stage, what township stations do with the items of that class:
   leaves a township without a channel for it while it waits); the default for
   ``convenience`` in the Jiangsu default, configs/jiangsu.toml (off in the schema);
 - ``never``: township stations never accept an item of the class.
+
+``[policy.items.<item_id>]`` sets the same per-stage rule for one catalogue item; it
+overrides the rule of the item's class for that item (an id not in the catalogue is an
+input error, :func:`planner.inputs.item_rules.check_item_rules`).
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ class ItemClassRule(Section):
         return self.township[min(stage, len(self.township)) - 1]
 
 
+class ItemRule(ItemClassRule):
+    """What township stations do with one catalogue item, per stage (overrides its class)."""
+
+
 class ItemClassesConfig(Section):
     """The township rule of every item class (``[policy.item_classes.<class>]``)."""
 
@@ -74,3 +82,12 @@ class ItemClassesConfig(Section):
         """The township rule of ``item_class`` in ``stage`` (1-based)."""
         rule: ItemClassRule = getattr(self, item_class)
         return rule.rule(stage)
+
+
+def township_rule(
+    classes: ItemClassesConfig, items: dict[str, ItemRule], item: str, item_class: str, stage: int
+) -> TownshipRule:
+    """The township rule of ``item`` in ``stage`` (1-based): its own ``[policy.items.<id>]``
+    rule where it has one, else its class's."""
+    own = items.get(item)
+    return own.rule(stage) if own is not None else classes.rule(item_class, stage)

@@ -20,10 +20,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from planner.config.base import MAX_HORIZON_YEARS, Section, reject_unknown_levels
-from planner.config.items import ItemClassesConfig
+from planner.config.base import LEVELS, MAX_HORIZON_YEARS, Section, reject_unknown_levels
+from planner.config.items import ItemClassesConfig, ItemRule
 from planner.config.keys import per_stage_message, unknown_key_message
-from planner.config.phase import PHASE_NAMES, ByPhase, Phase, StaffRule
+from planner.config.phase import ByPhase, StaffRule
 from planner.config.policy import (
     LevelFloorRule,
     OliveRule,
@@ -33,11 +33,9 @@ from planner.config.policy import (
     check_stage_lists,
 )
 from planner.config.sections import MaturityConfig, TravelConfig
+from planner.config.windows import WindowsConfig
 from planner.errors import InputError
 from planner.regular_files import MAX_CONFIG_BYTES, read_text_file
-
-LEVELS: tuple[str, ...] = ("province", "city", "county", "township")
-"""The four levels of the network, top-down."""
 
 UPPER_LEVELS: tuple[str, ...] = ("province", "city")
 """Levels whose floor area counts towards the top-heavy share."""
@@ -281,6 +279,14 @@ class PolicyConfig(Section):
         default_factory=ItemClassesConfig,
         description="Per item class, what township stations accept (front acceptance).",
     )
+    items: dict[str, ItemRule] = Field(
+        default_factory=dict,
+        description="Per catalogue item, a table '[policy.items.<item_id>]' with a 'township' "
+        "list of the values of 'policy.item_classes' (listed, accept, early, never per stage) "
+        "that overrides the rule of the item's class for that item. None by default; "
+        "configs/jiangsu.toml sets individual_business_licence to 'early'. An item_id "
+        "not in the item catalogue is an error.",
+    )
     by_phase: ByPhase = Field(
         default_factory=ByPhase,
         description="Rules by county phase (不能一刀切): county halls and township stations "
@@ -338,123 +344,6 @@ class PolicyConfig(Section):
                 )
                 raise ValueError(msg)
         return value
-
-
-class WindowsConfig(Section):
-    """Window working time and the window-mode thresholds (全科窗口)."""
-
-    service_minutes_per_day: float = Field(
-        360.0, gt=0, le=1440, description="Service minutes of one window per working day."
-    )
-    working_days_per_year: float = Field(250.0, gt=0, le=366, description="Working days.")
-    dedicated_min_daily: float = Field(
-        20.0,
-        gt=0,
-        description="Volume standard of small general (小全科), in transactions a window-day: an "
-        "item with at least this many transactions a day at a centre keeps dedicated windows; "
-        "the rest share general windows (at least one).",
-    )
-    big_general_max_daily: float | None = Field(
-        None,
-        gt=0,
-        description="Standard of big general (大全科): only a centre whose daily transactions "
-        "stay at or below this may pool all front work (the paper: it suits township stations "
-        "and small centres); null (the default) = any centre where it pays. "
-        "configs/jiangsu.toml: 400 a day, the scale of a busy township station "
-        "(Jiangsu's stations average about 140, its county halls about 2,000).",
-    )
-    convert_max_daily_per_window: float | None = Field(
-        None,
-        gt=0,
-        description="Per-window volume standard of conversion (以窗口每日平均办件数量作为导向): a "
-        "centre steps towards general windows in a stage only where its traditional windows "
-        "would handle at most this many transactions a day each (busy dedicated windows stay); "
-        "null (the default) = no standard; 30 in configs/jiangsu.toml.",
-    )
-    convert_phases: list[Phase] = Field(
-        list(PHASE_NAMES),
-        description="Phases in which a county's halls and stations may step towards general "
-        "windows (the paper converts as one-network service matures); centres without a "
-        "county phase (city, province) are not held by it. Every phase by default; balanced "
-        "and online-primary in configs/jiangsu.toml.",
-    )
-    training_cost_per_window_year: float = Field(
-        6_000.0,
-        ge=0,
-        description="Training cost of one big-general window a year (CNY): every window must "
-        "handle every immediate item. A centre converts once the windows it saves pay this.",
-    )
-    pooling_efficiency: float = Field(
-        1.0,
-        gt=0,
-        le=2,
-        description="Work a big-general window handles relative to a dedicated one (1 = the "
-        "same minutes; above 1 pooled queues idle less).",
-    )
-    mode_steps_per_stage: int = Field(
-        1,
-        ge=0,
-        le=2,
-        description="Pace of conversion: at most this many steps (traditional -> small general "
-        "-> big general) per stage.",
-    )
-    mode_backwards: bool = Field(
-        False, description="Allow a centre to step back to a more traditional mode."
-    )
-    mode_mip_gap: float = Field(
-        1e-6,
-        ge=0,
-        le=1,
-        description="Relative gap at which HiGHS stops the mixed-integer model that chooses "
-        "every centre's window modes together (mip_rel_gap); the gap reached is reported.",
-    )
-    mode_time_limit_s: float = Field(
-        60.0, gt=0, description="Time limit of the window-mode mixed-integer model (seconds)."
-    )
-    mode_iterations: int = Field(
-        0,
-        ge=0,
-        le=10,
-        description="LP re-solves with the chosen modes priced in (each centre keeps at least "
-        "its mode's integer windows and pays its training, so flows and floor area follow "
-        "the mode), stopping early once modes and windows repeat; each costs a full LP "
-        "solve. 0 = modes chosen by the mode MIP after the LP only.",
-    )
-    bound_time_s: float = Field(
-        0.0,
-        ge=0,
-        description="Time budget (seconds) of the Lagrangian lower bound that sees integer "
-        "windows, modes and training (optimality.window_modes.lagrangian), raised from the "
-        "window-relaxed LP's duals by subgradient steps. 0 = off (the default; on the Jiangsu "
-        "default it took 70 s and never rose above the LP's bound); opt in with e.g. 60.",
-    )
-    bound_steps: int = Field(
-        10,
-        ge=0,
-        le=10_000,
-        description="Subgradient steps of the Lagrangian lower bound at most (each re-solves "
-        "every centre's integer subproblem); the bound is deterministic when they finish "
-        "within bound_time_s (optimality.window_modes.lagrangian.stopped says which ended it).",
-    )
-    viable_min_m2: float = Field(
-        20.0,
-        ge=0,
-        description="A centre serving nothing and planned below this area, and a township "
-        "station serving nothing whatever its area, are reported as closed.",
-    )
-    backoffice_m2_per_desk: float = Field(
-        10.0,
-        ge=0,
-        description="Floor area of one back-office desk (pending items are accepted at a front "
-        "window and decided in the back office of the approving county, city or province "
-        "centre, 前台受理、后台审批).",
-    )
-    backoffice_utilisation: float = Field(
-        0.85,
-        gt=0,
-        le=1,
-        description="Share of a back-office desk's minutes usable (no queue at a desk).",
-    )
 
 
 class CostsConfig(Section):

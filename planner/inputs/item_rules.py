@@ -16,8 +16,9 @@ the rule of every plan before decide levels existed, so a catalogue without the 
 exactly as before.
 
 Item classes (``item_class``) then change the accept levels by the township rule of
-``[policy.item_classes.<class>]`` (:mod:`planner.config.items`); decide levels stay as listed
-or derived.
+``[policy.item_classes.<class>]`` (:mod:`planner.config.items`), or of
+``[policy.items.<item_id>]`` for an item that has its own; decide levels stay as listed or
+derived.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner.config.items import ItemClassesConfig
+from planner.config.items import ItemClassesConfig, ItemRule, township_rule
 from planner.config.schema import LEVELS
 from planner.errors import InputError
 
@@ -60,23 +61,45 @@ def decide_levels(listed: StageLevels, given: dict[str, dict[int, frozenset[str]
     }
 
 
+def check_item_rules(
+    items: dict[str, ItemRule], catalogue: pd.Index, path: Path, config: Path
+) -> None:
+    """Refuse a ``[policy.items.<item_id>]`` rule of the config at ``config`` for an item the
+    catalogue at ``path`` does not list (InputError naming the key and the id)."""
+    known = set(catalogue.astype(str))
+    unknown = [item for item in items if item not in known]
+    if unknown:
+        msg = (
+            f"{config}: 'policy.items.{unknown[0]}' names item {unknown[0]!r}, which is not "
+            f"in the item catalogue {path} (expected one of its item_id values)"
+        )
+        raise InputError(msg)
+
+
 def accept_levels(
-    listed: StageLevels, classes: pd.Series, rules: ItemClassesConfig, path: Path
+    listed: StageLevels,
+    classes: pd.Series,
+    rules: ItemClassesConfig,
+    path: Path,
+    items: dict[str, ItemRule] | None = None,
 ) -> StageLevels:
-    """The accept levels after each class's township rule ('listed', 'accept', 'early',
-    'never'; 'early': as listed, plus township where a later stage lists it).
+    """The accept levels after each item's township rule ('listed', 'accept', 'early',
+    'never'; 'early': as listed, plus township where a later stage lists it): its own
+    (``items``, from ``[policy.items]``) where it has one, else its class's.
 
     Raises
     ------
     InputError
         When a 'never' rule leaves an item no level to be accepted at.
     """
+    own = items or {}
     out: StageLevels = {}
     for item, stages in listed.items():
         cls = str(classes[item])
+        key = f"policy.items.{item}" if item in own else f"policy.item_classes.{cls}"
         per_stage = []
         for s, levels in enumerate(stages, start=1):
-            rule = rules.rule(cls, s)
+            rule = township_rule(rules, own, item, cls, s)
             if rule == "accept" or (
                 rule == "early" and any("township" in later for later in stages[s - 1 :])
             ):
@@ -86,7 +109,7 @@ def accept_levels(
                 if not levels and stages[s - 1]:
                     msg = (
                         f"{path}: 'levels_s{s}' of item {item} lists only township but "
-                        f"'policy.item_classes.{cls}.township' is 'never' in stage {s}: no "
+                        f"'{key}.township' is 'never' in stage {s}: no "
                         "level may accept it (list another level or change the rule)"
                     )
                     raise InputError(msg)

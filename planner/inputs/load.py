@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesConfig
+from planner.config.items import DEFAULT_ITEM_CLASS, ITEM_CLASSES, ItemClassesConfig, ItemRule
 from planner.config.regions import PROVINCES, province_code
 from planner.config.schema import LEVELS, LoadedConfig
 from planner.errors import InputError
@@ -29,7 +29,7 @@ from planner.inputs.dataset_csv import (
     TOWNSHIP_FIELDS,
     read_columns,
 )
-from planner.inputs.item_rules import accept_levels, decide_levels
+from planner.inputs.item_rules import accept_levels, check_item_rules, decide_levels
 from planner.inputs.sources import input_files
 from planner.labels import WINDOW_MODES
 from planner.regular_files import (
@@ -65,7 +65,7 @@ class Inputs:
     items: pd.DataFrame
     item_levels: dict[str, list[frozenset[str]]]
     """Per item and stage, the levels that accept it (``levels_s<k>`` after the item-class
-    township rules of ``[policy.item_classes]``)."""
+    township rules of ``[policy.item_classes]`` and ``[policy.items]``)."""
     province: gpd.GeoDataFrame
     cities: gpd.GeoDataFrame
     county_polygons: gpd.GeoDataFrame
@@ -295,15 +295,16 @@ def _item_classes(items: pd.DataFrame, path: Path) -> pd.Series:
 
 
 def _item_tables(
-    path: Path, rules: ItemClassesConfig
+    path: Path, rules: ItemClassesConfig, own: dict[str, ItemRule], config: Path
 ) -> tuple[pd.DataFrame, dict[str, list[frozenset[str]]], dict[str, list[frozenset[str]]]]:
-    """The item catalogue with its class, accept levels (after the class rules) and decide
-    levels (:mod:`planner.inputs.item_rules`)."""
+    """The item catalogue with its class, accept levels (after the class and item rules) and
+    decide levels (:mod:`planner.inputs.item_rules`)."""
     items = read_table(path, "item", ITEM_COLUMNS, "item_id")
+    check_item_rules(own, items.index, path, config)
     listed = _parse_item_levels(items, path)
     given = _parse_decide_levels(items, path, len(next(iter(listed.values()))))
     items["item_class"] = _item_classes(items, path)
-    accept = accept_levels(listed, items["item_class"], rules, path)
+    accept = accept_levels(listed, items["item_class"], rules, path, own)
     return items, accept, decide_levels(listed, given)
 
 
@@ -346,7 +347,10 @@ def read_inputs(loaded: LoadedConfig) -> Inputs:
     counties = read_table(files["counties"], "county", COUNTY_COLUMNS, "county_code")
     centres = read_table(files["centres"], "centre", CENTRE_COLUMNS, "centre_id")
     centres = _optional_mode(files["centres"], _optional_desks(files["centres"], centres))
-    items, item_levels, decide = _item_tables(files["items"], loaded.config.policy.item_classes)
+    policy = loaded.config.policy
+    items, item_levels, decide = _item_tables(
+        files["items"], policy.item_classes, policy.items, loaded.path
+    )
     province = read_polygons(files["province_boundary"], "province boundary")
     cities = read_polygons(files["city_boundaries"], "city boundaries")
     county_polygons = read_polygons(files["county_boundaries"], "county boundaries")

@@ -27,7 +27,8 @@ with :math:`H = \{k \in K : v_k \ge \bar v\}` the items at or above the volume s
 and none where every item served is at or above it (:math:`G(0) = 0`: no idle window).
 A centre that serves nothing needs no window in any mode.
 Big general is allowed only where the centre's daily transactions stay at or below
-``windows.big_general_max_daily`` (when set).
+``windows.big_general_max_daily`` (when set) and only at centres of the levels
+``windows.big_general_levels`` lists (:func:`bar_big_general`; every level by default).
 
 The decision
 ------------
@@ -92,6 +93,7 @@ integer plan pays.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,6 +174,25 @@ def mode_windows(items: pd.DataFrame, capacity: pd.Series, rules: ModeRules) -> 
     per_window = rules.convert_max_per_window
     g["convert_ok"] = True if per_window is None else g["daily"] <= per_window * g["w0"]
     return g[["w0", "w1", "w2", "ded1", "hot", "served", "daily", "big_ok", "convert_ok"]]
+
+
+def bar_big_general(
+    need: pd.DataFrame, level: pd.Series, levels: Iterable[str], stages: Iterable[int]
+) -> pd.DataFrame:
+    """``need`` (:func:`mode_windows`) with ``big_ok`` false in every stage of ``stages`` at
+    every centre whose level (``level``: centre id -> level, every centre of the plan) is not
+    one of ``levels`` (``windows.big_general_levels``): such a centre steps at most to small
+    general. A barred centre that serves nothing in a stage gets a row there that needs no
+    window in any mode (as its absent row would) with ``big_ok`` false, so that it is not
+    reported in big general either."""
+    barred = level.index[~level.isin(list(levels))]
+    grid = pd.MultiIndex.from_product([list(stages), barred], names=["stage", "centre_id"])
+    idle = pd.DataFrame(0.0, index=grid.difference(need.index), columns=need.columns)
+    idle["big_ok"], idle["convert_ok"] = False, True
+    out = pd.concat([need, idle.astype(need.dtypes.to_dict())]) if len(idle) else need.copy()
+    at = out.index.get_level_values("centre_id")
+    out["big_ok"] = out["big_ok"].astype(bool) & ~np.asarray(at.isin(barred), dtype=bool)
+    return out.sort_index()
 
 
 @dataclass(frozen=True)

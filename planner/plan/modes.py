@@ -32,6 +32,7 @@ from planner.modes.rules import (
     SHORT_TOL_M2,
     AreaSpec,
     ModeRules,
+    bar_big_general,
     mode_bounds,
     mode_windows,
     today_modes,
@@ -202,6 +203,9 @@ def _window_modes(
     if barred and len(need):
         held = need.index.isin(barred)
         need["convert_ok"] = need["convert_ok"] & ~held
+    big_levels = cfg.windows.big_general_levels
+    if set(big_levels) != set(LEVELS):  # every level (the default): no centre is barred
+        need = bar_big_general(need, d.centres["level"], big_levels, d.stages)
     now = today_need(inputs, cfg, d.centres["window_capacity"], rules)
     try:
         today, source = today_modes(inputs.centres, now, 0)

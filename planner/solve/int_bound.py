@@ -46,9 +46,10 @@ block's integer set lies inside its LP set, whose minimum is 0 at the LP's duals
 :math:`\lambda` is then raised by subgradient steps (Polyak, towards the plan's cost)
 within a time budget; every step's value is a valid bound, the best is kept.
 
-The big-general standard (``windows.big_general_max_daily``) is left out (a relaxation),
-and today's mode is taken as given when the input names it, else any of the three (it
-depends on the flows).
+The big-general standards (``windows.big_general_max_daily`` and the levels of
+``windows.big_general_levels``) are left out (a relaxation: every centre may still take big
+general in the bound, so it stays a valid lower bound), and today's mode is taken as given
+when the input names it, else any of the three (it depends on the flows).
 """
 
 from __future__ import annotations

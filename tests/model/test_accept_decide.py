@@ -24,7 +24,7 @@ from planner.inputs.load import read_inputs
 from planner.inputs.workbook.importer import import_workbook
 from planner.inputs.workbook.template import WORKBOOK_NAME, export_rows, write_template
 from planner.model.data import ModelData
-from planner.run.pipeline import RunResult, run_config
+from planner.run.pipeline import RunResult, run_config, write_run
 from tests.tiny import SIMPLE_COST_TERMS, prepare_run, tiny_centres, two_province_case, write_case
 
 DESK_MINUTES = 360 * 250 * 0.85
@@ -159,6 +159,42 @@ def test_class_rule_accept_opens_township_stations(tmp_path: Path) -> None:
     arcs = run.model.data.arcs.set_index(["township_id", "centre_id"])
     assert arcs.loc[("320101002", "town_320101002"), "bo_centre"] == "cnty_320101"
     assert _desks(run) == pytest.approx({"cnty_320101": 60_000 / DESK_MINUTES}, rel=1e-6)
+
+
+def test_item_rule_overrides_its_class_rule(tmp_path: Path) -> None:
+    """``[policy.items.<item_id>]`` (issue 23): the rule of one item, over its class's.
+
+    Items a and b are business items listed at the county in stage 1 and at county and
+    township from stage 2. The business class says 'never' (no township station accepts
+    them); item a's own rule says 'early'. So a is accepted at township stations from
+    stage 1 (its stage-2 listing pulled forward, the class rule overridden) and b at none;
+    the plan's items.csv shows it.
+    """
+    later = {"levels_s1": "county", "levels_s2": "county|township"}
+    rules = {
+        "stages": {"years": [2026, 2027]},
+        "policy": {
+            "top_heavy_max_share": [1.0, 1.0],
+            "item_classes": {"business": {"township": ["never"]}},
+            "items": {"a": {"township": ["early"]}},
+        },
+    }
+    path = write_case(
+        tmp_path,
+        items=[later, {**later, "item_id": "b", "name_en": "item b"}],
+        centres=tiny_centres(stations={"320101002": 50}),
+        config=rules,
+    )
+    run = run_config(load_config(path))
+    assert run.result.status == "optimal"
+    table = pd.read_csv(write_run(run) / "plan" / "items.csv", dtype=str)
+    got = table.set_index(["stage", "item_id"])["accept_levels"].to_dict()
+    assert got == {
+        ("1", "a"): "county|township",
+        ("2", "a"): "county|township",
+        ("1", "b"): "county",
+        ("2", "b"): "county",
+    }
 
 
 def _own(township: str, levels: str) -> str:
@@ -303,6 +339,23 @@ BAD: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
         {"policy": {"item_classes": {"business": {"township": ["never"]}}}},
         r"items\.csv: 'levels_s1' of item a lists only township but "
         r"'policy\.item_classes\.business\.township' is 'never' in stage 1",
+    ),
+    "item-rule-never-empties": (
+        {"levels_s1": "township"},
+        {"policy": {"items": {"a": {"township": ["never"]}}}},
+        r"items\.csv: 'levels_s1' of item a lists only township but "
+        r"'policy\.items\.a\.township' is 'never' in stage 1",
+    ),
+    "item-rule-unknown-item": (
+        {},
+        {"policy": {"items": {"passport": {"township": ["early"]}}}},
+        r"config\.toml: 'policy\.items\.passport' names item 'passport', which is not in the "
+        r"item catalogue \S*items\.csv",
+    ),
+    "item-rule-unknown-rule": (
+        {},
+        {"policy": {"items": {"a": {"township": ["sometimes"]}}}},
+        r"policy\.items\.a\.township",
     ),
     "config-unknown-class": (
         {},

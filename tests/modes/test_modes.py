@@ -8,6 +8,7 @@ import pytest
 from planner.modes.graph import decide_modes
 from planner.modes.rules import (
     MODES,
+    bar_big_general,
     mode_bounds,
     mode_windows,
     today_modes,
@@ -262,3 +263,67 @@ def test_a_held_stage_delays_conversion() -> None:
     need.loc[(1, "c"), "convert_ok"] = False
     chosen = decide_modes(need, pd.Series({"c": 0}), STAGES, LENGTHS, mode_rules())
     assert _path(chosen) == ["traditional", "small_general", "big_general"]
+
+
+def test_a_level_without_big_general_stops_at_small_general() -> None:
+    # windows.big_general_levels (issue 23). Centre c, a city hall: four busy items (25 a
+    # day, a quarter window each) keep dedicated windows, eight quiet ones (4 a day, a tenth
+    # of a window each) share one general window: traditional 12 windows, small general
+    # 4 + 1 = 5, big general ceil(1.8) = 2. Centre d, a township station, is the same.
+    # By hand (kCNY, 120 a window-year, training 6 a big-general window-year, stages of
+    # 2, 3 and 5 years, one step a stage from traditional):
+    #   small, big, big: 5 x 120 x 2 + 2 x 126 x 8 = 1,200 + 2,016 = 3,216 (the default)
+    #   small general throughout (big general barred): 5 x 120 x 10 = 6,000
+    #   traditional throughout: 12 x 120 x 10 = 14,400
+    # so barring city halls from big general costs c 2,784 and leaves d as it was.
+    busy = pd.concat([items(4, 25.0, 25.0, centre) for centre in ("c", "d")])
+    quiet = [
+        (s, centre, f"q{i}", 10.0, 4.0) for centre in ("c", "d") for s in STAGES for i in range(8)
+    ]
+    need = mode_windows(
+        pd.concat([busy, pd.DataFrame(quiet, columns=busy.columns)]), CAPACITY, mode_rules()
+    )
+    assert tuple(need.loc[(1, "c"), ["w0", "w1", "w2"]]) == (12.0, 5.0, 2.0)
+    level = pd.Series({"c": "city", "d": "township"})
+    today = pd.Series({"c": 0, "d": 0})
+
+    def cost(chosen: pd.DataFrame, centre: str) -> float:
+        return sum(
+            LENGTHS[s] * (120.0 * chosen.at[(s, centre), "windows"] + chosen.at[(s, centre),
+                          "training_kcny"])
+            for s in STAGES
+        )  # fmt: skip
+
+    every = decide_modes(
+        bar_big_general(need, level, ["province", "city", "county", "township"], STAGES),
+        today, STAGES, LENGTHS, mode_rules(),
+    )  # fmt: skip
+    assert _path(every, "c") == _path(every, "d") == ["small_general", "big_general", "big_general"]
+    assert cost(every, "c") == pytest.approx(3216.0)
+    barred = bar_big_general(need, level, ["county", "township"], STAGES)
+    assert not barred.xs("c", level="centre_id")["big_ok"].any()
+    assert barred.xs("d", level="centre_id")["big_ok"].all()
+    chosen = decide_modes(barred, today, STAGES, LENGTHS, mode_rules())
+    assert _path(chosen, "c") == ["small_general"] * 3
+    assert list(chosen.xs("c", level="centre_id")["windows"]) == [5.0, 5.0, 5.0]
+    assert cost(chosen, "c") == pytest.approx(6000.0)
+    assert cost(chosen, "c") - cost(every, "c") == pytest.approx(2784.0)
+    assert _path(chosen, "d") == _path(every, "d")
+    assert cost(chosen, "d") == pytest.approx(cost(every, "d"))
+
+
+def test_an_idle_hall_of_a_barred_level_leaves_big_general() -> None:
+    # A city hall in big general today that serves nothing in any stage (no row of need):
+    # barred from big general and free to step back, it takes small general in stage 1 (no
+    # windows, no cost either way) instead of being reported in big general; a township
+    # station in the same position keeps big general (fewer changes).
+    need = mode_windows(items(1, 25.0, 25.0, "d").iloc[0:0], CAPACITY, mode_rules())
+    level = pd.Series({"c": "city", "d": "township"})
+    barred = bar_big_general(need, level, ["county", "township"], STAGES)
+    assert list(barred.index) == [(s, "c") for s in STAGES]
+    assert (barred[["w0", "w1", "w2"]] == 0).all().all() and not barred["big_ok"].any()
+    rules = mode_rules(backwards=True)
+    chosen = decide_modes(barred, pd.Series({"c": 2, "d": 2}), STAGES, LENGTHS, rules)
+    assert _path(chosen, "c") == ["small_general"] * 3
+    assert _path(chosen, "d") == ["big_general"] * 3
+    assert (chosen["windows"] == 0).all()

@@ -90,6 +90,26 @@ def test_no_pace_keeps_todays_modes(tmp_path: Path, plan: Path) -> None:
     assert cost(held) >= cost(plan) - 1e-6
 
 
+def test_big_general_only_at_the_levels_allowed(tmp_path: Path) -> None:
+    # windows.big_general_levels = ["township"] (issue 23): with steps back allowed, the
+    # halls that run big general in the free plan (today's modes are big general here) run
+    # small general or traditional instead, the idle ones too, and the plan costs no less
+    def planned(windows: dict[str, object]) -> tuple[pd.DataFrame, float]:
+        folder = _plan(tmp_path / str(len(windows)), {"mode_backwards": True, **windows})
+        cen = pd.read_csv(folder / "centres.csv", dtype={"centre_id": str})
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        cost = float(summary["optimality"]["window_modes"]["plan_cost_kcny"])
+        return cen[cen["stage"] > 0], cost
+
+    free, free_cost = planned({})
+    halls = free[free["level"] != "township"]
+    assert (halls["mode"] == "big_general").any()
+    held, held_cost = planned({"big_general_levels": ["township"]})
+    halls = held[held["level"] != "township"]
+    assert not (halls["mode"] == "big_general").any()
+    assert held_cost >= free_cost - 1e-6
+
+
 def _with_modes(config: Path, modes: dict[str, str]) -> Path:
     """Add a ``mode`` column to the case's centres.csv (centre id -> mode)."""
     path = config.parent / "centres.csv"
