@@ -12,13 +12,15 @@ total`, and saves the table to `outputs/bench/`.
     python scripts/bench.py --only jiangsu --end-to-end --repeat 3
                                             # `planner run` as a user runs it: wall time
 
-Instances: the Jiangsu default; ``jiangsu-brakes``, the Jiangsu default with the paper's
-staff redeployment priced (``configs/bench-brakes.toml``: 120,000 CNY per window and per desk
-removed, a rule off by default); Jiangsu with 2x and 4x item categories (each item split
+Instances: the Jiangsu default (``configs/jiangsu.toml``, every rule of the paper on);
+``jiangsu-fast``, the same network by the neutral model (``configs/jiangsu-fast.toml``, the
+schema's defaults: no pace, staff free); ``jiangsu-brakes``, the neutral model with staff
+redeployment priced only (``configs/bench-brakes.toml``: 120,000 CNY per window and per desk
+removed); on the neutral model, Jiangsu with 2x and 4x item categories (each item split
 into variants with the same total demand, window minutes drawn +-30% and travel limits from
 the catalogue's set, seeded); Zhejiang (a mid-size province of the national data); all of
-China (31 provinces solved separately); with `--reference` also Jiangsu with column
-generation on arcs and Jiangsu in the approximate `classes` screening mode.
+China (31 provinces solved separately); with `--reference` also Jiangsu (neutral model) with
+column generation on arcs and in the approximate `classes` screening mode.
 
 Every instance is the exact default (item-level LP, lexicographic tie-break, window modes
 chosen by one MIP over all centres and priced into the LP by re-solves). `mode gap` is the
@@ -59,15 +61,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 INSTANCES: dict[str, dict[str, Any]] = {
     "jiangsu": {"config": "configs/jiangsu.toml"},
+    "jiangsu-fast": {"config": "configs/jiangsu-fast.toml"},
     "jiangsu-brakes": {"config": "configs/bench-brakes.toml"},
-    "jiangsu-items-2x": {"config": "configs/jiangsu.toml", "items_factor": 2},
-    "jiangsu-items-4x": {"config": "configs/jiangsu.toml", "items_factor": 4},
+    "jiangsu-items-2x": {"config": "configs/jiangsu-fast.toml", "items_factor": 2},
+    "jiangsu-items-4x": {"config": "configs/jiangsu-fast.toml", "items_factor": 4},
     "zhejiang": {"config": "configs/china.toml", "province": "33"},
     "china": {"config": "configs/china.toml"},
 }
 REFERENCE = {
-    "jiangsu-column-generation": {"config": "configs/jiangsu.toml", "column_generation": True},
-    "jiangsu-classes": {"config": "configs/jiangsu.toml", "formulation": "classes"},
+    "jiangsu-column-generation": {"config": "configs/jiangsu-fast.toml", "column_generation": True},
+    "jiangsu-classes": {"config": "configs/jiangsu-fast.toml", "formulation": "classes"},
 }
 
 

@@ -98,7 +98,7 @@ def compare(a: np.ndarray | None, b: np.ndarray | None) -> tuple[bool, float | N
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default=str(ROOT / "configs" / "jiangsu.toml"))
+    parser.add_argument("--config", default=str(ROOT / "configs" / "jiangsu-fast.toml"))
     parser.add_argument("--only", action="append", help="variant name (repeatable)")
     parser.add_argument("--time-limit", type=float, default=600.0)
     args = parser.parse_args()

@@ -10,7 +10,7 @@ sets, per stage, what township stations do with the items of that class:
 - ``early``: township stations accept an item of the class from the first stage the
   catalogue lists township in this stage or any later one (the delegation schedule never
   leaves a township without a channel for it while it waits); the default for
-  ``convenience`` in configs/jiangsu-paper.toml (off by default);
+  ``convenience`` in the Jiangsu default, configs/jiangsu.toml (off in the schema);
 - ``never``: township stations never accept an item of the class.
 
 ``[policy.items.<item_id>]`` sets the same per-stage rule for one catalogue item; it

@@ -83,7 +83,8 @@ class PhaseRules(Section):
 def _slow() -> PhaseRules:
     """Physical-primary (实体为主): halls and stations shrink and cut windows slowly and
     stations keep 100 m2. (The paper's 'county halls do not shrink' in this phase and the
-    balanced one, max_loss_per_stage = 0, is off by default: configs/jiangsu-paper.toml.)"""
+    balanced one, max_loss_per_stage = 0, is off in the schema and on in the Jiangsu default,
+    configs/jiangsu.toml.)"""
     rules = PhaseLevelRules(max_shrink_per_stage=0.2, max_window_cut_per_stage=0.2)
     return PhaseRules(county=rules, township=rules, township_min_station_m2=100.0)
 
@@ -143,8 +144,9 @@ class StaffRule(Section):
         ge=0,
         description="One-off cost of redeploying the staff of one window removed (CNY). The "
         "paper names 人员分流 but gives no figure; about a year of a window's staff cost, "
-        "120000 (retraining, transfer, overlap), is configs/jiangsu-paper.toml's assumption. 0 "
-        "by default: priced, the Jiangsu solve takes several times as long (see the docs).",
+        "120000 (retraining, transfer, overlap), is the Jiangsu default's assumption "
+        "(configs/jiangsu.toml). 0 in the schema: priced, a solve takes several times as long "
+        "(see the docs).",
     )
     redeploy_cost_per_desk: float = Field(
         0.0,

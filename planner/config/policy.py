@@ -39,7 +39,7 @@ class OliveRule(Section):
         le=1,
         description="The county level at least this share wider than every other level "
         "(county >= (1 + margin) x the other), so the olive never rests on a tie (0 by default; "
-        "0.1 in configs/jiangsu-paper.toml).",
+        "0.1 in configs/jiangsu.toml).",
     )
     hard: bool = Field(
         False,
@@ -154,7 +154,7 @@ class PaceRule(Section):
         default_factory=dict,
         description="Per level: the largest share of a centre's floor area of the previous "
         "stage (stage 0 = today) that may leave the network in one stage. A level left out "
-        "has no limit. None by default (configs/jiangsu-paper.toml: halls at most half of "
+        "has no limit. None by default (configs/jiangsu.toml: halls at most half of "
         "their area in one stage; township stations left out so that an empty station may "
         "close).",
     )
@@ -168,7 +168,7 @@ class PaceRule(Section):
         description="Per stage: the largest share of a province's floor area (all levels) "
         "that may leave the network in that stage; entries after the plan's last stage are "
         "ignored, a share of 1 (or a stage left out) is no limit. None by default "
-        "(configs/jiangsu-paper.toml: 15% a stage).",
+        "(configs/jiangsu.toml: 15% a stage).",
     )
     hard: bool = Field(
         True,

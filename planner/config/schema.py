@@ -221,7 +221,7 @@ class PolicyConfig(Section):
         description="A township whose seat is within this many minutes of its own county hall "
         "may be served by the hall without a station of its own (撤并): the township minimum "
         "station does not apply to it, so a station left serving nothing closes. null: every "
-        "township keeps the minimum (the default; 20 in configs/jiangsu-paper.toml).",
+        "township keeps the minimum (the default; 20 in configs/jiangsu.toml).",
     )
     township_min_station_hard: bool = Field(
         False,
@@ -284,7 +284,7 @@ class PolicyConfig(Section):
         description="Per catalogue item, a table '[policy.items.<item_id>]' with a 'township' "
         "list of the values of 'policy.item_classes' (listed, accept, early, never per stage) "
         "that overrides the rule of the item's class for that item. None by default; "
-        "configs/jiangsu-paper.toml sets individual_business_licence to 'early'. An item_id "
+        "configs/jiangsu.toml sets individual_business_licence to 'early'. An item_id "
         "not in the item catalogue is an error.",
     )
     by_phase: ByPhase = Field(

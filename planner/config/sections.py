@@ -51,7 +51,7 @@ class MaturityConfig(Section):
         "transactions that may go online in the stage, the model's own online cap: the "
         "paper's 实体为主 / 并重 / 虚拟为主 by channel) against online_share_bands, or "
         "'maturity' (the index, the default) against phase_thresholds ('online_share' in "
-        "configs/jiangsu-paper.toml).",
+        "configs/jiangsu.toml).",
     )
     online_share_bands: tuple[float, float] = Field(
         (0.45, 0.55),

@@ -31,7 +31,7 @@ class WindowsConfig(Section):
         description="Standard of big general (大全科): only a centre whose daily transactions "
         "stay at or below this may pool all front work (the paper: it suits township stations "
         "and small centres); null (the default) = any centre where it pays. "
-        "configs/jiangsu-paper.toml: 400 a day, the scale of a busy township station "
+        "configs/jiangsu.toml: 400 a day, the scale of a busy township station "
         "(Jiangsu's stations average about 140, its county halls about 2,000).",
     )
     big_general_levels: list[str] = Field(
@@ -39,7 +39,7 @@ class WindowsConfig(Section):
         description="Levels whose centres may run big general (大全科); a centre of another "
         "level steps at most to small general (the paper: big general suits township "
         "stations and small centres, city halls are compressed and converted). Every level "
-        'by default; ["county", "township"] in configs/jiangsu-paper.toml. A centre whose '
+        'by default; ["county", "township"] in configs/jiangsu.toml. A centre whose '
         "today's mode is big general keeps it where no other mode is reachable "
         "(windows.mode_backwards off), as with 'big_general_max_daily'.",
     )
@@ -49,14 +49,14 @@ class WindowsConfig(Section):
         description="Per-window volume standard of conversion (以窗口每日平均办件数量作为导向): a "
         "centre steps towards general windows in a stage only where its traditional windows "
         "would handle at most this many transactions a day each (busy dedicated windows stay); "
-        "null (the default) = no standard; 30 in configs/jiangsu-paper.toml.",
+        "null (the default) = no standard; 30 in configs/jiangsu.toml.",
     )
     convert_phases: list[Phase] = Field(
         list(PHASE_NAMES),
         description="Phases in which a county's halls and stations may step towards general "
         "windows (the paper converts as one-network service matures); centres without a "
         "county phase (city, province) are not held by it. Every phase by default; balanced "
-        "and online-primary in configs/jiangsu-paper.toml.",
+        "and online-primary in configs/jiangsu.toml.",
     )
     training_cost_per_window_year: float = Field(
         6_000.0,

@@ -18,7 +18,7 @@ from planner.config.schema import deep_merge, load_config
 from planner.run.pipeline import RunResult, run_config
 from tests.tiny import write_case
 
-PAPER = Path(__file__).resolve().parents[2] / "configs" / "jiangsu-paper.toml"
+PAPER = Path(__file__).resolve().parents[2] / "configs" / "jiangsu.toml"
 """Issue 23's rules on (they are off by default: run time, issue 24)."""
 
 NEED_M2 = 45 * 20 / 67.5  # 13.333 m2 in use
@@ -122,7 +122,7 @@ def test_the_pace_counts_from_the_previous_stage(tmp_path: Path) -> None:
 def test_a_physical_primary_county_hall_does_not_shrink(tmp_path: Path) -> None:
     # test_phase_staff's two counties: A online primary, B physical primary (maturity 0),
     # each hall 100 m2 needing 6.667 m2. The rules by phase set B's hall's pace to 0 (as
-    # configs/jiangsu-paper.toml does for physical-primary and balanced counties, 健全县级实体
+    # configs/jiangsu.toml does for physical-primary and balanced counties, 健全县级实体
     # 中心; off by default): it keeps its 100 m2; A, online primary, shrinks to what it uses.
     # The optimum rises by (100 - 6.667) x 1 kCNY against no overrides; relaxing B's pace
     # row by a m2 saves its 1 kCNY a year.
@@ -206,7 +206,7 @@ def test_a_countys_phase_is_read_from_its_online_share(
 ) -> None:
     # Both towns at maturity 1 (tests/tiny.py): the share of transactions that may go online
     # is the item's online potential itself; the default bands are 45% and 55%. The tasks by
-    # phase and the phase gate of conversion as configs/jiangsu-paper.toml sets them.
+    # phase and the phase gate of conversion as configs/jiangsu.toml sets them.
     items = [{"online_potential": potential}]
     paper = load_config(PAPER).raw
     config = {
@@ -225,7 +225,7 @@ def test_a_countys_phase_is_read_from_its_online_share(
 
 def test_a_convenience_item_reaches_township_stations_before_its_scheduled_stage() -> None:
     # School enrolment-like items: county only in stage 1, township stations from stage 2.
-    # The 'early' rule of the convenience class (configs/jiangsu-paper.toml; 'listed' by
+    # The 'early' rule of the convenience class (configs/jiangsu.toml; 'listed' by
     # default) lets stations accept them in stage 1 too (no township waits without a
     # channel); a business item keeps the schedule.
     import pandas as pd

@@ -1,7 +1,8 @@
-"""One plan whatever the solver: the Jiangsu default solved by HiGHS and by CBC (PuLP's
-bundled binary when no ``cbc`` is on PATH) writes the same levels, centres and townships
-tables. About 7 minutes on the 2-core machine with the olive policy (mostly CBC's four
-phases)."""
+"""One plan whatever the solver: the Jiangsu network by the neutral model
+(``configs/jiangsu-fast.toml``) solved by HiGHS and by CBC (PuLP's bundled binary when no
+``cbc`` is on PATH) writes the same levels, centres and townships tables. About 7 minutes on
+the 2-core machine with the olive policy (mostly CBC's four phases). The default with the
+paper's rules takes CBC far longer; its check is measured on demand (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_jiangsu_default_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
+def test_jiangsu_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
     folders = {}
     for solver in ("highs", "cbc"):
         loaded = load_config(
-            ROOT / "configs" / "jiangsu.toml",
+            ROOT / "configs" / "jiangsu-fast.toml",
             {
                 "name": f"tiebreak-{solver}",
                 "output": {"dir": str(tmp_path), "report": False, "gpkg": False},

@@ -465,7 +465,7 @@ def test_example_sweep_file() -> None:
     root = Path(__file__).resolve().parents[2]
     sweep: Sweep = load_sweep(root / "configs" / "sweep-example.toml")
     assert len(sweep.scenarios) == 4
-    assert sweep.base == root / "configs" / "jiangsu.toml"
+    assert sweep.base == root / "configs" / "jiangsu-fast.toml"
     assert sweep.keys == [PENALTY, "maturity.annual_catch_up"]
     assert sweep.values["maturity.annual_catch_up"] == [0.04, 0.08]
 

@@ -185,6 +185,21 @@ def _float(value: Any) -> float | int:
     return int(number) if number.is_integer() else number
 
 
+def _listed_levels(record: dict[str, Any]) -> list[frozenset[str]]:
+    """The catalogue's own accept levels per stage (``levels_s1``, ``levels_s2``, ...), before
+    the config's class and item rules (``policy.item_classes``, ``policy.items``): the
+    workbook holds the catalogue, the config its policy."""
+    stages = sorted(
+        int(key.removeprefix("levels_s"))
+        for key in record
+        if key.startswith("levels_s") and key.removeprefix("levels_s").isdigit()
+    )
+    return [
+        frozenset(p.strip() for p in str(record[f"levels_s{s}"]).split("|") if p.strip())
+        for s in stages
+    ]
+
+
 def _item_rows(inputs: Inputs) -> list[list[Any]]:
     """The items sheet: accept and decide levels per stage, class last."""
     it = inputs.items
@@ -194,7 +209,7 @@ def _item_rows(inputs: Inputs) -> list[list[Any]]:
         # a catalogue with fewer stages repeats its last stage (the workbook has three)
         accept, decide = (
             [join(per_stage[min(s, len(per_stage)) - 1]) for s in (1, 2, 3)]
-            for per_stage in (inputs.item_levels[r["item_id"]], inputs.decide_levels[r["item_id"]])
+            for per_stage in (_listed_levels(r), inputs.decide_levels[r["item_id"]])
         )
         items.append(
             [
