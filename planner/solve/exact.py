@@ -230,8 +230,7 @@ def solve_exact(
     seconds = 0.0
     cost_duals: np.ndarray | None = None
     generic = tie_break and solver.cfg.canonical_duals == "generic"
-    saved: Saved | None = None
-    optimum = 0.0
+    face: tuple[Saved, float] | None = None
     if lagrangian:
         seconds += _warm_start(model, solver, lp)
     for phase in phases:
@@ -261,18 +260,11 @@ def solve_exact(
         # the reduced cost as text: the plan files round numbers to 6 decimals
         min_text = None if min_rc is None else f"{min_rc:.3e}"
         report.append(PhaseReport(phase, run.objective, rounds, added, min_text))
-        log.info(
-            "exact: phase %s, %d solve(s), %d arcs added, %.1f s",
-            phase,
-            rounds,
-            added,
-            seconds - began,
-        )
+        msg = "exact: phase %s, %d solve(s), %d arcs added, %.1f s"
+        log.info(msg, phase, rounds, added, seconds - began)
         if phase == "cost":
             cost_duals = solver.duals()
-            if generic and run.objective is not None:
-                saved = save_basis(solver)
-                optimum = run.objective
+            face = _cost_face(solver, run) if generic else None
         if phase != phases[-1]:
             _restrict_to_face(solver)
             if pricer is not None:
@@ -283,13 +275,18 @@ def solve_exact(
     relaxed_duals = None
     if tie_break:
         began = time.perf_counter()
-        face = None if saved is None else (saved, optimum)
         cost_duals, optimality, relaxed_duals = _canonical(
             solver, lp, pricer, len(primal), optimality, cost_duals, face
         )
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
     return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
+
+
+def _cost_face(solver: LpSolver, run: RunInfo) -> tuple[Saved, float] | None:
+    """The cost phase's basis and optimum, for the generic duals (None: not HiGHS)."""
+    saved = save_basis(solver)
+    return None if saved is None or run.objective is None else (saved, run.objective)
 
 
 def _stopped(
