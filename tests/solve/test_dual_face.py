@@ -152,3 +152,18 @@ def test_tiny_plan_generic_duals_same_from_simplex_and_interior_point(tmp_path: 
     assert results["simplex"].optimality.windows_relaxed_kcny == pytest.approx(
         results["vertex"].optimality.windows_relaxed_kcny, rel=1e-12
     )
+
+
+def test_a_shift_past_a_breakpoint_falls_back_to_the_vertex_duals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shifts ten times each row's size move the optimum off its face: the duals found fail
+    the check against the original LP, and the run reports the vertex duals instead, with
+    the step named."""
+    monkeypatch.setattr("planner.solve.exact.EPSILONS", (10.0,))
+    vertex = _tiny_run(tmp_path / "vertex", {}).result  # type: ignore[attr-defined]
+    fallback = _tiny_run(tmp_path / "fallback", {"canonical_duals": "generic"}).result  # type: ignore[attr-defined]
+    assert fallback.optimality.duals == "vertex"
+    steps = [step["step"] for step in fallback.optimality.skipped_steps]
+    assert any(step.startswith("generic duals") for step in steps), steps
+    assert fallback.solution.duals == vertex.solution.duals
