@@ -137,8 +137,11 @@ def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRule
 
     Today's demand is the catalogue's volume for each township at the base year; its
     online part is the base-year maturity x the item's online potential (the model's own
-    online cap at the base year); the physical rest is split over the item's stage-1
-    accept levels in proportion to :func:`planner.datasets.inventory.level_weights`
+    online cap at the base year); the physical rest is split over the stage-1 accept levels
+    the catalogue lists (``levels_s1``: today's catalogue, before the config's township rules
+    ``policy.item_classes`` and ``policy.items``, which plan the stages ahead; the generated
+    inventory was sized on the same levels) in proportion to
+    :func:`planner.datasets.inventory.level_weights`
     (the rule that sized the generated inventory: the city's pull by the item's kind), to
     the township's own centre of each level (levels where it has none left out). Returns
     :func:`mode_windows`'s table at stage 0.
@@ -155,7 +158,8 @@ def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRule
             / 1000.0
             * (1.0 - m0.to_numpy() * float(row["online_potential"]))
         )
-        levels = [lv for lv in LEVELS if lv in inputs.item_levels[str(item)][0]]
+        listed = {part.strip() for part in str(row["levels_s1"]).split("|")}
+        levels = [lv for lv in LEVELS if lv in listed]
         centres = own[levels].to_numpy()
         pull = level_weights(str(row["item_class"]), levels, str(row["levels_s1"]))
         weights = np.where(centres != "", [pull[lv] for lv in levels], 0.0)
