@@ -13,6 +13,7 @@ dual per year of the stage is quoted like the others (per window cut beyond the 
 
 Each row says which duals it rests on (``basis``, :func:`duals_basis`): the duals at a
 basis built from the plan alone (``plan``, the same whatever path the solver took), the
+generic optimal duals (``generic``, ``solver.canonical_duals``: also path-free), the
 solver's own (``path``: CBC, column generation, no tie-break), or the solver's own where the
 run meant the plan's basis and fell back (``path (fallback)``: the re-solve at the plan's
 basis skipped by the time budget or failed, or the time ran out in the tie-break;
@@ -42,9 +43,10 @@ COLUMNS = [
     "basis",
 ]
 PLAN_BASIS = "plan"
+GENERIC = "generic"
 PATH = "path"
 FALLBACK = "path (fallback)"
-BASES = (PLAN_BASIS, PATH, FALLBACK)
+BASES = (PLAN_BASIS, GENERIC, PATH, FALLBACK)
 """From the best to the worst: a row of several parts shows the worst of theirs."""
 DUALS_STEP = "duals at the plan's own basis"
 """How ``optimality.skipped_steps`` names the re-solve at the plan's basis."""
@@ -54,6 +56,8 @@ def duals_basis(optimality: SolveReport) -> str:
     """Which duals a solve's marginal costs rest on (module docstring)."""
     if optimality.duals == "vertex":
         return PLAN_BASIS
+    if optimality.duals == "generic":
+        return GENERIC
     if any(str(step["step"]).startswith(DUALS_STEP) for step in optimality.skipped_steps):
         return FALLBACK
     return PATH

@@ -121,6 +121,9 @@ def lp_arrays(model: PlanModel) -> LpArrays:
     )
 
 
+Point = tuple[np.ndarray, np.ndarray]
+"""Column values and row activities of a primal point."""
+
 OUT_OF_TIME = RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reached")
 """What a run returns when no time is left to start it."""
 
@@ -128,6 +131,7 @@ OUT_OF_TIME = RunInfo(Status.TIME_LIMIT_NO_SOLUTION, None, 0.0, "Time limit reac
 class LpSolver(Protocol):
     """What the exact driver (:mod:`planner.solve.exact`) needs from a solver."""
 
+    cfg: SolverConfig
     name: str
     version: str
     has_duals: bool
@@ -159,9 +163,11 @@ class LpSolver(Protocol):
         """Column lower, upper, row lower, upper (as the solver holds them now)."""
         ...
 
-    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    def vertex_duals(
+        self, cost: np.ndarray, bounds: tuple[np.ndarray, ...], point: Point | None = None
+    ) -> np.ndarray | None:
         """Row duals of the LP with ``cost`` and ``bounds`` (column lower, upper, row lower,
-        upper) from a basis built from the current primal point alone (see
+        upper) from a basis built from the current primal point (or ``point``) alone (see
         :meth:`HighsSolver.vertex_duals`); None when the solver cannot."""
         ...
 
@@ -364,7 +370,9 @@ class HighsSolver:
             np.where(np.isinf(upper), inf, upper),
         )
 
-    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    def vertex_duals(
+        self, cost: np.ndarray, bounds: tuple[np.ndarray, ...], point: Point | None = None
+    ) -> np.ndarray | None:
         """Row duals of the LP with ``cost`` and ``bounds``, re-solved from a basis that is a
         function of the current primal point only: every column and row strictly inside its
         bounds is basic, every other one sits at its active bound, and the basis is filled up
@@ -376,8 +384,8 @@ class HighsSolver:
         import highspy
 
         solution = self.h.getSolution()
-        x = np.asarray(solution.col_value, dtype=float)
-        act = np.asarray(solution.row_value, dtype=float)
+        x = np.asarray(solution.col_value if point is None else point[0], dtype=float)
+        act = np.asarray(solution.row_value if point is None else point[1], dtype=float)
         lower, upper, row_lower, row_upper = bounds
         self.reset_bounds(lower, upper, row_lower, row_upper)
         self.set_objective(cost)
@@ -553,7 +561,9 @@ class CbcSolver(HighsSolver):
             detail += f" (values recomputed from CBC's basis: {polish} simplex iterations)"
         return RunInfo(status, objective, seconds, detail, polish or 0)
 
-    def vertex_duals(self, cost: np.ndarray, bounds: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    def vertex_duals(
+        self, cost: np.ndarray, bounds: tuple[np.ndarray, ...], point: Point | None = None
+    ) -> np.ndarray | None:
         """None: CBC's own duals are kept (no re-solve in CBC from a given basis)."""
         return None
 

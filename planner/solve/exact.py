@@ -64,6 +64,17 @@ from planner.model.arcs import arc_cost
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
 from planner.solve.backends import LpArrays, LpSolver, RunInfo, lp_arrays
+from planner.solve.dual_face import (
+    EPSILONS,
+    Saved,
+    check_duals,
+    row_shifts,
+    save_basis,
+    save_point,
+    shifted_bounds,
+    shifted_duals,
+    tight_tolerance,
+)
 from planner.solve.lagrange import NetworkRows, lagrangian_start
 from planner.solve.status import Certificate, PhaseReport, SolveReport, Status
 
@@ -218,6 +229,8 @@ def solve_exact(
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
     seconds = 0.0
     cost_duals: np.ndarray | None = None
+    generic = tie_break and solver.cfg.canonical_duals == "generic"
+    face: tuple[Saved, float] | None = None
     if lagrangian:
         seconds += _warm_start(model, solver, lp)
     for phase in phases:
@@ -247,15 +260,11 @@ def solve_exact(
         # the reduced cost as text: the plan files round numbers to 6 decimals
         min_text = None if min_rc is None else f"{min_rc:.3e}"
         report.append(PhaseReport(phase, run.objective, rounds, added, min_text))
-        log.info(
-            "exact: phase %s, %d solve(s), %d arcs added, %.1f s",
-            phase,
-            rounds,
-            added,
-            seconds - began,
-        )
+        msg = "exact: phase %s, %d solve(s), %d arcs added, %.1f s"
+        log.info(msg, phase, rounds, added, seconds - began)
         if phase == "cost":
             cost_duals = solver.duals()
+            face = _cost_face(solver, run) if generic else None
         if phase != phases[-1]:
             _restrict_to_face(solver)
             if pricer is not None:
@@ -267,11 +276,17 @@ def solve_exact(
     if tie_break:
         began = time.perf_counter()
         cost_duals, optimality, relaxed_duals = _canonical(
-            solver, lp, pricer, len(primal), optimality, cost_duals
+            solver, lp, pricer, len(primal), optimality, cost_duals, face
         )
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
     return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
+
+
+def _cost_face(solver: LpSolver, run: RunInfo) -> tuple[Saved, float] | None:
+    """The cost phase's basis and optimum, for the generic duals (None: not HiGHS)."""
+    saved = save_basis(solver)
+    return None if saved is None or run.objective is None else (saved, run.objective)
 
 
 def _stopped(
@@ -333,12 +348,22 @@ def _canonical(
     n: int,
     optimality: SolveReport,
     path: np.ndarray | None,
+    face: tuple[Saved, float] | None = None,
 ) -> tuple[np.ndarray | None, SolveReport, np.ndarray | None]:
     """The cost duals to report (:func:`_after_tie_break`, else the path's),
     ``optimality`` saying which they are, with the window-relaxed bound, and the
-    window-relaxed LP's row duals (None when it was not solved)."""
-    canonical, relaxed, relaxed_duals = _after_tie_break(solver, lp, pricer, n)
+    window-relaxed LP's row duals (None when it was not solved). ``face``: the cost phase's
+    basis and optimum, for the generic duals (``solver.canonical_duals``)."""
+    canonical, relaxed, relaxed_duals, kind = _after_tie_break(solver, lp, pricer, n, face)
     skipped: list[dict[str, str]] = []
+    if face is not None and kind != "generic":
+        skipped.append(
+            {
+                "step": "generic duals (the rule costs rest on the duals at the plan's basis, "
+                "a fallback)",
+                "reason": _why(solver, "no shifted re-solve gave optimal duals of the LP"),
+            }
+        )
     if canonical is None and solver.name == "highs":
         skipped.append(
             {
@@ -357,7 +382,7 @@ def _canonical(
         )
     noted = replace(
         optimality,
-        duals="path" if canonical is None else "vertex",
+        duals="path" if canonical is None else kind,
         windows_relaxed_kcny=relaxed,
         skipped_steps=tuple(skipped),
     )
@@ -372,29 +397,124 @@ def _why(solver: LpSolver, otherwise: str) -> str:
 
 
 def _after_tie_break(
-    solver: LpSolver, lp: LpArrays, pricer: ArcPricer | None, n: int
-) -> tuple[np.ndarray | None, float | None, np.ndarray | None]:
-    """The cost phase's duals again, from a basis that depends on the unique plan only
-    (:meth:`planner.solve.backends.HighsSolver.vertex_duals`), and the window-relaxed
-    bound (:func:`_windows_relaxed`) with its LP's row duals, all by the simplex method;
-    Nones when the solver cannot. With column generation the duals must also price every arc
-    left out (else they are no optimal duals of the whole LP: None), and the relaxed bound is
-    not computed (its optimum over the arcs in the model bounds nothing)."""
+    solver: LpSolver,
+    lp: LpArrays,
+    pricer: ArcPricer | None,
+    n: int,
+    face: tuple[Saved, float] | None = None,
+) -> tuple[np.ndarray | None, float | None, np.ndarray | None, str]:
+    """The cost phase's duals again, path-free: the generic ones when ``face`` is given
+    (:func:`_generic_duals`), else (or when they fail) from a basis that depends on the
+    unique plan only (:meth:`planner.solve.backends.HighsSolver.vertex_duals`); the
+    window-relaxed bound (:func:`_windows_relaxed`) with its LP's row duals, all by the
+    simplex method; and which duals they are ("generic" or "vertex"). Nones when the solver
+    cannot. With column generation the duals must also price every arc left out (else they
+    are no optimal duals of the whole LP: None), and the relaxed bound is not computed (its
+    optimum over the arcs in the model bounds nothing)."""
+    cost, bounds = _cost_columns(lp, pricer, n), _bounds(lp, n)
     with solver.simplex():
         began = time.perf_counter()
-        canonical = solver.vertex_duals(_cost_columns(lp, pricer, n), _bounds(lp, n))
-        log.info("exact: duals at the plan's basis in %.1f s", time.perf_counter() - began)
+        canonical, eps, kind = None, 0.0, "vertex"
+        if face is not None:
+            save_point(solver, face[0])
+            canonical, eps = _generic_duals(solver, lp, pricer, face, cost, bounds)
+            kind = "generic" if canonical is not None else kind
+            log.info("exact: generic duals (%s) in %.1f s", kind, time.perf_counter() - began)
         if canonical is None:
-            return None, None, None
+            began = time.perf_counter()
+            point = face[0].point if face is not None else None
+            canonical = solver.vertex_duals(cost, bounds, point)
+            log.info("exact: duals at the plan's basis in %.1f s", time.perf_counter() - began)
+        if canonical is None:
+            return None, None, None, kind
         if pricer is not None:
             out = pricer.column < 0
             if (pricer.reduced_costs("cost", canonical)[out] < -PRICING_TOLERANCE).any():
-                return None, None, None
-            return canonical, None, None
+                return None, None, None, kind
+            return canonical, None, None, kind
         began = time.perf_counter()
-        relaxed = _windows_relaxed(solver, lp)
+        if kind == "generic":
+            relaxed, relaxed_duals = _generic_relaxed(solver, lp, eps)
+        else:
+            relaxed = _windows_relaxed(solver, lp)
+            relaxed_duals = solver.duals() if relaxed is not None else None
         log.info("exact: window-relaxed bound in %.1f s", time.perf_counter() - began)
-        return canonical, relaxed, (solver.duals() if relaxed is not None else None)
+        return canonical, relaxed, relaxed_duals, kind
+
+
+def _generic_duals(
+    solver: LpSolver,
+    lp: LpArrays,
+    pricer: ArcPricer | None,
+    face: tuple[Saved, float],
+    cost: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray | None, float]:
+    """The generic optimal duals (:mod:`planner.solve.dual_face`) and the relative shift
+    they were found with, trying :data:`EPSILONS` in turn; (None, 0) when no shift gives
+    duals that :func:`check_duals` finds optimal for the original LP."""
+    saved, optimum = face
+    shift = row_shifts(lp, name_weights(list(lp.row_index)))
+    lower, upper, row_lo, row_up = bounds
+    for eps in EPSILONS:
+        lo, up = shifted_bounds(row_lo, row_up, eps * shift)
+        y = shifted_duals(solver, saved, cost, (lower, upper, lo, up))
+        if y is None:
+            log.info("exact: generic duals, shift %g: re-solve not optimal", eps)
+            continue
+        extra = None
+        if pricer is not None:
+            outside = (pricer.column < 0) | (pricer.column >= len(lp.cost))
+            extra = pricer.reduced_costs("cost", y)[outside]
+        check = check_duals(lp, y, optimum, extra_reduced_costs=extra)
+        log.info(
+            "exact: generic duals, shift %g: dual infeasibility %.2e, relative gap %.2e",
+            eps,
+            check.infeasibility,
+            check.gap,
+        )
+        if check.optimal:
+            return y, eps
+    return None, 0.0
+
+
+def _generic_relaxed(
+    solver: LpSolver, lp: LpArrays, eps: float
+) -> tuple[float | None, np.ndarray | None]:
+    """The window-relaxed bound (:func:`_windows_relaxed`) and its LP's generic duals: the
+    windows relaxed in the shifted LP (solved from the generic duals' basis), then the
+    shifts undone for the bound itself. The duals are those of the shifted solve when they
+    are optimal for the relaxed LP, else the unshifted solve's (logged)."""
+    lo, up = shifted_bounds(
+        lp.row_lower, lp.row_upper, eps * row_shifts(lp, name_weights(list(lp.row_index)))
+    )
+    rows = _window_rows(lp)
+    lo[rows] = -np.inf
+    solver.set_row_bounds(np.arange(len(lo)), lo, up)
+    with tight_tolerance(solver):
+        run = solver.run()
+    if run.status != Status.OPTIMAL:
+        return None, None
+    y = solver.duals()
+    relaxed_lo = lp.row_lower.copy()
+    relaxed_lo[rows] = -np.inf
+    solver.set_row_bounds(np.arange(len(lo)), relaxed_lo, lp.row_upper)
+    run = solver.run()
+    if run.status != Status.OPTIMAL or run.objective is None:
+        return None, None
+    check = check_duals(lp, y, run.objective, row_bounds=(relaxed_lo, lp.row_upper))
+    log.info(
+        "exact: window-relaxed generic duals: dual infeasibility %.2e, relative gap %.2e",
+        check.infeasibility,
+        check.gap,
+    )
+    return run.objective + lp.constant, (y if check.optimal else solver.duals())
+
+
+def _window_rows(lp: LpArrays) -> np.ndarray:
+    """The window-time equality rows (relaxed to <= for the window-relaxed bound)."""
+    rows = np.array([i for name, i in lp.row_index.items() if name.startswith("windowtime__")])
+    return rows[lp.row_lower[rows] == lp.row_upper[rows]] if len(rows) else rows.astype(int)
 
 
 def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:
@@ -402,8 +522,7 @@ def _windows_relaxed(solver: LpSolver, lp: LpArrays) -> float | None:
     windows allowed): a relaxation of the joint problem with integer windows and modes, so
     a valid lower bound for it whatever the duals (:func:`planner.plan.modes.lp_side`).
     Solved warm from the cost-optimal basis; None when not optimal."""
-    rows = np.array([i for name, i in lp.row_index.items() if name.startswith("windowtime__")])
-    rows = rows[lp.row_lower[rows] == lp.row_upper[rows]] if len(rows) else rows
+    rows = _window_rows(lp)
     if len(rows):
         solver.set_row_bounds(rows, np.full(len(rows), -np.inf), lp.row_upper[rows])
     run = solver.run()

@@ -109,7 +109,8 @@ class SolveReport:
     stopped_in: str | None = None
     """The phase a solve that did not finish stopped in."""
     duals: str | None = None
-    """With the tie-break: ``vertex`` (the cost duals at the plan's own basis) or ``path``."""
+    """With the tie-break: ``vertex`` (the cost duals at the plan's own basis), ``generic``
+    (:mod:`planner.solve.dual_face`) or ``path``."""
     windows_relaxed_kcny: float | None = None
     """The cost optimum with idle windows allowed: a bound of the joint mode problem."""
     formulation: str | None = None
