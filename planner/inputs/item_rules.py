@@ -38,6 +38,12 @@ StageLevels = dict[str, list[frozenset[str]]]
 """Item id -> levels per stage (index 0 = stage 1)."""
 
 
+def split_levels(text: object) -> frozenset[str]:
+    """The levels of a ``|``-joined catalogue cell (``county|township``); the loader has
+    checked the names (:func:`planner.inputs.load.read_inputs`)."""
+    return frozenset(p.strip() for p in str(text).split("|") if p.strip())
+
+
 def join_levels(levels: frozenset[str]) -> str:
     """Levels top-down, ``|``-joined (``county|township``), as the catalogue writes them."""
     return "|".join(lv for lv in LEVELS if lv in levels)

@@ -17,6 +17,7 @@ import pandas as pd
 from planner.config.schema import LEVELS, Config
 from planner.datasets.inventory import level_weights
 from planner.errors import InputError
+from planner.inputs.item_rules import split_levels
 from planner.inputs.load import Inputs
 from planner.inputs.maturity import township_maturity
 from planner.model.data import ModelData, approving_centres, mode_rules
@@ -158,7 +159,7 @@ def today_need(inputs: Inputs, cfg: Config, capacity: pd.Series, rules: ModeRule
             / 1000.0
             * (1.0 - m0.to_numpy() * float(row["online_potential"]))
         )
-        listed = {part.strip() for part in str(row["levels_s1"]).split("|")}
+        listed = split_levels(row["levels_s1"])
         levels = [lv for lv in LEVELS if lv in listed]
         centres = own[levels].to_numpy()
         pull = level_weights(str(row["item_class"]), levels, str(row["levels_s1"]))

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from planner.errors import InputError
 from planner.inputs.item_rules import join_levels as join
+from planner.inputs.item_rules import split_levels
 from planner.inputs.load import Inputs
 from planner.inputs.workbook.schema import (
     CENTRES,
@@ -194,10 +195,7 @@ def _listed_levels(record: dict[str, Any]) -> list[frozenset[str]]:
         for key in record
         if key.startswith("levels_s") and key.removeprefix("levels_s").isdigit()
     )
-    return [
-        frozenset(p.strip() for p in str(record[f"levels_s{s}"]).split("|") if p.strip())
-        for s in stages
-    ]
+    return [split_levels(record[f"levels_s{s}"]) for s in stages]
 
 
 def _item_rows(inputs: Inputs) -> list[list[Any]]:
