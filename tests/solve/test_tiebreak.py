@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.config.schema import load_config
+from planner.config.schema import LoadedConfig, load_config
 from planner.run.pipeline import execute, write_run
 from tests.tiny import prepare_run
 
@@ -29,14 +29,8 @@ def test_jiangsu_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> N
                 "solver": {"name": solver},
             },
         )
-        run = execute(prepare_run(loaded))
-        assert run.result.status == "optimal", run.result.detail
-        assert run.result.optimality.exact
-        folders[solver] = write_run(run) / "plan"
-    for table in ("levels.csv", "centres.csv", "townships.csv"):
-        highs = (folders["highs"] / table).read_text(encoding="utf-8")
-        cbc = (folders["cbc"] / table).read_text(encoding="utf-8")
-        assert highs == cbc, table
+        folders[solver] = _exact_plan(loaded)
+    _same_plan_tables(folders["highs"], folders["cbc"])
 
 
 @pytest.mark.slow
@@ -58,11 +52,19 @@ def test_paper_rules_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
         )
         assert loaded.config.policy.staff.redeploy_cost_per_window > 0
         assert loaded.config.policy.pace.region_max_loss_per_stage
-        run = execute(prepare_run(loaded))
-        assert run.result.status == "optimal", run.result.detail
-        assert run.result.optimality.exact
-        folders[solver] = write_run(run) / "plan"
+        folders[solver] = _exact_plan(loaded)
+    _same_plan_tables(folders["highs"], folders["cbc"])
+
+
+def _exact_plan(loaded: LoadedConfig) -> Path:
+    """Solve ``loaded``, check the plan is optimal and exact, and return its plan folder."""
+    run = execute(prepare_run(loaded))
+    assert run.result.status == "optimal", run.result.detail
+    assert run.result.optimality.exact
+    return write_run(run) / "plan"
+
+
+def _same_plan_tables(highs: Path, cbc: Path) -> None:
+    """The levels, centres and townships tables of two plan folders are the same bytes."""
     for table in ("levels.csv", "centres.csv", "townships.csv"):
-        highs = (folders["highs"] / table).read_text(encoding="utf-8")
-        cbc = (folders["cbc"] / table).read_text(encoding="utf-8")
-        assert highs == cbc, table
+        assert (highs / table).read_bytes() == (cbc / table).read_bytes(), table
