@@ -3,13 +3,13 @@
 Each province of the national config is planned by its own ``planner run --province CODE``
 process, one after another, so every province's wall time and peak memory (RSS of that
 process, from ``wait4``) are its own, measured alike. The table (one row per province:
-townships, model size, status, wall and solve seconds, peak GB, objective, the window-mode
-gap) goes to ``outputs/bench/china-provinces.csv`` as each province finishes, so a killed run
-resumes where it stopped (provinces already in the table are skipped; ``--fresh`` starts
-over). At the end it prints the table, the slowest and largest province, the exponent of a
-least-squares fit ``wall ~ townships^k`` and what two workers would take by the same
-measurements (longest first onto the less loaded worker: an estimate, not a measured
-``--workers 2`` run, which the README's table quotes apart).
+townships, model size, status, wall, build, solve and write seconds, peak GB, objective,
+the window-mode gap, load average at the start) goes to
+``outputs/bench/china-provinces.csv`` as each province finishes, so a killed run resumes
+where it stopped (provinces already in the table are skipped; ``--fresh`` starts over). At
+the end it prints the slowest and largest province, the exponent of a least-squares fit
+``wall ~ townships^k`` and what two workers would take by the same measurements (longest
+first onto the less loaded worker: an estimate, not a measured ``--workers 2`` run).
 
     python scripts/bench_china.py                       # every province, smallest first
     python scripts/bench_china.py --only 64 --only 32   # some provinces
@@ -39,7 +39,9 @@ FIELDS = [
     "rows",
     "status",
     "wall_s",
+    "build_s",
     "solve_s",
+    "write_s",
     "peak_gb",
     "objective_kcny",
     "mode_gap",
@@ -85,7 +87,9 @@ def run_one(config: Path, code: str, out: Path) -> dict[str, Any]:
         status=summary["status"],
         columns=summary["model"]["variables"],
         rows=summary["model"]["constraints"],
+        build_s=round(timings.get("build", float("nan")), 1),
         solve_s=round(timings.get("solve", float("nan")), 1),
+        write_s=round(timings.get("write", float("nan")), 1),
         objective_kcny=round(summary["objective_kcny"]),
         mode_gap=modes.get("gap", ""),
     )
