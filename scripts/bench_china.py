@@ -3,7 +3,8 @@
 Each province of the national config is planned by its own ``planner run --province CODE``
 process, one after another, so every province's wall time and peak memory (RSS of that
 process, from ``wait4``) are its own, measured alike. The table (one row per province:
-townships, model size, status, wall, build, solve and write seconds, peak GB, objective,
+townships, model size, status, wall and CPU seconds (CPU seconds are what a shared machine
+does not inflate), build, solve and write seconds, peak GB, objective,
 the window-mode gap, load average at the start) goes to
 ``outputs/bench/china-provinces.csv`` as each province finishes, so a killed run resumes
 where it stopped (provinces already in the table are skipped; ``--fresh`` starts over). At
@@ -39,6 +40,7 @@ FIELDS = [
     "rows",
     "status",
     "wall_s",
+    "cpu_s",
     "build_s",
     "solve_s",
     "write_s",
@@ -73,6 +75,7 @@ def run_one(config: Path, code: str, out: Path) -> dict[str, Any]:
     row: dict[str, Any] = {
         "province": code,
         "wall_s": round(wall, 1),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_gb": round(usage.ru_maxrss / 1024**2, 2),
         "load_avg": round(load, 1),
     }
