@@ -191,6 +191,11 @@ ITEM_COLUMNS: dict[str, int | None] = {
 }
 
 
+SNAP_DECIMALS = 4
+"""Places beyond a column's decimals to which values are snapped before they are rounded
+(:func:`format_table`): the solver's noise (relative 1e-12 or so) stays below them."""
+
+
 def format_table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list[str]) -> str:
     """CSV text with fixed column order and decimals (empty cell for NaN)."""
     out = frame[list(columns)].sort_values(sort, kind="mergesort").copy()
@@ -199,7 +204,10 @@ def format_table(frame: pd.DataFrame, columns: dict[str, int | None], sort: list
             out[col] = out[col].astype(str)
             continue
         values = out[col].astype(float).to_numpy()
-        rounded = np.round(values, decimals) + 0.0  # +0.0 turns -0.0 into 0.0
+        # snapped first to SNAP_DECIMALS more places: two solves of one LP (cold, warm) agree
+        # to about 1e-9, which must not tip a value lying on a rounding boundary either way
+        snapped = np.round(values, decimals + SNAP_DECIMALS)
+        rounded = np.round(snapped, decimals) + 0.0  # +0.0 turns -0.0 into 0.0
         out[col] = ["" if math.isnan(x) else f"{x:.{decimals}f}" for x in rounded]
     return out.to_csv(index=False, lineterminator="\n")
 

@@ -14,6 +14,15 @@ value of time) and the column bounds (core area, growth and shrink limits, onlin
 The PuLP model is updated too (objective, bounds, ``cost_terms``), so an LP/MPS export and
 the cost breakdown match the scenario. Every tie-break phase runs again, from the previous
 basis; the optimum is the same unique vertex a cold run reaches.
+
+With an interior point configured (``solver.method = "hipo"``, the default's) the cost phase
+runs it again, which ignores the basis; only the tie-break phases start warm. Measured on the
+Jiangsu default (2026-12-07, one process each, load 4 to 5): a value-of-time change (30 to
+36 CNY an hour) took 138 s by cold HiPO, 335 s by the dual simplex from the previous optimal
+basis and 162 s by the primal simplex from it; with the rules on, simplex iterations are dear
+(docs/benchmarks.md), so the interior point stays. A change that leaves the optimum where it
+was (a top-heavy penalty 1,000 to 4,000 CNY while the cap does not bind) would take 0.2 s
+warm: the sweep's gain is there, not in moved optima.
 """
 
 from __future__ import annotations
