@@ -1,10 +1,12 @@
 """Probe: the cone bound of planner.solve.cone_bound on a config's window-relaxed LP.
 
-nice -n 10 .venv/bin/python scripts/cone_bound_probe.py configs/jiangsu.toml [LIMIT_S]
+nice -n 10 .venv/bin/python scripts/cone_bound_probe.py configs/jiangsu.toml [LIMIT_S] [BASE_KCNY]
 
-Solves the window-relaxed LP (the run's bound today), then adds the cone rows and columns to
-the same HiGHS model and re-solves it by dual simplex from the LP's basis (the old basis with
-the new rows' slacks basic stays dual feasible). Prints both optima, the rise, sizes, times.
+Without BASE_KCNY: solves the window-relaxed LP (the run's bound today), then adds the cone
+rows and columns to the same HiGHS model and re-solves it by dual simplex from the LP's basis
+(the old basis with the new rows' slacks basic stays dual feasible). With BASE_KCNY (the LP's
+optimum, known): solves the cone LP alone, cold, by the config's method (HiPO on Jiangsu).
+Prints both optima, the rise, sizes, times, peak memory.
 """
 
 from __future__ import annotations
@@ -73,23 +75,36 @@ def main() -> None:
     d = prepared.model_data()
     lp = relaxed(lp_arrays(build_model(d)))
     t1 = time.perf_counter()
+    print(f"LP: {len(lp.cost):,} columns, {len(lp.row_lower):,} rows, {len(lp.index):,} nnz")
     solver = HighsSolver(cfg.solver)
-    solver.load(lp)
-    run = solver.run()
+    cold = len(sys.argv) > 3
+    if cold:
+        base = float(sys.argv[3])
+    else:
+        solver.load(lp)
+        run = solver.run()
+        base = (run.objective or 0.0) + lp.constant
+        print(f"relaxed LP {run.detail} {base:,.1f} kCNY", end=" ")
     t2 = time.perf_counter()
-    base = (run.objective or 0.0) + lp.constant
-    print(f"relaxed LP {run.detail} {base:,.1f} kCNY in {t2 - t1:.1f} s (build {t1 - t0:.1f} s)")
-    print(f"  size: {len(lp.cost):,} columns, {len(lp.row_lower):,} rows, {len(lp.index):,} nnz")
+    print(f"in {t2 - t1:.1f} s (build {t1 - t0:.1f} s)")
     cone = cone_lp(lp, rules_for(prepared, cfg, d))
+    del lp
     t3 = time.perf_counter()
     new = cone.lp
     k, m = len(new.cost) - cone.n_cols, len(new.row_lower) - cone.n_rows
     print(
-        f"cone LP: +{k:,} columns, +{m:,} rows, +{len(new.index) - len(lp.index):,} nnz; "
+        f"cone LP: +{k:,} columns, +{m:,} rows, +{len(new.index) - new.starts[cone.n_rows]:,} nnz; "
         f"{cone.split_blocks:,} of {cone.blocks:,} blocks split ({cone.segments:,} segments); "
         f"by reachable modes {cone.mode_counts}; built in {t3 - t2:.1f} s"
     )
     h = solver.h
+    if cold:
+        h.setOptionValue("output_flag", True)
+        solver.load(new)
+        t4 = time.perf_counter()
+        info_run = solver.run(limit)
+        report(h, base, time.perf_counter() - t4, new.constant, info_run.detail)
+        return
     empty = np.zeros(0, dtype=np.int32)
     h.addCols(k, new.cost[cone.n_cols :], np.zeros(k), np.full(k, np.inf), 0, empty, empty,
               np.zeros(0))  # fmt: skip
@@ -110,14 +125,17 @@ def main() -> None:
     h.setOptionValue("time_limit", h.getRunTime() + limit)
     t4 = time.perf_counter()
     h.run()
-    t5 = time.perf_counter()
+    report(h, base, time.perf_counter() - t4, new.constant, "")
+
+
+def report(h, base: float, seconds: float, constant: float, detail: str) -> None:  # type: ignore[no-untyped-def]
     info = h.getInfo()
     status = h.modelStatusToString(h.getModelStatus())
-    value = float(info.objective_function_value) + lp.constant
+    value = float(info.objective_function_value) + constant
     rise = value - base
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"cone LP {status}: {value:,.1f} kCNY in {t5 - t4:.1f} s "
+        f"cone LP {status}: {value:,.1f} kCNY in {seconds:.1f} s "
         f"({info.simplex_iteration_count:,} iterations), peak RSS {peak:,.0f} MB"
     )
     print(f"rise over the LP: {rise:,.1f} kCNY = {100 * rise / base:.3f}%")

@@ -141,8 +141,8 @@ def _blocks(lp: LpArrays) -> _Blocks:
         if name.startswith("demand__"):
             item_of_row[i] = codes.setdefault(name.split("__")[3], len(codes))
         elif name.startswith("windowtime__"):
-            _, s, c = name.split("__", 2)
-            win.append((i, int(s), c))
+            _, at, c = name.split("__", 2)
+            win.append((i, int(at), c))
     rows = np.repeat(np.arange(len(names)), np.diff(lp.starts))
     dem = item_of_row[rows] >= 0
     col_row = np.full(len(lp.cost), -1, dtype=np.int64)
@@ -150,8 +150,14 @@ def _blocks(lp: LpArrays) -> _Blocks:
     upper = lp.upper.copy()
     has = col_row >= 0
     upper[has] = np.minimum(upper[has], lp.row_upper[col_row[has]])
-    stage, centre, w_col, kappa = [], [], [], []
-    arc_col, arc_mu, arc_block, arc_item = [], [], [], []
+    stage: list[int] = []
+    centre: list[str] = []
+    w_col: list[int] = []
+    kappa: list[float] = []
+    arc_col: list[np.ndarray] = []
+    arc_mu: list[np.ndarray] = []
+    arc_block: list[np.ndarray] = []
+    arc_item: list[np.ndarray] = []
     for j, (i, s, c) in enumerate(win):
         lo, hi = lp.starts[i], lp.starts[i + 1]
         cols, vals = lp.index[lo:hi], lp.value[lo:hi]
