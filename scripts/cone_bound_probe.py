@@ -6,24 +6,25 @@ Without BASE_KCNY: solves the window-relaxed LP (the run's bound today), then ad
 rows and columns to the same HiGHS model and re-solves it by dual simplex from the LP's basis
 (the old basis with the new rows' slacks basic stays dual feasible). With BASE_KCNY (the LP's
 optimum, known): solves the cone LP alone, cold, by the config's method (HiPO on Jiangsu).
-Prints both optima, the rise, sizes, times, peak memory.
+Prints both optima, the rise, sizes, times, peak memory. CONE_NO_PACE=1 in the environment
+drops today's modes, the pace, the phases and the levels (every mode reachable everywhere).
 """
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from planner.config.schema import load_config
 from planner.model.build import build_model
-from planner.model.data import mode_rules
-from planner.modes.rules import today_modes
-from planner.plan.modes import today_need
+from planner.plan.bound import cone_rules
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
-from planner.solve.cone_bound import ConeRules, cone_lp, reachable
+from planner.solve.cone_bound import cone_lp
 from tests.tiny import prepare_run
 
 
@@ -38,31 +39,20 @@ def relaxed(lp: LpArrays) -> LpArrays:
     )  # fmt: skip
 
 
-def rules_for(prepared, cfg, d) -> ConeRules:  # type: ignore[no-untyped-def]
-    rules = d.modes if d.modes is not None else mode_rules(cfg)
-    win = cfg.windows
-    now = today_need(prepared.inputs, cfg, d.centres["window_capacity"], rules)
-    today, _ = today_modes(prepared.inputs.centres, now, 0)
-    allowed = set(win.convert_phases)
-    may = {key: False for key, ph in d.policy.phase.items() if ph not in allowed}
-    big = {str(c): lv in set(win.big_general_levels) for c, lv in d.centres["level"].items()}
-    reach = reachable(
-        {str(c): int(m) for c, m in today.items()},
-        list(d.stages),
-        may,
-        big,
-        rules.steps_per_stage,
-        rules.backwards,
-    )
-    counts = np.bincount(today.to_numpy(), minlength=3)
-    print("today's modes (trad, small, big):", counts.tolist())
-    return ConeRules(
-        years={int(s): float(v) for s, v in d.lengths.items()},
-        training=rules.training_cost,
-        hot_volume=rules.standard_daily * win.working_days_per_year / 1000.0,
-        pooling=rules.pooling_efficiency,
-        reach=reach,
-    )
+def window_cols(lp: LpArrays) -> np.ndarray:
+    """The window columns (the negative entry of each window-time row)."""
+    out = []
+    for name, i in lp.row_index.items():
+        if name.startswith("windowtime__"):
+            lo, hi = lp.starts[i], lp.starts[i + 1]
+            out.append(lp.index[lo:hi][lp.value[lo:hi] < 0][0])
+    return np.array(out, dtype=np.int64)
+
+
+def parts(h, cost: np.ndarray, w: np.ndarray, n_cols: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """kCNY of the windows (their columns' cost) and of training (the new columns')."""
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    return float(cost[w] @ x[w]), float(cost[n_cols:] @ x[n_cols : len(cost)])
 
 
 def main() -> None:
@@ -85,9 +75,14 @@ def main() -> None:
         run = solver.run()
         base = (run.objective or 0.0) + lp.constant
         print(f"relaxed LP {run.detail} {base:,.1f} kCNY", end=" ")
+        w = window_cols(lp)
+        print(f"(windows {parts(solver.h, lp.cost, w, len(lp.cost))[0]:,.1f} kCNY)", end=" ")
     t2 = time.perf_counter()
     print(f"in {t2 - t1:.1f} s (build {t1 - t0:.1f} s)")
-    cone = cone_lp(lp, rules_for(prepared, cfg, d))
+    rules = cone_rules(d, cfg, prepared.inputs)
+    if os.environ.get("CONE_NO_PACE"):
+        rules = replace(rules, reach={})
+    cone = cone_lp(lp, rules)
     del lp
     t3 = time.perf_counter()
     new = cone.lp
@@ -126,6 +121,8 @@ def main() -> None:
     t4 = time.perf_counter()
     h.run()
     report(h, base, time.perf_counter() - t4, new.constant, "")
+    win, train = parts(h, new.cost, w, cone.n_cols)
+    print(f"cone LP's windows {win:,.1f} kCNY, training {train:,.1f} kCNY")
 
 
 def report(h, base: float, seconds: float, constant: float, detail: str) -> None:  # type: ignore[no-untyped-def]

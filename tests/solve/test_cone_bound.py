@@ -10,11 +10,19 @@ optimum and the exact one.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
+import numpy as np
+import pulp
 import pytest
 
+from planner.config.schema import load_config
+from planner.model.build import build_model
+from planner.plan.bound import cone_rules
+from planner.solve.backends import lp_arrays
 from planner.solve.cone_bound import ConeRules, cone_lp, reachable
 from tests.solve.test_int_bound import Case, exact_optimum, lp_of, lp_optimum
+from tests.tiny import prepare_run, tiny_centres, write_case
 
 
 def cone_bound(case: Case) -> tuple[float, float]:
@@ -123,3 +131,71 @@ def test_reachable_modes() -> None:
     assert out[2, "f"] == (False, True, False)
     back = reachable({"d": 2}, [1], {}, {}, 1, True)
     assert back[1, "d"] == (False, True, True)
+
+
+def _station_case(folder: Path) -> Path:
+    """Two towns of 3,000 people, one item (4,000 transactions per 1,000 residents a year,
+    county or township) at a county hall of 150 m2 that may not grow and a station in T2
+    whose windows run big general today (the input says so): with no step back, the station
+    stays big general and pays training on every window."""
+    townships = [
+        {"township_id": "320101001", "name": "T1", "kind": "town", "lon": 118.0, "lat": 32.0,
+         "population": 3000},
+        {"township_id": "320101002", "name": "T2", "kind": "town", "lon": 118.1, "lat": 32.0,
+         "population": 3000},
+    ]  # fmt: skip
+    centres = [
+        {**c, "windows": 100, "mode": "traditional"}
+        for c in tiny_centres(county=150.0, stations={"320101002": 200.0})
+    ]
+    centres[-1]["mode"] = "big_general"
+    levels = {"township": {"max_growth_per_stage": 100.0}, "county": {"max_growth_per_stage": 0.0}}
+    return write_case(
+        folder,
+        townships=townships,
+        centres=centres,
+        items=[{"levels_s1": "county|township", "annual_per_1000": 4000}],
+        config={
+            "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
+            "policy": {"levels": levels},
+        },
+    )
+
+
+def test_planner_case_pays_the_stations_training(tmp_path: Path) -> None:
+    # the planner's own LP: the station (today big general, no step back) can reach big
+    # general only, the county hall (traditional today, one step a stage) traditional or
+    # small general. The cone LP keeps the LP's flows and pays training (6 kCNY a
+    # window-year, one year) on the station's LP windows: one item, so the dedicated and
+    # pooled cones are the LP's row (T2 reaches 120 thousand minutes, more than a window's
+    # 54). The exact optimum (integer windows, training on the station's: every mode needs
+    # the same windows for one item) is higher still: 2 + 2 windows (LP 615.83, cone 617.50
+    # = 615.83 + 6 x 0.278 station windows, exact 672.0 kCNY).
+    config = _station_case(tmp_path)
+    loaded = load_config(config)
+    prepared = prepare_run(loaded)
+    d = prepared.model_data()
+    model = build_model(d)
+    lp = lp_arrays(model)
+    window_rows = [i for n, i in lp.row_index.items() if n.startswith("windowtime__")]
+    lp.row_lower[window_rows] = -np.inf  # load <= kappa w
+    rules = cone_rules(d, loaded.config, prepared.inputs)
+    assert rules.reach[1, "town_320101002"] == (False, False, True)
+    assert rules.reach[1, "cnty_320101"] == (True, True, False)
+    lp_value, _, x = lp_optimum(lp)
+    cone = cone_lp(lp, rules)
+    value = lp_optimum(cone.lp)[0]
+    station = x[model.positions()[id(model.var.w[1, "town_320101002"])]]
+    assert station > 0.1  # the LP uses the station
+    assert value == pytest.approx(lp_value + 6.0 * station)
+    for var in model.var.w.values():
+        var.cat = pulp.LpInteger
+    for name, row in model.rows.items():
+        if name.startswith("windowtime__"):
+            row.sense = pulp.LpConstraintLE
+    training = 6.0 * model.var.w[1, "town_320101002"]
+    model.prob.setObjective(model.prob.objective + training)
+    model.prob.solve(pulp.HiGHS(msg=False, mip_rel_gap=0.0))
+    exact = float(pulp.value(model.prob.objective))
+    assert value + lp.constant <= exact + 1e-6
+    assert exact - (value + lp.constant) > 10.0  # rounding is not seen
