@@ -50,6 +50,9 @@ daily cap, the per-window conversion standard). Kept (data only): today's mode, 
 step limits, the levels that may run big general, and the phases in which a county's centres
 may step towards general windows. Today's mode is always reachable (a centre no path fits
 keeps it).
+
+Not part of the run: on the Jiangsu default it rises 0.43% above the LP, almost all of it the
+training the pace forces (docs/window-modes.md, "The Lagrangian dual's value as one LP").
 """
 
 from __future__ import annotations
