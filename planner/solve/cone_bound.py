@@ -146,8 +146,13 @@ def _blocks(lp: LpArrays) -> _Blocks:
         elif name.startswith("windowtime__"):
             _, at, c = name.split("__", 2)
             win.append((i, int(at), c))
+    if any(k.startswith("cls_") for k in codes):
+        raise ValueError("the cone bound needs one demand row per item (model.formulation 'items')")
     rows = np.repeat(np.arange(len(names)), np.diff(lp.starts))
     dem = item_of_row[rows] >= 0
+    equal = lp.row_lower[rows[dem]] == lp.row_upper[rows[dem]]
+    if np.any(lp.value[dem] != 1.0) or not np.all(equal) or np.any(lp.lower[lp.index[dem]] < 0):
+        raise ValueError("demand rows must be equalities of non-negative columns, coefficients 1")
     col_row = np.full(len(lp.cost), -1, dtype=np.int64)
     col_row[lp.index[dem]] = rows[dem]
     upper = lp.upper.copy()

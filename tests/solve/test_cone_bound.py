@@ -199,3 +199,10 @@ def test_planner_case_pays_the_stations_training(tmp_path: Path) -> None:
     exact = float(pulp.value(model.prob.objective))
     assert value + lp.constant <= exact + 1e-6
     assert exact - (value + lp.constant) > 10.0  # rounding is not seen
+
+
+def test_demand_classes_are_refused() -> None:
+    # a demand row of a class pools several items: their cold caps would not hold per row
+    case = Case({(1, "cls_a"): 1.0}, {"cls_a": 1.0}, {1: 1.0})
+    with pytest.raises(ValueError, match="one demand row per item"):
+        cone_lp(lp_of(case), ConeRules(case.years, case.tau, case.hot))
