@@ -7,7 +7,9 @@ rows and columns to the same HiGHS model and re-solves it by dual simplex from t
 (the old basis with the new rows' slacks basic stays dual feasible). With BASE_KCNY (the LP's
 optimum, known): solves the cone LP alone, cold, by the config's method (HiPO on Jiangsu).
 Prints both optima, the rise, sizes, times, peak memory. CONE_NO_PACE=1 in the environment
-drops today's modes, the pace, the phases and the levels (every mode reachable everywhere).
+drops today's modes, the pace, the phases and the levels (every mode reachable everywhere);
+CONE_TRAINING_ONLY=1 re-solves the LP with training on the windows of the centre-stages that
+reach big general only (no cone rows), warm.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from planner.config.schema import load_config
 from planner.model.build import build_model
 from planner.plan.bound import cone_rules
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
-from planner.solve.cone_bound import cone_lp
+from planner.solve.cone_bound import cone_lp, forced_training
 from tests.tiny import prepare_run
 
 
@@ -82,6 +84,18 @@ def main() -> None:
     rules = cone_rules(d, cfg, prepared.inputs)
     if os.environ.get("CONE_NO_PACE"):
         rules = replace(rules, reach={})
+    if os.environ.get("CONE_TRAINING_ONLY"):
+        t3 = time.perf_counter()
+        solver.set_objective(forced_training(lp, rules))
+        with solver.simplex():
+            again = solver.run(limit)
+        value = (again.objective or 0.0) + lp.constant
+        print(
+            f"LP with forced training {again.detail}: {value:,.1f} kCNY in "
+            f"{time.perf_counter() - t3:.1f} s ({again.iterations:,} iterations); rise "
+            f"{value - base:,.1f} kCNY = {100 * (value - base) / base:.3f}%"
+        )
+        return
     cone = cone_lp(lp, rules)
     del lp
     t3 = time.perf_counter()

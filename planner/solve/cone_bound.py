@@ -343,3 +343,20 @@ def _joined(lp: LpArrays, out: _Rows) -> LpArrays:
         row_index,
         lp.constant,
     )
+
+
+def forced_training(lp: LpArrays, rules: ConeRules) -> np.ndarray:
+    """The LP's costs with training added to the window column of every centre-stage that can
+    reach big general only (every joint plan pays it on all of that centre's windows there):
+    a bound without new rows, the cone bound's rise where it comes from the pace alone."""
+    cost = lp.cost.copy()
+    for name, i in lp.row_index.items():
+        if not name.startswith("windowtime__"):
+            continue
+        _, at, c = name.split("__", 2)
+        if rules.reach.get((int(at), c), ALL) != (False, False, True):
+            continue
+        lo, hi = lp.starts[i], lp.starts[i + 1]
+        w = lp.index[lo:hi][lp.value[lo:hi] < 0]
+        cost[w] += rules.training * float(rules.years[int(at)])
+    return cost

@@ -9,6 +9,7 @@ optimum and the exact one.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from planner.config.schema import load_config
 from planner.model.build import build_model
 from planner.plan.bound import cone_rules
 from planner.solve.backends import lp_arrays
-from planner.solve.cone_bound import ConeRules, cone_lp, reachable
+from planner.solve.cone_bound import ConeRules, cone_lp, forced_training, reachable
 from tests.solve.test_int_bound import Case, exact_optimum, lp_of, lp_optimum
 from tests.tiny import prepare_run, tiny_centres, write_case
 
@@ -206,3 +207,15 @@ def test_demand_classes_are_refused() -> None:
     case = Case({(1, "cls_a"): 1.0}, {"cls_a": 1.0}, {1: 1.0})
     with pytest.raises(ValueError, match="one demand row per item"):
         cone_lp(lp_of(case), ConeRules(case.years, case.tau, case.hot))
+
+
+def test_forced_training_alone() -> None:
+    # the LP with training on the windows of the centre-stages that reach big general only:
+    # today big general, no step back: 3 windows at 10 + 1 = 33, as the cone LP; today
+    # traditional: nothing forced, the LP's 30
+    for today, expected in ((2, 33.0), (0, 30.0)):
+        case = Case({(1, "a"): 2.0, (1, "b"): 1.0}, {"a": 1.0, "b": 1.0}, {1: 1.0}, today=today)
+        lp = lp_of(case)
+        reach = reachable({"c1": today}, [1], {}, {}, 1, False)
+        cost = forced_training(lp, ConeRules(case.years, case.tau, case.hot, reach=reach))
+        assert lp_optimum(dataclasses.replace(lp, cost=cost))[0] == pytest.approx(expected)
