@@ -24,8 +24,10 @@ import numpy as np
 from planner.config.schema import Config
 from planner.inputs.load import Inputs
 from planner.model.data import ModelData, mode_rules
-from planner.modes.rules import MODES
+from planner.modes.rules import MODES, today_modes
 from planner.plan.extract import Plan
+from planner.plan.modes import today_need
+from planner.solve.cone_bound import ConeRules, reachable
 from planner.solve.driver import RelaxedLp
 from planner.solve.int_bound import BoundRules, lagrangian_bound, split
 
@@ -60,6 +62,34 @@ def bound_rules(d: ModelData, cfg: Config, inputs: Inputs) -> BoundRules:
         steps=rules.steps_per_stage,
         backwards=rules.backwards,
         today=_today(inputs),
+    )
+
+
+def cone_rules(d: ModelData, cfg: Config, inputs: Inputs) -> ConeRules:
+    """The rules of :mod:`planner.solve.cone_bound`: the modes each (stage, centre) can
+    reach from today's mode (as the plan infers it, :func:`planner.plan.modes.today_need`:
+    from the data only) under the pace, the phases in which a county's centres may step
+    towards general windows and the levels that may run big general."""
+    rules = d.modes if d.modes is not None else mode_rules(cfg)
+    win = cfg.windows
+    now = today_need(inputs, cfg, d.centres["window_capacity"], rules)
+    today, _ = today_modes(inputs.centres, now, 0)
+    held = {key: False for key, ph in d.policy.phase.items() if ph not in set(win.convert_phases)}
+    big = {str(c): lv in set(win.big_general_levels) for c, lv in d.centres["level"].items()}
+    reach = reachable(
+        {str(c): int(m) for c, m in today.items()},
+        list(d.stages),
+        held,
+        big,
+        rules.steps_per_stage,
+        rules.backwards,
+    )
+    return ConeRules(
+        years={int(s): float(v) for s, v in d.lengths.items()},
+        training=rules.training_cost,
+        hot_volume=rules.standard_daily * win.working_days_per_year / 1000.0,
+        pooling=rules.pooling_efficiency,
+        reach=reach,
     )
 
 
