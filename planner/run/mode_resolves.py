@@ -1,4 +1,6 @@
-"""Modes priced into the LP (``windows.mode_iterations`` > 0): a decomposition.
+r"""LP re-solves after the mode MIP: modes priced in, and windows fitted into the floor area.
+
+Modes priced into the LP (``windows.mode_iterations`` > 0): a decomposition.
 
 Each re-solve prices every centre's chosen mode into the LP (its integer windows per unit
 of load and its training, :func:`planner.plan.modes.window_price`), solves it again and
@@ -17,6 +19,25 @@ optimal (stopped at the limit, even with a feasible point or its cost optimum, o
 is not used: its plan's flows would depend on when the time ran out. The plan keeps the
 modes of the iteration before it, the loop stops, and the re-solve is a warning and an entry
 of ``optimality.skipped_steps`` (``window-mode re-solve <k>``).
+
+Area (``windows.area_rounds``, default 4, on). Where the growth limit leaves a centre's
+chosen mode's integer windows :math:`W` (and its desks) short of floor area by :math:`S`
+m2, the LP's fractional windows :math:`w` filled the area it could have and rounding up
+overflowed it. The LP is solved again with the centre's windows capped at
+:math:`\lceil w \rceil - \lceil S / \alpha \rceil` (:math:`\alpha` the area a window needs;
+the largest count whose integer need fits, with the mode's windows beyond
+:math:`\lceil w \rceil` taken as they were; :func:`window_caps`), every cap of earlier
+rounds kept, and the modes are chosen again from its flows; until no centre is short, no
+cap changes or after ``windows.area_rounds`` re-solves. A cap falls by at least one window
+a round at a centre still short, so the loop ends. Each re-solve is the full lexicographic
+pipeline (the plan stays the unique optimum of the capped LP), started warm from the cost
+phase's basis of the LP before it (:func:`planner.solve.driver.solve`'s ``start``; only
+bounds changed), and shares the time budget as above (``floor-area re-solve <k>`` when not
+used; the plan then keeps the modes and floor area of the LP before it). The capped LP is a
+restriction of the LP, not a relaxation: the lower bound stays the first LP's. The summary
+reports ``optimality.window_modes.mip.area_fit`` (rounds, whether the windows fit, the LP
+optima, the shortfall of each round, the centre-stages capped); where the windows still do
+not fit, a warning says so and ``gap_proven`` stays false.
 """
 
 from __future__ import annotations
@@ -33,6 +54,7 @@ import pandas as pd
 from planner import steps
 from planner.model.build import build_model
 from planner.modes.rules import ROUND
+from planner.plan.bound import kept_bound
 from planner.plan.extract import Plan, extract_plan, skipped_warnings, with_skipped
 from planner.plan.modes import window_price, with_lp_bound
 from planner.plan.summary import PlanSummary
@@ -200,7 +222,12 @@ def _finish(
     plan = run.plan
     summary = with_lp_bound(plan.summary, plan.centres, cfg, first[1], history)
     summary = _with_first_bound(summary, first[0], len(loop.objectives) > 1, loop.skipped)
-    summary = replace(summary, warnings=(*summary.warnings, *loop.warnings))
+    modes = kept_bound(summary.optimality.window_modes or {}, first[0].window_modes or {})
+    summary = replace(
+        summary,
+        optimality=replace(summary.optimality, window_modes=modes),
+        warnings=(*summary.warnings, *loop.warnings),
+    )
     return replace(run, plan=replace(plan, summary=summary))
 
 

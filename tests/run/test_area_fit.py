@@ -70,9 +70,7 @@ def test_short_before_and_fitted_after(tmp_path: Path) -> None:
     assert old.at[COUNTY, "windows_lp"] == pytest.approx(100.0 / 45.0)
     assert old.at[STATION, "windows_lp"] == pytest.approx(4.0 - 100.0 / 45.0)
     assert (old.at[COUNTY, "windows"], old.at[STATION, "windows"]) == (3, 2)
-    assert old.at[COUNTY, "area_in_use_m2"] - old.at[COUNTY, "floor_area_m2"] == pytest.approx(
-        35.0
-    )
+    assert old.at[COUNTY, "area_in_use_m2"] - old.at[COUNTY, "floor_area_m2"] == pytest.approx(35.0)
     assert modes["mip"]["area_short_m2"] == pytest.approx(35.0)
     assert modes["lower_bound_kcny"] == pytest.approx(BOUND)
     # 586.67 + one window of rounding (120) + the station's 6.67 m2 extra (13.33)
@@ -111,9 +109,7 @@ def test_short_before_and_fitted_after(tmp_path: Path) -> None:
     assert modes["gap_proven"]
 
 
-def test_no_time_left_keeps_the_short_plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_time_left_keeps_the_short_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spend, real = _run_clock_jumps(monkeypatch), pipeline.solve
 
     def solve(*args: Any) -> SolveResult:
@@ -135,3 +131,20 @@ def test_no_time_left_keeps_the_short_plan(
     assert modes["plan_cost_kcny"] == pytest.approx(720.0)
     assert not modes["gap_proven"]
     assert any("still need more floor area" in w for w in run.plan.summary.warnings)
+
+
+def test_an_integer_bound_found_before_the_fit_is_kept(tmp_path: Path) -> None:
+    # the Lagrangian bound (windows.bound_time_s) is computed on the first plan; it bounds
+    # the joint problem whatever the plan, so the fitted plan's gap is against it
+    loaded = load_config(
+        county_at_limit_case(tmp_path / "case", {"bound_time_s": 5.0, "bound_steps": 20})
+    )
+    run = run_config(loaded)
+    modes = _modes(run)
+    assert modes["mip"]["area_fit"]["fitted"]
+    lagrangian = float(modes["lagrangian"]["bound_kcny"])
+    assert BOUND - 1e-6 <= lagrangian <= 600.0 + 1e-6
+    assert modes["plan_cost_kcny"] == pytest.approx(600.0)
+    assert modes["lower_bound_kcny"] == pytest.approx(max(BOUND, lagrangian))
+    assert modes["gap"] == pytest.approx((600.0 - modes["lower_bound_kcny"]) / 600.0)
+    assert modes["gap_proven"]
