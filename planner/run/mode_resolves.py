@@ -191,7 +191,8 @@ def _resolves(
             loop.skip(k, f"{NO_TIME}; {_kept(k, step)}")
             break
         basis = run.result.basis
-        run = replace(run, model=None)  # release the LP before building the next
+        # release the LP (and the window-relaxed LP's arrays) before building the next
+        run = replace(run, model=None, result=replace(run.result, relaxed=None))
         gc.collect()
         model = build_model(new_data, arcs=initial_arcs(new_data, cfg.solver))
         limit = min(cfg.solver.time_limit_s, left)

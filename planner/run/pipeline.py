@@ -501,8 +501,10 @@ def _resolved(box: list[RunResult], loop: Callable[[Prepared, list[Solved]], Sol
     run = box.pop()
     if run.plan is None or run.model is None:
         return run
-    solved = [Solved(run.model, run.result, run.plan)]
-    run = replace(run, model=None)
+    # the window-relaxed LP's arrays (the integer bound's start) are not needed any more
+    result = replace(run.result, relaxed=None)
+    solved = [Solved(run.model, result, run.plan)]
+    run = replace(run, model=None, result=result)
     out = loop(run.prepared, solved)
     return replace(run, model=out.model, result=out.result, plan=out.plan)
 
