@@ -167,7 +167,7 @@ def _first_bound(plan: Plan, objective: float | None) -> dict[str, Any]:
 
 def _resolves(
     prepared: Prepared,
-    run: Solved,
+    box: list[Solved],
     rounds: int,
     step: str,
     after: tuple[Callable[[Solved, ModelData], ModelData | None], Callable[[Plan, Plan], bool]],
@@ -175,7 +175,9 @@ def _resolves(
     """Up to ``rounds`` re-solves of the LP, each from the data ``after[0]`` makes of the
     last one used, within the run's time budget (module docstring); ``step`` names one
     not used (``<step> <k>``). Each starts warm from the cost basis of the LP before it
-    and releases that LP before the next is built."""
+    and releases that LP before the next is built (``box`` holds the solved LP and is
+    emptied)."""
+    run = box.pop()
     cfg = prepared.loaded.config
     deadline = prepared.timings.deadline(cfg.solver.time_limit_s)
     following, done = after
@@ -249,7 +251,9 @@ def price_modes(prepared: Prepared, box: list[Solved]) -> Solved:
         return _modes(new).equals(_modes(before))
 
     rounds = cfg.windows.mode_iterations
-    run, loop = _resolves(prepared, run, rounds, STEP, (priced, same))
+    box.append(run)
+    del run  # the LP is released before the next one is built (memory)
+    run, loop = _resolves(prepared, box, rounds, STEP, (priced, same))
     history = {
         "iterations": len(loop.objectives) - 1,
         "converged": loop.converged,
@@ -271,12 +275,17 @@ def area_short(centres: pd.DataFrame) -> dict[Key, float]:
     }
 
 
-def window_caps(centres: pd.DataFrame, d: ModelData) -> dict[Key, float]:
+def window_caps(
+    centres: pd.DataFrame, d: ModelData, times: dict[Key, int] | None = None
+) -> dict[Key, float]:
     r"""Where the plan's windows lack floor area, the most windows the LP may give the
-    centre: :math:`\lceil w \rceil - \lceil S / \alpha \rceil` (never below 0) with
-    :math:`w` the LP's windows, :math:`S` the shortfall (m2) and :math:`\alpha` the area a
-    window needs (module docstring, ``Area``), at most the cap already set."""
+    centre: :math:`\lceil w \rceil - 2^n \lceil S / \alpha \rceil` (never below 0) with
+    :math:`w` the LP's windows, :math:`S` the shortfall (m2), :math:`\alpha` the area a
+    window needs and :math:`n` how many rounds before this one the centre was short
+    (``times``, counted on here): a hall still short after its cap steps twice as far
+    (module docstring, ``Area``); at most the cap already set."""
     short = area_short(centres)
+    times = {} if times is None else times
     if not short:
         return dict(d.window_cap)
     cen = centres[centres["stage"] > 0].set_index(["stage", "centre_id"])
@@ -288,8 +297,9 @@ def window_caps(centres: pd.DataFrame, d: ModelData) -> dict[Key, float]:
         if per <= 0:  # desks alone: no window cap helps
             continue
         whole = math.ceil(round(float(lp[(s, c)]), ROUND))
-        cap = max(float(whole - math.ceil(round(m2 / per, ROUND))), 0.0)
-        caps[s, c] = min(cap, caps.get((s, c), math.inf))
+        step = math.ceil(round(m2 / per, ROUND)) * 2 ** times.get((s, c), 0)
+        times[s, c] = times.get((s, c), 0) + 1
+        caps[s, c] = min(max(float(whole - step), 0.0), caps.get((s, c), math.inf))
     return caps
 
 
@@ -309,9 +319,10 @@ def fit_area(prepared: Prepared, box: list[Solved]) -> Solved:
     kept = ("iterations", "converged", "lp_objectives_kcny")  # the priced re-solves'
     history = {key: before[key] for key in kept if key in before}
     short_by_round: list[float] = []
+    times: dict[Key, int] = {}
 
     def capped(last: Solved, data: ModelData) -> ModelData | None:
-        caps = window_caps(last.plan.centres, data)
+        caps = window_caps(last.plan.centres, data, times)
         if caps == data.window_cap:
             return None  # nothing short, or nothing a cap can fit
         short_by_round.append(sum(area_short(last.plan.centres).values()))
@@ -325,7 +336,9 @@ def fit_area(prepared: Prepared, box: list[Solved]) -> Solved:
     def fits(_: Plan, new: Plan) -> bool:
         return not area_short(new.centres)
 
-    run, loop = _resolves(prepared, run, rounds, AREA_STEP, (capped, fits))
+    box.append(run)
+    del run  # the LP is released before the next one is built (memory)
+    run, loop = _resolves(prepared, box, rounds, AREA_STEP, (capped, fits))
     caps = run.model.data.window_cap if run.model is not None else {}
     fitted = not area_short(run.plan.centres)
     history["area_fit"] = {

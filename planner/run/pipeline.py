@@ -478,15 +478,13 @@ def execute(
             with timings.step("bound", progress):
                 plan = with_integer_bound(plan, result.relaxed, data, cfg, prepared.inputs)
     run = RunResult(prepared, model, result, plan)
-    if plan is not None and cfg.windows.mode_iterations > 0:
-        del model, result, plan
+    del model, result, plan  # the run holds them: each LP is released before the next
+    if run.plan is not None and cfg.windows.mode_iterations > 0:
         box = [run]
-        del run  # the LP is released before the next one is built (memory)
+        del run
         with timings.step("mode re-solves", progress):
             run = _resolved(box, price_modes)
-        plan = run.plan
-    if plan is not None and cfg.windows.area_rounds > 0 and area_short(plan.centres):
-        del plan
+    if run.plan is not None and cfg.windows.area_rounds > 0 and area_short(run.plan.centres):
         box = [run]
         del run
         with timings.step("area re-solves", progress):
