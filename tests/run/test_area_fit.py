@@ -18,8 +18,10 @@ cost 480 + 90 x 2 = 660) and the gap (600 - 586.67) / 600 = 2.22% is proven.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
+import pandas as pd
 import pytest
 
 import planner.run.mode_resolves as mode_resolves
@@ -148,3 +150,29 @@ def test_an_integer_bound_found_before_the_fit_is_kept(tmp_path: Path) -> None:
     assert modes["lower_bound_kcny"] == pytest.approx(max(BOUND, lagrangian))
     assert modes["gap"] == pytest.approx((600.0 - modes["lower_bound_kcny"]) / 600.0)
     assert modes["gap_proven"]
+
+
+def test_a_hall_still_short_steps_twice_as_far() -> None:
+    # 45 m2 a window; the LP's 60.5 windows round to 61, 100 m2 short -> 3 windows less: 58;
+    # re-solved at 58 and still short by 10 m2 (its mode's windows beyond the pooled load
+    # grew): 1 window, doubled -> 56; a cap never rises
+    d = cast(Any, SimpleNamespace(centres=pd.DataFrame({"area_per_window": {"k": 45.0}})))
+    d.window_cap = {}
+    times: dict[tuple[int, str], int] = {}
+
+    def plan(lp: float, short: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "stage": [0, 1],
+                "centre_id": ["k", "k"],
+                "windows_lp": [50.0, lp],
+                "floor_area_m2": [3000.0, 3000.0],
+                "area_in_use_m2": [3000.0, 3000.0 + short],
+            }
+        )
+
+    d.window_cap = mode_resolves.window_caps(plan(60.5, 100.0), d, times)
+    assert d.window_cap == {(1, "k"): 58.0} and times == {(1, "k"): 1}
+    d.window_cap = mode_resolves.window_caps(plan(58.0, 10.0), d, times)
+    assert d.window_cap == {(1, "k"): 56.0} and times == {(1, "k"): 2}
+    assert mode_resolves.window_caps(plan(56.0, 0.0), d, times) == {(1, "k"): 56.0}
