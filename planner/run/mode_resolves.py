@@ -27,8 +27,9 @@ overflowed it. The LP is solved again with the centre's windows capped at
 :math:`\lceil w \rceil - \lceil S / \alpha \rceil` (:math:`\alpha` the area a window needs;
 the largest count whose integer need fits, with the mode's windows beyond
 :math:`\lceil w \rceil` taken as they were; a hall still short steps twice as far each
-further round; :func:`window_caps`), every cap of earlier rounds kept, and the modes are chosen again from its flows; until no centre is short, no
-cap changes or after ``windows.area_rounds`` re-solves. A cap falls by at least one window
+further round; :func:`window_caps`), every cap of earlier rounds kept, and the modes
+are chosen again from its flows; until no centre is short, no cap changes or after
+``windows.area_rounds`` re-solves. A cap falls by at least one window
 a round at a centre still short, so the loop ends. Each re-solve is the full lexicographic
 pipeline (the plan stays the unique optimum of the capped LP), started warm from the cost
 phase's basis of the LP before it (:func:`planner.solve.driver.solve`'s ``start``; only
