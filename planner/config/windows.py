@@ -101,7 +101,7 @@ class WindowsConfig(Section):
         "solve. 0 = modes chosen by the mode MIP after the LP only.",
     )
     area_rounds: int = Field(
-        4,
+        10,
         ge=0,
         le=20,
         description="LP re-solves at most that fit the plan's integer windows into the floor "

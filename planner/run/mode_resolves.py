@@ -20,7 +20,7 @@ is not used: its plan's flows would depend on when the time ran out. The plan ke
 modes of the iteration before it, the loop stops, and the re-solve is a warning and an entry
 of ``optimality.skipped_steps`` (``window-mode re-solve <k>``).
 
-Area (``windows.area_rounds``, default 4, on). Where the growth limit leaves a centre's
+Area (``windows.area_rounds``, default 10, on). Where the growth limit leaves a centre's
 chosen mode's integer windows :math:`W` (and its desks) short of floor area by :math:`S`
 m2, the LP's fractional windows :math:`w` filled the area it could have and rounding up
 overflowed it. The LP is solved again with the centre's windows capped at

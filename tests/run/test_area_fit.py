@@ -66,7 +66,7 @@ def _rebuilt(run: RunResult) -> float:
 def test_short_before_and_fitted_after(tmp_path: Path) -> None:
     before, after = _run(tmp_path, 0), _run(tmp_path, None)
     assert before.prepared.loaded.config.windows.area_rounds == 0
-    assert after.prepared.loaded.config.windows.area_rounds == 4  # the default
+    assert after.prepared.loaded.config.windows.area_rounds == 10  # the default
     # before: the LP's windows, the county's 3 integer windows 35 m2 short
     old, modes = _stage1(before), _modes(before)
     assert old.at[COUNTY, "windows_lp"] == pytest.approx(100.0 / 45.0)
@@ -93,7 +93,7 @@ def test_short_before_and_fitted_after(tmp_path: Path) -> None:
     assert mip["area_short_m2"] == 0.0 and mip["area_short_centres"] == []
     assert mip["area_fit"] == {
         "rounds": 1,
-        "rounds_limit": 4,
+        "rounds_limit": 10,
         "fitted": True,
         "lp_objectives_kcny": pytest.approx([BOUND, 600.0]),
         "short_m2_by_round": pytest.approx([35.0]),
