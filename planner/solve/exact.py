@@ -223,9 +223,7 @@ def solve_exact(
     ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
     :mod:`planner.solve.warm`); otherwise it is loaded here. ``lagrangian``: start the
     cost phase from :func:`planner.solve.lagrange.lagrangian_start` (a warm start only).
-    ``start``: the cost phase's basis of a solve of the same rows and columns (other bounds
-    or right-hand sides): the cost phase then starts from it by simplex (a warm start
-    only: the tie-break makes the plan the same unique optimum a cold solve reaches).
+    ``start``: a cost basis of the same rows and columns (:func:`_started`).
     """
     lp = loaded if loaded is not None else lp_arrays(model)
     if loaded is None:
@@ -235,14 +233,11 @@ def solve_exact(
     allowed = np.ones(len(model.data.arcs), dtype=bool)
     report: list[PhaseReport] = []
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
-    seconds = 0.0
     cost_duals: np.ndarray | None = None
     generic = tie_break and solver.cfg.canonical_duals == "generic"
     face: tuple[Saved, float] | None = None
     basis: Saved | None = None
-    warm_cost = start is not None and set_basis(solver, start)
-    if lagrangian and not warm_cost:
-        seconds += _warm_start(model, solver, lp)
+    warm_cost, seconds = _started(model, solver, lp, start, lagrangian)
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
@@ -292,6 +287,18 @@ def solve_exact(
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
     return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp, basis)
+
+
+def _started(
+    model: PlanModel, solver: LpSolver, lp: LpArrays, start: Saved | None, lagrangian: bool
+) -> tuple[bool, float]:
+    """How the cost phase starts: from ``start``, the cost phase's basis of a solve with the
+    same rows and columns (other bounds; True: by simplex from it), else from the
+    Lagrangian warm start when ``lagrangian`` (its seconds). Either is a warm start only:
+    the tie-break makes the plan the unique optimum a cold solve reaches."""
+    if start is not None and set_basis(solver, start):
+        return True, 0.0
+    return False, _warm_start(model, solver, lp) if lagrangian else 0.0
 
 
 def _cost_face(solver: LpSolver, run: RunInfo) -> tuple[Saved, float] | None:
