@@ -412,3 +412,43 @@ def one_item_case(
         items=[{"levels_s1": "county|township", "annual_per_1000": 4000}],
         config=config,
     )
+
+
+def county_at_limit_case(folder: Path, windows: dict[str, Any]) -> Path:
+    """A county hall that may not grow and a township station that may (``windows``: the
+    config's ``[windows]`` table).
+
+    Two towns of 1,000 people, one item (18,000 transactions per 1,000 residents, 10
+    minutes: 360 thousand window-minutes a year) served at the county hall (100 m2, no
+    growth, 45 m2 a window, no area cost) or the station at T2 (30 m2 today, 30 m2 a
+    window, 2,000 CNY a m2-year, growth unbounded in practice); windows at full
+    utilisation (90 thousand minutes a year each, so 4 windows of load), 120 kCNY a
+    window-year, no travel or expansion cost, one stage of one year; today's windows
+    (100 each) cover one per item, so every centre is traditional today.
+    """
+    config = {
+        "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
+        "policy": {
+            "levels": {
+                "county": {
+                    "window_utilisation": 1.0,
+                    "area_cost_per_m2_year": 0.0,
+                    "max_growth_per_stage": 0.0,
+                },
+                "township": {
+                    "window_utilisation": 1.0,
+                    "area_cost_per_m2_year": 2000.0,
+                    "max_growth_per_stage": 100.0,
+                },
+            }
+        },
+        "windows": windows,
+    }
+    return write_case(
+        folder,
+        centres=[
+            {**c, "windows": 100} for c in tiny_centres(county=100.0, stations={"320101002": 30.0})
+        ],
+        items=[{"levels_s1": "county|township", "annual_per_1000": 18000}],
+        config=config,
+    )

@@ -100,6 +100,16 @@ class WindowsConfig(Section):
         "the mode), stopping early once modes and windows repeat; each costs a full LP "
         "solve. 0 = modes chosen by the mode MIP after the LP only.",
     )
+    area_rounds: int = Field(
+        10,
+        ge=0,
+        le=20,
+        description="LP re-solves at most that fit the plan's integer windows into the floor "
+        "area the growth limits allow: while a centre's chosen mode needs more floor area "
+        "than its growth limit leaves, the LP is solved again (warm) with that shortfall "
+        "reserved at the centre and the modes are chosen again. 0 = off (the plan may then "
+        "lack floor area: optimality.window_modes.mip.area_short_m2, gap not proven).",
+    )
     bound_time_s: float = Field(
         0.0,
         ge=0,

@@ -13,7 +13,9 @@ Variables (all continuous, :math:`\ge 0`):
 * :math:`y_{stk} \le \pi_k\, m_{st}\, D_{stk}` online transactions (online potential times
   maturity times demand: the offline share is always physical or unserved)
 * :math:`u_{stk}` unserved transactions
-* :math:`w_{sc}` windows, :math:`z_{sc}` back-office desks (at centres that decide
+* :math:`w_{sc}` windows (at most :math:`\bar w_{sc}` where a re-solve caps them so that
+  the chosen mode's integer windows fit the floor area, ``ModelData.window_cap``),
+  :math:`z_{sc}` back-office desks (at centres that decide
   pending items), :math:`A_{sc}` floor area (m2)
 * :math:`e_{sc} \le \gamma_{l(c)} A^0_c`, :math:`r_{sc} \le \sigma_{l(c)} A^0_c` expansion and
   reduction against the previous stage (:math:`e` absent where growth is forbidden)
@@ -248,7 +250,8 @@ def add_flow_variables(b: _Build) -> None:
 def add_capacity_variables(b: _Build) -> None:
     """Windows, floor area, expansion and reduction per stage and centre (growth and
     shrink bounds of a county or township centre as its county's phase sets them,
-    ``policy.by_phase``)."""
+    ``policy.by_phase``; windows at most ``ModelData.window_cap`` where a re-solve fits the
+    plan's integer windows into the floor area, :func:`planner.run.mode_resolves.fit_area`)."""
     d, v = b.d, b.v
     c = d.centres
     phase_bounds = d.policy.bounds
@@ -257,7 +260,7 @@ def add_capacity_variables(b: _Build) -> None:
             c.index, _col(c, "area_lb"), _col(c, "growth_ub"), _col(c, "shrink_ub"), strict=True
         ):
             grow, shrink = phase_bounds.get((s, cid), (grow, shrink))
-            v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, None)
+            v.w[s, cid] = b.new(f"w__{s}__{cid}", 0.0, d.window_cap.get((s, cid)))
             v.area[s, cid] = b.new(f"area__{s}__{cid}", float(lb), None)
             if grow > 0:
                 v.e[s, cid] = b.new(

@@ -83,6 +83,11 @@ class ModelData:
     window-year beyond the window cost) priced into the LP: the centre keeps at least those
     windows and its load fits in them or more (:func:`planner.plan.modes.window_price`);
     absent: (0, 0), windows exactly the pooled load."""
+    window_cap: dict[tuple[int, str], float] = field(default_factory=dict)
+    """(stage, centre) -> the most windows the centre may have in the LP (a whole number):
+    where the growth limit left its chosen mode's integer windows short of floor area, the
+    largest count whose integer need fits (:func:`planner.run.mode_resolves.fit_area`);
+    absent: no bound."""
 
 
 def mode_rules(cfg: Config) -> ModeRules:

@@ -134,6 +134,19 @@ def with_integer_bound(
     return replace(plan, summary=replace(plan.summary, optimality=optimality))
 
 
+def kept_bound(modes: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """``optimality.window_modes`` of a plan re-solved after the bound (``modes``) with the
+    Lagrangian bound of the plan before it (``before``) kept: it bounds the joint problem
+    whatever the plan, so the gap is the new plan's cost against the better bound."""
+    out = dict(modes)
+    lagrangian = before.get("lagrangian")
+    if not lagrangian or "plan_cost_kcny" not in out:
+        return out
+    out["lagrangian"] = lagrangian
+    out.update(_gap(out, float(out["plan_cost_kcny"]), float(lagrangian["bound_kcny"])))
+    return out
+
+
 def _gap(modes: Mapping[str, Any], upper: float, lagrangian: float) -> dict[str, Any]:
     lp = float(modes.get("lower_bound_kcny", -math.inf))
     mip = modes.get("mip", {})

@@ -377,6 +377,18 @@ def combined_mip(parts: dict[str, Any]) -> dict[str, Any] | None:
     out["area_short_centres"] = sorted(c for m in mips for c in m.get("area_short_centres", []))
     out["iterations"] = sum(int(m.get("iterations", 0)) for m in mips)
     out["converged"] = all(bool(m.get("converged", True)) for m in mips)
+    fits = {
+        code: dict(m["area_fit"])
+        for code, p in sorted(parts.items())
+        if (m := p.summary.optimality.mode_mip) and "area_fit" in m
+    }
+    if fits:  # the floor-area re-solves of the parts that had a hall short of area
+        out["area_fit"] = {
+            "rounds": max(int(f["rounds"]) for f in fits.values()),
+            "fitted": all(bool(f["fitted"]) for f in fits.values()),
+            "capped_centre_stages": sum(int(f["capped_centre_stages"]) for f in fits.values()),
+            "by_part": fits,
+        }
     return out
 
 

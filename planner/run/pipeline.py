@@ -44,7 +44,7 @@ from planner.plan.summary import DatasetIdentity
 from planner.regular_files import sha256_file
 from planner.report.html import write_report
 from planner.run.dask_cluster import WORKER_TIMEOUT_S, dask_client
-from planner.run.mode_resolves import Solved, price_modes
+from planner.run.mode_resolves import Solved, area_short, fit_area, price_modes
 from planner.run.parts import PartRecord, PartStore, part_key, parts_folder
 from planner.run.rule_costs_total import Part, total_costs
 from planner.solve.driver import SolveResult, initial_arcs, solve
@@ -478,24 +478,32 @@ def execute(
             with timings.step("bound", progress):
                 plan = with_integer_bound(plan, result.relaxed, data, cfg, prepared.inputs)
     run = RunResult(prepared, model, result, plan)
-    if plan is not None and cfg.windows.mode_iterations > 0:
-        del model, result, plan
+    del model, result, plan  # the run holds them: each LP is released before the next
+    if run.plan is not None and cfg.windows.mode_iterations > 0:
         box = [run]
-        del run  # the LP is released before the next one is built (memory)
+        del run
         with timings.step("mode re-solves", progress):
-            run = _priced(box)
+            run = _resolved(box, price_modes)
+    if run.plan is not None and cfg.windows.area_rounds > 0 and area_short(run.plan.centres):
+        box = [run]
+        del run
+        with timings.step("area re-solves", progress):
+            run = _resolved(box, fit_area)
     return run
 
 
-def _priced(box: list[RunResult]) -> RunResult:
-    """The run with the modes priced into the LP (:mod:`planner.run.mode_resolves`);
-    ``box`` holds it and is emptied, so that each LP is released before the next is built."""
+def _resolved(box: list[RunResult], loop: Callable[[Prepared, list[Solved]], Solved]) -> RunResult:
+    """The run after the re-solves of ``loop`` (:mod:`planner.run.mode_resolves`: modes
+    priced in, or the windows fitted into the floor area); ``box`` holds it and is emptied,
+    so that each LP is released before the next is built."""
     run = box.pop()
     if run.plan is None or run.model is None:
         return run
-    solved = [Solved(run.model, run.result, run.plan)]
-    run = replace(run, model=None)
-    out = price_modes(run.prepared, solved)
+    # the window-relaxed LP's arrays (the integer bound's start) are not needed any more
+    result = replace(run.result, relaxed=None)
+    solved = [Solved(run.model, result, run.plan)]
+    run = replace(run, model=None, result=result)
+    out = loop(run.prepared, solved)
     return replace(run, model=out.model, result=out.result, plan=out.plan)
 
 

@@ -23,6 +23,7 @@ from planner.solve.backends import (
     Solution,
     read_solution,
 )
+from planner.solve.dual_face import Saved
 from planner.solve.exact import ExactOutcome, solve_exact, start_arcs
 from planner.solve.status import SolveReport, Status
 from planner.steps import Timings
@@ -60,6 +61,9 @@ class SolveResult:
     relaxed: RelaxedLp | None = field(default=None, repr=False, compare=False)
     """The window-relaxed LP, its duals and the plan's primal (the integer bound's start,
     :mod:`planner.solve.int_bound`); None when it was not solved."""
+    basis: Saved | None = field(default=None, repr=False, compare=False)
+    """The cost phase's optimal basis (HiGHS): the warm start of a re-solve with other
+    right-hand sides (:func:`solve`'s ``start``)."""
 
     @property
     def is_ok(self) -> bool:
@@ -77,13 +81,19 @@ def initial_arcs(data: ModelData, cfg: SolverConfig) -> np.ndarray | None:
     return start_arcs(data) if cfg.column_generation else None
 
 
-def solve(model: PlanModel, cfg: SolverConfig, timings: Timings | None = None) -> SolveResult:
+def solve(
+    model: PlanModel,
+    cfg: SolverConfig,
+    timings: Timings | None = None,
+    start: Saved | None = None,
+) -> SolveResult:
     """Solve the model with the configured solver; never raises for infeasibility.
 
     With fewer arcs in the model than in its data, the missing ones are generated as they
     price out (column generation); with ``solver.tie_break`` the plan is the lexicographic
     optimum of :mod:`planner.solve.exact`. With ``timings``, reading the values back is
-    its own step (``read solution``).
+    its own step (``read solution``). ``start``: the cost phase's basis of an earlier solve
+    of a model with the same rows and columns (``SolveResult.basis``), a warm start.
     """
     solver = make_solver(cfg)
     generate = len(model.var.x) < len(model.data.arcs)
@@ -95,6 +105,7 @@ def solve(model: PlanModel, cfg: SolverConfig, timings: Timings | None = None) -
         lagrangian=cfg.lagrangian_start
         and solver.name == SolverName.HIGHS
         and cfg.method in ("simplex", "choose"),
+        start=start,
     )
     solution = None
     if outcome.primal is not None:
@@ -129,6 +140,7 @@ def make_result(
         solution,
         optimality,
         _relaxed(outcome),
+        outcome.basis,
     )
 
 

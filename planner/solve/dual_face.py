@@ -152,6 +152,24 @@ def save_basis(solver: LpSolver) -> Saved | None:
     return Saved(list(basis.col_status), list(basis.row_status))
 
 
+def set_basis(solver: LpSolver, saved: Saved) -> bool:
+    """Start ``solver`` (just loaded) from the ``saved`` basis of a model with the same
+    columns and rows (a warm re-solve after a change of bounds); False when it is not
+    HiGHS, the sizes differ or HiGHS rejects the basis (the solve then starts cold)."""
+    import highspy
+
+    if not isinstance(solver, HighsSolver) or solver.name != "highs":
+        return False
+    h = solver.h
+    if len(saved.cols) != h.getNumCol() or len(saved.rows) != h.getNumRow():
+        return False
+    basis = highspy.HighsBasis()
+    basis.col_status = saved.cols
+    basis.row_status = saved.rows
+    basis.valid = True
+    return bool(h.setBasis(basis) == highspy.HighsStatus.kOk)
+
+
 def save_point(solver: LpSolver, saved: Saved) -> None:
     """Keep the solver's primal point (the plan) for a fall-back to the vertex duals."""
     if isinstance(solver, HighsSolver):

@@ -71,6 +71,7 @@ from planner.solve.dual_face import (
     row_shifts,
     save_basis,
     save_point,
+    set_basis,
     shifted_bounds,
     shifted_duals,
     tight_tolerance,
@@ -202,6 +203,9 @@ class ExactOutcome:
     :mod:`planner.solve.int_bound`); None when it was not solved."""
     arrays: LpArrays | None = None
     """The LP as arrays (the integer bound reads them with ``relaxed_duals``)."""
+    basis: Saved | None = None
+    """The cost phase's optimal basis (HiGHS; None otherwise): a warm start for a re-solve
+    of the same model with other bounds or right-hand sides."""
 
 
 def solve_exact(
@@ -211,6 +215,7 @@ def solve_exact(
     tie_break: bool,
     loaded: LpArrays | None = None,
     lagrangian: bool = False,
+    start: Saved | None = None,
 ) -> ExactOutcome:
     """Solve ``model`` (built with all arcs, or with :func:`start_arcs` when ``generate``)
     to the item-level optimum, then break ties lexicographically (module docstring).
@@ -218,6 +223,7 @@ def solve_exact(
     ``loaded``: the solver already holds the model as these arrays (a warm re-solve,
     :mod:`planner.solve.warm`); otherwise it is loaded here. ``lagrangian``: start the
     cost phase from :func:`planner.solve.lagrange.lagrangian_start` (a warm start only).
+    ``start``: a cost basis of the same rows and columns (:func:`_started`).
     """
     lp = loaded if loaded is not None else lp_arrays(model)
     if loaded is None:
@@ -227,18 +233,17 @@ def solve_exact(
     allowed = np.ones(len(model.data.arcs), dtype=bool)
     report: list[PhaseReport] = []
     run = RunInfo(Status.ERROR, None, 0.0, "not run")
-    seconds = 0.0
     cost_duals: np.ndarray | None = None
     generic = tie_break and solver.cfg.canonical_duals == "generic"
     face: tuple[Saved, float] | None = None
-    if lagrangian:
-        seconds += _warm_start(model, solver, lp)
+    basis: Saved | None = None
+    warm_cost, seconds = _started(model, solver, lp, start, lagrangian)
     for phase in phases:
         if phase != "cost":
             solver.set_objective(column_objectives(model, lp.cost, phase))
         rounds, added, min_rc, began = 0, 0, None, seconds
         while True:
-            warm = phase != "cost" and solver.tie_break_simplex
+            warm = solver.tie_break_simplex if phase != "cost" else warm_cost
             with solver.simplex() if warm else nullcontext():
                 run = solver.run()
             seconds += run.seconds
@@ -265,6 +270,7 @@ def solve_exact(
         if phase == "cost":
             cost_duals = solver.duals()
             face = _cost_face(solver, run) if generic else None
+            basis = face[0] if face is not None else save_basis(solver)
         if phase != phases[-1]:
             _restrict_to_face(solver)
             if pricer is not None:
@@ -280,7 +286,19 @@ def solve_exact(
         )
         seconds += time.perf_counter() - began
     total = RunInfo(run.status, None, seconds, run.detail)
-    return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp)
+    return ExactOutcome(total, primal, cost_duals, optimality, relaxed_duals, lp, basis)
+
+
+def _started(
+    model: PlanModel, solver: LpSolver, lp: LpArrays, start: Saved | None, lagrangian: bool
+) -> tuple[bool, float]:
+    """How the cost phase starts: from ``start``, the cost phase's basis of a solve with the
+    same rows and columns (other bounds; True: by simplex from it), else from the
+    Lagrangian warm start when ``lagrangian`` (its seconds). Either is a warm start only:
+    the tie-break makes the plan the unique optimum a cold solve reaches."""
+    if start is not None and set_basis(solver, start):
+        return True, 0.0
+    return False, _warm_start(model, solver, lp) if lagrangian else 0.0
 
 
 def _cost_face(solver: LpSolver, run: RunInfo) -> tuple[Saved, float] | None:

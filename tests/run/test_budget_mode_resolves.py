@@ -113,10 +113,10 @@ def test_a_re_solve_cut_short_is_not_used(tmp_path: Path, monkeypatch: pytest.Mo
     base = _baseline(tmp_path, 0)
     real = mode_resolves.solve
 
-    def solve(model: Any, cfg: Any) -> SolveResult:
+    def solve(model: Any, cfg: Any, **kw: Any) -> SolveResult:
         with monkeypatch.context() as patch:
             _cut_after_cost(patch)
-            return real(model, cfg)
+            return real(model, cfg, **kw)
 
     monkeypatch.setattr(mode_resolves, "solve", solve)
     out = tmp_path / "run"
@@ -150,9 +150,9 @@ def test_a_re_solve_gets_what_is_left_of_the_budget(
         offset["s"] = deadline - 5.0 - real_clock()
         return real_price(prepared, box)
 
-    def solve(model: Any, cfg: Any) -> SolveResult:
+    def solve(model: Any, cfg: Any, **kw: Any) -> SolveResult:
         limits.append(cfg.time_limit_s)
-        return real_solve(model, cfg)
+        return real_solve(model, cfg, **kw)
 
     monkeypatch.setattr(pipeline, "price_modes", price_modes)
     monkeypatch.setattr(mode_resolves, "solve", solve)
@@ -175,8 +175,8 @@ def test_a_later_re_solve_skipped_keeps_the_modes_before_it(
     monkeypatch.setattr(mode_resolves, "_modes", lambda _: pd.DataFrame({"n": [next(calls)]}))
     spend, real = _run_clock_jumps(monkeypatch), mode_resolves.solve
 
-    def solve(model: Any, cfg: Any) -> SolveResult:
-        out = real(model, cfg)
+    def solve(model: Any, cfg: Any, **kw: Any) -> SolveResult:
+        out = real(model, cfg, **kw)
         spend()
         return out
 
@@ -200,7 +200,7 @@ def test_a_later_re_solve_skipped_keeps_the_modes_before_it(
 def test_a_failed_re_solve_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = _baseline(tmp_path, 0)
 
-    def solve(model: Any, cfg: Any) -> SolveResult:
+    def solve(model: Any, cfg: Any, **kw: Any) -> SolveResult:
         return SolveResult(Status.NUMERICAL, None, "highs", "x", 0.1, "numerical trouble")
 
     monkeypatch.setattr(mode_resolves, "solve", solve)
