@@ -1,10 +1,11 @@
 """The named steps of a run and their seconds (``manifest.json``'s ``timings_s``).
 
 A run is load -> travel -> maturity -> prepare -> build -> solve -> read solution -> plan
-(with its window modes and duals) -> bound -> mode re-solves -> rule costs -> write, with a
-diagnosis when the solve fails (:data:`RUN_STEPS`). A step started inside another (the window
-modes inside the plan, the read-back inside the solve) pauses the outer one, so every step is
-timed as itself and the steps add up to the run: no step subtracts another's seconds.
+(with its window modes and duals) -> bound -> mode re-solves -> area re-solves -> rule costs
+-> write, with a diagnosis when the solve fails (:data:`RUN_STEPS`). A step started inside
+another (the window modes inside the plan, the read-back inside the solve) pauses the outer
+one, so every step is timed as itself and the steps add up to the run: no step subtracts
+another's seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ RUN_STEPS: tuple[str, ...] = (
     "duals",
     "bound",
     "mode re-solves",
+    "area re-solves",
     "rule costs",
     "diagnosis",
     "write",
