@@ -22,7 +22,7 @@ from planner.model.build import build_model
 from planner.plan.bound import cone_rules
 from planner.solve.backends import lp_arrays
 from planner.solve.cone_bound import ConeRules, cone_lp, forced_training, reachable
-from tests.solve.test_int_bound import Case, exact_optimum, lp_of, lp_optimum
+from tests.solve.test_int_bound import TWO_STAGES, Case, exact_optimum, lp_of, lp_optimum
 from tests.tiny import prepare_run, tiny_centres, write_case
 
 
@@ -91,15 +91,7 @@ def test_two_stages_pace_and_area() -> None:
     # c_a + c_b <= 0.8 G: G = 0.6 holds b and 0.18 of a, windows 1.02 + 0.6 = 1.62. Stage 2
     # reaches big general too: a dedicated (2.4), b in big general (0.2 at 16 + 1): 2 x 16 x
     # 1.62 + 3 x (16 x 2.6 + 0.2) = 177.24
-    case = Case(
-        {(1, "a"): 1.2, (1, "b"): 0.3, (2, "a"): 2.4, (2, "b"): 0.2},
-        {"a": 1.0, "b": 1.0},
-        {1: 2.0, 2: 3.0},
-        alpha=2.0,
-        price=3.0,
-        hot=0.5,
-        today=0,
-    )
+    case = TWO_STAGES
     lp, cone = cone_bound(case)
     assert lp == pytest.approx(172.8)
     assert cone == pytest.approx(177.24)

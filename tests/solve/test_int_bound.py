@@ -249,6 +249,19 @@ def test_training_and_hot_items_bound_valid() -> None:
     assert best == pytest.approx(exact, abs=1e-6)
 
 
+TWO_STAGES = Case(
+    {(1, "a"): 1.2, (1, "b"): 0.3, (2, "a"): 2.4, (2, "b"): 0.2},
+    {"a": 1.0, "b": 1.0},
+    {1: 2.0, 2: 3.0},
+    alpha=2.0,
+    price=3.0,
+    hot=0.5,
+    today=0,
+)
+"""Two stages, the pace and floor area: the case of
+:func:`test_two_stages_pace_and_area_bound_valid` (exact optimum 249)."""
+
+
 def test_two_stages_pace_and_area_bound_valid() -> None:
     # stage 1: items a 1.2, b 0.3 (b below the standard 0.5), stage 2: a 2.4, b 0.2; area 2 m2
     # a window at 3 a m2-year (the floor row priced by its dual); today traditional, one step
@@ -258,15 +271,7 @@ def test_two_stages_pace_and_area_bound_valid() -> None:
     # 288; small general in either stage the same; the pace forbids big general in stage 1
     # and after traditional; small then big general 96 + 3 x 3 x 17 = 249: optimum 249, the
     # plan.
-    case = Case(
-        {(1, "a"): 1.2, (1, "b"): 0.3, (2, "a"): 2.4, (2, "b"): 0.2},
-        {"a": 1.0, "b": 1.0},
-        {1: 2.0, 2: 3.0},
-        alpha=2.0,
-        price=3.0,
-        hot=0.5,
-        today=0,
-    )
+    case = TWO_STAGES
     exact = exact_optimum(case)
     assert exact == pytest.approx(249.0)
     lp_value, start, best = bound(case, upper=249.0)
