@@ -25,12 +25,10 @@ import pandas as pd
 import pytest
 
 import planner.run.mode_resolves as mode_resolves
-import planner.run.pipeline as pipeline
 from planner.config.schema import load_config
 from planner.run.pipeline import RunResult, run_config
-from planner.solve.driver import SolveResult
 from tests.accounts import plan_cost_from_tables
-from tests.run.test_budget_after_plan import _run_clock_jumps
+from tests.run.test_budget_after_plan import _solve_spends_the_budget
 from tests.tiny import county_at_limit_case
 
 BOUND = 480.0 + (160.0 / 90.0) * 30.0 * 2.0  # 586.67 kCNY: the first LP's optimum
@@ -112,14 +110,7 @@ def test_short_before_and_fitted_after(tmp_path: Path) -> None:
 
 
 def test_no_time_left_keeps_the_short_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    spend, real = _run_clock_jumps(monkeypatch), pipeline.solve
-
-    def solve(*args: Any) -> SolveResult:
-        out = real(*args)
-        spend()  # the plan's own solve took the whole budget
-        return out
-
-    monkeypatch.setattr(pipeline, "solve", solve)
+    _solve_spends_the_budget(monkeypatch)
     run = _run(tmp_path, None)
     assert run.plan is not None
     modes, opt = _modes(run), run.plan.summary.optimality

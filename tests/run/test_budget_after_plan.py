@@ -59,6 +59,19 @@ def _run_clock_jumps(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     return spend
 
 
+def _solve_spends_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plan's own solve (``pipeline.solve``) takes the whole time budget: every re-solve
+    after it finds none left."""
+    spend, real = _run_clock_jumps(monkeypatch), pipeline.solve
+
+    def solve(*args: Any) -> SolveResult:
+        out = real(*args)
+        spend()
+        return out
+
+    monkeypatch.setattr(pipeline, "solve", solve)
+
+
 def _cut_after_cost(
     monkeypatch: pytest.MonkeyPatch, then: Callable[[], None] = lambda: None
 ) -> None:

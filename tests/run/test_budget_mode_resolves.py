@@ -24,7 +24,13 @@ import planner.run.mode_resolves as mode_resolves
 import planner.run.pipeline as pipeline
 from planner.solve.driver import SolveResult
 from planner.solve.status import SolveReport, Status
-from tests.run.test_budget_after_plan import _cut_after_cost, _plan, _run, _run_clock_jumps
+from tests.run.test_budget_after_plan import (
+    _cut_after_cost,
+    _plan,
+    _run,
+    _run_clock_jumps,
+    _solve_spends_the_budget,
+)
 from tests.tiny import one_item_case
 
 UNPRICED = "not used: the plan keeps the modes of the unpriced LP"
@@ -88,14 +94,7 @@ def test_no_time_left_skips_the_re_solves_and_keeps_the_lps_modes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = _baseline(tmp_path, 0)
-    spend, real = _run_clock_jumps(monkeypatch), pipeline.solve
-
-    def solve(*args: Any) -> SolveResult:
-        out = real(*args)
-        spend()  # the plan's own solve took the whole budget
-        return out
-
-    monkeypatch.setattr(pipeline, "solve", solve)
+    _solve_spends_the_budget(monkeypatch)
     out = tmp_path / "run"
     result = _run(_case(tmp_path / "case", 3), out)
     assert result.exit_code == 0, result.output
