@@ -24,7 +24,7 @@ import numpy as np
 
 from planner.config.schema import load_config
 from planner.model.build import build_model
-from planner.plan.bound import cone_rules
+from planner.plan.bound import cone_rules, unpriced
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
 from planner.solve.cone_bound import cone_lp, forced_training
 from tests.tiny import prepare_run
@@ -65,7 +65,7 @@ def main() -> None:
     cfg = loaded.config
     prepared = prepare_run(loaded)
     d = prepared.model_data()
-    lp = relaxed(lp_arrays(build_model(d)))
+    lp = unpriced(relaxed(lp_arrays(build_model(d))), d)  # training is the cone's own
     t1 = time.perf_counter()
     print(f"LP: {len(lp.cost):,} columns, {len(lp.row_lower):,} rows, {len(lp.index):,} nnz")
     solver = HighsSolver(cfg.solver)

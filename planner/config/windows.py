@@ -110,6 +110,13 @@ class WindowsConfig(Section):
         "reserved at the centre and the modes are chosen again. 0 = off (the plan may then "
         "lack floor area: optimality.window_modes.mip.area_short_m2, gap not proven).",
     )
+    price_forced_training: bool = Field(
+        True,
+        description="Price training in the LP at every centre-stage where the pace leaves big "
+        "general as the only mode (on big general today, no step back): every plan pays it "
+        "there, so the LP stays a lower bound and a higher one, and the flows see the cost. "
+        "false = the LP prices no training (the mode MIP adds it after the flows).",
+    )
     bound_time_s: float = Field(
         0.0,
         ge=0,

@@ -27,6 +27,7 @@ from planner.model.data import ModelData, mode_rules
 from planner.modes.rules import MODES, today_modes
 from planner.plan.extract import Plan
 from planner.plan.modes import today_need
+from planner.solve.backends import LpArrays
 from planner.solve.cone_bound import ConeRules, reachable
 from planner.solve.driver import RelaxedLp
 from planner.solve.int_bound import BoundRules, lagrangian_bound, split
@@ -107,7 +108,8 @@ def with_integer_bound(
     if cfg.windows.pooling_efficiency > 1:
         return plan
     upper = float(modes["plan_cost_kcny"])
-    problem = split(relaxed.arrays, bound_rules(d, cfg, inputs))
+    # training is the subproblems' own: the LP's costs without forced training (plan.forced)
+    problem = split(unpriced(relaxed.arrays, d), bound_rules(d, cfg, inputs))
     steps = cfg.windows.bound_steps
     out = lagrangian_bound(problem, relaxed.duals, upper, budget, max_steps=steps)
     seconds = float(out["seconds"])
@@ -163,3 +165,21 @@ def _gap(modes: Mapping[str, Any], upper: float, lagrangian: float) -> dict[str,
         "gap": gap,
         "gap_proven": math.isfinite(gap) and fits,
     }
+
+
+def unpriced(lp: LpArrays, d: ModelData) -> LpArrays:
+    """``lp`` with each window column's cost back at the window cost: the extras of
+    ``d.window_price`` (per window-year, times the stage's years) taken off. A window
+    column is found by its window-time row (``windowtime__<stage>__<centre>``, the one
+    negative coefficient)."""
+    if not any(extra for _, extra in d.window_price.values()):
+        return lp
+    cost = lp.cost.copy()
+    for (s, c), (_, extra) in d.window_price.items():
+        i = lp.row_index.get(f"windowtime__{s}__{c}")
+        if not extra or i is None:
+            continue
+        lo, hi = lp.starts[i], lp.starts[i + 1]
+        w = lp.index[lo:hi][lp.value[lo:hi] < 0]
+        cost[w] -= extra * d.lengths[s]
+    return replace(lp, cost=np.asarray(cost))

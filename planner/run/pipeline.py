@@ -39,6 +39,7 @@ from planner.model.build import PlanModel, build_model
 from planner.model.data import ModelData, prepare
 from planner.plan.bound import with_integer_bound
 from planner.plan.extract import Plan, combine_plans, extract_plan, with_skipped
+from planner.plan.forced import price_forced_training
 from planner.plan.names import names_from_inputs
 from planner.plan.summary import DatasetIdentity
 from planner.regular_files import sha256_file
@@ -154,7 +155,7 @@ def prepare_part(
     with timings.step("maturity", progress):
         maturity = township_maturity(inputs.townships, inputs.counties, cfg.maturity, cfg.stages)
     with timings.step("prepare", progress):
-        data = prepare(inputs, travel.minutes, maturity, cfg)
+        data = price_forced_training(prepare(inputs, travel.minutes, maturity, cfg), cfg, inputs)
     return Prepared(loaded, inputs, travel, maturity, data, timings)
 
 

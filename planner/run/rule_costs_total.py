@@ -43,6 +43,7 @@ from planner.config.schema import LEVELS, Config, deep_merge
 from planner.inputs.load import Inputs
 from planner.model.build import build_model
 from planner.model.data import prepare
+from planner.plan.forced import price_forced_training
 from planner.run.dask_cluster import dask_client
 from planner.solve.driver import SolveResult, initial_arcs, solve
 from planner.solve.status import Status
@@ -170,6 +171,7 @@ def relaxed_objective(part: Part, cfg: Config, rule: str, deadline: float) -> Re
         update={"solver": relaxed.solver.model_copy(update={"time_limit_s": limit})}
     )
     data = prepare(inputs, part.travel, part.maturity, relaxed)
+    data = price_forced_training(data, relaxed, inputs)
     model = build_model(data, arcs=initial_arcs(data, relaxed.solver))
     result = solve(model, relaxed.solver)
     log.info("rule costs: %s relaxed: %s", rule, result.status)
