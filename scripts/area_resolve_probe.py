@@ -35,20 +35,31 @@ from planner.config.schema import load_config
 from planner.model.build import build_model
 from planner.plan.extract import extract_plan
 from planner.run.mode_resolves import area_short, window_caps
+from planner.run.pipeline import load_and_check, prepare_part
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
 from planner.solve.driver import initial_arcs, solve
 from planner.solve.dual_face import Saved, set_basis
-from tests.tiny import prepare_run
+from planner.steps import Timings
 
 SETTINGS: dict[str, dict[str, Any]] = {
     "dual": {},  # the default: dual simplex (HiGHS chooses dual steepest edge)
     "primal": {"simplex_strategy": 4},
-    "pami2": {
+    # threads > 1: run alone in its own process (HiGHS's scheduler is global, set up by
+    # the first run with the config's threads)
+    "sip2": {
         "simplex_strategy": 2,
         "simplex_max_concurrency": 2,
         "threads": 2,
         "parallel": "on",
     },
+    "pami3": {
+        "simplex_strategy": 3,
+        "simplex_max_concurrency": 2,
+        "threads": 2,
+        "parallel": "on",
+    },
+    "pricerow": {"simplex_strategy": 1, "simplex_price_strategy": 1},
+    "update500": {"simplex_strategy": 1, "simplex_update_limit": 500},
     "devex": {"simplex_strategy": 1, "simplex_dual_edge_weight_strategy": 1},
     "dantzig": {"simplex_strategy": 1, "simplex_dual_edge_weight_strategy": 0},
     "dse": {"simplex_strategy": 1, "simplex_dual_edge_weight_strategy": 2},
@@ -74,7 +85,9 @@ def capped_lp(config: str) -> tuple[LpArrays, Saved, int, float]:
     t0 = time.perf_counter()
     loaded = load_config(config)
     cfg = loaded.config
-    prepared = prepare_run(loaded)
+    timings = Timings()
+    inputs, crs = load_and_check(loaded, timings)
+    prepared = prepare_part(loaded, inputs, crs, timings)  # one LP, as `planner run`
     data = prepared.model_data()
     model = build_model(data, arcs=initial_arcs(data, cfg.solver))
     result = solve(model, cfg.solver)
