@@ -64,6 +64,13 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "dantzig": {"simplex_strategy": 1, "simplex_dual_edge_weight_strategy": 0},
     "dse": {"simplex_strategy": 1, "simplex_dual_edge_weight_strategy": 2},
     "noscale": {"simplex_strategy": 1, "simplex_scale_strategy": 0},
+    "scale1": {"simplex_strategy": 1, "simplex_scale_strategy": 1},
+    "scale4": {"simplex_strategy": 1, "simplex_scale_strategy": 4},
+    "noscale-noperturb": {
+        "simplex_strategy": 1,
+        "simplex_scale_strategy": 0,
+        "dual_simplex_cost_perturbation_multiplier": 0.0,
+    },
     "noperturb": {"simplex_strategy": 1, "dual_simplex_cost_perturbation_multiplier": 0.0},
 }
 
