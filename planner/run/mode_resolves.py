@@ -209,6 +209,9 @@ def _resolves(
         loop.converged = done(run.plan, new)
         run, data = Solved(model, again, new), new_data
         loop.objectives.append(float(again.objective or 0.0))
+        # run holds them; a name left bound here would keep this LP alive while the next
+        # round builds its own (on Jiangsu 1 GB more at the peak)
+        del model, again, new
         if loop.converged:
             break
     return run, loop
