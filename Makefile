@@ -39,7 +39,7 @@ sysdeps:
 	fi
 
 test: setup sysdeps lint
-	$(BIN)/python -m pytest -q $(TEST_WORKERS)
+	$(BIN)/python -m pytest -q $(TEST_WORKERS) --durations=15
 
 # The inner loop: tiny-case and unit tests, in parallel; no full-province solve, CBC,
 # browser or Dask test (make test runs those too).

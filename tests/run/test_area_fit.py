@@ -17,16 +17,20 @@ cost 480 + 90 x 2 = 660) and the gap (600 - 586.67) / 600 = 2.22% is proven.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import planner.run.mode_resolves as mode_resolves
 from planner.config.schema import load_config
+from planner.model.build import build_model
 from planner.run.pipeline import RunResult, run_config
+from planner.solve.backends import lp_arrays
 from tests.accounts import plan_cost_from_tables
 from tests.run.test_budget_after_plan import _solve_spends_the_budget
 from tests.tiny import county_at_limit_case
@@ -167,3 +171,26 @@ def test_a_hall_still_short_steps_twice_as_far() -> None:
     d.window_cap = mode_resolves.window_caps(plan(58.0, 10.0), d, times)
     assert d.window_cap == {(1, "k"): 56.0} and times == {(1, "k"): 2}
     assert mode_resolves.window_caps(plan(56.0, 0.0), d, times) == {(1, "k"): 56.0}
+
+
+def test_a_capped_re_solve_rebounds_the_lp_it_would_build(tmp_path: Path) -> None:
+    """The floor-area re-solve sets the caps on the LP it has (no build): the arrays handed
+    to the solver are those of a fresh build of the capped data, entry for entry; a change
+    beyond the caps (a mode's price) or a model missing arcs needs the build."""
+    run = _run(tmp_path, 0)
+    data = run.prepared.model_data()
+    capped = replace(data, window_cap={(1, COUNTY): 2.0})
+    model = build_model(data)
+    kept = mode_resolves.rebounded(model, capped)
+    assert kept is not None and kept.data is capped
+    ours, fresh = lp_arrays(kept), lp_arrays(build_model(capped))
+    for name in ("cost", "lower", "upper", "row_lower", "row_upper", "starts", "index", "value"):
+        assert np.array_equal(getattr(ours, name), getattr(fresh, name)), name
+    assert ours.row_index == fresh.row_index
+    assert kept.var.w[1, COUNTY].upBound == 2.0
+    # back to no cap: the bound is lifted again
+    again = mode_resolves.rebounded(kept, data)
+    assert again is not None and again.var.w[1, COUNTY].upBound is None
+    priced = replace(capped, window_price={(1, COUNTY): (2.0, 0.0)})
+    assert mode_resolves.rebounded(build_model(data), priced) is None
+    assert mode_resolves.rebounded(build_model(data, arcs=np.arange(1)), capped) is None
