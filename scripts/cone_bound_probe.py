@@ -26,7 +26,7 @@ from planner.config.schema import load_config
 from planner.model.build import build_model
 from planner.plan.bound import cone_rules, unpriced
 from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
-from planner.solve.cone_bound import cone_lp, forced_training
+from planner.solve.cone_bound import cone_lp, forced_training, window_column
 from tests.tiny import prepare_run
 
 
@@ -43,12 +43,8 @@ def relaxed(lp: LpArrays) -> LpArrays:
 
 def window_cols(lp: LpArrays) -> np.ndarray:
     """The window columns (the negative entry of each window-time row)."""
-    out = []
-    for name, i in lp.row_index.items():
-        if name.startswith("windowtime__"):
-            lo, hi = lp.starts[i], lp.starts[i + 1]
-            out.append(lp.index[lo:hi][lp.value[lo:hi] < 0][0])
-    return np.array(out, dtype=np.int64)
+    rows = [i for name, i in lp.row_index.items() if name.startswith("windowtime__")]
+    return np.array([window_column(lp, i) for i in rows], dtype=np.int64)
 
 
 def parts(h, cost: np.ndarray, w: np.ndarray, n_cols: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ from planner.modes.rules import MODES, today_modes
 from planner.plan.extract import Plan
 from planner.plan.modes import today_need
 from planner.solve.backends import LpArrays
-from planner.solve.cone_bound import ConeRules, reachable
+from planner.solve.cone_bound import ConeRules, reachable, window_column
 from planner.solve.driver import RelaxedLp
 from planner.solve.int_bound import BoundRules, lagrangian_bound, split
 
@@ -179,7 +179,5 @@ def unpriced(lp: LpArrays, d: ModelData) -> LpArrays:
         i = lp.row_index.get(f"windowtime__{s}__{c}")
         if not extra or i is None:
             continue
-        lo, hi = lp.starts[i], lp.starts[i + 1]
-        w = lp.index[lo:hi][lp.value[lo:hi] < 0]
-        cost[w] -= extra * d.lengths[s]
+        cost[window_column(lp, i)] -= extra * d.lengths[s]
     return replace(lp, cost=np.asarray(cost))

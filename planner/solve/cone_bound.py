@@ -345,6 +345,12 @@ def _joined(lp: LpArrays, out: _Rows) -> LpArrays:
     )
 
 
+def window_column(lp: LpArrays, row: int) -> int:
+    """The window column of window-time row ``row`` (its one negative coefficient)."""
+    lo, hi = lp.starts[row], lp.starts[row + 1]
+    return int(lp.index[lo:hi][lp.value[lo:hi] < 0][0])
+
+
 def forced_training(lp: LpArrays, rules: ConeRules) -> np.ndarray:
     """The LP's costs with training added to the window column of every centre-stage that can
     reach big general only (every joint plan pays it on all of that centre's windows there):
@@ -356,7 +362,5 @@ def forced_training(lp: LpArrays, rules: ConeRules) -> np.ndarray:
         _, at, c = name.split("__", 2)
         if rules.reach.get((int(at), c), ALL) != (False, False, True):
             continue
-        lo, hi = lp.starts[i], lp.starts[i + 1]
-        w = lp.index[lo:hi][lp.value[lo:hi] < 0]
-        cost[w] += rules.training * float(rules.years[int(at)])
+        cost[window_column(lp, i)] += rules.training * float(rules.years[int(at)])
     return cost

@@ -30,10 +30,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from planner.config.schema import load_config
+from planner.model.build import build_model
+from planner.plan.bound import unpriced
 from planner.run.pipeline import RunResult, run_config
+from planner.solve.backends import lp_arrays
+from planner.solve.cone_bound import window_column
 from tests.accounts import plan_cost_from_tables
 from tests.tiny import tiny_centres, write_case
 
@@ -155,3 +160,18 @@ def test_priced_training_where_the_county_keeps_its_windows(tmp_path: Path) -> N
     assert modes["training_kcny"] == pytest.approx(4 * TRAINING)
     assert modes["plan_cost_kcny"] == pytest.approx(run.plan.summary.objective_kcny)
     assert modes["gap"] == pytest.approx(0.0, abs=1e-12) and modes["gap_proven"]
+
+
+def test_the_bounds_that_add_training_start_from_the_unpriced_costs(tmp_path: Path) -> None:
+    """The Lagrangian bound adds training in its own subproblems, so it starts from the LP's
+    costs without the forced training (``planner.plan.bound.unpriced``): those are the costs
+    of the LP built with ``price_forced_training = false``, column for column."""
+    off, on = _run(tmp_path, False), _run(tmp_path, True)
+    d = on.prepared.model_data()
+    priced, plain = lp_arrays(build_model(d)), lp_arrays(build_model(off.prepared.model_data()))
+    w = plain.row_index[f"windowtime__1__{COUNTY}"]
+    assert not np.array_equal(priced.cost, plain.cost)
+    assert np.array_equal(unpriced(priced, d).cost, plain.cost)
+    assert unpriced(priced, d).cost[window_column(priced, w)] == pytest.approx(120.0)
+    assert priced.cost[window_column(priced, w)] == pytest.approx(126.0)
+    assert unpriced(plain, off.prepared.model_data()) is plain  # nothing priced: as it is
