@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= configs/jiangsu.toml
 TEST_WORKERS ?= -n 2
 
-.PHONY: setup sysdeps run test test-fast docs lint format bench data data-china clean
+.PHONY: setup sysdeps run test test-fast test-heavy docs lint format bench data data-china clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ sysdeps:
 	fi
 
 test: setup sysdeps lint
-	$(BIN)/python -m pytest -q $(TEST_WORKERS) --durations=15
+	$(BIN)/python -m pytest -q $(TEST_WORKERS) --durations=15 -m "not heavy"
+
+# The checks too long for CI (a full-province CBC solve): run on demand.
+test-heavy: setup
+	$(BIN)/python -m pytest -q -m heavy
 
 # The inner loop: tiny-case and unit tests, in parallel; no full-province solve, CBC,
 # browser or Dask test (make test runs those too).

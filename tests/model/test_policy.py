@@ -141,8 +141,10 @@ def test_surplus_is_converted_beyond_the_shrink_limit(
 @pytest.mark.parametrize("hard", [False, True])
 def test_county_floor_keeps_todays_area_in_use(tmp_path: Path, hard: bool) -> None:
     # The county has 0.2 windows today: 9 m2 in use. A floor of 100% keeps 45 w_county >= 9,
-    # so w_county = 0.2 (13.5 thousand minutes) and the city takes the other 6.5:
-    # 0.2 x 145 + 6.5/72 x 140 = 41.639 kCNY (without the floor: 38.889).
+    # so w_county = 0.2 (13.5 thousand minutes) and the city takes the other 6.5. Today's
+    # 0.2 windows are below one for its item, so the county runs big general today and may
+    # not step back: its windows pay 6 kCNY a window-year of training in the LP
+    # (windows.price_forced_training). 0.2 x (145 + 6) + 6.5/72 x 140 = 42.839 kCNY.
     centres = tiny_centres(city=100)
     for c in centres:
         if c["centre_id"] == "cnty_320101":
@@ -150,13 +152,13 @@ def test_county_floor_keeps_todays_area_in_use(tmp_path: Path, hard: bool) -> No
     floor = {"share_of_today": {"county": [1.0]}, "hard": hard}
     run = _run(tmp_path, {"olive": {"stages": []}, "level_floor": floor}, centres)
     assert _windows(run, "cnty_320101") == pytest.approx(0.2, rel=1e-6)
-    assert run.result.objective == pytest.approx(0.2 * 145 + 6.5 / 72 * 140, rel=1e-6)
+    assert run.result.objective == pytest.approx(0.2 * (145 + 6) + 6.5 / 72 * 140, rel=1e-6)
     if not hard:
         # one m2 of county in use more is 1/45 county window instead of 67.5/72/45 city
-        # windows: (145 - 140 x 67.5/72) / 45 = 0.30556 kCNY per m2
+        # windows: (151 - 140 x 67.5/72) / 45 = 0.43889 kCNY per m2
         assert run.result.solution is not None
         dual = run.result.solution.duals["level_floor"]["level_floor__1__32__county"]
-        assert dual == pytest.approx(-(145 - 140 * 67.5 / 72) / 45, rel=1e-6)
+        assert dual == pytest.approx(-(145 + 6 - 140 * 67.5 / 72) / 45, rel=1e-6)
 
 
 def test_rule_costs_table_prices_the_olive_at_its_dual(tmp_path: Path) -> None:

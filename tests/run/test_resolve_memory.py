@@ -6,8 +6,9 @@ holding the last round's model.
 The case (``tests.tiny.one_item_case``) with the modes made never to repeat, so three priced
 re-solves run, each made to build its LP (a round whose data changes only in window caps
 re-bounds the LP it has instead: ``mode_resolves.rebounded``); before each build no PuLP
-problem may be alive (counted by the garbage collector, which tracks every
-``pulp.LpProblem``).
+problem of this run may be alive (counted by the garbage collector, which tracks every
+``pulp.LpProblem``; problems alive before the run, left by other tests in the same process,
+are not counted).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from planner.run.pipeline import run_config
 from tests.tiny import one_item_case
 
 
-def _alive() -> int:
+def _problems() -> set[int]:
     gc.collect()
-    return sum(1 for o in gc.get_objects() if isinstance(o, pulp.LpProblem))
+    return {id(o) for o in gc.get_objects() if isinstance(o, pulp.LpProblem)}
 
 
 def test_no_lp_is_alive_when_the_next_is_built(
@@ -38,11 +39,12 @@ def test_no_lp_is_alive_when_the_next_is_built(
     calls = itertools.count()
     monkeypatch.setattr(mode_resolves, "_modes", lambda _: pd.DataFrame({"n": [next(calls)]}))
     monkeypatch.setattr(mode_resolves, "rebounded", lambda *_: None)
+    before = _problems()  # problems other tests of this process left (not this run's)
     alive: list[int] = []
     real = mode_resolves.build_model
 
     def build(*args: Any, **kwargs: Any) -> Any:
-        alive.append(_alive())
+        alive.append(len(_problems() - before))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(mode_resolves, "build_model", build)

@@ -1,8 +1,11 @@
-"""One plan whatever the solver: the Jiangsu network by the neutral model
-(``configs/jiangsu-fast.toml``) solved by HiGHS and by CBC (PuLP's bundled binary when no
-``cbc`` is on PATH) writes the same levels, centres and townships tables. About 7 minutes on
-the 2-core machine with the olive policy (mostly CBC's four phases). The default with the
-paper's rules takes CBC far longer; its check is measured on demand (docs/benchmarks.md)."""
+"""One plan whatever the solver: the neutral model (``configs/jiangsu-fast.toml``, the schema's
+defaults) and the paper's rules (``configs/china.toml``) solved by HiGHS and by CBC (PuLP's
+bundled binary when no ``cbc`` is on PATH) write the same levels, centres and townships
+tables. In ``make test`` (CI) on small provinces of the national data (Tianjin by the neutral
+model, Ningxia with every rule, about a minute each); the Jiangsu network by the neutral
+model, 12 minutes on the 2-core machine (mostly CBC's four phases), is marked ``heavy`` and
+runs with ``make test-heavy``. The default with the paper's rules takes CBC far longer; its
+check is measured on demand (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -17,14 +20,16 @@ from tests.tiny import prepare_run
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_jiangsu_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
+def _neutral_same_plan(tmp_path: Path, data: dict[str, str]) -> None:
+    """The neutral model (``configs/jiangsu-fast.toml``) on ``data`` (overrides of its
+    ``[data]``), by HiGHS and by CBC: the same plan tables."""
     folders = {}
     for solver in ("highs", "cbc"):
         loaded = load_config(
             ROOT / "configs" / "jiangsu-fast.toml",
             {
                 "name": f"tiebreak-{solver}",
+                "data": data,
                 "output": {"dir": str(tmp_path), "report": False, "gpkg": False},
                 "solver": {"name": solver},
                 # the floor-area re-solves off: CBC's re-solve starts cold (no basis to
@@ -35,6 +40,24 @@ def test_jiangsu_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> N
         )
         folders[solver] = _exact_plan(loaded)
     _same_plan_tables(folders["highs"], folders["cbc"])
+
+
+@pytest.mark.slow
+def test_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
+    """Tianjin (252 townships) of the national data by the neutral model."""
+    china = ROOT / "data" / "china"
+    files = ("townships", "counties", "centres")
+    data = {name: str(china / f"{name}.csv") for name in files}
+    boundaries = {"province_boundary": "province", "city_boundaries": "cities"}
+    boundaries["county_boundaries"] = "counties"
+    data |= {key: str(china / f"{name}.geojson") for key, name in boundaries.items()}
+    _neutral_same_plan(tmp_path, data | {"province": "12"})
+
+
+@pytest.mark.heavy
+def test_jiangsu_neutral_model_same_plan_with_highs_and_cbc(tmp_path: Path) -> None:
+    """The Jiangsu network (1,237 townships): 12 minutes, not in ``make test``."""
+    _neutral_same_plan(tmp_path, {})
 
 
 @pytest.mark.slow
