@@ -414,6 +414,25 @@ def one_item_case(
     )
 
 
+def county_and_station_levels(station_cny_per_m2_year: float, **station: float) -> dict[str, Any]:
+    """``policy.levels`` of the county-or-station cases: windows at full utilisation, a county
+    hall that may not grow and pays no area cost, a township station that may grow 100-fold
+    at ``station_cny_per_m2_year`` (``station``: more of the township level's keys)."""
+    return {
+        "county": {
+            "window_utilisation": 1.0,
+            "area_cost_per_m2_year": 0.0,
+            "max_growth_per_stage": 0.0,
+        },
+        "township": {
+            "window_utilisation": 1.0,
+            "area_cost_per_m2_year": station_cny_per_m2_year,
+            "max_growth_per_stage": 100.0,
+            **station,
+        },
+    }
+
+
 def county_at_limit_case(folder: Path, windows: dict[str, Any]) -> Path:
     """A county hall that may not grow and a township station that may (``windows``: the
     config's ``[windows]`` table).
@@ -428,20 +447,7 @@ def county_at_limit_case(folder: Path, windows: dict[str, Any]) -> Path:
     """
     config = {
         "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
-        "policy": {
-            "levels": {
-                "county": {
-                    "window_utilisation": 1.0,
-                    "area_cost_per_m2_year": 0.0,
-                    "max_growth_per_stage": 0.0,
-                },
-                "township": {
-                    "window_utilisation": 1.0,
-                    "area_cost_per_m2_year": 2000.0,
-                    "max_growth_per_stage": 100.0,
-                },
-            }
-        },
+        "policy": {"levels": county_and_station_levels(2000.0)},
         "windows": windows,
     }
     return write_case(

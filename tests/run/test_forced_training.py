@@ -40,7 +40,7 @@ from planner.run.pipeline import RunResult, run_config
 from planner.solve.backends import lp_arrays
 from planner.solve.cone_bound import window_column
 from tests.accounts import plan_cost_from_tables
-from tests.tiny import tiny_centres, write_case
+from tests.tiny import county_and_station_levels, tiny_centres, write_case
 
 COUNTY, STATION = "cnty_320101", "town_320101002"
 TRAINING = 6.0  # kCNY per window-year (6,000 CNY, the default)
@@ -57,19 +57,7 @@ def _case(folder: Path, priced: bool) -> Path:
             "township_min_station_m2": 0.0,
             "level_floor": {"share_of_today": {}},
             "olive": {"stages": []},
-            "levels": {
-                "county": {
-                    "window_utilisation": 1.0,
-                    "area_cost_per_m2_year": 0.0,
-                    "max_growth_per_stage": 0.0,
-                },
-                "township": {
-                    "window_utilisation": 1.0,
-                    "area_cost_per_m2_year": 100.0,
-                    "max_growth_per_stage": 100.0,
-                    "max_shrink_per_stage": 1.0,
-                },
-            },
+            "levels": county_and_station_levels(100.0, max_shrink_per_stage=1.0),
         },
         "windows": {"price_forced_training": priced},
     }
