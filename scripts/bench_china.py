@@ -4,8 +4,9 @@ Each province of the national config is planned by its own ``planner run --provi
 process, one after another, so every province's wall time and peak memory (RSS of that
 process, from ``wait4``) are its own, measured alike. The table (one row per province:
 townships, model size, status, wall and CPU seconds (CPU seconds are what a shared machine
-does not inflate), build, solve and write seconds, peak GB, objective,
-the window-mode gap, load average at the start) goes to
+does not inflate), build, solve and write seconds, the re-solves' seconds (priced modes and
+floor-area fit), peak GB, objective, the window-mode gap, load average at the start and the
+commit measured, ``git describe``) goes to
 ``outputs/bench/china-provinces.csv`` as each province finishes, so a killed run resumes
 where it stopped (provinces already in the table are skipped; ``--fresh`` starts over). At
 the end it prints the slowest and largest province, the exponent of a least-squares fit
@@ -44,10 +45,12 @@ FIELDS = [
     "build_s",
     "solve_s",
     "write_s",
+    "resolves_s",
     "peak_gb",
     "objective_kcny",
     "mode_gap",
     "load_avg",
+    "code",
 ]
 
 
@@ -93,10 +96,26 @@ def run_one(config: Path, code: str, out: Path) -> dict[str, Any]:
         build_s=round(timings.get("build", float("nan")), 1),
         solve_s=round(timings.get("solve", float("nan")), 1),
         write_s=round(timings.get("write", float("nan")), 1),
+        resolves_s=round(sum(v for k, v in timings.items() if k.endswith("re-solves")), 1),
         objective_kcny=round(summary["objective_kcny"]),
         mode_gap=modes.get("gap", ""),
     )
     return row
+
+
+def code_version() -> str:
+    """The commit measured (``git describe``; ``-dirty`` when the work tree has changes)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return out.stdout.strip()
 
 
 def read_table(path: Path) -> dict[str, dict[str, str]]:
@@ -172,6 +191,7 @@ def main() -> None:
         out = args.workdir / code
         row = run_one(args.config, code, out)
         row["townships"] = counts[code]
+        row["code"] = code_version()
         rows[code] = row
         write_table(args.table, rows)
         said = f"{row['status']}, {row['wall_s']} s, {row['peak_gb']} GB"
