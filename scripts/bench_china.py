@@ -16,6 +16,7 @@ first onto the less loaded worker: an estimate, not a measured ``--workers 2`` r
     python scripts/bench_china.py                       # every province, smallest first
     python scripts/bench_china.py --only 64 --only 32   # some provinces
     nice -n 19 python scripts/bench_china.py            # beside other work
+    python scripts/bench_china.py --report --plot outputs/bench/china-provinces.png
 """
 
 from __future__ import annotations
@@ -167,6 +168,38 @@ def report(rows: dict[str, dict[str, Any]]) -> None:
         print(f"CPU ~ townships^{k:.2f} (least squares on logs, {len(done)} provinces)")
 
 
+def plot(rows: dict[str, dict[str, Any]], path: Path) -> None:
+    """CPU seconds against townships, log-log, one point per optimal province (labelled with
+    its code), with the least-squares line of :func:`report`; written atomically as PNG."""
+    import matplotlib as mpl
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done = [r for r in rows.values() if str(r.get("status")) == "optimal"]
+    if len(done) < 2:
+        return
+    sizes = np.array([int(r["townships"]) for r in done], dtype=float)
+    cpu = np.array([float(r["cpu_s"]) for r in done])
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=100)
+    ax.loglog(sizes, cpu, "o", color="#556b2f")
+    for r, x, y in zip(done, sizes, cpu, strict=True):
+        ax.annotate(r["province"], (x, y), textcoords="offset points", xytext=(4, 3), fontsize=8)
+    if len(done) >= 3:
+        k, c = np.polyfit(np.log(sizes), np.log(cpu), 1)
+        xs = np.geomspace(sizes.min(), sizes.max(), 50)
+        ax.loglog(xs, np.exp(c) * xs**k, "--", color="grey", label=f"CPU ~ townships^{k:.2f}")
+        ax.legend()
+    ax.set_xlabel("townships in the province")
+    ax.set_ylabel("CPU seconds of planner run --province")
+    ax.set_title(f"All of China, province by province ({len(done)} of 31 measured)")
+    fig.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, metadata={"Software": None})
+    plt.close(fig)
+    tmp.replace(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "china.toml")
@@ -177,11 +210,16 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="measure every province again")
     parser.add_argument("--keep", action="store_true", help="keep each province's run folder")
     parser.add_argument("--report", action="store_true", help="only print the table's summary")
+    parser.add_argument(
+        "--plot", type=Path, help="also draw CPU seconds against townships (PNG) to this path"
+    )
     args = parser.parse_args()
     counts = townships_by_province(ROOT / "data" / "china" / "townships.csv")
     rows: dict[str, dict[str, Any]] = {} if args.fresh else dict(read_table(args.table))
     if args.report:
         report(rows)
+        if args.plot:
+            plot(rows, args.plot)
         return
     order = sorted(counts, key=lambda c: (counts[c], c))
     todo = [c for c in order if not args.only or c in args.only]
@@ -199,6 +237,8 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
     report(rows)
+    if args.plot:
+        plot(rows, args.plot)
 
 
 if __name__ == "__main__":
