@@ -433,9 +433,11 @@ def county_and_station_levels(station_cny_per_m2_year: float, **station: float) 
     }
 
 
-def county_at_limit_case(folder: Path, windows: dict[str, Any]) -> Path:
+def county_at_limit_case(
+    folder: Path, windows: dict[str, Any], solver: dict[str, Any] | None = None
+) -> Path:
     """A county hall that may not grow and a township station that may (``windows``: the
-    config's ``[windows]`` table).
+    config's ``[windows]`` table; ``solver``: its ``[solver]`` table, when given).
 
     Two towns of 1,000 people, one item (18,000 transactions per 1,000 residents, 10
     minutes: 360 thousand window-minutes a year) served at the county hall (100 m2, no
@@ -449,6 +451,7 @@ def county_at_limit_case(folder: Path, windows: dict[str, Any]) -> Path:
         "costs": {"value_of_time_per_hour": 0.0, "expansion_cost_per_m2": 0.0},
         "policy": {"levels": county_and_station_levels(2000.0)},
         "windows": windows,
+        **({"solver": solver} if solver is not None else {}),
     }
     return write_case(
         folder,

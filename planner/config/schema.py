@@ -414,6 +414,16 @@ class SolverConfig(Section):
         "plan; on the Jiangsu default the LP takes about 30 s instead of 77 s (docs, "
         "Benchmarks).",
     )
+    warm_iteration_limit: int = Field(
+        12_000,
+        ge=0,
+        description="HiGHS with method 'hipo' or 'ipm' only: a re-solve after the first LP "
+        "(window-mode prices, floor-area caps) starts its cost phase by dual simplex from "
+        "the LP before it; past this many iterations it is solved cold by the method "
+        "instead (a large change of caps makes every warm iteration dear: Sichuan's first "
+        "floor-area re-solve took 44,237 iterations and 860 s warm, about 235 s cold). "
+        "The plan is the same either way (the tie-break's unique optimum); 0: no limit.",
+    )
     canonical_duals: Literal["vertex", "generic"] = Field(
         "vertex",
         description="Which optimal duals of the cost phase plan/rule_costs.csv reports (the "

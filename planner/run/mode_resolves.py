@@ -33,7 +33,8 @@ are chosen again from its flows; until no centre is short, no cap changes or aft
 a round at a centre still short, so the loop ends. Each re-solve is the full lexicographic
 pipeline (the plan stays the unique optimum of the capped LP), started warm from the cost
 phase's basis of the LP before it (:func:`planner.solve.driver.solve`'s ``start``; only
-bounds changed), and shares the time budget as above (``floor-area re-solve <k>`` when not
+bounds changed; with an interior-point method, solved cold instead once the warm simplex
+passes ``solver.warm_iteration_limit`` iterations), and shares the time budget as above (``floor-area re-solve <k>`` when not
 used; the plan then keeps the modes and floor area of the LP before it). The capped LP is a
 restriction of the LP, not a relaxation: the lower bound stays the first LP's. The summary
 reports ``optimality.window_modes.mip.area_fit`` (rounds, whether the windows fit, the LP
@@ -352,6 +353,14 @@ def fit_area(prepared: Prepared, box: list[Solved]) -> Solved:
         if caps == data.window_cap:
             return None  # nothing short, or nothing a cap can fit
         short_by_round.append(sum(area_short(last.plan.centres).values()))
+        fresh = sum(1 for key, cap in caps.items() if data.window_cap.get(key) != cap)
+        log.info(
+            "area: round %d, %.1f m2 short; %d centre-stage cap(s) set or lowered, %d in all",
+            len(short_by_round),
+            short_by_round[-1],
+            fresh,
+            len(caps),
+        )
         # a priced mode keeps at most the capped windows (windows.mode_iterations)
         price = {
             key: (min(w, caps.get(key, math.inf)), extra)

@@ -45,6 +45,10 @@ from planner.solve.status import Status
 log = logging.getLogger(__name__)
 
 
+NO_ITERATION_LIMIT = 2_147_483_647
+"""HiGHS's default ``simplex_iteration_limit`` (no limit)."""
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """One solver run."""
@@ -186,8 +190,10 @@ class LpSolver(Protocol):
         """Seconds left of the configured time limit."""
         ...
 
-    def simplex(self) -> AbstractContextManager[None]:
-        """Within it, runs use the simplex method (warm from a basis) whatever is configured."""
+    def simplex(self, iterations: int = 0) -> AbstractContextManager[None]:
+        """Within it, runs use the simplex method (warm from a basis) whatever is configured;
+        ``iterations`` > 0: each run stops after that many simplex iterations (its status is
+        then not optimal and :attr:`RunInfo.iterations` says how many it made)."""
         ...
 
     def primal(self) -> np.ndarray: ...
@@ -446,12 +452,16 @@ class HighsSolver:
         return self.cfg.time_limit_s - (time.perf_counter() - self.started)
 
     @contextmanager
-    def simplex(self) -> Iterator[None]:
+    def simplex(self, iterations: int = 0) -> Iterator[None]:
         self.h.setOptionValue("solver", "simplex")
+        if iterations > 0:
+            self.h.setOptionValue("simplex_iteration_limit", int(iterations))
         try:
             yield
         finally:
             self.h.setOptionValue("solver", HIGHS_SOLVER[self.cfg.method])
+            if iterations > 0:
+                self.h.setOptionValue("simplex_iteration_limit", NO_ITERATION_LIMIT)
 
     def run(self, limit: float | None = None) -> RunInfo:
         left = self.time_left() if limit is None else min(self.time_left(), limit)

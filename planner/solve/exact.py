@@ -243,9 +243,15 @@ def solve_exact(
             solver.set_objective(column_objectives(model, lp.cost, phase))
         rounds, added, min_rc, began = 0, 0, None, seconds
         while True:
-            warm = solver.tie_break_simplex if phase != "cost" else warm_cost
-            with solver.simplex() if warm else nullcontext():
-                run = solver.run()
+            if phase == "cost" and warm_cost:
+                run, warm_cost = _warm_cost_run(solver)
+            else:
+                with (
+                    solver.simplex()
+                    if solver.tie_break_simplex and phase != "cost"
+                    else nullcontext()
+                ):
+                    run = solver.run()
             seconds += run.seconds
             rounds += 1
             if run.status != Status.OPTIMAL:
@@ -299,6 +305,31 @@ def _started(
     if start is not None and set_basis(solver, start):
         return True, 0.0
     return False, _warm_start(model, solver, lp) if lagrangian else 0.0
+
+
+def _warm_cost_run(solver: LpSolver) -> tuple[RunInfo, bool]:
+    """The cost phase run by simplex from the basis :func:`_started` set, within
+    ``solver.warm_iteration_limit`` iterations when the configured method is an interior
+    point (the only cold method that does not pay for the same iterations again); past the
+    limit the basis is dropped and the LP solved cold by that method. Which way it went is
+    not part of the plan (the tie-break's optimum is unique); the run's seconds include
+    the warm attempt's. Returns the run and whether later runs of the phase stay warm."""
+    cfg = solver.cfg
+    limit = cfg.warm_iteration_limit if cfg.method in ("ipm", "hipo") else 0
+    with solver.simplex(limit):
+        run = solver.run()
+    if limit <= 0 or run.status == Status.OPTIMAL or run.iterations < limit:
+        return run, True
+    log.info(
+        "exact: the warm cost phase needs more than %d simplex iterations (%.1f s); "
+        "solved cold by %s",
+        limit,
+        run.seconds,
+        cfg.method,
+    )
+    solver.forget_basis()
+    cold = solver.run()
+    return replace(cold, seconds=run.seconds + cold.seconds), False
 
 
 def _cost_face(solver: LpSolver, run: RunInfo) -> tuple[Saved, float] | None:

@@ -17,6 +17,7 @@ cost 480 + 90 x 2 = 660) and the gap (600 - 586.67) / 600 = 2.22% is proven.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,6 +29,7 @@ import pytest
 
 import planner.run.mode_resolves as mode_resolves
 from planner.config.schema import load_config
+from planner.io.plan_files import write_plan_tables
 from planner.model.build import build_model
 from planner.run.pipeline import RunResult, run_config
 from planner.solve.backends import lp_arrays
@@ -194,3 +196,30 @@ def test_a_capped_re_solve_rebounds_the_lp_it_would_build(tmp_path: Path) -> Non
     priced = replace(capped, window_price={(1, COUNTY): (2.0, 0.0)})
     assert mode_resolves.rebounded(build_model(data), priced) is None
     assert mode_resolves.rebounded(build_model(data, arcs=np.arange(1)), capped) is None
+
+
+def test_a_re_solve_past_its_warm_iteration_limit_is_solved_cold_to_the_same_plan(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``solver.warm_iteration_limit``: the floor-area re-solve's cost phase starts by dual
+    simplex from the first LP's basis; with HiPO configured and a limit of one iteration it
+    stops there and is solved cold by HiPO instead. The plan files are the same bytes as
+    with no limit (always warm): the tie-break's optimum does not depend on the path."""
+    written = {}
+    for limit in (0, 1):
+        solver = {"method": "hipo", "warm_iteration_limit": limit}
+        case = county_at_limit_case(tmp_path / f"case{limit}", {}, solver)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="planner.solve.exact"):
+            run = run_config(load_config(case))
+        cold = [r.message for r in caplog.records if "solved cold by hipo" in r.message]
+        assert len(cold) == (1 if limit else 0), cold
+        assert run.plan is not None
+        assert _modes(run)["mip"]["area_fit"]["rounds"] == 1
+        write_plan_tables(run.plan, tmp_path / f"plan{limit}")
+        written[limit] = {
+            p.name: p.read_bytes() for p in sorted((tmp_path / f"plan{limit}").iterdir())
+        }
+    assert written[0].keys() == written[1].keys()
+    for name, data in written[0].items():
+        assert data == written[1][name], name
