@@ -327,7 +327,7 @@ def _warm_cost_run(solver: LpSolver) -> tuple[RunInfo, bool]:
         run.seconds,
         cfg.method,
     )
-    solver.forget_basis()
+    solver.renew()
     cold = solver.run()
     return replace(cold, seconds=run.seconds + cold.seconds), False
 
