@@ -34,8 +34,9 @@ a round at a centre still short, so the loop ends. Each re-solve is the full lex
 pipeline (the plan stays the unique optimum of the capped LP), started warm from the cost
 phase's basis of the LP before it (:func:`planner.solve.driver.solve`'s ``start``; only
 bounds changed; with an interior-point method, solved cold instead once the warm simplex
-passes ``solver.warm_iteration_limit`` iterations), and shares the time budget as above (``floor-area re-solve <k>`` when not
-used; the plan then keeps the modes and floor area of the LP before it). The capped LP is a
+passes ``solver.warm_iteration_limit`` iterations), and shares the time budget as above
+(``floor-area re-solve <k>`` when not used; the plan then keeps the modes and floor area of
+the LP before it). The capped LP is a
 restriction of the LP, not a relaxation: the lower bound stays the first LP's. The summary
 reports ``optimality.window_modes.mip.area_fit`` (rounds, whether the windows fit, the LP
 optima, the shortfall of each round, the centre-stages capped); where the windows still do

@@ -63,7 +63,7 @@ import pulp
 from planner.model.arcs import arc_cost
 from planner.model.build import PlanModel, add_arcs
 from planner.model.data import ModelData
-from planner.solve.backends import LpArrays, LpSolver, RunInfo, lp_arrays
+from planner.solve.backends import INTERIOR_POINT, LpArrays, LpSolver, RunInfo, lp_arrays
 from planner.solve.dual_face import (
     EPSILONS,
     Saved,
@@ -246,11 +246,8 @@ def solve_exact(
             if phase == "cost" and warm_cost:
                 run, warm_cost = _warm_cost_run(solver)
             else:
-                with (
-                    solver.simplex()
-                    if solver.tie_break_simplex and phase != "cost"
-                    else nullcontext()
-                ):
+                warm = phase != "cost" and solver.tie_break_simplex
+                with solver.simplex() if warm else nullcontext():
                     run = solver.run()
             seconds += run.seconds
             rounds += 1
@@ -311,11 +308,12 @@ def _warm_cost_run(solver: LpSolver) -> tuple[RunInfo, bool]:
     """The cost phase run by simplex from the basis :func:`_started` set, within
     ``solver.warm_iteration_limit`` iterations when the configured method is an interior
     point (the only cold method that does not pay for the same iterations again); past the
-    limit the basis is dropped and the LP solved cold by that method. Which way it went is
+    limit the LP is solved cold by that method on a new solver object
+    (:meth:`~planner.solve.backends.LpSolver.renew`). Which way it went is
     not part of the plan (the tie-break's optimum is unique); the run's seconds include
     the warm attempt's. Returns the run and whether later runs of the phase stay warm."""
     cfg = solver.cfg
-    limit = cfg.warm_iteration_limit if cfg.method in ("ipm", "hipo") else 0
+    limit = cfg.warm_iteration_limit if cfg.method in INTERIOR_POINT else 0
     with solver.simplex(limit):
         run = solver.run()
     if limit <= 0 or run.status == Status.OPTIMAL or run.iterations < limit:
