@@ -7,8 +7,8 @@ them from there: load, add columns (column generation), add a row and change the
 HiGHS's convention for a minimisation: the reduced cost of column ``j`` is
 ``c_j - sum_i a_ij y_i``.
 
-:func:`read_solution` reads the PuLP model once after a solve into a
-:class:`planner.solve.solution.Solution`; nothing after it touches PuLP.
+:func:`planner.solve.solution.read_solution` reads the PuLP model once after a solve into
+a :class:`~planner.solve.solution.Solution`; nothing after it touches PuLP.
 """
 
 from __future__ import annotations
@@ -22,14 +22,13 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from itertools import chain
-from operator import mul
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import pulp
@@ -37,9 +36,7 @@ import pulp
 from planner.config.schema import SolverConfig
 from planner.errors import SolveError
 from planner.model.build import PlanModel
-from planner.model.stage_costs import costs_by_stage
 from planner.solve.basis import basis_statuses
-from planner.solve.solution import Solution
 from planner.solve.status import Status
 
 log = logging.getLogger(__name__)
@@ -663,57 +660,6 @@ class CbcSolver(HighsSolver):
 
     def reduced_costs(self) -> np.ndarray:
         return self._d
-
-
-def read_solution(model: PlanModel, primal: np.ndarray, duals: np.ndarray | None) -> Solution:
-    """The solution of ``model`` from a solver's column values (``PlanModel.columns``
-    order) and row duals (``PlanModel.rows`` order)."""
-    position = model.positions()
-    values = np.where(np.abs(primal) < 1e-12, 0.0, primal)
-
-    def at(variables: Iterable[pulp.LpVariable], n: int) -> list[float]:
-        cols = np.fromiter(map(position.__getitem__, map(id, variables)), np.int64, n)
-        return values[cols].tolist()
-
-    def get(family: dict[Any, pulp.LpVariable]) -> dict[Any, float]:
-        return dict(zip(family.keys(), at(family.values(), len(family)), strict=True))
-
-    def total(terms: list[tuple[pulp.LpVariable, float]]) -> float:
-        # term by term, left to right: the same sum (to the last bit) as a plain loop
-        coefs = [coef for _, coef in terms]
-        return float(sum(map(mul, coefs, at((var for var, _ in terms), len(terms)))))
-
-    v = model.var
-    x = np.zeros(len(model.data.arcs))
-    if v.x:
-        arcs = np.fromiter(v.x.keys(), np.int64, len(v.x))
-        x[arcs] = at(v.x.values(), len(v.x))
-    costs = {
-        name: total(terms) + model.constants.get(name, 0.0)
-        for name, terms in model.cost_terms.items()
-    }
-    by_stage = costs_by_stage(model, values, position)
-    by_family: dict[str, dict[str, float]] = {}
-    if duals is not None:
-        for name, dual in zip(model.rows, duals.tolist(), strict=False):
-            by_family.setdefault(name.split("__", 1)[0], {})[name] = dual
-    return Solution(
-        x=x,
-        y=get(v.y),
-        u=get(v.u),
-        w=get(v.w),
-        desks=get(v.desks),
-        area=get(v.area),
-        e=get(v.e),
-        r=get(v.r),
-        g=get(v.g),
-        h=get(v.h),
-        elastic=get(v.elastic),
-        costs=costs,
-        costs_by_stage=by_stage,
-        duals=by_family,
-        policy=get(v.policy),
-    )
 
 
 def write_mps(model: PlanModel, path: Path) -> None:

@@ -15,16 +15,10 @@ import numpy as np
 from planner.config.schema import SolverConfig, SolverName
 from planner.model.build import PlanModel
 from planner.model.data import ModelData
-from planner.solve.backends import (
-    CbcSolver,
-    HighsSolver,
-    LpArrays,
-    LpSolver,
-    Solution,
-    read_solution,
-)
+from planner.solve.backends import CbcSolver, HighsSolver, LpArrays, LpSolver
 from planner.solve.dual_face import Saved
 from planner.solve.exact import ExactOutcome, solve_exact, start_arcs
+from planner.solve.solution import Solution, read_solution
 from planner.solve.status import SolveReport, Status
 from planner.steps import Timings
 

@@ -243,12 +243,7 @@ def solve_exact(
             solver.set_objective(column_objectives(model, lp.cost, phase))
         rounds, added, min_rc, began = 0, 0, None, seconds
         while True:
-            if phase == "cost" and warm_cost:
-                run, warm_cost = _warm_cost_run(solver)
-            else:
-                warm = phase != "cost" and solver.tie_break_simplex
-                with solver.simplex() if warm else nullcontext():
-                    run = solver.run()
+            run, warm_cost = _phase_run(solver, phase, warm_cost)
             seconds += run.seconds
             rounds += 1
             if run.status != Status.OPTIMAL:
@@ -302,6 +297,18 @@ def _started(
     if start is not None and set_basis(solver, start):
         return True, 0.0
     return False, _warm_start(model, solver, lp) if lagrangian else 0.0
+
+
+def _phase_run(solver: LpSolver, phase: str, warm_cost: bool) -> tuple[RunInfo, bool]:
+    """One run of ``phase``: the cost phase warm from its start basis when ``warm_cost``
+    (:func:`_warm_cost_run`), else by the configured method; the tie-break phases by
+    simplex from the crossover basis after an interior point. Returns the run and whether
+    the cost phase's next run (column generation) starts warm."""
+    if phase == "cost" and warm_cost:
+        return _warm_cost_run(solver)
+    warm = phase != "cost" and solver.tie_break_simplex
+    with solver.simplex() if warm else nullcontext():
+        return solver.run(), warm_cost
 
 
 def _warm_cost_run(solver: LpSolver) -> tuple[RunInfo, bool]:

@@ -41,9 +41,10 @@ from planner.model.build import PlanModel, constant_terms, objective_terms
 from planner.model.data import ModelData
 from planner.model.policy_data import PolicyData
 from planner.model.terms import CostTerm
-from planner.solve.backends import HighsSolver, LpArrays, lp_arrays, read_solution
+from planner.solve.backends import HighsSolver, LpArrays, lp_arrays
 from planner.solve.driver import SolveResult, make_result
 from planner.solve.exact import solve_exact
+from planner.solve.solution import read_solution
 from planner.steps import Timings
 
 SAME_CENTRE_COLUMNS = ["level", "region", "area0", "area_per_window", "window_capacity", "upper"]
