@@ -42,8 +42,6 @@ from planner.solve.status import Status
 log = logging.getLogger(__name__)
 
 
-NO_ITERATION_LIMIT = 2_147_483_647
-"""HiGHS's default ``simplex_iteration_limit`` (no limit)."""
 INTERIOR_POINT = ("ipm", "hipo")
 """The ``solver.method`` values that are interior points (crossover, then simplex warm)."""
 
@@ -469,6 +467,8 @@ class HighsSolver:
 
     @contextmanager
     def simplex(self, iterations: int = 0) -> Iterator[None]:
+        import highspy
+
         self.h.setOptionValue("solver", "simplex")
         if iterations > 0:
             self.h.setOptionValue("simplex_iteration_limit", int(iterations))
@@ -477,7 +477,8 @@ class HighsSolver:
         finally:
             self.h.setOptionValue("solver", HIGHS_SOLVER[self.cfg.method])
             if iterations > 0:
-                self.h.setOptionValue("simplex_iteration_limit", NO_ITERATION_LIMIT)
+                # HiGHS's default: no limit
+                self.h.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
 
     def run(self, limit: float | None = None) -> RunInfo:
         left = self.time_left() if limit is None else min(self.time_left(), limit)
